@@ -1,0 +1,7 @@
+//! msctl: a container orchestration CLI and control plane for Compose-format manifests.
+//!
+//! See ARCHITECTURE.md for the code map and the invariants each module keeps.
+
+pub mod engine;
+pub mod manifest;
+pub mod plan;

@@ -1,0 +1,3 @@
+//! Manifests: loading Compose files into the validated [`model::Project`].
+
+pub mod model;
