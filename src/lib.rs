@@ -3,5 +3,6 @@
 //! See ARCHITECTURE.md for the code map and the invariants each module keeps.
 
 pub mod engine;
+pub mod executor;
 pub mod manifest;
 pub mod plan;

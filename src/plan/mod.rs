@@ -1,1 +1,20 @@
-//! placeholder, replaced by the planner work
+//! Planning: compare the desired project with what the engine has and decide what to do.
+//!
+//! [`labels`] holds every label key, [`hash`] the config hash, [`observed`] the snapshot
+//! of reality, [`planner`] the pure planning function and [`plan`] its result.
+
+pub mod hash;
+pub mod labels;
+pub mod names;
+pub mod observed;
+// The module is named after the type it holds, like its parent.
+#[allow(clippy::module_inception)]
+pub mod plan;
+pub mod planner;
+
+pub use hash::config_hash;
+pub use observed::{
+    ContainerState, Health, ObservedContainer, ObservedNetwork, ObservedState, ObservedVolume,
+};
+pub use plan::{Action, Cause, Plan};
+pub use planner::{plan, PlanOptions, DEFAULT_STOP_TIMEOUT};

@@ -1,0 +1,97 @@
+//! The config hash: what decides whether a replica must be recreated.
+//!
+//! Two settings are left out, as Compose leaves them out: the replica count (so scaling
+//! never recreates a replica) and `depends_on` (start order is not container config).
+
+use std::fmt::Write as _;
+
+use sha2::{Digest, Sha256};
+
+use crate::manifest::model::Service;
+
+/// The sha256, in lowercase hex, of the canonical JSON of `service` without its replica
+/// count and its dependencies. Deterministic: every map in the model is a `BTreeMap` and
+/// struct fields serialize in declaration order.
+pub fn config_hash(service: &Service) -> String {
+    let mut canonical = service.clone();
+    canonical.deploy.replicas = 0;
+    canonical.depends_on.clear();
+    // Serializing the model cannot fail: all map keys are strings and no field has a
+    // fallible serializer. The Debug form keeps the function total and deterministic anyway.
+    let bytes =
+        serde_json::to_vec(&canonical).unwrap_or_else(|_| format!("{canonical:?}").into_bytes());
+    let digest = Sha256::digest(&bytes);
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        // Writing to a String cannot fail.
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::manifest::model::{Condition, Dependency};
+
+    fn web() -> Service {
+        Service {
+            name: "web".to_string(),
+            image: Some("shop/web:1".to_string()),
+            environment: BTreeMap::from([("MODE".to_string(), Some("prod".to_string()))]),
+            ..Service::default()
+        }
+    }
+
+    #[test]
+    fn hash_is_lowercase_sha256_hex() {
+        let hash = config_hash(&web());
+        assert_eq!(hash.len(), 64);
+        assert!(hash
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+        assert_eq!(hash, config_hash(&web()));
+    }
+
+    #[test]
+    fn scaling_does_not_change_the_hash() {
+        let mut scaled = web();
+        scaled.deploy.replicas = 5;
+        assert_eq!(config_hash(&web()), config_hash(&scaled));
+    }
+
+    #[test]
+    fn dependencies_do_not_change_the_hash() {
+        let mut dependent = web();
+        dependent.depends_on.insert(
+            "db".to_string(),
+            Dependency {
+                condition: Condition::ServiceHealthy,
+                restart: true,
+                required: true,
+            },
+        );
+        assert_eq!(config_hash(&web()), config_hash(&dependent));
+    }
+
+    #[test]
+    fn image_change_changes_the_hash() {
+        let mut changed = web();
+        changed.image = Some("shop/web:2".to_string());
+        assert_ne!(config_hash(&web()), config_hash(&changed));
+    }
+
+    #[test]
+    fn environment_change_changes_the_hash() {
+        let mut changed = web();
+        changed
+            .environment
+            .insert("MODE".to_string(), Some("dev".to_string()));
+        assert_ne!(config_hash(&web()), config_hash(&changed));
+        let mut added = web();
+        added.environment.insert("DEBUG".to_string(), None);
+        assert_ne!(config_hash(&web()), config_hash(&added));
+    }
+}

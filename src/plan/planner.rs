@@ -1,0 +1,397 @@
+//! The planner: desired state x observed state x options -> [`Plan`].
+//!
+//! A pure, synchronous function (DESIGN.md, invariant 3): no engine calls, no clock, no
+//! randomness. Everything it does is decided here and only here; the executor applies
+//! the result without second-guessing it.
+//!
+//! Per service, in dependency order, the planner:
+//! 1. removes extra replicas: unhealthy first, then ones not running, then the highest
+//!    numbered (ties by name), so scaling down keeps the healthy, running, low replicas;
+//! 2. recreates replicas whose config hash differs (all of them with `force_recreate`,
+//!    none with `no_recreate`), and dead ones, which the engine cannot start again;
+//! 3. starts replicas that are created or exited (paused and restarting ones are left to
+//!    whoever paused them and to the engine's restart policy);
+//! 4. creates missing replicas with the lowest free replica numbers.
+//!
+//! Before the services come the networks and named volumes they use, then orphans.
+//! Containers are considered only when they carry this project's label: anything else is
+//! never in an action (invariant 6).
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use super::hash::config_hash;
+use super::names;
+use super::observed::{ObservedContainer, ObservedState};
+use super::plan::{Action, Cause, Plan};
+use crate::engine::{ContainerSpec, NetworkSpec, VolumeSpec};
+use crate::manifest::model::{MountType, Network, Project, Service};
+
+/// How long a replica gets between its stop signal and a kill when its service sets no
+/// `stop_grace_period` (Docker's and Compose's default).
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the command asked for on top of the manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// The services to converge; empty means all. A selected service pulls in the
+    /// services it depends on.
+    pub services: BTreeSet<String>,
+    /// Remove containers of this project whose service left the manifest, instead of
+    /// only reporting them.
+    pub remove_orphans: bool,
+    /// Recreate every replica, changed or not.
+    pub force_recreate: bool,
+    /// Never recreate an existing replica; wins over `force_recreate`.
+    pub no_recreate: bool,
+    /// Replica counts that override the manifest's, by service name.
+    pub scale: BTreeMap<String, u32>,
+}
+
+/// Plans the actions that take `observed` to `desired`.
+pub fn plan(desired: &Project, observed: &ObservedState, options: &PlanOptions) -> Plan {
+    let mut planner = Planner {
+        project: desired,
+        observed,
+        options,
+        plan: Plan::default(),
+    };
+    planner.check_options();
+    let selected = planner.selected_services();
+    let containers = planner.classify_containers();
+    planner.plan_networks(&selected);
+    planner.plan_volumes(&selected);
+    planner.plan_orphans(&containers.orphans);
+    for service in &selected {
+        let replicas = containers
+            .replicas
+            .get(service.name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        planner.plan_service(service, replicas);
+    }
+    planner.plan
+}
+
+struct Planner<'a> {
+    project: &'a Project,
+    observed: &'a ObservedState,
+    options: &'a PlanOptions,
+    plan: Plan,
+}
+
+/// This project's containers, sorted by name.
+struct ProjectContainers<'a> {
+    /// Replicas of services in the manifest, by service name.
+    replicas: BTreeMap<&'a str, Vec<&'a ObservedContainer>>,
+    /// Containers of services no longer in the manifest.
+    orphans: Vec<&'a ObservedContainer>,
+}
+
+impl<'a> Planner<'a> {
+    fn warn(&mut self, message: String) {
+        self.plan.warnings.push(message);
+    }
+
+    fn check_options(&mut self) {
+        if self.options.force_recreate && self.options.no_recreate {
+            self.warn("both force-recreate and no-recreate were asked for: not recreating".into());
+        }
+        for service_name in self.options.scale.keys() {
+            if !self.project.services.contains_key(service_name) {
+                self.warn(format!(
+                    "cannot scale service `{service_name}`: it is not in the project"
+                ));
+            }
+        }
+    }
+
+    /// The services to converge, in dependency order.
+    fn selected_services(&mut self) -> Vec<&'a Service> {
+        let project = self.project;
+        let mut wanted = BTreeSet::new();
+        let mut pending: Vec<&str> = Vec::new();
+        for service_name in &self.options.services {
+            if project.services.contains_key(service_name) {
+                pending.push(service_name);
+            } else {
+                self.warn(format!("service `{service_name}` is not in the project"));
+            }
+        }
+        while let Some(service_name) = pending.pop() {
+            if !wanted.insert(service_name.to_string()) {
+                continue;
+            }
+            if let Some(service) = project.services.get(service_name) {
+                pending.extend(
+                    service
+                        .depends_on
+                        .keys()
+                        .filter(|dependency| project.services.contains_key(*dependency))
+                        .map(String::as_str),
+                );
+            }
+        }
+        let all = self.options.services.is_empty();
+        project
+            .dependency_order()
+            .iter()
+            .filter(|service_name| all || wanted.contains(*service_name))
+            .filter_map(|service_name| project.services.get(service_name))
+            .collect()
+    }
+
+    fn classify_containers(&mut self) -> ProjectContainers<'a> {
+        let project_name = self.project.name.as_str();
+        let mut containers: Vec<&'a ObservedContainer> =
+            self.observed.project_containers(project_name).collect();
+        containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        let mut replicas: BTreeMap<&'a str, Vec<&'a ObservedContainer>> = BTreeMap::new();
+        let mut orphans = Vec::new();
+        for container in containers {
+            if container.is_oneoff() {
+                continue;
+            }
+            let Some(service_name) = container.service() else {
+                self.warn(format!(
+                    "container `{}` has the label of project `{project_name}` but no service label: left alone",
+                    container.name
+                ));
+                continue;
+            };
+            if !self.project.services.contains_key(service_name) {
+                orphans.push(container);
+                continue;
+            }
+            if container.replica_number().is_none() {
+                self.warn(format!(
+                    "container `{}` of service `{service_name}` has no valid replica number label: left alone",
+                    container.name
+                ));
+                continue;
+            }
+            replicas.entry(service_name).or_default().push(container);
+        }
+        ProjectContainers { replicas, orphans }
+    }
+
+    fn plan_networks(&mut self, selected: &[&'a Service]) {
+        // Network key -> the first service (in dependency order) that joins it.
+        let mut used: BTreeMap<&str, &str> = BTreeMap::new();
+        for service in selected {
+            for key in names::service_network_keys(service) {
+                used.entry(key).or_insert(&service.name);
+            }
+        }
+        let project_name = self.project.name.as_str();
+        for (key, service_name) in used {
+            let network = match self.project.networks.get(key) {
+                Some(network) => network.clone(),
+                None if key == names::DEFAULT_NETWORK => Network::default(),
+                None => {
+                    self.warn(format!(
+                        "service `{service_name}` joins network `{key}`, which is not declared"
+                    ));
+                    continue;
+                }
+            };
+            let name = names::network_name(project_name, key, &network);
+            match self.observed.network(&name) {
+                Some(existing) if !network.external && !existing.belongs_to(project_name) => {
+                    self.warn(format!(
+                        "network `{name}` exists but msctl did not create it for project `{project_name}`: using it"
+                    ));
+                }
+                Some(_) => {}
+                None if network.external => {
+                    self.warn(format!("external network `{name}` does not exist"));
+                }
+                None => self.plan.actions.push(Action::CreateNetwork {
+                    network_key: key.to_string(),
+                    spec: NetworkSpec::for_network(project_name, key, &network),
+                }),
+            }
+        }
+    }
+
+    fn plan_volumes(&mut self, selected: &[&'a Service]) {
+        let used: BTreeSet<&str> = selected
+            .iter()
+            .flat_map(|service| &service.volumes)
+            .filter(|mount| mount.kind == MountType::Volume)
+            .filter_map(|mount| mount.source.as_deref())
+            .collect();
+        let project_name = self.project.name.as_str();
+        for key in used {
+            // A source that is not a declared volume is a plain engine volume name; the
+            // engine creates it with the container, as `docker run -v` does.
+            let Some(volume) = self.project.volumes.get(key) else {
+                continue;
+            };
+            let name = names::volume_name(project_name, key, volume);
+            match self.observed.volume(&name) {
+                Some(existing) if !volume.external && !existing.belongs_to(project_name) => {
+                    self.warn(format!(
+                        "volume `{name}` exists but msctl did not create it for project `{project_name}`: using it"
+                    ));
+                }
+                Some(_) => {}
+                None if volume.external => {
+                    self.warn(format!("external volume `{name}` does not exist"));
+                }
+                None => self.plan.actions.push(Action::CreateVolume {
+                    volume_key: key.to_string(),
+                    spec: VolumeSpec::for_volume(project_name, key, volume),
+                }),
+            }
+        }
+    }
+
+    fn plan_orphans(&mut self, orphans: &[&'a ObservedContainer]) {
+        for orphan in orphans {
+            let service_name = orphan.service().unwrap_or_default().to_string();
+            if self.options.remove_orphans {
+                self.plan.actions.push(Action::RemoveOrphan {
+                    container_id: orphan.id.clone(),
+                    container_name: orphan.name.clone(),
+                    service_name,
+                    replica_number: orphan.replica_number(),
+                    stop_timeout: DEFAULT_STOP_TIMEOUT,
+                });
+            } else {
+                self.warn(format!(
+                    "orphan container `{}`: service `{service_name}` is not in the manifest; remove it with --remove-orphans",
+                    orphan.name
+                ));
+            }
+        }
+    }
+
+    fn plan_service(&mut self, service: &'a Service, replicas: &[&'a ObservedContainer]) {
+        let project_name = self.project.name.as_str();
+        let desired_count = self
+            .options
+            .scale
+            .get(&service.name)
+            .copied()
+            .unwrap_or_else(|| service.replicas()) as usize;
+        let hash = config_hash(service);
+        let stop_timeout = service.stop_grace_period.unwrap_or(DEFAULT_STOP_TIMEOUT);
+
+        // 1. Scale down.
+        let mut kept: Vec<&ObservedContainer> = replicas.to_vec();
+        kept.sort_by_key(|replica| removal_rank(replica));
+        let extra = kept.len().saturating_sub(desired_count);
+        for replica in kept.drain(..extra) {
+            self.plan.actions.push(Action::StopAndRemove {
+                container_id: replica.id.clone(),
+                container_name: replica.name.clone(),
+                service_name: service.name.clone(),
+                replica_number: replica_number(replica),
+                stop_timeout,
+                cause: Cause::ScaleDown,
+            });
+        }
+        kept.sort_by(|a, b| {
+            (replica_number(a), &a.name, &a.id).cmp(&(replica_number(b), &b.name, &b.id))
+        });
+
+        // 2. Replace.
+        let mut not_recreated = Vec::new();
+        for replica in kept.iter().copied() {
+            let cause = if replica.config_hash() != Some(hash.as_str()) {
+                Some(Cause::ConfigChanged)
+            } else if self.options.force_recreate {
+                Some(Cause::Forced)
+            } else if replica.state == super::ContainerState::Dead {
+                Some(Cause::Dead)
+            } else {
+                None
+            };
+            match cause {
+                Some(cause) if !self.options.no_recreate => {
+                    let number = replica_number(replica);
+                    let spec = ContainerSpec::for_replica(self.project, service, number, &hash);
+                    self.plan.actions.push(Action::RecreateContainer {
+                        old_container_id: replica.id.clone(),
+                        container_name: replica.name.clone(),
+                        service_name: service.name.clone(),
+                        replica_number: number,
+                        config_hash: hash.clone(),
+                        spec,
+                        stop_timeout,
+                        cause,
+                    });
+                }
+                Some(Cause::Dead) => {
+                    self.warn(format!(
+                        "replica `{}` is dead and no-recreate was asked for: left alone",
+                        replica.name
+                    ));
+                    not_recreated.push(replica);
+                }
+                _ => not_recreated.push(replica),
+            }
+        }
+
+        // 3. Start.
+        for replica in not_recreated {
+            if replica.state.is_stopped() {
+                self.plan.actions.push(Action::StartContainer {
+                    container_id: replica.id.clone(),
+                    container_name: replica.name.clone(),
+                    service_name: service.name.clone(),
+                    replica_number: replica_number(replica),
+                });
+            }
+        }
+
+        // 4. Create.
+        let missing = desired_count.saturating_sub(kept.len());
+        let used_numbers: BTreeSet<u32> =
+            kept.iter().map(|replica| replica_number(replica)).collect();
+        let mut created = 0;
+        let mut number = 0u32;
+        while created < missing {
+            number = match number.checked_add(1) {
+                Some(next) => next,
+                None => break,
+            };
+            if used_numbers.contains(&number) {
+                continue;
+            }
+            let name = names::container_name(project_name, &service.name, number);
+            if self.observed.container_name_taken(&name) {
+                self.warn(format!(
+                    "container name `{name}` is taken by a container msctl does not manage as a replica of `{}`: replica {number} skipped",
+                    service.name
+                ));
+                continue;
+            }
+            self.plan.actions.push(Action::CreateContainer {
+                service_name: service.name.clone(),
+                replica_number: number,
+                config_hash: hash.clone(),
+                spec: ContainerSpec::for_replica(self.project, service, number, &hash),
+            });
+            created += 1;
+        }
+    }
+}
+
+/// Replicas are classified only when their number label parses.
+fn replica_number(replica: &ObservedContainer) -> u32 {
+    replica.replica_number().unwrap_or_default()
+}
+
+/// Sort key for scale-down: the replicas to remove first sort first.
+fn removal_rank(replica: &ObservedContainer) -> (bool, bool, Reverse<u32>, &str, &str) {
+    (
+        !replica.is_unhealthy(),
+        replica.is_running(),
+        Reverse(replica_number(replica)),
+        &replica.name,
+        &replica.id,
+    )
+}
