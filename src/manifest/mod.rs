@@ -1,3 +1,20 @@
 //! Manifests: loading Compose files into the validated [`model::Project`].
+//!
+//! The pipeline, one file per stage: `yaml` (text -> located tree, anchors, `<<` merges)
+//! -> `interpolate` (`${VAR}` from the environment and `.env`) -> `merge` (several `-f`
+//! files, Compose override rules) -> `validate` (tree -> model, every error in one pass).
+//! `load` runs it; `diagnostic` renders problems with file:line:col and a caret.
 
+pub mod diagnostic;
+pub mod dotenv;
+pub mod fields;
+pub mod interpolate;
+pub mod load;
+pub mod merge;
 pub mod model;
+pub mod ports;
+pub mod units;
+pub mod validate;
+pub mod yaml;
+
+pub use load::{load, LoadError, LoadOptions, Loaded};

@@ -1,0 +1,47 @@
+//! `msctl config`: the resolved manifest, as YAML (default) or JSON, or one list of names.
+
+use crate::cli::{ConfigArgs, Format};
+
+use super::{CommandError, Context};
+
+pub fn run(ctx: &Context, args: ConfigArgs) -> Result<(), CommandError> {
+    let loaded = ctx.load()?;
+    let project = &loaded.project;
+    let lines = |items: Vec<String>| items.iter().map(|s| format!("{s}\n")).collect::<String>();
+    let text = if args.services {
+        lines(project.dependency_order())
+    } else if args.volumes {
+        lines(project.volumes.keys().cloned().collect())
+    } else if args.networks {
+        lines(project.networks.keys().cloned().collect())
+    } else if args.profiles {
+        let mut profiles: Vec<String> = project.services.values().flat_map(|s| s.profiles.clone()).collect();
+        profiles.sort();
+        profiles.dedup();
+        lines(profiles)
+    } else if args.images {
+        lines(
+            project
+                .services
+                .iter()
+                .map(|(name, s)| s.image.clone().unwrap_or_else(|| format!("{}-{name}", project.name)))
+                .collect(),
+        )
+    } else {
+        match ctx.global.format {
+            Some(Format::Json) => {
+                serde_json::to_string_pretty(project).map_err(anyhow::Error::from)? + "\n"
+            }
+            None | Some(Format::Yaml) => serde_norway::to_string(project).map_err(anyhow::Error::from)?,
+            Some(Format::Table) => {
+                return Err(CommandError::Usage("`config` prints yaml or json, not table".to_string()))
+            }
+        }
+    };
+    if ctx.global.quiet && !(args.services || args.volumes || args.networks || args.profiles || args.images) {
+        // `config -q` only validates, as in Compose.
+        return Ok(());
+    }
+    ctx.printer.data(&text).map_err(anyhow::Error::from)?;
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! `${VAR}` interpolation, as the Compose Specification defines it.
+//!
+//! Supported: `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}`,
+//! `${VAR?message}`, `${VAR:+replacement}`, `${VAR+replacement}`, and `$$` for a literal
+//! `$`. Defaults and replacements may themselves hold interpolations.
+
+use std::collections::BTreeMap;
+
+use super::diagnostic::{Diagnostic, Diagnostics};
+use super::yaml::{Node, Value};
+
+/// The variables interpolation reads: msctl's environment over the `.env` file.
+pub type Variables = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InterpolationError {
+    /// `${` without `}`, or a malformed name.
+    Syntax(String),
+    /// `${VAR:?message}` or `${VAR?message}` with VAR missing.
+    Required { name: String, message: String },
+}
+
+/// Interpolate every string scalar of the tree in place, collecting errors.
+pub fn interpolate_tree(node: &mut Node, vars: &Variables, diags: &mut Diagnostics) {
+    match &mut node.value {
+        Value::Str(text) => {
+            if !text.contains('$') {
+                return;
+            }
+            match interpolate(text, vars) {
+                Ok(value) => *text = value,
+                Err(InterpolationError::Syntax(why)) => diags.push(
+                    Diagnostic::error(format!("invalid interpolation in `{text}`: {why}"), Some(node.span))
+                        .with_hint("write `${NAME}`, `${NAME:-default}` or `${NAME:?message}`; use `$$` for a literal `$`"),
+                ),
+                Err(InterpolationError::Required { name, message }) => {
+                    let why = if message.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {message}")
+                    };
+                    diags.push(
+                        Diagnostic::error(format!("required variable `{name}` is not set{why}"), Some(node.span))
+                            .with_hint(format!("set `{name}` in the environment or in the `.env` file beside the manifest")),
+                    )
+                }
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                interpolate_tree(item, vars, diags);
+            }
+        }
+        Value::Map(entries) => {
+            for entry in entries {
+                interpolate_tree(&mut entry.value, vars, diags);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Interpolate one string.
+pub fn interpolate(text: &str, vars: &Variables) -> Result<String, InterpolationError> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c != '$' {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        match chars.get(i + 1) {
+            Some('$') => {
+                out.push('$');
+                i += 2;
+            }
+            Some('{') => {
+                let close = matching_brace(&chars, i + 2).ok_or_else(|| {
+                    InterpolationError::Syntax("`${` is never closed by `}`".to_string())
+                })?;
+                let inner: String = chars[i + 2..close].iter().collect();
+                out.push_str(&braced(&inner, vars)?);
+                i = close + 1;
+            }
+            Some(c) if is_name_start(*c) => {
+                let start = i + 1;
+                let mut end = start;
+                while end < chars.len() && is_name_char(chars[end]) {
+                    end += 1;
+                }
+                let name: String = chars[start..end].iter().collect();
+                out.push_str(vars.get(&name).map(String::as_str).unwrap_or(""));
+                i = end;
+            }
+            _ => {
+                return Err(InterpolationError::Syntax(
+                    "`$` must start `${NAME}` or `$NAME`, or be doubled as `$$`".to_string(),
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn matching_brace(chars: &[char], from: usize) -> Option<usize> {
+    let mut depth = 1;
+    let mut i = from;
+    while i < chars.len() {
+        match chars[i] {
+            '$' if chars.get(i + 1) == Some(&'{') => {
+                depth += 1;
+                i += 1;
+            }
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn braced(inner: &str, vars: &Variables) -> Result<String, InterpolationError> {
+    let name_len = inner
+        .char_indices()
+        .find(|(_, c)| !is_name_char(*c))
+        .map_or(inner.len(), |(i, _)| i);
+    let name = &inner[..name_len];
+    if name.is_empty() || !name.starts_with(is_name_start) {
+        return Err(InterpolationError::Syntax(format!(
+            "`{inner}` is not a variable name"
+        )));
+    }
+    let rest = &inner[name_len..];
+    let value = vars.get(name);
+    let set_non_empty = value.is_some_and(|v| !v.is_empty());
+    let (op, arg) = if rest.is_empty() {
+        ("", "")
+    } else {
+        let op_len = if rest.starts_with(':') { 2 } else { 1 };
+        if rest.len() < op_len {
+            return Err(InterpolationError::Syntax(format!("`{rest}` is not a valid modifier")));
+        }
+        rest.split_at(op_len)
+    };
+    match op {
+        "" => Ok(value.cloned().unwrap_or_default()),
+        ":-" if !set_non_empty => interpolate(arg, vars),
+        "-" if value.is_none() => interpolate(arg, vars),
+        ":-" | "-" => Ok(value.cloned().unwrap_or_default()),
+        ":?" if !set_non_empty => Err(required(name, arg, vars)?),
+        "?" if value.is_none() => Err(required(name, arg, vars)?),
+        ":?" | "?" => Ok(value.cloned().unwrap_or_default()),
+        ":+" if set_non_empty => interpolate(arg, vars),
+        "+" if value.is_some() => interpolate(arg, vars),
+        ":+" | "+" => Ok(String::new()),
+        _ => Err(InterpolationError::Syntax(format!(
+            "`{rest}` after `{name}` is not a modifier (use `:-`, `-`, `:?`, `?`, `:+` or `+`)"
+        ))),
+    }
+}
+
+fn required(name: &str, message: &str, vars: &Variables) -> Result<InterpolationError, InterpolationError> {
+    Ok(InterpolationError::Required {
+        name: name.to_string(),
+        message: interpolate(message, vars)?,
+    })
+}
+
+fn is_name_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars() -> Variables {
+        [("SET", "v"), ("EMPTY", "")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_form() {
+        let v = vars();
+        let i = |s: &str| interpolate(s, &v);
+        assert_eq!(i("a${SET}b").as_deref(), Ok("avb"));
+        assert_eq!(i("$SET/x").as_deref(), Ok("v/x"));
+        assert_eq!(i("${UNSET}").as_deref(), Ok(""));
+        assert_eq!(i("${EMPTY:-d}").as_deref(), Ok("d"));
+        assert_eq!(i("${EMPTY-d}").as_deref(), Ok(""));
+        assert_eq!(i("${UNSET-d}").as_deref(), Ok("d"));
+        assert_eq!(i("${UNSET:-${SET}x}").as_deref(), Ok("vx"));
+        assert_eq!(i("${SET:+r}").as_deref(), Ok("r"));
+        assert_eq!(i("${EMPTY:+r}").as_deref(), Ok(""));
+        assert_eq!(i("$$SET").as_deref(), Ok("$SET"));
+        assert_eq!(i("${EMPTY?m}").as_deref(), Ok(""));
+        assert!(matches!(i("${EMPTY:?m}"), Err(InterpolationError::Required { .. })));
+        assert!(matches!(i("${UNSET?m}"), Err(InterpolationError::Required { .. })));
+        assert!(matches!(i("${SET"), Err(InterpolationError::Syntax(_))));
+        assert!(matches!(i("${1A}"), Err(InterpolationError::Syntax(_))));
+        assert!(matches!(i("a $ b"), Err(InterpolationError::Syntax(_))));
+    }
+}

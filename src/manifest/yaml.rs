@@ -1,0 +1,462 @@
+//! YAML into a tree that remembers where every node came from.
+//!
+//! Diagnostics must point at file:line:col, which a plain YAML value cannot do, so the
+//! loader reads parser events itself: anchors and aliases are resolved, `<<` merge keys
+//! are applied (explicit keys win, earlier merge sources win over later ones), and
+//! duplicate keys and tab indentation are reported instead of being silently accepted.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::diagnostic::{Diagnostic, Diagnostics, FileId, Span};
+
+/// One YAML node and where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// A string scalar. `quoted` is false for plain scalars.
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+/// A mapping entry: the key is always a string (Compose keys are strings).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+impl Node {
+    pub fn new(value: Value, span: Span) -> Self {
+        Node { value, span }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| &e.value)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().find(|e| e.key == key)
+    }
+
+    /// The YAML type name, for "expected X, found Y" messages.
+    pub fn type_name(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// A scalar as text (strings, numbers, booleans), as Compose reads scalars in lists
+    /// and maps of strings.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Convert to JSON, for `x-` extension fields and tests.
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => (*b).into(),
+            Value::Int(i) => (*i).into(),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            Value::Str(s) => s.clone().into(),
+            Value::Seq(items) => items.iter().map(Node::to_json).collect(),
+            Value::Map(entries) => entries
+                .iter()
+                .map(|e| (e.key.clone(), e.value.to_json()))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        }
+    }
+}
+
+/// Parse one manifest. Errors (syntax, tabs, duplicate keys, several documents) are
+/// collected into `diags`; `None` when the text is not usable at all.
+pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Node> {
+    if check_tabs(text, file, diags) {
+        return None;
+    }
+    let mut builder = Builder {
+        file,
+        text,
+        anchors: HashMap::new(),
+        diags,
+    };
+    let mut parser = Parser::new_from_str(text);
+    let mut documents = Vec::new();
+    loop {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => break,
+            Ok((Event::StreamStart | Event::DocumentStart | Event::DocumentEnd, _)) => {}
+            Ok((event, marker)) => match builder.node(event, marker, &mut parser) {
+                Ok(node) => documents.push(node),
+                Err(diag) => {
+                    builder.diags.push(diag);
+                    return None;
+                }
+            },
+            Err(err) => {
+                builder.diags.push(scan_error(&err, file, text));
+                return None;
+            }
+        }
+    }
+    let mut documents = documents.into_iter();
+    let first = documents.next();
+    if let Some(extra) = documents.next() {
+        builder.diags.push(
+            Diagnostic::error("a manifest holds one YAML document, found several", Some(extra.span))
+                .with_hint("put each document in its own file and pass them with `-f`"),
+        );
+        return None;
+    }
+    // An empty file is an empty mapping: the caller reports what it lacks.
+    Some(first.unwrap_or_else(|| Node::new(Value::Map(Vec::new()), Span::new(file, 1, 1, 1))))
+}
+
+/// YAML forbids tabs in indentation; say so plainly rather than as a scanner error.
+fn check_tabs(text: &str, file: FileId, diags: &mut Diagnostics) -> bool {
+    let mut found = false;
+    for (index, line) in text.lines().enumerate() {
+        let indent: String = line.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+        if let Some(pos) = indent.find('\t') {
+            if line.trim().is_empty() {
+                continue;
+            }
+            found = true;
+            diags.push(
+                Diagnostic::error(
+                    "tab character in indentation",
+                    Some(Span::new(file, index as u32 + 1, pos as u32 + 1, 1)),
+                )
+                .with_hint("YAML indents with spaces only: replace the tab with spaces"),
+            );
+        }
+    }
+    found
+}
+
+fn scan_error(err: &yaml_rust2::ScanError, file: FileId, text: &str) -> Diagnostic {
+    let marker = err.marker();
+    let (line, col) = position(marker, text);
+    let info = err.info();
+    let hint = if info.contains("mapping values are not allowed") {
+        Some("a `key: value` sits where a plain value was expected: check the indentation of this line and the one above, or quote a value that contains `: `")
+    } else if info.contains("did not find expected key") || info.contains("block mapping") {
+        Some("check that keys at the same level are indented by the same number of spaces")
+    } else if info.contains("quoted scalar") {
+        Some("close the quote, or escape the quote character inside the string")
+    } else if info.contains("cannot start any token") {
+        Some("quote the value if it starts with a special character like `@` or a backtick")
+    } else {
+        None
+    };
+    let diag = Diagnostic::error(
+        format!("invalid YAML: {info}"),
+        Some(Span::new(file, line, col, 1)),
+    );
+    match hint {
+        Some(h) => diag.with_hint(h),
+        None => diag,
+    }
+}
+
+/// yaml-rust2 reports a 1-based line and a 0-based column; clamp into the text so the
+/// caret lands on a real line even for errors reported at end of input.
+fn position(marker: &Marker, text: &str) -> (u32, u32) {
+    let line_count = text.lines().count().max(1);
+    let line = marker.line().clamp(1, line_count);
+    (line as u32, marker.col() as u32 + 1)
+}
+
+struct Builder<'a, 'd> {
+    file: FileId,
+    text: &'a str,
+    anchors: HashMap<usize, Node>,
+    diags: &'d mut Diagnostics,
+}
+
+impl Builder<'_, '_> {
+    fn span(&self, marker: Marker, len: usize) -> Span {
+        let (line, col) = position(&marker, self.text);
+        Span::new(self.file, line, col, len as u32)
+    }
+
+    fn next(&mut self, parser: &mut Parser<std::str::Chars<'_>>) -> Result<(Event, Marker), Diagnostic> {
+        parser
+            .next_token()
+            .map_err(|err| scan_error(&err, self.file, self.text))
+    }
+
+    fn node(
+        &mut self,
+        event: Event,
+        marker: Marker,
+        parser: &mut Parser<std::str::Chars<'_>>,
+    ) -> Result<Node, Diagnostic> {
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let len = match style {
+                    TScalarStyle::Plain => text.chars().count(),
+                    TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
+                        text.chars().count() + 2
+                    }
+                    _ => 1,
+                };
+                let len = len.min(text.lines().next().map_or(1, |l| l.chars().count() + 2));
+                let span = self.span(marker, len);
+                let value = match (&tag, style) {
+                    (Some(tag), _) if tag.suffix == "str" => Value::Str(text),
+                    (_, TScalarStyle::Plain) => resolve_plain(text),
+                    _ => Value::Str(text),
+                };
+                let node = Node::new(value, span);
+                self.remember(anchor, &node);
+                Ok(node)
+            }
+            Event::Alias(anchor) => match self.anchors.get(&anchor) {
+                Some(node) => Ok(node.clone()),
+                None => Err(Diagnostic::error(
+                    "alias to an unknown anchor",
+                    Some(self.span(marker, 1)),
+                )
+                .with_hint("define the anchor with `&name` before using it as `*name`")),
+            },
+            Event::SequenceStart(anchor, _) => {
+                let span = self.span(marker, 1);
+                let mut items = Vec::new();
+                loop {
+                    let (event, marker) = self.next(parser)?;
+                    if event == Event::SequenceEnd {
+                        break;
+                    }
+                    items.push(self.node(event, marker, parser)?);
+                }
+                let node = Node::new(Value::Seq(items), span);
+                self.remember(anchor, &node);
+                Ok(node)
+            }
+            Event::MappingStart(anchor, _) => {
+                let span = self.span(marker, 1);
+                let node = self.mapping(span, parser)?;
+                self.remember(anchor, &node);
+                Ok(node)
+            }
+            other => Err(Diagnostic::error(
+                format!("invalid YAML: unexpected {other:?}"),
+                Some(self.span(marker, 1)),
+            )),
+        }
+    }
+
+    fn mapping(
+        &mut self,
+        span: Span,
+        parser: &mut Parser<std::str::Chars<'_>>,
+    ) -> Result<Node, Diagnostic> {
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut merged: Vec<Entry> = Vec::new();
+        loop {
+            let (event, marker) = self.next(parser)?;
+            if event == Event::MappingEnd {
+                break;
+            }
+            let is_merge = matches!(&event, Event::Scalar(k, TScalarStyle::Plain, _, _) if k == "<<");
+            let key_node = self.node(event, marker, parser)?;
+            let (value_event, value_marker) = self.next(parser)?;
+            let value = self.node(value_event, value_marker, parser)?;
+            if is_merge {
+                self.merge_sources(&value, &mut merged)?;
+                continue;
+            }
+            let key = match key_node.scalar_text() {
+                Some(key) => key,
+                None if key_node.value == Value::Null => String::new(),
+                None => {
+                    return Err(Diagnostic::error(
+                        format!("a mapping key must be a string, found {}", key_node.type_name()),
+                        Some(key_node.span),
+                    ));
+                }
+            };
+            if let Some(first) = entries.iter().find(|e| e.key == key) {
+                self.diags.push(
+                    Diagnostic::error(format!("duplicate key `{key}`"), Some(key_node.span))
+                        .with_hint(format!(
+                            "`{key}` is already set at line {}; remove one of them",
+                            first.key_span.line
+                        )),
+                );
+                continue;
+            }
+            entries.push(Entry {
+                key,
+                key_span: key_node.span,
+                value,
+            });
+        }
+        for entry in merged {
+            if !entries.iter().any(|e| e.key == entry.key) {
+                entries.push(entry);
+            }
+        }
+        Ok(Node::new(Value::Map(entries), span))
+    }
+
+    /// `<<: *a` or `<<: [*a, *b]`: earlier sources win over later ones.
+    fn merge_sources(&mut self, value: &Node, merged: &mut Vec<Entry>) -> Result<(), Diagnostic> {
+        let sources: Vec<&Node> = match &value.value {
+            Value::Map(_) => vec![value],
+            Value::Seq(items) => items.iter().collect(),
+            _ => {
+                return Err(Diagnostic::error(
+                    format!("a `<<` merge key needs a mapping or a list of mappings, found {}", value.type_name()),
+                    Some(value.span),
+                ));
+            }
+        };
+        for source in sources {
+            let Some(entries) = source.as_map() else {
+                return Err(Diagnostic::error(
+                    format!("a `<<` merge key needs mappings, found {}", source.type_name()),
+                    Some(source.span),
+                ));
+            };
+            for entry in entries {
+                if !merged.iter().any(|e| e.key == entry.key) {
+                    merged.push(entry.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn remember(&mut self, anchor: usize, node: &Node) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+    }
+}
+
+/// Plain scalars follow the YAML 1.2 core schema, as Compose does.
+fn resolve_plain(text: String) -> Value {
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(&text);
+    if let Some(hex) = text.strip_prefix("0x") {
+        if let Ok(i) = i64::from_str_radix(hex, 16) {
+            return Value::Int(i);
+        }
+    } else if let Some(oct) = text.strip_prefix("0o") {
+        if let Ok(i) = i64::from_str_radix(oct, 8) {
+            return Value::Int(i);
+        }
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = text.parse::<i64>() {
+            return Value::Int(i);
+        }
+    }
+    let looks_float = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && digits.bytes().any(|b| b.is_ascii_digit())
+        && (digits.starts_with(|c: char| c.is_ascii_digit()) || digits.starts_with('.'));
+    if looks_float {
+        if let Ok(f) = text.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Node {
+        let mut diags = Diagnostics::default();
+        let node = parse(text, 0, &mut diags);
+        assert!(!diags.has_errors(), "{diags:?}");
+        node.expect("parsed")
+    }
+
+    #[test]
+    fn merge_keys_explicit_wins_and_first_source_wins() {
+        let node = parse_ok("a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  <<: [*a, *b]\n  x: 9\n");
+        let c = node.get("c").expect("c");
+        assert_eq!(c.get("x").map(|n| &n.value), Some(&Value::Int(9)));
+        assert_eq!(c.get("y").map(|n| &n.value), Some(&Value::Int(1)));
+        assert_eq!(c.get("z").map(|n| &n.value), Some(&Value::Int(2)));
+    }
+
+    #[test]
+    fn positions_are_one_based() {
+        let node = parse_ok("services:\n  web:\n    image: nginx\n");
+        let image = node.get("services").and_then(|s| s.get("web")).and_then(|w| w.entry("image")).expect("image");
+        assert_eq!((image.key_span.line, image.key_span.col), (3, 5));
+        assert_eq!((image.value.span.line, image.value.span.col), (3, 12));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let mut diags = Diagnostics::default();
+        parse("a: 1\nb: 2\na: 3\n", 0, &mut diags);
+        assert_eq!(diags.error_count(), 1);
+    }
+
+    #[test]
+    fn scalars_resolve_like_yaml_core_schema() {
+        let node = parse_ok("a: 1\nb: '1'\nc: true\nd: ~\ne: 1.5\nf: 0x10\ng: 1m30s\n");
+        let v = |k: &str| node.get(k).map(|n| n.value.clone());
+        assert_eq!(v("a"), Some(Value::Int(1)));
+        assert_eq!(v("b"), Some(Value::Str("1".into())));
+        assert_eq!(v("c"), Some(Value::Bool(true)));
+        assert_eq!(v("d"), Some(Value::Null));
+        assert_eq!(v("e"), Some(Value::Float(1.5)));
+        assert_eq!(v("f"), Some(Value::Int(16)));
+        assert_eq!(v("g"), Some(Value::Str("1m30s".into())));
+    }
+}
