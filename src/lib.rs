@@ -6,3 +6,6 @@ pub mod engine;
 pub mod executor;
 pub mod manifest;
 pub mod plan;
+pub mod cli;
+pub mod commands;
+pub mod output;
