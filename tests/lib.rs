@@ -1,2 +1,3 @@
 //! Integration tests, one binary.
 mod completions;
+mod loader_props;

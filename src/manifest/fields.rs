@@ -110,10 +110,17 @@ impl Reader<'_> {
     }
 
     fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
-        self.error(
-            format!("{what} must be {expected}, found {}", node.type_name()),
-            node.span,
-        );
+        let message = format!("{what} must be {expected}, found {}", node.type_name());
+        let quotable = matches!(node.value, Value::Bool(_) | Value::Null) && expected.contains("string");
+        if quotable {
+            self.error_hint(
+                message,
+                node.span,
+                "YAML reads `true`, `false`, `null` and `~` as non-strings: quote the value, e.g. `\"true\"`",
+            );
+        } else {
+            self.error(message, node.span);
+        }
     }
 
     pub fn map<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Entry]> {

@@ -140,21 +140,35 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     };
     vars.extend(options.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
 
-    let mut sources = Sources::default();
     let mut diags = Diagnostics::default();
-    let mut merged: Option<yaml::Node> = None;
+    let mut documents = Vec::new();
     for (display, path) in &files {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(err) => {
-                diags.push(
-                    Diagnostic::error(format!("cannot read manifest `{}`: {err}", display.display()), None)
-                        .with_hint("check the path given with `-f` or `MSCTL_FILE`"),
-                );
-                continue;
-            }
-        };
-        let file = sources.add(display, text.clone());
+        match std::fs::read_to_string(path) {
+            Ok(text) => documents.push((display.clone(), text)),
+            Err(err) => diags.push(
+                Diagnostic::error(format!("cannot read manifest `{}`: {err}", display.display()), None)
+                    .with_hint("check the path given with `-f` or `MSCTL_FILE`"),
+            ),
+        }
+    }
+    let files = files.into_iter().map(|(_, abs)| abs).collect();
+    load_documents(options, &setting, project_dir, files, documents, vars, diags)
+}
+
+/// Parse, interpolate, merge and validate manifest texts already read.
+fn load_documents(
+    options: &LoadOptions,
+    setting: &dyn Fn(&str) -> Option<String>,
+    project_dir: PathBuf,
+    files: Vec<PathBuf>,
+    documents: Vec<(PathBuf, String)>,
+    vars: Variables,
+    mut diags: Diagnostics,
+) -> Result<Loaded, LoadError> {
+    let mut sources = Sources::default();
+    let mut merged: Option<yaml::Node> = None;
+    for (display, text) in documents {
+        let file = sources.add(&display, text.clone());
         let Some(mut node) = yaml::parse(&text, file, &mut diags) else {
             continue;
         };
@@ -172,7 +186,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         return Err(LoadError::from_diags(&diags, &sources));
     }
 
-    let project_name = project_name(options, &setting, &root, &project_dir, &mut diags);
+    let project_name = project_name(options, setting, &root, &project_dir, &mut diags);
     let profiles: Vec<String> = if options.profiles.is_empty() {
         setting("MSCTL_PROFILES")
             .or_else(|| setting("COMPOSE_PROFILES"))
@@ -191,7 +205,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     match project {
         Some(project) if !diags.has_errors() => Ok(Loaded {
             project,
-            files: files.into_iter().map(|(_, abs)| abs).collect(),
+            files,
             warnings: diags.sorted().into_iter().cloned().collect(),
             sources,
         }),
@@ -222,6 +236,23 @@ fn read_dotenv(path: &Path, env: &BTreeMap<String, String>) -> Result<Variables,
             "env files hold `KEY=VALUE` lines; quote values with spaces or special characters",
         )),
     }
+}
+
+/// Load one manifest text, with no file system lookups for manifests or `.env`: for
+/// fuzzing and tests. Relative paths resolve against `options.cwd`.
+pub fn load_str(text: &str, options: &LoadOptions) -> Result<Loaded, LoadError> {
+    let vars: Variables = options.environment.clone();
+    let env = options.environment.clone();
+    let setting = move |key: &str| env.get(key).filter(|v| !v.is_empty()).cloned();
+    load_documents(
+        options,
+        &setting,
+        options.cwd.clone(),
+        Vec::new(),
+        vec![(PathBuf::from("compose.yaml"), text.to_string())],
+        vars,
+        Diagnostics::default(),
+    )
 }
 
 /// Look for a manifest in `dir` and its parents, with its override file if present.

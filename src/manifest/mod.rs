@@ -17,4 +17,4 @@ pub mod units;
 pub mod validate;
 pub mod yaml;
 
-pub use load::{load, LoadError, LoadOptions, Loaded};
+pub use load::{load, load_str, LoadError, LoadOptions, Loaded};
