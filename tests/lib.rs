@@ -1,3 +1,4 @@
 //! Integration tests, one binary.
 mod completions;
 mod loader_props;
+mod planner;

@@ -312,7 +312,11 @@ impl<'a> Planner<'a> {
             match cause {
                 Some(cause) if !self.options.no_recreate => {
                     let number = replica_number(replica);
-                    let spec = ContainerSpec::for_replica(self.project, service, number, &hash);
+                    let mut spec = ContainerSpec::for_replica(self.project, service, number, &hash);
+                    // The replacement takes the name its predecessor frees: the usual name
+                    // may be held by another container (a duplicate replica number, or a
+                    // container that is not ours).
+                    spec.name = replica.name.clone();
                     self.plan.actions.push(Action::RecreateContainer {
                         old_container_id: replica.id.clone(),
                         container_name: replica.name.clone(),
