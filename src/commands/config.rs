@@ -1,6 +1,7 @@
 //! `msctl config`: the resolved manifest, as YAML (default) or JSON, or one list of names.
 
 use crate::cli::{ConfigArgs, Format};
+use crate::plan::config_hash;
 
 use super::{CommandError, Context};
 
@@ -27,6 +28,24 @@ pub fn run(ctx: &Context, args: ConfigArgs) -> Result<(), CommandError> {
                 .map(|(name, s)| s.image.clone().unwrap_or_else(|| format!("{}-{name}", project.name)))
                 .collect(),
         )
+    } else if let Some(selection) = &args.hash {
+        let wanted: Vec<&str> = selection.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let all = wanted.contains(&"*");
+        if let Some(unknown) = wanted.iter().find(|w| **w != "*" && !project.services.contains_key(**w)) {
+            return Err(CommandError::Failed(anyhow::anyhow!(
+                "`{unknown}` is not a service of project `{}` (services: {})",
+                project.name,
+                project.services.keys().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        lines(
+            project
+                .services
+                .iter()
+                .filter(|(name, _)| all || wanted.contains(&name.as_str()))
+                .map(|(name, service)| format!("{name} {}", config_hash(service)))
+                .collect(),
+        )
     } else {
         match ctx.global.format {
             Some(Format::Json) => {
@@ -38,7 +57,9 @@ pub fn run(ctx: &Context, args: ConfigArgs) -> Result<(), CommandError> {
             }
         }
     };
-    if ctx.global.quiet && !(args.services || args.volumes || args.networks || args.profiles || args.images) {
+    if ctx.global.quiet
+        && !(args.services || args.volumes || args.networks || args.profiles || args.images || args.hash.is_some())
+    {
         // `config -q` only validates, as in Compose.
         return Ok(());
     }
