@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use super::hash::config_hash;
 use super::names;
-use super::observed::{ObservedContainer, ObservedState};
+use super::observed::{ContainerState, ObservedContainer, ObservedState};
 use super::plan::{Action, Cause, Plan};
 use crate::engine::{ContainerSpec, NetworkSpec, VolumeSpec};
 use crate::manifest::model::{MountType, Network, Project, Service};
@@ -81,12 +81,25 @@ struct Planner<'a> {
     plan: Plan,
 }
 
-/// This project's containers, sorted by name.
+/// This project's containers msctl may act on, sorted by name.
 struct ProjectContainers<'a> {
     /// Replicas of services in the manifest, by service name.
-    replicas: BTreeMap<&'a str, Vec<&'a ObservedContainer>>,
+    replicas: BTreeMap<&'a str, Vec<Replica<'a>>>,
     /// Containers of services no longer in the manifest.
-    orphans: Vec<&'a ObservedContainer>,
+    orphans: Vec<Orphan<'a>>,
+}
+
+/// A container of a service in the manifest, with a valid replica number.
+#[derive(Clone, Copy)]
+struct Replica<'a> {
+    number: u32,
+    container: &'a ObservedContainer,
+}
+
+/// A container of a service that left the manifest.
+struct Orphan<'a> {
+    service_name: &'a str,
+    container: &'a ObservedContainer,
 }
 
 impl<'a> Planner<'a> {
@@ -147,7 +160,7 @@ impl<'a> Planner<'a> {
         let mut containers: Vec<&'a ObservedContainer> =
             self.observed.project_containers(project_name).collect();
         containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
-        let mut replicas: BTreeMap<&'a str, Vec<&'a ObservedContainer>> = BTreeMap::new();
+        let mut replicas: BTreeMap<&'a str, Vec<Replica<'a>>> = BTreeMap::new();
         let mut orphans = Vec::new();
         for container in containers {
             if container.is_oneoff() {
@@ -161,17 +174,23 @@ impl<'a> Planner<'a> {
                 continue;
             };
             if !self.project.services.contains_key(service_name) {
-                orphans.push(container);
+                orphans.push(Orphan {
+                    service_name,
+                    container,
+                });
                 continue;
             }
-            if container.replica_number().is_none() {
+            let Some(number) = container.replica_number() else {
                 self.warn(format!(
                     "container `{}` of service `{service_name}` has no valid replica number label: left alone",
                     container.name
                 ));
                 continue;
-            }
-            replicas.entry(service_name).or_default().push(container);
+            };
+            replicas
+                .entry(service_name)
+                .or_default()
+                .push(Replica { number, container });
         }
         ProjectContainers { replicas, orphans }
     }
@@ -248,27 +267,30 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn plan_orphans(&mut self, orphans: &[&'a ObservedContainer]) {
-        for orphan in orphans {
-            let service_name = orphan.service().unwrap_or_default().to_string();
+    fn plan_orphans(&mut self, orphans: &[Orphan<'a>]) {
+        for Orphan {
+            service_name,
+            container,
+        } in orphans
+        {
             if self.options.remove_orphans {
                 self.plan.actions.push(Action::RemoveOrphan {
-                    container_id: orphan.id.clone(),
-                    container_name: orphan.name.clone(),
-                    service_name,
-                    replica_number: orphan.replica_number(),
+                    container_id: container.id.clone(),
+                    container_name: container.name.clone(),
+                    service_name: service_name.to_string(),
+                    replica_number: container.replica_number(),
                     stop_timeout: DEFAULT_STOP_TIMEOUT,
                 });
             } else {
                 self.warn(format!(
                     "orphan container `{}`: service `{service_name}` is not in the manifest; remove it with --remove-orphans",
-                    orphan.name
+                    container.name
                 ));
             }
         }
     }
 
-    fn plan_service(&mut self, service: &'a Service, replicas: &[&'a ObservedContainer]) {
+    fn plan_service(&mut self, service: &'a Service, replicas: &[Replica<'a>]) {
         let project_name = self.project.name.as_str();
         let desired_count = self
             .options
@@ -280,46 +302,49 @@ impl<'a> Planner<'a> {
         let stop_timeout = service.stop_grace_period.unwrap_or(DEFAULT_STOP_TIMEOUT);
 
         // 1. Scale down.
-        let mut kept: Vec<&ObservedContainer> = replicas.to_vec();
-        kept.sort_by_key(|replica| removal_rank(replica));
+        let mut kept: Vec<Replica<'a>> = replicas.to_vec();
+        kept.sort_by_key(|replica| removal_rank(*replica));
         let extra = kept.len().saturating_sub(desired_count);
-        for replica in kept.drain(..extra) {
+        for Replica { number, container } in kept.drain(..extra) {
             self.plan.actions.push(Action::StopAndRemove {
-                container_id: replica.id.clone(),
-                container_name: replica.name.clone(),
+                container_id: container.id.clone(),
+                container_name: container.name.clone(),
                 service_name: service.name.clone(),
-                replica_number: replica_number(replica),
+                replica_number: number,
                 stop_timeout,
                 cause: Cause::ScaleDown,
             });
         }
-        kept.sort_by(|a, b| {
-            (replica_number(a), &a.name, &a.id).cmp(&(replica_number(b), &b.name, &b.id))
+        kept.sort_by_key(|replica| {
+            (
+                replica.number,
+                &replica.container.name,
+                &replica.container.id,
+            )
         });
 
         // 2. Replace.
         let mut not_recreated = Vec::new();
-        for replica in kept.iter().copied() {
-            let cause = if replica.config_hash() != Some(hash.as_str()) {
+        for Replica { number, container } in kept.iter().copied() {
+            let cause = if container.config_hash() != Some(hash.as_str()) {
                 Some(Cause::ConfigChanged)
             } else if self.options.force_recreate {
                 Some(Cause::Forced)
-            } else if replica.state == super::ContainerState::Dead {
+            } else if container.state == ContainerState::Dead {
                 Some(Cause::Dead)
             } else {
                 None
             };
             match cause {
                 Some(cause) if !self.options.no_recreate => {
-                    let number = replica_number(replica);
                     let mut spec = ContainerSpec::for_replica(self.project, service, number, &hash);
                     // The replacement takes the name its predecessor frees: the usual name
                     // may be held by another container (a duplicate replica number, or a
                     // container that is not ours).
-                    spec.name = replica.name.clone();
+                    spec.name = container.name.clone();
                     self.plan.actions.push(Action::RecreateContainer {
-                        old_container_id: replica.id.clone(),
-                        container_name: replica.name.clone(),
+                        old_container_id: container.id.clone(),
+                        container_name: container.name.clone(),
                         service_name: service.name.clone(),
                         replica_number: number,
                         config_hash: hash.clone(),
@@ -331,30 +356,28 @@ impl<'a> Planner<'a> {
                 Some(Cause::Dead) => {
                     self.warn(format!(
                         "replica `{}` is dead and no-recreate was asked for: left alone",
-                        replica.name
+                        container.name
                     ));
-                    not_recreated.push(replica);
                 }
-                _ => not_recreated.push(replica),
+                _ => not_recreated.push(Replica { number, container }),
             }
         }
 
         // 3. Start.
-        for replica in not_recreated {
-            if replica.state.is_stopped() {
+        for Replica { number, container } in not_recreated {
+            if container.state.is_stopped() {
                 self.plan.actions.push(Action::StartContainer {
-                    container_id: replica.id.clone(),
-                    container_name: replica.name.clone(),
+                    container_id: container.id.clone(),
+                    container_name: container.name.clone(),
                     service_name: service.name.clone(),
-                    replica_number: replica_number(replica),
+                    replica_number: number,
                 });
             }
         }
 
         // 4. Create.
         let missing = desired_count.saturating_sub(kept.len());
-        let used_numbers: BTreeSet<u32> =
-            kept.iter().map(|replica| replica_number(replica)).collect();
+        let used_numbers: BTreeSet<u32> = kept.iter().map(|replica| replica.number).collect();
         let mut created = 0;
         let mut number = 0u32;
         while created < missing {
@@ -384,18 +407,13 @@ impl<'a> Planner<'a> {
     }
 }
 
-/// Replicas are classified only when their number label parses.
-fn replica_number(replica: &ObservedContainer) -> u32 {
-    replica.replica_number().unwrap_or_default()
-}
-
 /// Sort key for scale-down: the replicas to remove first sort first.
-fn removal_rank(replica: &ObservedContainer) -> (bool, bool, Reverse<u32>, &str, &str) {
+fn removal_rank(replica: Replica<'_>) -> (bool, bool, Reverse<u32>, &str, &str) {
     (
-        !replica.is_unhealthy(),
-        replica.is_running(),
-        Reverse(replica_number(replica)),
-        &replica.name,
-        &replica.id,
+        !replica.container.is_unhealthy(),
+        replica.container.is_running(),
+        Reverse(replica.number),
+        &replica.container.name,
+        &replica.container.id,
     )
 }
