@@ -2,3 +2,7 @@
 mod completions;
 mod loader_props;
 mod planner;
+mod diagnostics;
+mod differential;
+mod support;
+mod valid;
