@@ -2,10 +2,10 @@
 //!
 //! See ARCHITECTURE.md for the code map and the invariants each module keeps.
 
+pub mod cli;
+pub mod commands;
 pub mod engine;
 pub mod executor;
 pub mod manifest;
-pub mod plan;
-pub mod cli;
-pub mod commands;
 pub mod output;
+pub mod plan;

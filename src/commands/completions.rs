@@ -14,6 +14,8 @@ pub fn script(shell: clap_complete::Shell) -> String {
 }
 
 pub fn run(ctx: &Context, args: CompletionsArgs) -> Result<(), CommandError> {
-    ctx.printer.data(&script(args.shell)).map_err(anyhow::Error::from)?;
+    ctx.printer
+        .data(&script(args.shell))
+        .map_err(anyhow::Error::from)?;
     Ok(())
 }

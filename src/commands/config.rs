@@ -16,7 +16,11 @@ pub fn run(ctx: &Context, args: ConfigArgs) -> Result<(), CommandError> {
     } else if args.networks {
         lines(project.networks.keys().cloned().collect())
     } else if args.profiles {
-        let mut profiles: Vec<String> = project.services.values().flat_map(|s| s.profiles.clone()).collect();
+        let mut profiles: Vec<String> = project
+            .services
+            .values()
+            .flat_map(|s| s.profiles.clone())
+            .collect();
         profiles.sort();
         profiles.dedup();
         lines(profiles)
@@ -25,17 +29,33 @@ pub fn run(ctx: &Context, args: ConfigArgs) -> Result<(), CommandError> {
             project
                 .services
                 .iter()
-                .map(|(name, s)| s.image.clone().unwrap_or_else(|| format!("{}-{name}", project.name)))
+                .map(|(name, s)| {
+                    s.image
+                        .clone()
+                        .unwrap_or_else(|| format!("{}-{name}", project.name))
+                })
                 .collect(),
         )
     } else if let Some(selection) = &args.hash {
-        let wanted: Vec<&str> = selection.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let wanted: Vec<&str> = selection
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         let all = wanted.contains(&"*");
-        if let Some(unknown) = wanted.iter().find(|w| **w != "*" && !project.services.contains_key(**w)) {
+        if let Some(unknown) = wanted
+            .iter()
+            .find(|w| **w != "*" && !project.services.contains_key(**w))
+        {
             return Err(CommandError::Failed(anyhow::anyhow!(
                 "`{unknown}` is not a service of project `{}` (services: {})",
                 project.name,
-                project.services.keys().cloned().collect::<Vec<_>>().join(", ")
+                project
+                    .services
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         lines(
@@ -51,14 +71,23 @@ pub fn run(ctx: &Context, args: ConfigArgs) -> Result<(), CommandError> {
             Some(Format::Json) => {
                 serde_json::to_string_pretty(project).map_err(anyhow::Error::from)? + "\n"
             }
-            None | Some(Format::Yaml) => serde_norway::to_string(project).map_err(anyhow::Error::from)?,
+            None | Some(Format::Yaml) => {
+                serde_norway::to_string(project).map_err(anyhow::Error::from)?
+            }
             Some(Format::Table) => {
-                return Err(CommandError::Usage("`config` prints yaml or json, not table".to_string()))
+                return Err(CommandError::Usage(
+                    "`config` prints yaml or json, not table".to_string(),
+                ))
             }
         }
     };
     if ctx.global.quiet
-        && !(args.services || args.volumes || args.networks || args.profiles || args.images || args.hash.is_some())
+        && !(args.services
+            || args.volumes
+            || args.networks
+            || args.profiles
+            || args.images
+            || args.hash.is_some())
     {
         // `config -q` only validates, as in Compose.
         return Ok(());

@@ -45,8 +45,11 @@ pub struct Context {
 impl Context {
     pub fn new(global: GlobalArgs) -> anyhow::Result<Self> {
         let environment: BTreeMap<String, String> = std::env::vars().collect();
-        let printer = Printer::new(global.no_color, global.quiet, &|k| environment.get(k).cloned());
-        let cwd = std::env::current_dir().map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))?;
+        let printer = Printer::new(global.no_color, global.quiet, &|k| {
+            environment.get(k).cloned()
+        });
+        let cwd = std::env::current_dir()
+            .map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))?;
         Ok(Context {
             global,
             printer,

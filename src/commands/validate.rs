@@ -18,7 +18,9 @@ pub fn run(ctx: &Context, _args: ValidateArgs) -> Result<(), CommandError> {
                 "replicas": replicas,
                 "warnings": loaded.warnings.len(),
             });
-            ctx.printer.data(&summary.to_string()).map_err(anyhow::Error::from)?;
+            ctx.printer
+                .data(&summary.to_string())
+                .map_err(anyhow::Error::from)?;
         }
         Some(other @ (Format::Table | Format::Yaml)) => {
             return Err(CommandError::Usage(format!(
@@ -37,7 +39,13 @@ pub fn run(ctx: &Context, _args: ValidateArgs) -> Result<(), CommandError> {
                 1 => ", 1 warning".to_string(),
                 n => format!(", {n} warnings"),
             };
-            let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+            let plural = |n: usize, word: &str| {
+                if n == 1 {
+                    format!("{n} {word}")
+                } else {
+                    format!("{n} {word}s")
+                }
+            };
             ctx.printer
                 .data(&format!(
                     "{files}: valid: project `{}`, {}, {}{warnings}",

@@ -174,7 +174,12 @@ impl Diagnostics {
         self.push(Diagnostic::error(message, span));
     }
 
-    pub fn error_hint(&mut self, message: impl Into<String>, span: Option<Span>, hint: impl Into<String>) {
+    pub fn error_hint(
+        &mut self,
+        message: impl Into<String>,
+        span: Option<Span>,
+        hint: impl Into<String>,
+    ) {
         self.push(Diagnostic::error(message, span).with_hint(hint));
     }
 

@@ -14,7 +14,10 @@ pub struct EnvFileError {
 /// (trailing ` # comment` removed, `${VAR}` interpolated). A bare `KEY` has no value.
 /// `lookup` supplies variables for interpolation; entries defined earlier in the file are
 /// visible to later ones.
-pub fn parse(text: &str, lookup: &Variables) -> Result<Vec<(String, Option<String>)>, EnvFileError> {
+pub fn parse(
+    text: &str,
+    lookup: &Variables,
+) -> Result<Vec<(String, Option<String>)>, EnvFileError> {
     let mut out: Vec<(String, Option<String>)> = Vec::new();
     let mut scope = lookup.clone();
     for (index, raw) in text.lines().enumerate() {
@@ -23,12 +26,19 @@ pub fn parse(text: &str, lookup: &Variables) -> Result<Vec<(String, Option<Strin
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let line = line.strip_prefix("export ").map(str::trim_start).unwrap_or(line);
+        let line = line
+            .strip_prefix("export ")
+            .map(str::trim_start)
+            .unwrap_or(line);
         let (key, value) = match line.split_once('=') {
             Some((k, v)) => (k.trim(), Some(v.trim_start())),
             None => (line, None),
         };
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) {
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        {
             return Err(EnvFileError {
                 line: line_no,
                 message: format!("`{key}` is not a variable name"),
@@ -96,7 +106,8 @@ mod tests {
 
     #[test]
     fn forms() {
-        let text = "# c\nA=1\nexport B = two # note\nC='${A} raw'\nD=\"x\\ny ${A}\"\nE\nF=${A}${A}\n";
+        let text =
+            "# c\nA=1\nexport B = two # note\nC='${A} raw'\nD=\"x\\ny ${A}\"\nE\nF=${A}${A}\n";
         let parsed = parse(text, &Variables::new()).expect("parses");
         let get = |k: &str| parsed.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         assert_eq!(get("A"), Some(Some("1".into())));

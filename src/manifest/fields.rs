@@ -82,7 +82,10 @@ impl Schema {
 }
 
 /// The closest candidate, when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -102,7 +105,8 @@ impl Reader<'_> {
     }
 
     pub fn error_hint(&mut self, message: impl Into<String>, span: Span, hint: impl Into<String>) {
-        self.diags.push(Diagnostic::error(message, Some(span)).with_hint(hint));
+        self.diags
+            .push(Diagnostic::error(message, Some(span)).with_hint(hint));
     }
 
     pub fn warning(&mut self, message: impl Into<String>, span: Span) {
@@ -111,7 +115,8 @@ impl Reader<'_> {
 
     fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
         let message = format!("{what} must be {expected}, found {}", node.type_name());
-        let quotable = matches!(node.value, Value::Bool(_) | Value::Null) && expected.contains("string");
+        let quotable =
+            matches!(node.value, Value::Bool(_) | Value::Null) && expected.contains("string");
         if quotable {
             self.error_hint(
                 message,
@@ -279,7 +284,15 @@ impl Reader<'_> {
             }
             Value::Null => Some(Vec::new()),
             _ => {
-                self.wrong_type(node, what, if single { "a string or a list of strings" } else { "a list of strings" });
+                self.wrong_type(
+                    node,
+                    what,
+                    if single {
+                        "a string or a list of strings"
+                    } else {
+                        "a list of strings"
+                    },
+                );
                 None
             }
         }
@@ -306,16 +319,26 @@ impl Reader<'_> {
 
     /// A map of strings written as a mapping or as a `KEY=VALUE` list. A key without a
     /// value maps to `None`.
-    pub fn string_map(&mut self, node: &Node, what: &str) -> Option<BTreeMap<String, Option<String>>> {
+    pub fn string_map(
+        &mut self,
+        node: &Node,
+        what: &str,
+    ) -> Option<BTreeMap<String, Option<String>>> {
         let mut out = BTreeMap::new();
         match &node.value {
             Value::Map(entries) => {
                 for entry in entries {
                     let value = match &entry.value.value {
                         Value::Null => None,
-                        Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => entry.value.scalar_text(),
+                        Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                            entry.value.scalar_text()
+                        }
                         _ => {
-                            self.wrong_type(&entry.value, &format!("`{}` in {what}", entry.key), "a string, a number or a boolean");
+                            self.wrong_type(
+                                &entry.value,
+                                &format!("`{}` in {what}", entry.key),
+                                "a string, a number or a boolean",
+                            );
                             continue;
                         }
                     };

@@ -146,7 +146,9 @@ fn braced(inner: &str, vars: &Variables) -> Result<String, InterpolationError> {
     } else {
         let op_len = if rest.starts_with(':') { 2 } else { 1 };
         if rest.len() < op_len {
-            return Err(InterpolationError::Syntax(format!("`{rest}` is not a valid modifier")));
+            return Err(InterpolationError::Syntax(format!(
+                "`{rest}` is not a valid modifier"
+            )));
         }
         rest.split_at(op_len)
     };
@@ -167,7 +169,11 @@ fn braced(inner: &str, vars: &Variables) -> Result<String, InterpolationError> {
     }
 }
 
-fn required(name: &str, message: &str, vars: &Variables) -> Result<InterpolationError, InterpolationError> {
+fn required(
+    name: &str,
+    message: &str,
+    vars: &Variables,
+) -> Result<InterpolationError, InterpolationError> {
     Ok(InterpolationError::Required {
         name: name.to_string(),
         message: interpolate(message, vars)?,
@@ -208,8 +214,14 @@ mod tests {
         assert_eq!(i("${EMPTY:+r}").as_deref(), Ok(""));
         assert_eq!(i("$$SET").as_deref(), Ok("$SET"));
         assert_eq!(i("${EMPTY?m}").as_deref(), Ok(""));
-        assert!(matches!(i("${EMPTY:?m}"), Err(InterpolationError::Required { .. })));
-        assert!(matches!(i("${UNSET?m}"), Err(InterpolationError::Required { .. })));
+        assert!(matches!(
+            i("${EMPTY:?m}"),
+            Err(InterpolationError::Required { .. })
+        ));
+        assert!(matches!(
+            i("${UNSET?m}"),
+            Err(InterpolationError::Required { .. })
+        ));
         assert!(matches!(i("${SET"), Err(InterpolationError::Syntax(_))));
         assert!(matches!(i("${1A}"), Err(InterpolationError::Syntax(_))));
         assert!(matches!(i("a $ b"), Err(InterpolationError::Syntax(_))));

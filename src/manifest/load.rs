@@ -14,7 +14,12 @@ use super::validate::{validate, Inputs};
 use super::yaml;
 
 /// File names looked for, in this order, when no `-f` is given.
-pub const DEFAULT_FILES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
+pub const DEFAULT_FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
 
 /// Override files picked up beside a discovered manifest, as Compose does.
 const OVERRIDE_FILES: &[&str] = &[
@@ -92,7 +97,8 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         .unwrap_or_else(|| cwd.clone());
 
     // `.env` in the working (or project) directory may say which files and which name.
-    let early_dotenv = read_dotenv(&base_dir.join(".env"), &options.environment).unwrap_or_default();
+    let early_dotenv =
+        read_dotenv(&base_dir.join(".env"), &options.environment).unwrap_or_default();
     let setting = |key: &str| {
         options
             .environment
@@ -103,7 +109,11 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     };
 
     let files: Vec<(PathBuf, PathBuf)> = if !options.files.is_empty() {
-        options.files.iter().map(|f| (f.clone(), absolute(cwd, f))).collect()
+        options
+            .files
+            .iter()
+            .map(|f| (f.clone(), absolute(cwd, f)))
+            .collect()
     } else if let Some(list) = setting("MSCTL_FILE").or_else(|| setting("COMPOSE_FILE")) {
         list.split(':')
             .filter(|s| !s.is_empty())
@@ -117,7 +127,11 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         .project_directory
         .as_ref()
         .map(|d| absolute(cwd, d))
-        .or_else(|| files.first().and_then(|(_, abs)| abs.parent().map(Path::to_path_buf)))
+        .or_else(|| {
+            files
+                .first()
+                .and_then(|(_, abs)| abs.parent().map(Path::to_path_buf))
+        })
         .unwrap_or_else(|| cwd.clone());
 
     // Variables: the env file, overridden by msctl's own environment.
@@ -138,7 +152,12 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         Some(path) => read_dotenv(path, &options.environment)?,
         None => Variables::new(),
     };
-    vars.extend(options.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
+    vars.extend(
+        options
+            .environment
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
 
     let mut diags = Diagnostics::default();
     let mut documents = Vec::new();
@@ -146,13 +165,24 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
         match std::fs::read_to_string(path) {
             Ok(text) => documents.push((display.clone(), text)),
             Err(err) => diags.push(
-                Diagnostic::error(format!("cannot read manifest `{}`: {err}", display.display()), None)
-                    .with_hint("check the path given with `-f` or `MSCTL_FILE`"),
+                Diagnostic::error(
+                    format!("cannot read manifest `{}`: {err}", display.display()),
+                    None,
+                )
+                .with_hint("check the path given with `-f` or `MSCTL_FILE`"),
             ),
         }
     }
     let files = files.into_iter().map(|(_, abs)| abs).collect();
-    load_documents(options, &setting, project_dir, files, documents, vars, diags)
+    load_documents(
+        options,
+        &setting,
+        project_dir,
+        files,
+        documents,
+        vars,
+        diags,
+    )
 }
 
 /// Parse, interpolate, merge and validate manifest texts already read.
@@ -190,7 +220,12 @@ fn load_documents(
     let profiles: Vec<String> = if options.profiles.is_empty() {
         setting("MSCTL_PROFILES")
             .or_else(|| setting("COMPOSE_PROFILES"))
-            .map(|p| p.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+            .map(|p| {
+                p.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default()
     } else {
         options.profiles.clone()
@@ -266,7 +301,14 @@ fn discover(dir: &Path, cwd: &Path) -> Result<Vec<(PathBuf, PathBuf)>, LoadError
             }
             return Ok(found
                 .into_iter()
-                .map(|abs| (abs.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or_else(|_| abs.clone()), abs))
+                .map(|abs| {
+                    (
+                        abs.strip_prefix(cwd)
+                            .map(Path::to_path_buf)
+                            .unwrap_or_else(|_| abs.clone()),
+                        abs,
+                    )
+                })
                 .collect());
         }
         current = d.parent();
@@ -317,12 +359,18 @@ fn project_name(
             }
         };
     }
-    let dir_name = project_dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let dir_name = project_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let normalised = normalize_project_name(&dir_name);
     if normalised.is_empty() {
         diags.push(
-            Diagnostic::error(format!("cannot derive a project name from directory `{dir_name}`"), None)
-                .with_hint("set one with `-p NAME`, MSCTL_PROJECT_NAME, or a top-level `name:`"),
+            Diagnostic::error(
+                format!("cannot derive a project name from directory `{dir_name}`"),
+                None,
+            )
+            .with_hint("set one with `-p NAME`, MSCTL_PROJECT_NAME, or a top-level `name:`"),
         );
         return None;
     }

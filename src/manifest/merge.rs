@@ -27,10 +27,14 @@ fn merge_service(base: Node, over: Node) -> Node {
         | "profiles" | "dns" | "dns_search" => append_unique(base, over),
         "volumes" => merge_list_by(base, over, volume_target),
         "secrets" => merge_list_by(base, over, secret_source),
-        "build" => merge_with(build_to_map(base), build_to_map(over), &|key, b, o| match key {
-            "args" | "labels" => deep_merge(list_to_map(b, '='), list_to_map(o, '=')),
-            _ => deep_merge(b, o),
-        }),
+        "build" => merge_with(
+            build_to_map(base),
+            build_to_map(over),
+            &|key, b, o| match key {
+                "args" | "labels" => deep_merge(list_to_map(b, '='), list_to_map(o, '=')),
+                _ => deep_merge(b, o),
+            },
+        ),
         "command" | "entrypoint" => over,
         _ => deep_merge(base, over),
     })
@@ -43,7 +47,10 @@ fn merge_with(base: Node, over: Node, rule: &dyn Fn(&str, Node, Node) -> Node) -
             for entry in over_entries {
                 match entries.iter_mut().find(|e| e.key == entry.key) {
                     Some(existing) => {
-                        let old = std::mem::replace(&mut existing.value, Node::new(Value::Null, entry.value.span));
+                        let old = std::mem::replace(
+                            &mut existing.value,
+                            Node::new(Value::Null, entry.value.span),
+                        );
                         existing.value = rule(&entry.key, old, entry.value);
                     }
                     None => entries.push(entry),
@@ -180,7 +187,10 @@ mod tests {
         let web = &merged["services"]["web"];
         assert_eq!(web["image"], "b");
         assert_eq!(web["command"], serde_json::json!(["z"]));
-        assert_eq!(web["environment"], serde_json::json!({"A": "1", "B": "3", "C": "4"}));
+        assert_eq!(
+            web["environment"],
+            serde_json::json!({"A": "1", "B": "3", "C": "4"})
+        );
         assert_eq!(web["ports"], serde_json::json!(["80", "81"]));
         assert_eq!(web["volumes"], serde_json::json!(["e:/data", "/logs"]));
     }

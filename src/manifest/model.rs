@@ -224,15 +224,27 @@ pub struct Dependency {
 pub struct Healthcheck {
     /// Normalised to Docker's form: `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]`.
     pub test: Vec<String>,
-    #[serde(serialize_with = "ser_opt_duration", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        serialize_with = "ser_opt_duration",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub interval: Option<Duration>,
-    #[serde(serialize_with = "ser_opt_duration", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        serialize_with = "ser_opt_duration",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub timeout: Option<Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retries: Option<u32>,
-    #[serde(serialize_with = "ser_opt_duration", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        serialize_with = "ser_opt_duration",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub start_period: Option<Duration>,
-    #[serde(serialize_with = "ser_opt_duration", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        serialize_with = "ser_opt_duration",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub start_interval: Option<Duration>,
 }
 
@@ -318,11 +330,17 @@ pub enum RestartCondition {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RestartPolicy {
     pub condition: RestartCondition,
-    #[serde(serialize_with = "ser_opt_duration", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        serialize_with = "ser_opt_duration",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub delay: Option<Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_attempts: Option<u32>,
-    #[serde(serialize_with = "ser_opt_duration", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        serialize_with = "ser_opt_duration",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub window: Option<Duration>,
 }
 
@@ -474,7 +492,10 @@ fn ser_duration<S: serde::Serializer>(value: &Duration, s: S) -> Result<S::Ok, S
     s.serialize_str(&format_duration(*value))
 }
 
-fn ser_opt_duration<S: serde::Serializer>(value: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+fn ser_opt_duration<S: serde::Serializer>(
+    value: &Option<Duration>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match value {
         Some(d) => ser_duration(d, s),
         None => s.serialize_none(),

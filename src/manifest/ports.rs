@@ -10,7 +10,9 @@ fn protocol(text: &str) -> Result<Protocol, String> {
         "tcp" => Ok(Protocol::Tcp),
         "udp" => Ok(Protocol::Udp),
         "sctp" => Ok(Protocol::Sctp),
-        other => Err(format!("`{other}` is not a protocol (use tcp, udp or sctp)")),
+        other => Err(format!(
+            "`{other}` is not a protocol (use tcp, udp or sctp)"
+        )),
     }
 }
 
@@ -96,19 +98,31 @@ pub fn parse_port_short(text: &str) -> Result<Vec<Port>, String> {
 }
 
 /// Parse the long syntax; errors carry the span of the offending field when known.
-pub fn parse_port_long(node: &Node) -> Result<Vec<Port>, (String, Option<Span>)> {
+/// A port problem and, when known, the span of the field at fault.
+pub type PortError = (String, Option<Span>);
+
+pub fn parse_port_long(node: &Node) -> Result<Vec<Port>, PortError> {
     let field = |key: &str| node.get(key);
-    let text = |key: &str| -> Result<Option<(String, Span)>, (String, Option<Span>)> {
+    let text = |key: &str| -> Result<Option<(String, Span)>, PortError> {
         match field(key) {
             None => Ok(None),
             Some(n) => match (&n.value, n.scalar_text()) {
                 (Value::Str(_) | Value::Int(_), Some(t)) => Ok(Some((t, n.span))),
-                _ => Err((format!("`{key}` of a port must be a string or a number, found {}", n.type_name()), Some(n.span))),
+                _ => Err((
+                    format!(
+                        "`{key}` of a port must be a string or a number, found {}",
+                        n.type_name()
+                    ),
+                    Some(n.span),
+                )),
             },
         }
     };
     let Some((target, target_span)) = text("target")? else {
-        return Err(("a port in long syntax needs `target`".to_string(), Some(node.span)));
+        return Err((
+            "a port in long syntax needs `target`".to_string(),
+            Some(node.span),
+        ));
     };
     let target = port_number(&target, &target).map_err(|e| (e, Some(target_span)))?;
     let proto = match text("protocol")? {
@@ -128,7 +142,10 @@ pub fn parse_port_long(node: &Node) -> Result<Vec<Port>, (String, Option<Span>)>
         Some((p, span)) if !p.is_empty() => {
             let (a, b) = range(&p, &p).map_err(|e| (e, Some(span)))?;
             if a != b {
-                return Err((format!("published range `{p}` needs a single target port per entry"), Some(span)));
+                return Err((
+                    format!("published range `{p}` needs a single target port per entry"),
+                    Some(span),
+                ));
             }
             Some(a)
         }
@@ -137,7 +154,12 @@ pub fn parse_port_long(node: &Node) -> Result<Vec<Port>, (String, Option<Span>)>
     if let Some(mode) = field("mode") {
         match mode.scalar_text().as_deref() {
             Some("ingress") | Some("host") => {}
-            _ => return Err(("`mode` of a port must be `ingress` or `host`".to_string(), Some(mode.span))),
+            _ => {
+                return Err((
+                    "`mode` of a port must be `ingress` or `host`".to_string(),
+                    Some(mode.span),
+                ))
+            }
         }
     }
     Ok(vec![Port {
@@ -176,16 +198,33 @@ mod tests {
     fn short_forms() {
         assert_eq!(short("80"), vec![(None, None, 80, "tcp")]);
         assert_eq!(short("8080:80"), vec![(None, Some(8080), 80, "tcp")]);
-        assert_eq!(short("127.0.0.1:5432:5432/udp"), vec![(Some("127.0.0.1".into()), Some(5432), 5432, "udp")]);
-        assert_eq!(short("127.0.0.1::80"), vec![(Some("127.0.0.1".into()), None, 80, "tcp")]);
-        assert_eq!(short("[::1]:8080:80"), vec![(Some("::1".into()), Some(8080), 80, "tcp")]);
+        assert_eq!(
+            short("127.0.0.1:5432:5432/udp"),
+            vec![(Some("127.0.0.1".into()), Some(5432), 5432, "udp")]
+        );
+        assert_eq!(
+            short("127.0.0.1::80"),
+            vec![(Some("127.0.0.1".into()), None, 80, "tcp")]
+        );
+        assert_eq!(
+            short("[::1]:8080:80"),
+            vec![(Some("::1".into()), Some(8080), 80, "tcp")]
+        );
         assert_eq!(short("9000-9001:9000-9001").len(), 2);
         assert_eq!(short("3000-3002").len(), 3);
     }
 
     #[test]
     fn short_errors() {
-        for bad in ["80:80:80:80", "70000", "8000-8002:80-81", "abc", "80/xyz", "1.2.3:80:80", "0"] {
+        for bad in [
+            "80:80:80:80",
+            "70000",
+            "8000-8002:80-81",
+            "abc",
+            "80/xyz",
+            "1.2.3:80:80",
+            "0",
+        ] {
             assert!(parse_port_short(bad).is_err(), "{bad}");
         }
     }

@@ -363,7 +363,10 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
     let mut r = Reader { diags };
     let Some(_) = r.map(root, "a manifest") else {
         r.error_hint(
-            format!("a manifest must be a mapping with a `services` key, found {}", root.type_name()),
+            format!(
+                "a manifest must be a mapping with a `services` key, found {}",
+                root.type_name()
+            ),
             root.span,
             "start the file with `services:`",
         );
@@ -381,7 +384,11 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
         .unwrap_or_default();
     let secrets: BTreeMap<String, Secret> = root
         .get("secrets")
-        .map(|n| named_objects(&mut r, n, "secrets", |r, name, node| secret(r, name, node, inputs)))
+        .map(|n| {
+            named_objects(&mut r, n, "secrets", |r, name, node| {
+                secret(r, name, node, inputs)
+            })
+        })
         .unwrap_or_default();
 
     let refs = References {
@@ -525,7 +532,11 @@ fn network(r: &mut Reader<'_>, name: &str, node: &Node) -> Option<Network> {
         match e.key.as_str() {
             "name" => network.name = r.text(&e.value, &field),
             "driver" => {
-                network.driver = r.one_of(&e.value, &field, &["bridge", "overlay", "host", "none", "macvlan", "ipvlan"])
+                network.driver = r.one_of(
+                    &e.value,
+                    &field,
+                    &["bridge", "overlay", "host", "none", "macvlan", "ipvlan"],
+                )
             }
             "external" => network.external = external(r, &e.value, &field)?,
             "internal" => network.internal = r.bool(&e.value, &field)?,
@@ -562,9 +573,15 @@ fn secret(r: &mut Reader<'_>, name: &str, node: &Node, inputs: &Inputs<'_>) -> O
             let path = r.string(file, &format!("`file` of {what}"))?;
             Some(Secret::File(resolve_path(inputs.working_dir, &path)))
         }
-        (None, Some(env)) => Some(Secret::Environment(r.string(env, &format!("`environment` of {what}"))?)),
+        (None, Some(env)) => Some(Secret::Environment(
+            r.string(env, &format!("`environment` of {what}"))?,
+        )),
         (Some(_), Some(_)) => {
-            r.error_hint(format!("{what} sets both `file` and `environment`"), node.span, "keep one of them");
+            r.error_hint(
+                format!("{what} sets both `file` and `environment`"),
+                node.span,
+                "keep one of them",
+            );
             None
         }
         (None, None) => {
@@ -622,7 +639,10 @@ fn service(
     let node = &entry.value;
     let what = format!("service `{name}`");
     if !matches!(node.value, Value::Map(_)) {
-        r.error(format!("{what} must be a mapping, found {}", node.type_name()), node.span);
+        r.error(
+            format!("{what} must be a mapping, found {}", node.type_name()),
+            node.span,
+        );
         return None;
     }
     let mut svc = Service {
@@ -663,18 +683,28 @@ fn service(
             "env_file" => env_files = env_file(r, v, &field, inputs),
             "ports" => {
                 let Value::Seq(items) = &v.value else {
-                    r.error(format!("{field} must be a list, found {}", v.type_name()), v.span);
+                    r.error(
+                        format!("{field} must be a list, found {}", v.type_name()),
+                        v.span,
+                    );
                     continue;
                 };
                 for item in items {
                     let parsed = match &item.value {
                         Value::Map(_) => {
                             PORT_LONG.check(item, &format!("a port of {what}"), r.diags);
-                            parse_port_long(item).map_err(|(msg, span)| (msg, span.unwrap_or(item.span)))
+                            parse_port_long(item)
+                                .map_err(|(msg, span)| (msg, span.unwrap_or(item.span)))
                         }
                         _ => match item.scalar_text() {
                             Some(text) => parse_port_short(&text).map_err(|msg| (msg, item.span)),
-                            None => Err((format!("a port must be a string or a mapping, found {}", item.type_name()), item.span)),
+                            None => Err((
+                                format!(
+                                    "a port must be a string or a mapping, found {}",
+                                    item.type_name()
+                                ),
+                                item.span,
+                            )),
                         },
                     };
                     match parsed {
@@ -701,14 +731,21 @@ fn service(
                     for (text, item) in items.iter().zip(nodes) {
                         match parse_expose(text) {
                             Ok(()) => svc.expose.push(text.clone()),
-                            Err(msg) => r.error_hint(msg, item.span, "write a port like `3000`, `3000-3005` or `3000/udp`"),
+                            Err(msg) => r.error_hint(
+                                msg,
+                                item.span,
+                                "write a port like `3000`, `3000-3005` or `3000/udp`",
+                            ),
                         }
                     }
                 }
             }
             "volumes" => {
                 let Value::Seq(items) = &v.value else {
-                    r.error(format!("{field} must be a list, found {}", v.type_name()), v.span);
+                    r.error(
+                        format!("{field} must be a list, found {}", v.type_name()),
+                        v.span,
+                    );
                     continue;
                 };
                 for item in items {
@@ -803,7 +840,10 @@ fn service(
         let deploy_replicas = node.get("deploy").and_then(|d| d.get("replicas"));
         if deploy_replicas.is_some() && svc.deploy.replicas != n {
             r.error_hint(
-                format!("{what} sets `scale: {n}` and `deploy.replicas: {}`", svc.deploy.replicas),
+                format!(
+                    "{what} sets `scale: {n}` and `deploy.replicas: {}`",
+                    svc.deploy.replicas
+                ),
                 span,
                 "keep one of them",
             );
@@ -811,7 +851,8 @@ fn service(
         svc.deploy.replicas = n;
     }
     if svc.networks.is_empty() {
-        svc.networks.insert("default".to_string(), ServiceNetwork::default());
+        svc.networks
+            .insert("default".to_string(), ServiceNetwork::default());
     }
     if svc.image.is_none() && svc.build.is_none() && svc.extensions.build.is_none() {
         r.error_hint(
@@ -842,7 +883,9 @@ fn image_reference_ok(image: &str) -> bool {
         None => (name, ""),
     };
     let path_start = match repo.split_once('/') {
-        Some((registry, _)) if registry.contains(['.', ':']) || registry == "localhost" => registry.len() + 1,
+        Some((registry, _)) if registry.contains(['.', ':']) || registry == "localhost" => {
+            registry.len() + 1
+        }
         _ => 0,
     };
     let path = &repo[path_start..];
@@ -851,7 +894,9 @@ fn image_reference_ok(image: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c))
         && tag.len() <= 128
-        && tag.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
 fn signal_ok(signal: &str) -> bool {
@@ -891,7 +936,13 @@ fn build(r: &mut Reader<'_>, node: &Node, what: &str, inputs: &Inputs<'_>) -> Op
             }
         }
         _ => {
-            r.error(format!("{what} must be a path or a mapping, found {}", node.type_name()), node.span);
+            r.error(
+                format!(
+                    "{what} must be a path or a mapping, found {}",
+                    node.type_name()
+                ),
+                node.span,
+            );
             return None;
         }
     }
@@ -906,7 +957,10 @@ fn build(r: &mut Reader<'_>, node: &Node, what: &str, inputs: &Inputs<'_>) -> Op
     build.context = resolve_path(inputs.working_dir, &context);
     if !build.context.is_dir() {
         r.error_hint(
-            format!("build context `{}` is not a directory", build.context.display()),
+            format!(
+                "build context `{}` is not a directory",
+                build.context.display()
+            ),
             context_span,
             "the context is resolved against the project directory; check the path",
         );
@@ -935,7 +989,10 @@ fn env_file(
         let (path, required) = match &item.value {
             Value::Str(s) => (s.clone(), true),
             Value::Map(_) => {
-                let Some(path) = item.get("path").and_then(|p| r.string(p, &format!("`path` in {what}"))) else {
+                let Some(path) = item
+                    .get("path")
+                    .and_then(|p| r.string(p, &format!("`path` in {what}")))
+                else {
                     r.error(format!("an entry of {what} needs a `path`"), item.span);
                     continue;
                 };
@@ -946,7 +1003,13 @@ fn env_file(
                 (path, required)
             }
             _ => {
-                r.error(format!("{what} must be a path or a list of paths, found {}", item.type_name()), item.span);
+                r.error(
+                    format!(
+                        "{what} must be a path or a list of paths, found {}",
+                        item.type_name()
+                    ),
+                    item.span,
+                );
                 continue;
             }
         };
@@ -1026,18 +1089,33 @@ fn mount(
             let where_ = format!("a volume of {what}");
             VOLUME_LONG.check(item, &where_, r.diags);
             let kind = match item.get("type") {
-                Some(t) => match r.one_of(t, &format!("`type` of {where_}"), &["volume", "bind", "tmpfs"])?.as_str() {
+                Some(t) => match r
+                    .one_of(
+                        t,
+                        &format!("`type` of {where_}"),
+                        &["volume", "bind", "tmpfs"],
+                    )?
+                    .as_str()
+                {
                     "bind" => MountType::Bind,
                     "tmpfs" => MountType::Tmpfs,
                     _ => MountType::Volume,
                 },
                 None => {
-                    r.error_hint(format!("{where_} has no `type`"), item.span, "add `type: volume`, `type: bind` or `type: tmpfs`");
+                    r.error_hint(
+                        format!("{where_} has no `type`"),
+                        item.span,
+                        "add `type: volume`, `type: bind` or `type: tmpfs`",
+                    );
                     return None;
                 }
             };
             let Some(target) = item.get("target") else {
-                r.error_hint(format!("{where_} has no `target`"), item.span, "add `target: /path/in/container`");
+                r.error_hint(
+                    format!("{where_} has no `target`"),
+                    item.span,
+                    "add `target: /path/in/container`",
+                );
                 return None;
             };
             let target = r.string(target, &format!("`target` of {where_}"))?;
@@ -1050,13 +1128,28 @@ fn mount(
                 None => false,
             };
             if kind == MountType::Bind && source.is_none() {
-                r.error_hint(format!("a bind mount of {what} has no `source`"), item.span, "add `source: ./host/path`");
+                r.error_hint(
+                    format!("a bind mount of {what} has no `source`"),
+                    item.span,
+                    "add `source: ./host/path`",
+                );
                 return None;
             }
-            Mount { kind, source, target, read_only }
+            Mount {
+                kind,
+                source,
+                target,
+                read_only,
+            }
         }
         _ => {
-            r.error(format!("a volume of {what} must be a string or a mapping, found {}", item.type_name()), item.span);
+            r.error(
+                format!(
+                    "a volume of {what} must be a string or a mapping, found {}",
+                    item.type_name()
+                ),
+                item.span,
+            );
             return None;
         }
     };
@@ -1071,17 +1164,23 @@ fn mount(
     let mut mount = mount;
     match (mount.kind, &mount.source) {
         (MountType::Bind, Some(source)) => {
-            mount.source = Some(resolve_path(inputs.working_dir, source).display().to_string());
+            mount.source = Some(
+                resolve_path(inputs.working_dir, source)
+                    .display()
+                    .to_string(),
+            );
         }
-        (MountType::Volume, Some(source)) => {
-            if !refs.volumes.contains(source) {
-                let hint = match did_you_mean(source, refs.volumes.iter().map(String::as_str)) {
+        (MountType::Volume, Some(source)) if !refs.volumes.contains(source) => {
+            let hint = match did_you_mean(source, refs.volumes.iter().map(String::as_str)) {
                     Some(best) => format!("did you mean `{best}`? Otherwise declare it under the top-level `volumes:`"),
                     None => format!("declare it under the top-level `volumes:` (`volumes: {{{source}: {{}}}}`), or start a host path with `./` or `/`"),
                 };
-                r.error_hint(format!("{what} uses volume `{source}`, which is not declared"), item.span, hint);
-                return None;
-            }
+            r.error_hint(
+                format!("{what} uses volume `{source}`, which is not declared"),
+                item.span,
+                hint,
+            );
+            return None;
         }
         _ => {}
     }
@@ -1102,9 +1201,13 @@ fn service_networks(
         }
         let hint = match did_you_mean(name, refs.networks.iter().map(String::as_str)) {
             Some(best) => format!("did you mean `{best}`?"),
-            None => format!("declare it under the top-level `networks:`, or use `default`"),
+            None => "declare it under the top-level `networks:`, or use `default`".to_string(),
         };
-        r.error_hint(format!("{what} joins network `{name}`, which is not declared"), span, hint);
+        r.error_hint(
+            format!("{what} joins network `{name}`, which is not declared"),
+            span,
+            hint,
+        );
         false
     };
     match &node.value {
@@ -1126,12 +1229,18 @@ fn service_networks(
                     let where_ = format!("network `{}` of {what}", e.key);
                     for f in SERVICE_NETWORK.check(&e.value, &where_, r.diags) {
                         if f.key == "aliases" {
-                            net.aliases = r.strings(&f.value, &format!("`aliases` of {where_}"), false).unwrap_or_default();
+                            net.aliases = r
+                                .strings(&f.value, &format!("`aliases` of {where_}"), false)
+                                .unwrap_or_default();
                         }
                     }
                 } else if e.value.value != Value::Null {
                     r.error(
-                        format!("network `{}` of {what} must be a mapping or empty, found {}", e.key, e.value.type_name()),
+                        format!(
+                            "network `{}` of {what} must be a mapping or empty, found {}",
+                            e.key,
+                            e.value.type_name()
+                        ),
                         e.value.span,
                     );
                 }
@@ -1139,7 +1248,13 @@ fn service_networks(
             }
         }
         _ => {
-            r.error(format!("{field} must be a list or a mapping, found {}", node.type_name()), node.span);
+            r.error(
+                format!(
+                    "{field} must be a list or a mapping, found {}",
+                    node.type_name()
+                ),
+                node.span,
+            );
             return None;
         }
     }
@@ -1173,7 +1288,10 @@ fn depends_on(
                 let mut dep = default();
                 let where_ = format!("dependency `{}` of {what}", e.key);
                 if !matches!(e.value.value, Value::Map(_) | Value::Null) {
-                    r.error(format!("{where_} must be a mapping, found {}", e.value.type_name()), e.value.span);
+                    r.error(
+                        format!("{where_} must be a mapping, found {}", e.value.type_name()),
+                        e.value.span,
+                    );
                     continue;
                 }
                 for f in DEPENDS_ON.check(&e.value, &where_, r.diags) {
@@ -1183,11 +1301,17 @@ fn depends_on(
                             if let Some(c) = r.one_of(
                                 &f.value,
                                 &ff,
-                                &["service_started", "service_healthy", "service_completed_successfully"],
+                                &[
+                                    "service_started",
+                                    "service_healthy",
+                                    "service_completed_successfully",
+                                ],
                             ) {
                                 dep.condition = match c.as_str() {
                                     "service_healthy" => Condition::ServiceHealthy,
-                                    "service_completed_successfully" => Condition::ServiceCompletedSuccessfully,
+                                    "service_completed_successfully" => {
+                                        Condition::ServiceCompletedSuccessfully
+                                    }
                                     _ => Condition::ServiceStarted,
                                 };
                             }
@@ -1201,7 +1325,13 @@ fn depends_on(
             }
         }
         _ => {
-            r.error(format!("{field} must be a list or a mapping, found {}", node.type_name()), node.span);
+            r.error(
+                format!(
+                    "{field} must be a list or a mapping, found {}",
+                    node.type_name()
+                ),
+                node.span,
+            );
             return None;
         }
     }
@@ -1244,7 +1374,13 @@ fn healthcheck(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Healthchec
                     }
                 }
                 _ => {
-                    r.error(format!("{field} must be a string or a list, found {}", v.type_name()), v.span);
+                    r.error(
+                        format!(
+                            "{field} must be a string or a list, found {}",
+                            v.type_name()
+                        ),
+                        v.span,
+                    );
                 }
             },
             "interval" => hc.interval = r.duration(v, &field),
@@ -1313,14 +1449,20 @@ fn deploy(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Deploy> {
 fn replicas(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<u32> {
     match &node.value {
         Value::Int(n) if *n < 0 => {
-            r.error_hint(format!("{what} is {n}, a negative count"), node.span, "use 0 or more");
+            r.error_hint(
+                format!("{what} is {n}, a negative count"),
+                node.span,
+                "use 0 or more",
+            );
             None
         }
         Value::Int(n) if *n > MAX_REPLICAS => {
             r.error_hint(
                 format!("{what} is {n}, more than msctl runs on one machine"),
                 node.span,
-                format!("use at most {MAX_REPLICAS}; beyond one machine, hand off to a cluster engine"),
+                format!(
+                    "use at most {MAX_REPLICAS}; beyond one machine, hand off to a cluster engine"
+                ),
             );
             None
         }
@@ -1332,12 +1474,16 @@ fn resource_spec(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Resource
     r.map(node, what)?;
     let mut spec = ResourceSpec::default();
     for e in RESOURCE_SPEC.check(node, what, r.diags) {
-        let field = field_name(&what, &e.key);
+        let field = field_name(what, &e.key);
         match e.key.as_str() {
             "cpus" => {
                 if let Some(cpus) = r.float(&e.value, &field) {
                     if cpus <= 0.0 || cpus > 1024.0 {
-                        r.error_hint(format!("{field} is {cpus}, out of range"), e.value.span, "use a positive fraction of CPUs like `0.5` or `2`");
+                        r.error_hint(
+                            format!("{field} is {cpus}, out of range"),
+                            e.value.span,
+                            "use a positive fraction of CPUs like `0.5` or `2`",
+                        );
                     } else {
                         spec.cpus = Some(cpus);
                     }
@@ -1371,17 +1517,22 @@ fn restart_policy(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Restart
         window: None,
     };
     for e in RESTART_POLICY.check(node, what, r.diags) {
-        let field = field_name(&what, &e.key);
+        let field = field_name(what, &e.key);
         match e.key.as_str() {
             "condition" => {
-                policy.condition = match r.one_of(&e.value, &field, &["none", "on-failure", "any"])?.as_str() {
+                policy.condition = match r
+                    .one_of(&e.value, &field, &["none", "on-failure", "any"])?
+                    .as_str()
+                {
                     "none" => RestartCondition::None,
                     "on-failure" => RestartCondition::OnFailure,
                     _ => RestartCondition::Any,
                 }
             }
             "delay" => policy.delay = r.duration(&e.value, &field),
-            "max_attempts" => policy.max_attempts = r.int(&e.value, &field, 0, 1_000_000).map(|n| n as u32),
+            "max_attempts" => {
+                policy.max_attempts = r.int(&e.value, &field, 0, 1_000_000).map(|n| n as u32)
+            }
             "window" => policy.window = r.duration(&e.value, &field),
             _ => {}
         }
@@ -1400,14 +1551,19 @@ fn update_config(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<UpdateCo
         order: UpdateOrder::StopFirst,
     };
     for e in UPDATE_CONFIG.check(node, what, r.diags) {
-        let field = field_name(&what, &e.key);
+        let field = field_name(what, &e.key);
         let v = &e.value;
         match e.key.as_str() {
-            "parallelism" => cfg.parallelism = r.int(v, &field, 0, MAX_REPLICAS).map_or(1, |n| n as u32),
+            "parallelism" => {
+                cfg.parallelism = r.int(v, &field, 0, MAX_REPLICAS).map_or(1, |n| n as u32)
+            }
             "delay" => cfg.delay = r.duration(v, &field).unwrap_or_default(),
             "monitor" => cfg.monitor = r.duration(v, &field).unwrap_or_default(),
             "failure_action" => {
-                cfg.failure_action = match r.one_of(v, &field, &["continue", "rollback", "pause"]).as_deref() {
+                cfg.failure_action = match r
+                    .one_of(v, &field, &["continue", "rollback", "pause"])
+                    .as_deref()
+                {
                     Some("continue") => FailureAction::Continue,
                     Some("rollback") => FailureAction::Rollback,
                     _ => FailureAction::Pause,
@@ -1418,12 +1574,19 @@ fn update_config(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<UpdateCo
                     if (0.0..=1.0).contains(&ratio) {
                         cfg.max_failure_ratio = ratio;
                     } else {
-                        r.error_hint(format!("{field} is {ratio}, out of range"), v.span, "use a fraction from 0 to 1");
+                        r.error_hint(
+                            format!("{field} is {ratio}, out of range"),
+                            v.span,
+                            "use a fraction from 0 to 1",
+                        );
                     }
                 }
             }
             "order" => {
-                cfg.order = match r.one_of(v, &field, &["stop-first", "start-first"]).as_deref() {
+                cfg.order = match r
+                    .one_of(v, &field, &["stop-first", "start-first"])
+                    .as_deref()
+                {
                     Some("start-first") => UpdateOrder::StartFirst,
                     _ => UpdateOrder::StopFirst,
                 }
@@ -1434,10 +1597,18 @@ fn update_config(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<UpdateCo
     Some(cfg)
 }
 
-fn service_secrets(r: &mut Reader<'_>, node: &Node, what: &str, refs: &References) -> Vec<ServiceSecret> {
+fn service_secrets(
+    r: &mut Reader<'_>,
+    node: &Node,
+    what: &str,
+    refs: &References,
+) -> Vec<ServiceSecret> {
     let field = format!("`secrets` of {what}");
     let Value::Seq(items) = &node.value else {
-        r.error(format!("{field} must be a list, found {}", node.type_name()), node.span);
+        r.error(
+            format!("{field} must be a list, found {}", node.type_name()),
+            node.span,
+        );
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -1448,29 +1619,46 @@ fn service_secrets(r: &mut Reader<'_>, node: &Node, what: &str, refs: &Reference
                 let where_ = format!("a secret of {what}");
                 SERVICE_SECRET.check(item, &where_, r.diags);
                 let Some(source_node) = item.get("source") else {
-                    r.error_hint(format!("{where_} has no `source`"), item.span, "add `source: NAME` naming a top-level secret");
+                    r.error_hint(
+                        format!("{where_} has no `source`"),
+                        item.span,
+                        "add `source: NAME` naming a top-level secret",
+                    );
                     continue;
                 };
                 let Some(source) = r.string(source_node, &format!("`source` of {where_}")) else {
                     continue;
                 };
                 let target = match item.get("target") {
-                    Some(t) => r.string(t, &format!("`target` of {where_}")).unwrap_or_else(|| source.clone()),
+                    Some(t) => r
+                        .string(t, &format!("`target` of {where_}"))
+                        .unwrap_or_else(|| source.clone()),
                     None => source.clone(),
                 };
                 (source, target, source_node.span)
             }
             _ => {
-                r.error(format!("a secret of {what} must be a name or a mapping, found {}", item.type_name()), item.span);
+                r.error(
+                    format!(
+                        "a secret of {what} must be a name or a mapping, found {}",
+                        item.type_name()
+                    ),
+                    item.span,
+                );
                 continue;
             }
         };
         if !refs.secrets.contains(&source) {
             let hint = match did_you_mean(&source, refs.secrets.iter().map(String::as_str)) {
                 Some(best) => format!("did you mean `{best}`?"),
-                None => "declare it under the top-level `secrets:` with `file:` or `environment:`".to_string(),
+                None => "declare it under the top-level `secrets:` with `file:` or `environment:`"
+                    .to_string(),
             };
-            r.error_hint(format!("{what} uses secret `{source}`, which is not declared"), span, hint);
+            r.error_hint(
+                format!("{what} uses secret `{source}`, which is not declared"),
+                span,
+                hint,
+            );
             continue;
         }
         let target = if target.starts_with('/') {
@@ -1483,7 +1671,12 @@ fn service_secrets(r: &mut Reader<'_>, node: &Node, what: &str, refs: &Reference
     out
 }
 
-fn extensions(r: &mut Reader<'_>, node: &Node, what: &str, inputs: &Inputs<'_>) -> Option<Extensions> {
+fn extensions(
+    r: &mut Reader<'_>,
+    node: &Node,
+    what: &str,
+    inputs: &Inputs<'_>,
+) -> Option<Extensions> {
     let where_ = format!("`x-msctl` of {what}");
     r.map(node, &where_)?;
     let mut ext = Extensions::default();
@@ -1495,7 +1688,12 @@ fn extensions(r: &mut Reader<'_>, node: &Node, what: &str, inputs: &Inputs<'_>) 
                 r.map(&e.value, &field)?;
                 for b in EXT_BUILD.check(&e.value, &field, r.diags) {
                     if b.key == "cargo" {
-                        ext.build = cargo_build(r, &b.value, &format!("`x-msctl.build.cargo` of {what}"), inputs);
+                        ext.build = cargo_build(
+                            r,
+                            &b.value,
+                            &format!("`x-msctl.build.cargo` of {what}"),
+                            inputs,
+                        );
                     }
                 }
             }
@@ -1512,7 +1710,7 @@ fn probe(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Probe> {
     let mut timeout = Duration::from_secs(1);
     let mut failure_threshold = 3;
     for e in PROBE.check(node, what, r.diags) {
-        let field = field_name(&what, &e.key);
+        let field = field_name(what, &e.key);
         let v = &e.value;
         match e.key.as_str() {
             "http" => {
@@ -1524,7 +1722,11 @@ fn probe(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Probe> {
                     None => "/".to_string(),
                 };
                 if !path.starts_with('/') {
-                    r.error_hint(format!("`path` of {field} must start with `/`"), v.get("path").map_or(v.span, |p| p.span), "write a path like `/healthz`");
+                    r.error_hint(
+                        format!("`path` of {field} must start with `/`"),
+                        v.get("path").map_or(v.span, |p| p.span),
+                        "write a path like `/healthz`",
+                    );
                     return None;
                 }
                 check = Some(ProbeCheck::Http { port, path });
@@ -1532,7 +1734,9 @@ fn probe(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Probe> {
             "tcp" => {
                 r.map(v, &field)?;
                 PROBE_TCP.check(v, &field, r.diags);
-                check = Some(ProbeCheck::Tcp { port: probe_port(r, v, &field)? });
+                check = Some(ProbeCheck::Tcp {
+                    port: probe_port(r, v, &field)?,
+                });
             }
             "interval" => probe_interval = r.duration(v, &field)?,
             "timeout" => timeout = r.duration(v, &field)?,
@@ -1541,11 +1745,19 @@ fn probe(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Probe> {
         }
     }
     if node.get("http").is_some() && node.get("tcp").is_some() {
-        r.error_hint(format!("{what} sets both `http` and `tcp`"), node.span, "a probe checks one thing: keep one");
+        r.error_hint(
+            format!("{what} sets both `http` and `tcp`"),
+            node.span,
+            "a probe checks one thing: keep one",
+        );
         return None;
     }
     let Some(check) = check else {
-        r.error_hint(format!("{what} has neither `http` nor `tcp`"), node.span, "add `http: {port: 8080, path: /healthz}` or `tcp: {port: 5432}`");
+        r.error_hint(
+            format!("{what} has neither `http` nor `tcp`"),
+            node.span,
+            "add `http: {port: 8080, path: /healthz}` or `tcp: {port: 5432}`",
+        );
         return None;
     };
     Some(Probe {
@@ -1558,15 +1770,26 @@ fn probe(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Probe> {
 
 fn probe_port(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<u16> {
     match node.get("port") {
-        Some(p) => r.int(p, &format!("`port` of {what}"), 1, 65535).map(|n| n as u16),
+        Some(p) => r
+            .int(p, &format!("`port` of {what}"), 1, 65535)
+            .map(|n| n as u16),
         None => {
-            r.error_hint(format!("{what} has no `port`"), node.span, "add the container port to probe, e.g. `port: 8080`");
+            r.error_hint(
+                format!("{what} has no `port`"),
+                node.span,
+                "add the container port to probe, e.g. `port: 8080`",
+            );
             None
         }
     }
 }
 
-fn cargo_build(r: &mut Reader<'_>, node: &Node, what: &str, inputs: &Inputs<'_>) -> Option<CargoBuild> {
+fn cargo_build(
+    r: &mut Reader<'_>,
+    node: &Node,
+    what: &str,
+    inputs: &Inputs<'_>,
+) -> Option<CargoBuild> {
     r.map(node, what)?;
     let mut package = None;
     let mut bin = None;
@@ -1576,7 +1799,7 @@ fn cargo_build(r: &mut Reader<'_>, node: &Node, what: &str, inputs: &Inputs<'_>)
     let mut workspace_span = node.span;
     let mut files = BTreeMap::new();
     for e in CARGO_BUILD.check(node, what, r.diags) {
-        let field = field_name(&what, &e.key);
+        let field = field_name(what, &e.key);
         let v = &e.value;
         match e.key.as_str() {
             "package" => package = r.string(v, &field),
@@ -1597,14 +1820,23 @@ fn cargo_build(r: &mut Reader<'_>, node: &Node, what: &str, inputs: &Inputs<'_>)
                         );
                         continue;
                     };
-                    files.insert(resolve_path(inputs.working_dir, &host).display().to_string(), image_path);
+                    files.insert(
+                        resolve_path(inputs.working_dir, &host)
+                            .display()
+                            .to_string(),
+                        image_path,
+                    );
                 }
             }
             _ => {}
         }
     }
     let Some(package) = package else {
-        r.error_hint(format!("{what} has no `package`"), node.span, "name the cargo package to build, e.g. `package: orders`");
+        r.error_hint(
+            format!("{what} has no `package`"),
+            node.span,
+            "name the cargo package to build, e.g. `package: orders`",
+        );
         return None;
     };
     if !workspace.join("Cargo.toml").is_file() {
@@ -1639,13 +1871,24 @@ fn check_dependencies(
                 .or_else(|| spans.get(name).and_then(|s| s.name));
             let Some(span) = span else { continue };
             if dep == name {
-                r.error_hint(format!("service `{name}` depends on itself"), span, "remove it from its own `depends_on`");
+                r.error_hint(
+                    format!("service `{name}` depends on itself"),
+                    span,
+                    "remove it from its own `depends_on`",
+                );
             } else if !services.contains_key(dep) && how.required && !spans.contains_key(dep) {
                 let hint = match did_you_mean(dep, services.keys().map(String::as_str)) {
                     Some(best) => format!("did you mean `{best}`?"),
-                    None => format!("the services are: {}", services.keys().cloned().collect::<Vec<_>>().join(", ")),
+                    None => format!(
+                        "the services are: {}",
+                        services.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
                 };
-                r.error_hint(format!("service `{name}` depends on `{dep}`, which is not a service"), span, hint);
+                r.error_hint(
+                    format!("service `{name}` depends on `{dep}`, which is not a service"),
+                    span,
+                    hint,
+                );
             }
         }
     }
@@ -1683,7 +1926,9 @@ fn visit<'a>(
         }
         return;
     }
-    let Some(svc) = services.get(name) else { return };
+    let Some(svc) = services.get(name) else {
+        return;
+    };
     path.push(name);
     for dep in svc.depends_on.keys() {
         if dep != name {
@@ -1705,8 +1950,13 @@ fn check_published_ports(
     let mut seen: BTreeMap<(String, u16, Protocol), String> = BTreeMap::new();
     for (name, svc) in services {
         for (i, port) in svc.ports.iter().enumerate() {
-            let Some(published) = port.published else { continue };
-            let ip = port.host_ip.clone().unwrap_or_else(|| "0.0.0.0".to_string());
+            let Some(published) = port.published else {
+                continue;
+            };
+            let ip = port
+                .host_ip
+                .clone()
+                .unwrap_or_else(|| "0.0.0.0".to_string());
             let clash = seen
                 .iter()
                 .find(|((other_ip, p, proto), _)| {
@@ -1741,7 +1991,9 @@ fn apply_profiles(
     enabled: &[String],
 ) -> BTreeMap<String, Service> {
     let all = enabled.iter().any(|p| p == "*");
-    let active = |svc: &Service| svc.profiles.is_empty() || all || svc.profiles.iter().any(|p| enabled.contains(p));
+    let active = |svc: &Service| {
+        svc.profiles.is_empty() || all || svc.profiles.iter().any(|p| enabled.contains(p))
+    };
     let kept: BTreeMap<String, Service> = services
         .iter()
         .filter(|(_, s)| active(s))
@@ -1755,9 +2007,15 @@ fn apply_profiles(
                 }
                 if let Some(span) = spans.get(name).and_then(|s| s.depends_on.get(dep)) {
                     r.error_hint(
-                        format!("service `{name}` depends on `{dep}`, which is only in profile(s) {}", inactive.profiles.join(", ")),
+                        format!(
+                            "service `{name}` depends on `{dep}`, which is only in profile(s) {}",
+                            inactive.profiles.join(", ")
+                        ),
                         *span,
-                        format!("enable it with `--profile {}`", inactive.profiles.first().cloned().unwrap_or_default()),
+                        format!(
+                            "enable it with `--profile {}`",
+                            inactive.profiles.first().cloned().unwrap_or_default()
+                        ),
                     );
                 }
             }
@@ -1766,14 +2024,18 @@ fn apply_profiles(
     let mut kept = kept;
     for svc in kept.values_mut() {
         let names: BTreeSet<String> = services.keys().cloned().collect();
-        svc.depends_on.retain(|dep, how| how.required || names.contains(dep));
+        svc.depends_on
+            .retain(|dep, how| how.required || names.contains(dep));
     }
     kept
 }
 
 /// `deploy` of service `web` + `replicas` -> `deploy.replicas` of service `web`.
 fn field_name(what: &str, key: &str) -> String {
-    match what.strip_prefix('`').and_then(|rest| rest.split_once("` of ")) {
+    match what
+        .strip_prefix('`')
+        .and_then(|rest| rest.split_once("` of "))
+    {
         Some((path, owner)) => format!("`{path}.{key}` of {owner}"),
         None => format!("`{key}` of {what}"),
     }

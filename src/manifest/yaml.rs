@@ -142,8 +142,11 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Node> 
     let first = documents.next();
     if let Some(extra) = documents.next() {
         builder.diags.push(
-            Diagnostic::error("a manifest holds one YAML document, found several", Some(extra.span))
-                .with_hint("put each document in its own file and pass them with `-f`"),
+            Diagnostic::error(
+                "a manifest holds one YAML document, found several",
+                Some(extra.span),
+            )
+            .with_hint("put each document in its own file and pass them with `-f`"),
         );
         return None;
     }
@@ -155,7 +158,10 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Node> 
 fn check_tabs(text: &str, file: FileId, diags: &mut Diagnostics) -> bool {
     let mut found = false;
     for (index, line) in text.lines().enumerate() {
-        let indent: String = line.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+        let indent: String = line
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect();
         if let Some(pos) = indent.find('\t') {
             if line.trim().is_empty() {
                 continue;
@@ -219,7 +225,10 @@ impl Builder<'_, '_> {
         Span::new(self.file, line, col, len as u32)
     }
 
-    fn next(&mut self, parser: &mut Parser<std::str::Chars<'_>>) -> Result<(Event, Marker), Diagnostic> {
+    fn next(
+        &mut self,
+        parser: &mut Parser<std::str::Chars<'_>>,
+    ) -> Result<(Event, Marker), Diagnostic> {
         parser
             .next_token()
             .map_err(|err| scan_error(&err, self.file, self.text))
@@ -298,7 +307,8 @@ impl Builder<'_, '_> {
             if event == Event::MappingEnd {
                 break;
             }
-            let is_merge = matches!(&event, Event::Scalar(k, TScalarStyle::Plain, _, _) if k == "<<");
+            let is_merge =
+                matches!(&event, Event::Scalar(k, TScalarStyle::Plain, _, _) if k == "<<");
             let key_node = self.node(event, marker, parser)?;
             let (value_event, value_marker) = self.next(parser)?;
             let value = self.node(value_event, value_marker, parser)?;
@@ -311,7 +321,10 @@ impl Builder<'_, '_> {
                 None if key_node.value == Value::Null => String::new(),
                 None => {
                     return Err(Diagnostic::error(
-                        format!("a mapping key must be a string, found {}", key_node.type_name()),
+                        format!(
+                            "a mapping key must be a string, found {}",
+                            key_node.type_name()
+                        ),
                         Some(key_node.span),
                     ));
                 }
@@ -347,7 +360,10 @@ impl Builder<'_, '_> {
             Value::Seq(items) => items.iter().collect(),
             _ => {
                 return Err(Diagnostic::error(
-                    format!("a `<<` merge key needs a mapping or a list of mappings, found {}", value.type_name()),
+                    format!(
+                        "a `<<` merge key needs a mapping or a list of mappings, found {}",
+                        value.type_name()
+                    ),
                     Some(value.span),
                 ));
             }
@@ -355,7 +371,10 @@ impl Builder<'_, '_> {
         for source in sources {
             let Some(entries) = source.as_map() else {
                 return Err(Diagnostic::error(
-                    format!("a `<<` merge key needs mappings, found {}", source.type_name()),
+                    format!(
+                        "a `<<` merge key needs mappings, found {}",
+                        source.type_name()
+                    ),
                     Some(source.span),
                 ));
             };
@@ -381,7 +400,9 @@ fn resolve_plain(text: String) -> Value {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY)
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
@@ -401,7 +422,9 @@ fn resolve_plain(text: String) -> Value {
         }
     }
     let looks_float = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
         && digits.bytes().any(|b| b.is_ascii_digit())
         && (digits.starts_with(|c: char| c.is_ascii_digit()) || digits.starts_with('.'));
     if looks_float {
@@ -435,7 +458,11 @@ mod tests {
     #[test]
     fn positions_are_one_based() {
         let node = parse_ok("services:\n  web:\n    image: nginx\n");
-        let image = node.get("services").and_then(|s| s.get("web")).and_then(|w| w.entry("image")).expect("image");
+        let image = node
+            .get("services")
+            .and_then(|s| s.get("web"))
+            .and_then(|w| w.entry("image"))
+            .expect("image");
         assert_eq!((image.key_span.line, image.key_span.col), (3, 5));
         assert_eq!((image.value.span.line, image.value.span.col), (3, 12));
     }

@@ -56,7 +56,11 @@ impl Printer {
     }
 
     fn stderr(&self, text: &str) {
-        let text = if self.color { colorize(text) } else { text.to_string() };
+        let text = if self.color {
+            colorize(text)
+        } else {
+            text.to_string()
+        };
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(text.as_bytes());
         if !text.ends_with('\n') {
