@@ -922,3 +922,31 @@ fn the_normaliser_reads_docker_compose_short_syntax() {
         vec!["sh", "-c", "echo \"$X\"", "a b", "c d"]
     );
 }
+
+/// The comparison is not vacuous: equal configs in different syntax agree, and a real
+/// difference is reported with its service and field.
+#[test]
+fn differences_name_the_service_and_the_field() {
+    let reference: Value = serde_norway::from_str(
+        "services:\n  web:\n    image: nginx\n    ports: ['127.0.0.1:8080:80/tcp']\n    \
+         healthcheck: {test: curl -f localhost, interval: 90s}\n    \
+         deploy: {resources: {limits: {memory: 64m}}}\n",
+    )
+    .expect("valid YAML");
+    let ours = json!({"services": {"web": {
+        "image": "nginx",
+        "ports": [{"target": 80, "published": 8080, "host_ip": "127.0.0.1", "protocol": "tcp"}],
+        "healthcheck": {"test": ["CMD-SHELL", "curl -f localhost"], "interval": "1m30s"},
+        "deploy": {"replicas": 1, "resources": {"limits": {"memory": 67_108_864}}},
+    }}});
+    assert_eq!(differences(&reference, &ours), Vec::<String>::new());
+
+    let mut changed = ours.clone();
+    changed["services"]["web"]["deploy"]["replicas"] = json!(2);
+    let mismatches = differences(&reference, &changed);
+    assert_eq!(mismatches.len(), 1, "{mismatches:#?}");
+    assert!(
+        mismatches[0].starts_with("service `web`, `deploy`"),
+        "{mismatches:#?}"
+    );
+}
