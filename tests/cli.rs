@@ -15,7 +15,11 @@ fn msctl(dir: &Path) -> Command {
 }
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = cmd.output().expect("msctl runs");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("msctl runs");
     (
         status.code().unwrap_or(-1),
         String::from_utf8_lossy(&stdout).into_owned(),
@@ -24,7 +28,10 @@ fn run(cmd: &mut Command) -> (i32, String, String) {
 }
 
 fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::Builder::new().prefix("msctl-cli-").tempdir().expect("tempdir");
+    let dir = tempfile::Builder::new()
+        .prefix("msctl-cli-")
+        .tempdir()
+        .expect("tempdir");
     for (name, text) in files {
         let path = dir.path().join(name);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
@@ -45,7 +52,10 @@ fn validate_prints_one_summary_line_on_stdout() {
     let (code, stdout, stderr) = run(msctl(dir.path()).arg("validate"));
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
-    assert!(stdout.starts_with("compose.yaml: valid: project `msctl-cli-"), "{stdout}");
+    assert!(
+        stdout.starts_with("compose.yaml: valid: project `msctl-cli-"),
+        "{stdout}"
+    );
     assert!(stdout.contains("1 service, 1 replica"), "{stdout}");
     assert_eq!(stderr, "");
 }
@@ -54,34 +64,68 @@ fn validate_prints_one_summary_line_on_stdout() {
 fn the_repository_root_runs_the_shop_without_flags() {
     let (code, stdout, stderr) = run(msctl(&repo_root()).arg("validate"));
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(stdout.trim(), "manifests/compose.yaml: valid: project `shop`, 5 services, 5 replicas");
+    assert_eq!(
+        stdout.trim(),
+        "manifests/compose.yaml: valid: project `shop`, 5 services, 5 replicas"
+    );
 }
 
 #[test]
 fn global_flags_work_after_the_command() {
     let dir = project(&[("a/one.yaml", WEB)]);
-    let (code, stdout, stderr) = run(msctl(dir.path()).args(["config", "--services", "-f", "a/one.yaml", "-p", "late"]));
+    let (code, stdout, stderr) =
+        run(msctl(dir.path()).args(["config", "--services", "-f", "a/one.yaml", "-p", "late"]));
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, "web\n");
-    let (_, json, _) = run(msctl(dir.path()).args(["config", "-f", "a/one.yaml", "-p", "late", "--format", "json"]));
+    let (_, json, _) = run(msctl(dir.path()).args([
+        "config",
+        "-f",
+        "a/one.yaml",
+        "-p",
+        "late",
+        "--format",
+        "json",
+    ]));
     let value: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert_eq!(value["name"], "late");
 }
 
 #[test]
 fn project_name_precedence_flag_env_manifest_directory() {
-    let dir = project(&[("My Dir/compose.yaml", "name: from-file\nservices:\n  web:\n    image: nginx\n"), ("Other_Dir!/compose.yaml", WEB)]);
+    let dir = project(&[
+        (
+            "My Dir/compose.yaml",
+            "name: from-file\nservices:\n  web:\n    image: nginx\n",
+        ),
+        ("Other_Dir!/compose.yaml", WEB),
+    ]);
     let named = dir.path().join("My Dir");
     let name = |cmd: &mut Command| -> String {
         let (code, out, err) = run(cmd.args(["config", "--format", "json"]));
         assert_eq!(code, 0, "{err}");
-        serde_json::from_str::<serde_json::Value>(&out).expect("json")["name"].as_str().expect("name").to_string()
+        serde_json::from_str::<serde_json::Value>(&out).expect("json")["name"]
+            .as_str()
+            .expect("name")
+            .to_string()
     };
     assert_eq!(name(&mut msctl(&named)), "from-file");
-    assert_eq!(name(msctl(&named).env("MSCTL_PROJECT_NAME", "from-env")), "from-env");
-    assert_eq!(name(msctl(&named).env("MSCTL_PROJECT_NAME", "from-env").args(["-p", "from-flag"])), "from-flag");
+    assert_eq!(
+        name(msctl(&named).env("MSCTL_PROJECT_NAME", "from-env")),
+        "from-env"
+    );
+    assert_eq!(
+        name(
+            msctl(&named)
+                .env("MSCTL_PROJECT_NAME", "from-env")
+                .args(["-p", "from-flag"])
+        ),
+        "from-flag"
+    );
     // No name anywhere: the directory name, normalised as Compose does.
-    assert_eq!(name(&mut msctl(&dir.path().join("Other_Dir!"))), "other_dir");
+    assert_eq!(
+        name(&mut msctl(&dir.path().join("Other_Dir!"))),
+        "other_dir"
+    );
 }
 
 #[test]
@@ -90,7 +134,10 @@ fn invalid_project_name_is_an_error() {
     let (code, stdout, stderr) = run(msctl(dir.path()).args(["-p", "Bad Name", "validate"]));
     assert_eq!(code, 1);
     assert_eq!(stdout, "");
-    assert!(stderr.contains("project name `Bad Name` from `-p` is not valid"), "{stderr}");
+    assert!(
+        stderr.contains("project name `Bad Name` from `-p` is not valid"),
+        "{stderr}"
+    );
     assert!(stderr.contains("hint:"), "{stderr}");
 }
 
@@ -98,9 +145,14 @@ fn invalid_project_name_is_an_error() {
 fn msctl_file_lists_files_separated_by_colons() {
     let dir = project(&[
         ("base.yaml", WEB),
-        ("over.yaml", "services:\n  web:\n    image: nginx:2\n  db:\n    image: postgres\n"),
+        (
+            "over.yaml",
+            "services:\n  web:\n    image: nginx:2\n  db:\n    image: postgres\n",
+        ),
     ]);
-    let (code, stdout, stderr) = run(msctl(dir.path()).env("MSCTL_FILE", "base.yaml:over.yaml").args(["config", "--images"]));
+    let (code, stdout, stderr) = run(msctl(dir.path())
+        .env("MSCTL_FILE", "base.yaml:over.yaml")
+        .args(["config", "--images"]));
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, "postgres\nnginx:2\n");
 }
@@ -109,10 +161,14 @@ fn msctl_file_lists_files_separated_by_colons() {
 fn discovery_takes_the_override_file_and_looks_in_parents() {
     let dir = project(&[
         ("compose.yaml", WEB),
-        ("compose.override.yaml", "services:\n  web:\n    environment: {A: b}\n"),
+        (
+            "compose.override.yaml",
+            "services:\n  web:\n    environment: {A: b}\n",
+        ),
         ("sub/dir/.keep", ""),
     ]);
-    let (code, stdout, stderr) = run(msctl(&dir.path().join("sub/dir")).args(["config", "--format", "json"]));
+    let (code, stdout, stderr) =
+        run(msctl(&dir.path().join("sub/dir")).args(["config", "--format", "json"]));
     assert_eq!(code, 0, "{stderr}");
     let value: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     assert_eq!(value["services"]["web"]["environment"]["A"], "b");
@@ -125,26 +181,38 @@ fn no_manifest_is_an_error_with_a_hint() {
     assert_eq!(code, 1);
     assert_eq!(stdout, "");
     assert!(stderr.contains("error: no manifest found"), "{stderr}");
-    assert!(stderr.contains("hint: create one of compose.yaml"), "{stderr}");
+    assert!(
+        stderr.contains("hint: create one of compose.yaml"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn env_file_flag_chooses_the_variables() {
     let dir = project(&[
-        ("compose.yaml", "services:\n  web:\n    image: nginx:${TAG:?set TAG}\n"),
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx:${TAG:?set TAG}\n",
+        ),
         (".env", "TAG=from-dotenv\n"),
         ("other.env", "TAG=from-other\n"),
     ]);
     let (_, stdout, _) = run(msctl(dir.path()).args(["config", "--images"]));
     assert_eq!(stdout, "nginx:from-dotenv\n");
-    let (_, stdout, _) = run(msctl(dir.path()).args(["--env-file", "other.env", "config", "--images"]));
+    let (_, stdout, _) =
+        run(msctl(dir.path()).args(["--env-file", "other.env", "config", "--images"]));
     assert_eq!(stdout, "nginx:from-other\n");
     // The environment wins over the env file.
-    let (_, stdout, _) = run(msctl(dir.path()).env("TAG", "from-env").args(["config", "--images"]));
+    let (_, stdout, _) = run(msctl(dir.path())
+        .env("TAG", "from-env")
+        .args(["config", "--images"]));
     assert_eq!(stdout, "nginx:from-env\n");
     let (code, _, stderr) = run(msctl(dir.path()).args(["--env-file", "missing.env", "validate"]));
     assert_eq!(code, 1);
-    assert!(stderr.contains("env file `missing.env` does not exist"), "{stderr}");
+    assert!(
+        stderr.contains("env file `missing.env` does not exist"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -163,7 +231,10 @@ fn version_and_help() {
     let dir = project(&[]);
     let (code, stdout, _) = run(msctl(dir.path()).arg("--version"));
     assert_eq!(code, 0);
-    assert_eq!(stdout.trim(), format!("msctl {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout.trim(),
+        format!("msctl {}", env!("CARGO_PKG_VERSION"))
+    );
     let (code, stdout, _) = run(msctl(dir.path()).args(["help", "config"]));
     assert_eq!(code, 0);
     assert!(stdout.contains("--services"), "{stdout}");
@@ -188,11 +259,17 @@ fn config_never_prints_secret_contents() {
 
 #[test]
 fn warnings_go_to_stderr_and_quiet_silences_them() {
-    let dir = project(&[("compose.yaml", "services:\n  web:\n    image: nginx\n    tty: true\n")]);
+    let dir = project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    tty: true\n",
+    )]);
     let (code, stdout, stderr) = run(msctl(dir.path()).arg("validate"));
     assert_eq!(code, 0);
     assert!(stdout.contains("1 warning"), "{stdout}");
-    assert!(stderr.contains("warning: `tty` in service `web` is not supported by msctl and is ignored"), "{stderr}");
+    assert!(
+        stderr.contains("warning: `tty` in service `web` is not supported by msctl and is ignored"),
+        "{stderr}"
+    );
     assert!(stderr.contains("compose.yaml:4:5"), "{stderr}");
     let (code, _, stderr) = run(msctl(dir.path()).args(["-q", "validate"]));
     assert_eq!(code, 0);
@@ -212,7 +289,10 @@ fn validate_json_for_scripts() {
 #[test]
 fn config_hash_ignores_replicas() {
     let one = project(&[("compose.yaml", WEB)]);
-    let three = project(&[("compose.yaml", "services:\n  web:\n    image: nginx\n    deploy: {replicas: 3}\n")]);
+    let three = project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    deploy: {replicas: 3}\n",
+    )]);
     let other = project(&[("compose.yaml", "services:\n  web:\n    image: nginx:2\n")]);
     let hash = |dir: &Path| run(msctl(dir).args(["-p", "x", "config", "--hash", "web"])).1;
     assert_eq!(hash(one.path()), hash(three.path()));

@@ -18,7 +18,10 @@ fn generated(shell: &str) -> String {
         .args(["completions", shell])
         .output()
         .expect("msctl runs");
-    assert!(output.status.success(), "msctl completions {shell} failed: {output:?}");
+    assert!(
+        output.status.success(),
+        "msctl completions {shell} failed: {output:?}"
+    );
     String::from_utf8(output.stdout).expect("utf-8 script")
 }
 
@@ -50,7 +53,15 @@ fn committed_completions_match_the_command_line() {
 #[test]
 fn completions_know_every_command_and_global_flag() {
     let bash = generated("bash");
-    for word in ["validate", "config", "completions", "--project-directory", "--env-file", "--format", "--no-color"] {
+    for word in [
+        "validate",
+        "config",
+        "completions",
+        "--project-directory",
+        "--env-file",
+        "--format",
+        "--no-color",
+    ] {
         assert!(bash.contains(word), "bash completion lacks `{word}`");
     }
 }

@@ -1,8 +1,9 @@
 //! Integration tests, one binary.
+mod cli;
 mod completions;
-mod loader_props;
-mod planner;
 mod diagnostics;
 mod differential;
+mod loader_props;
+mod planner;
 mod support;
 mod valid;

@@ -37,13 +37,27 @@ fn check(text: &str) {
             serde_json::to_string(&loaded.project).expect("a loaded project serialises");
         }
         Err(err) => {
-            assert!(err.error_count > 0, "an error without a diagnostic for {text:?}");
+            assert!(
+                err.error_count > 0,
+                "an error without a diagnostic for {text:?}"
+            );
             // Every located diagnostic names the file and a line that exists.
             let lines = text.lines().count().max(1);
-            for line in err.rendered.lines().filter(|l| l.contains("--> compose.yaml:")) {
+            for line in err
+                .rendered
+                .lines()
+                .filter(|l| l.contains("--> compose.yaml:"))
+            {
                 let place = line.split("compose.yaml:").nth(1).expect("place");
-                let line_no: usize = place.split(':').next().and_then(|n| n.parse().ok()).expect("line number");
-                assert!(line_no >= 1 && line_no <= lines, "line {line_no} outside 1..={lines} in {text:?}");
+                let line_no: usize = place
+                    .split(':')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("line number");
+                assert!(
+                    line_no >= 1 && line_no <= lines,
+                    "line {line_no} outside 1..={lines} in {text:?}"
+                );
             }
         }
     }

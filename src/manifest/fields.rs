@@ -350,10 +350,19 @@ impl Reader<'_> {
                     let Some(text) = self.text(item, &format!("an item of {what}")) else {
                         continue;
                     };
-                    match text.split_once('=') {
-                        Some((k, v)) => out.insert(k.to_string(), Some(v.to_string())),
-                        None => out.insert(text, None),
+                    let (key, value) = match text.split_once('=') {
+                        Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                        None => (text.clone(), None),
                     };
+                    if key.trim().is_empty() {
+                        self.error_hint(
+                            format!("`{text}` in {what} has no name before `=`"),
+                            item.span,
+                            "write `NAME=value`, or `NAME` alone to pass msctl's own value",
+                        );
+                        continue;
+                    }
+                    out.insert(key, value);
                 }
             }
             Value::Null => {}
@@ -375,7 +384,7 @@ impl Reader<'_> {
             Some(best) => format!("did you mean `{best}`? (one of: {})", allowed.join(", ")),
             None => format!("use one of: {}", allowed.join(", ")),
         };
-        self.error_hint(format!("{what} `{text}` is not valid"), node.span, hint);
+        self.error_hint(format!("{what} cannot be `{text}`"), node.span, hint);
         None
     }
 }

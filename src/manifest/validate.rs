@@ -361,7 +361,7 @@ pub struct Inputs<'a> {
 /// Validate the merged manifest. Returns the project only when there is no error.
 pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Option<Project> {
     let mut r = Reader { diags };
-    let Some(_) = r.map(root, "a manifest") else {
+    if !matches!(root.value, Value::Map(_)) {
         r.error_hint(
             format!(
                 "a manifest must be a mapping with a `services` key, found {}",
@@ -371,7 +371,7 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
             "start the file with `services:`",
         );
         return None;
-    };
+    }
     TOP_LEVEL.check(root, "the top level", r.diags);
 
     let volumes = root
@@ -854,7 +854,9 @@ fn service(
         svc.networks
             .insert("default".to_string(), ServiceNetwork::default());
     }
-    if svc.image.is_none() && svc.build.is_none() && svc.extensions.build.is_none() {
+    let has_build =
+        node.get("build").is_some() || node.get("x-msctl").and_then(|x| x.get("build")).is_some();
+    if svc.image.is_none() && !has_build && node.get("image").is_none() {
         r.error_hint(
             format!("{what} has neither `image` nor `build`"),
             entry.key_span,
@@ -957,10 +959,7 @@ fn build(r: &mut Reader<'_>, node: &Node, what: &str, inputs: &Inputs<'_>) -> Op
     build.context = resolve_path(inputs.working_dir, &context);
     if !build.context.is_dir() {
         r.error_hint(
-            format!(
-                "build context `{}` is not a directory",
-                build.context.display()
-            ),
+            format!("build context `{context}` is not a directory"),
             context_span,
             "the context is resolved against the project directory; check the path",
         );
@@ -1018,13 +1017,13 @@ fn env_file(
             Ok(text) => match dotenv::parse(&text, inputs.vars) {
                 Ok(entries) => out.push(entries.into_iter().collect()),
                 Err(err) => r.error(
-                    format!("env file `{}` line {}: {}", full.display(), err.line, err.message),
+                    format!("env file `{path}` line {}: {}", err.line, err.message),
                     item.span,
                 ),
             },
             Err(_) if !required => {}
             Err(err) => r.error_hint(
-                format!("env file `{}` cannot be read: {err}", full.display()),
+                format!("env file `{path}` cannot be read: {err}"),
                 item.span,
                 "paths are resolved against the project directory; mark an optional file with `required: false`",
             ),
@@ -1796,6 +1795,7 @@ fn cargo_build(
     let mut profile = "release".to_string();
     let mut features = Vec::new();
     let mut workspace = inputs.working_dir.to_path_buf();
+    let mut workspace_written = ".".to_string();
     let mut workspace_span = node.span;
     let mut files = BTreeMap::new();
     for e in CARGO_BUILD.check(node, what, r.diags) {
@@ -1807,7 +1807,8 @@ fn cargo_build(
             "profile" => profile = r.string(v, &field)?,
             "features" => features = r.strings(v, &field, false)?,
             "workspace" => {
-                workspace = resolve_path(inputs.working_dir, &r.string(v, &field)?);
+                workspace_written = r.string(v, &field)?;
+                workspace = resolve_path(inputs.working_dir, &workspace_written);
                 workspace_span = v.span;
             }
             "files" => {
@@ -1841,7 +1842,7 @@ fn cargo_build(
     };
     if !workspace.join("Cargo.toml").is_file() {
         r.error_hint(
-            format!("{what}: `{}` holds no Cargo.toml", workspace.display()),
+            format!("{what}: workspace `{workspace_written}` holds no Cargo.toml"),
             workspace_span,
             "set `workspace:` to the directory of the cargo workspace (relative to the project directory)",
         );

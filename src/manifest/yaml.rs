@@ -189,6 +189,8 @@ fn scan_error(err: &yaml_rust2::ScanError, file: FileId, text: &str) -> Diagnost
         Some("check that keys at the same level are indented by the same number of spaces")
     } else if info.contains("quoted scalar") {
         Some("close the quote, or escape the quote character inside the string")
+    } else if info.contains("unknown anchor") {
+        Some("define the anchor with `&name` before using it as `*name`")
     } else if info.contains("cannot start any token") {
         Some("quote the value if it starts with a special character like `@` or a backtick")
     } else {
@@ -278,6 +280,11 @@ impl Builder<'_, '_> {
                     }
                     items.push(self.node(event, marker, parser)?);
                 }
+                // A block sequence starts at its first `-`, not where the parser says.
+                let span = match items.first() {
+                    Some(first) if self.char_at(span) != Some('[') => first.span,
+                    _ => span,
+                };
                 let node = Node::new(Value::Seq(items), span);
                 self.remember(anchor, &node);
                 Ok(node)
@@ -313,7 +320,7 @@ impl Builder<'_, '_> {
             let (value_event, value_marker) = self.next(parser)?;
             let value = self.node(value_event, value_marker, parser)?;
             if is_merge {
-                self.merge_sources(&value, &mut merged)?;
+                self.merge_sources(&value, key_node.span, &mut merged)?;
                 continue;
             }
             let key = match key_node.scalar_text() {
@@ -350,11 +357,29 @@ impl Builder<'_, '_> {
                 entries.push(entry);
             }
         }
+        // A block mapping starts at its first key, not where the parser says.
+        let span = match entries.first() {
+            Some(first) if self.char_at(span) != Some('{') => first.key_span,
+            _ => span,
+        };
         Ok(Node::new(Value::Map(entries), span))
     }
 
+    fn char_at(&self, span: Span) -> Option<char> {
+        self.text
+            .lines()
+            .nth((span.line as usize).checked_sub(1)?)?
+            .chars()
+            .nth((span.col as usize).checked_sub(1)?)
+    }
+
     /// `<<: *a` or `<<: [*a, *b]`: earlier sources win over later ones.
-    fn merge_sources(&mut self, value: &Node, merged: &mut Vec<Entry>) -> Result<(), Diagnostic> {
+    fn merge_sources(
+        &mut self,
+        value: &Node,
+        key_span: Span,
+        merged: &mut Vec<Entry>,
+    ) -> Result<(), Diagnostic> {
         let sources: Vec<&Node> = match &value.value {
             Value::Map(_) => vec![value],
             Value::Seq(items) => items.iter().collect(),
@@ -364,7 +389,7 @@ impl Builder<'_, '_> {
                         "a `<<` merge key needs a mapping or a list of mappings, found {}",
                         value.type_name()
                     ),
-                    Some(value.span),
+                    Some(key_span),
                 ));
             }
         };
@@ -375,7 +400,7 @@ impl Builder<'_, '_> {
                         "a `<<` merge key needs mappings, found {}",
                         source.type_name()
                     ),
-                    Some(source.span),
+                    Some(key_span),
                 ));
             };
             for entry in entries {
