@@ -141,17 +141,11 @@ fn braced(inner: &str, vars: &Variables) -> Result<String, InterpolationError> {
     let rest = &inner[name_len..];
     let value = vars.get(name);
     let set_non_empty = value.is_some_and(|v| !v.is_empty());
-    let (op, arg) = if rest.is_empty() {
-        ("", "")
-    } else {
-        let op_len = if rest.starts_with(':') { 2 } else { 1 };
-        if rest.len() < op_len {
-            return Err(InterpolationError::Syntax(format!(
-                "`{rest}` is not a valid modifier"
-            )));
-        }
-        rest.split_at(op_len)
-    };
+    // The modifier is `:` plus one character, or one character; split on a character
+    // boundary so that any text after the name is handled, however odd.
+    let op_chars = if rest.starts_with(':') { 2 } else { 1 };
+    let op_len: usize = rest.chars().take(op_chars).map(char::len_utf8).sum();
+    let (op, arg) = rest.split_at(op_len);
     match op {
         "" => Ok(value.cloned().unwrap_or_default()),
         ":-" if !set_non_empty => interpolate(arg, vars),
@@ -225,5 +219,21 @@ mod tests {
         assert!(matches!(i("${SET"), Err(InterpolationError::Syntax(_))));
         assert!(matches!(i("${1A}"), Err(InterpolationError::Syntax(_))));
         assert!(matches!(i("a $ b"), Err(InterpolationError::Syntax(_))));
+    }
+
+    /// Found by the fuzzer: a multi-byte character right after `${NAME:` split a
+    /// character in two and panicked.
+    #[test]
+    fn modifier_followed_by_multibyte_text_is_an_error_not_a_panic() {
+        let v = vars();
+        assert!(matches!(
+            interpolate("${SET:é}", &v),
+            Err(InterpolationError::Syntax(_))
+        ));
+        assert!(matches!(
+            interpolate("${SETé}", &v),
+            Err(InterpolationError::Syntax(_))
+        ));
+        assert_eq!(interpolate("${UNSET:-é}", &v).as_deref(), Ok("é"));
     }
 }
