@@ -298,3 +298,20 @@ fn config_hash_ignores_replicas() {
     assert_eq!(hash(one.path()), hash(three.path()));
     assert_ne!(hash(one.path()), hash(other.path()));
 }
+
+#[test]
+fn config_yaml_is_plain_compose_yaml() {
+    let dir = project(&[
+        (
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx\n    restart: \"no\"\n    secrets: [key]\n    deploy: {resources: {limits: {memory: 64m}}}\n    x-msctl: {probe: {http: {port: 80}}}\nsecrets:\n  key:\n    environment: KEY\n",
+        ),
+    ]);
+    let (code, stdout, stderr) = run(msctl(dir.path()).arg("config"));
+    assert_eq!(code, 0, "{stderr}");
+    // No YAML tags (`!file`, `!http`) and no bare `no`, which YAML 1.1 reads as false.
+    assert!(!stdout.contains('!'), "{stdout}");
+    assert!(stdout.contains("restart: 'no'"), "{stdout}");
+    assert!(stdout.contains("environment: KEY"), "{stdout}");
+    assert!(stdout.contains("memory: '67108864'"), "{stdout}");
+}

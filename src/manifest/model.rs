@@ -298,8 +298,11 @@ pub struct ResourceSpec {
     /// Fraction of CPUs, e.g. 0.5.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpus: Option<f64>,
-    /// Bytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Bytes; printed as a string of digits, as Compose prints it.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_bytes"
+    )]
     pub memory: Option<u64>,
 }
 
@@ -466,6 +469,13 @@ pub struct CargoBuild {
     /// Extra files copied into the image: host path (absolute) -> path in the image.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub files: BTreeMap<String, String>,
+}
+
+fn ser_opt_bytes<S: serde::Serializer>(value: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(bytes) => s.serialize_str(&bytes.to_string()),
+        None => s.serialize_none(),
+    }
 }
 
 fn is_false(value: &bool) -> bool {
