@@ -7,7 +7,11 @@ use msctl::commands::{self, CommandError};
 
 fn main() {
     let cli = Cli::parse();
-    init_tracing(cli.global.verbose, cli.global.quiet);
+    let color = msctl::output::Printer::new(cli.global.no_color, cli.global.quiet, &|key| {
+        std::env::var(key).ok()
+    })
+    .color;
+    init_tracing(cli.global.verbose, cli.global.quiet, color);
     let code = match commands::run(cli) {
         Ok(()) => 0,
         Err(err) => {
@@ -42,7 +46,7 @@ fn report(err: &CommandError) {
 }
 
 /// Tracing goes to stderr; `-v` raises the level, `MSCTL_LOG` overrides it.
-fn init_tracing(verbose: u8, quiet: bool) {
+fn init_tracing(verbose: u8, quiet: bool, color: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -54,6 +58,7 @@ fn init_tracing(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
+        .with_ansi(color)
         .without_time()
         .with_target(false)
         .try_init();

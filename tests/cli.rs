@@ -315,3 +315,17 @@ fn config_yaml_is_plain_compose_yaml() {
     assert!(stdout.contains("environment: KEY"), "{stdout}");
     assert!(stdout.contains("memory: '67108864'"), "{stdout}");
 }
+
+#[test]
+fn verbose_traces_go_to_stderr_without_colour_off_a_terminal() {
+    let dir = project(&[("compose.yaml", WEB)]);
+    let (code, stdout, stderr) = run(msctl(dir.path()).args(["-vv", "validate"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("INFO loading manifests"), "{stderr}");
+    assert!(stderr.contains("DEBUG validating"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no escape codes without a terminal: {stderr:?}"
+    );
+    assert_eq!(stdout.lines().count(), 1);
+}

@@ -173,7 +173,13 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
             ),
         }
     }
-    let files = files.into_iter().map(|(_, abs)| abs).collect();
+    let files: Vec<PathBuf> = files.into_iter().map(|(_, abs)| abs).collect();
+    tracing::info!(
+        files = ?files,
+        project_dir = %project_dir.display(),
+        env_file = ?env_path,
+        "loading manifests"
+    );
     load_documents(
         options,
         &setting,
@@ -236,6 +242,7 @@ fn load_documents(
         vars: &vars,
         profiles: &profiles,
     };
+    tracing::debug!(project = %inputs.project_name, profiles = ?profiles, "validating");
     let project = validate(&root, &inputs, &mut diags);
     match project {
         Some(project) if !diags.has_errors() => Ok(Loaded {
