@@ -9,3 +9,5 @@ pub mod executor;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod lock;
+pub mod state;
