@@ -755,7 +755,10 @@ fn a_failed_action_names_the_plan_line() {
     );
     assert_eq!(
         std::error::Error::source(&error).map(ToString::to_string),
-        Some("cannot reach the container engine at `fake://engine`".to_string())
+        Some(
+            "cannot reach the Docker engine at fake://engine: injected: connection refused"
+                .to_string()
+        )
     );
 }
 

@@ -15,13 +15,10 @@ pub enum EngineError {
     /// that cannot be removed, ...
     #[error("{what}: {message}")]
     Conflict { what: String, message: String },
-    /// The engine cannot be reached or is not answering requests.
-    #[error("cannot reach the container engine at `{address}`")]
-    Unavailable {
-        address: String,
-        #[source]
-        cause: BoxError,
-    },
+    /// The engine cannot be reached or is not answering requests. The cause is part of
+    /// the message (not a `source`), so the one line says what, where and why.
+    #[error("cannot reach the Docker engine at {address}: {cause}")]
+    Unavailable { address: String, cause: BoxError },
     /// A call did not finish within its timeout.
     #[error("`{operation}` timed out after {}s", timeout.as_secs_f64())]
     Timeout {
@@ -40,5 +37,22 @@ impl EngineError {
 
     pub fn is_conflict(&self) -> bool {
         matches!(self, EngineError::Conflict { .. })
+    }
+
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, EngineError::Unavailable { .. })
+    }
+
+    /// What the user can do about it, when there is something to say.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            EngineError::Unavailable { .. } => {
+                Some("is the Docker daemon running? check DOCKER_HOST, or run `docker version`")
+            }
+            EngineError::Timeout { .. } => {
+                Some("the Docker engine is slow to answer; is it overloaded?")
+            }
+            _ => None,
+        }
     }
 }

@@ -6,16 +6,23 @@
 //! running) and hands out deterministic ids: `c0001`, `c0002`, ... for containers and
 //! `n0001`, ... for networks. Every call is logged, and a failure can be injected into
 //! the next call of an operation.
+//!
+//! Logs are what a test seeds ([`FakeEngine::add_log_line`]); events are sent for the
+//! changes the fake makes itself (create, start, stop, kill, remove) and for the ones a
+//! test makes through [`FakeEngine::set_state`] and [`FakeEngine::set_health`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures_util::stream::{self, BoxStream, StreamExt};
+use tokio::sync::broadcast;
 
 use super::{
-    ContainerDetails, ContainerSpec, ContainerSummary, Engine, EngineError, LabelFilter,
-    NetworkSpec, NetworkSummary, VolumeSpec, VolumeSummary,
+    ContainerDetails, ContainerSpec, ContainerSummary, Engine, EngineError, EngineEvent,
+    EventAction, ExecSpec, LabelFilter, LogLine, LogOptions, NetworkSpec, NetworkSummary,
+    VolumeSpec, VolumeSummary,
 };
 use crate::manifest::model::MountType;
 use crate::plan::{ContainerState, Health, ObservedContainer, ObservedState};
@@ -33,9 +40,19 @@ pub enum FakeFault {
 /// The address the fake reports in `Unavailable` errors.
 pub const FAKE_ADDRESS: &str = "fake://engine";
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FakeEngine {
     state: Mutex<FakeState>,
+    events: broadcast::Sender<EngineEvent>,
+}
+
+impl Default for FakeEngine {
+    fn default() -> FakeEngine {
+        FakeEngine {
+            state: Mutex::default(),
+            events: broadcast::channel(1024).0,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +68,15 @@ struct FakeState {
     calls: Vec<String>,
     /// Operation name -> failures to return, oldest first.
     faults: BTreeMap<String, Vec<FakeFault>>,
+    /// Container id -> its log, oldest first.
+    logs: BTreeMap<String, Vec<LogLine>>,
+    images: BTreeSet<String>,
+    /// What `exec` returns.
+    exec_exit_code: i64,
+    /// Every command `exec` ran: container id and spec.
+    execs: Vec<(String, ExecSpec)>,
+    /// The fake's clock for events, in nanoseconds: it only moves forward.
+    event_clock: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -147,16 +173,80 @@ impl FakeEngine {
 
     /// Changes a container's state, as a crash or `docker pause` would.
     pub fn set_state(&self, container_id: &str, state: ContainerState) {
-        if let Some(container) = self.lock().containers.get_mut(container_id) {
-            container.summary.state = state;
+        let mut guard = self.lock();
+        let Some(container) = guard.containers.get_mut(container_id) else {
+            return;
+        };
+        container.summary.state = state;
+        let summary = container.summary.clone();
+        let action = match state {
+            ContainerState::Running => Some(EventAction::Start),
+            ContainerState::Exited { .. } | ContainerState::Dead => Some(EventAction::Die),
+            ContainerState::Paused => Some(EventAction::Pause),
+            ContainerState::Restarting => Some(EventAction::Restart),
+            ContainerState::Created => None,
+        };
+        if let Some(action) = action {
+            self.emit(&mut guard, &summary, action);
         }
     }
 
     /// Changes a container's health, as its health check would.
     pub fn set_health(&self, container_id: &str, health: Health) {
-        if let Some(container) = self.lock().containers.get_mut(container_id) {
-            container.summary.health = health;
-        }
+        let mut guard = self.lock();
+        let Some(container) = guard.containers.get_mut(container_id) else {
+            return;
+        };
+        container.summary.health = health;
+        let summary = container.summary.clone();
+        self.emit(&mut guard, &summary, EventAction::HealthStatus(health));
+    }
+
+    /// Appends a line to a container's log.
+    pub fn add_log_line(&self, container_id: &str, line: LogLine) {
+        self.lock()
+            .logs
+            .entry(container_id.to_string())
+            .or_default()
+            .push(line);
+    }
+
+    /// Makes an image exist, as a build or a load would.
+    pub fn add_image(&self, reference: &str) {
+        self.lock().images.insert(reference.to_string());
+    }
+
+    /// All images, sorted.
+    pub fn images(&self) -> Vec<String> {
+        self.lock().images.iter().cloned().collect()
+    }
+
+    /// What the next `exec` calls return.
+    pub fn set_exec_exit_code(&self, code: i64) {
+        self.lock().exec_exit_code = code;
+    }
+
+    /// Every command `exec` ran so far: container id and spec.
+    pub fn execs(&self) -> Vec<(String, ExecSpec)> {
+        self.lock().execs.clone()
+    }
+
+    /// Sends an event to every `events` stream open now.
+    fn emit(&self, state: &mut FakeState, summary: &ContainerSummary, action: EventAction) {
+        state.event_clock += 1;
+        let exit_code = match (&action, summary.state) {
+            (EventAction::Die, ContainerState::Exited { code }) => Some(code),
+            _ => None,
+        };
+        // No receiver is not an error: nobody is listening.
+        let _ = self.events.send(EngineEvent {
+            container_id: summary.id.clone(),
+            container_name: summary.name.clone(),
+            action,
+            labels: summary.labels.clone(),
+            exit_code,
+            time_nanos: state.event_clock,
+        });
     }
 
     /// Makes the next call of `operation` (a trait method name, e.g. `start_container`)
@@ -315,10 +405,35 @@ impl Engine for FakeEngine {
             .filter(|_| running)
             .map(|(index, network)| (network.to_string(), format!("10.0.{index}.2")))
             .collect();
+        let exit_code = match container.summary.state {
+            ContainerState::Exited { code } => Some(code),
+            _ => None,
+        };
+        let ports = container
+            .spec
+            .iter()
+            .flat_map(|spec| &spec.ports)
+            .filter(|_| running)
+            .map(|port| {
+                format!(
+                    "{}:{}->{}/{}",
+                    port.host_ip.as_deref().unwrap_or("0.0.0.0"),
+                    port.published.unwrap_or(port.target),
+                    port.target,
+                    port.protocol.as_str()
+                )
+            })
+            .collect();
         Ok(ContainerDetails {
             summary: container.summary.clone(),
             restart_count: 0,
             ip_addresses,
+            created: None,
+            started_at: None,
+            finished_at: None,
+            exit_code,
+            health_log: Vec::new(),
+            ports,
         })
     }
 
@@ -356,17 +471,19 @@ impl Engine for FakeEngine {
             }
         }
         let id = state.next_container_id();
+        let summary = ContainerSummary {
+            id: id.clone(),
+            name: spec.name.clone(),
+            image: spec.image.clone(),
+            labels: spec.labels.clone(),
+            state: ContainerState::Created,
+            health: Health::None,
+        };
+        self.emit(&mut state, &summary, EventAction::Create);
         state.containers.insert(
             id.clone(),
             FakeContainer {
-                summary: ContainerSummary {
-                    id: id.clone(),
-                    name: spec.name.clone(),
-                    image: spec.image.clone(),
-                    labels: spec.labels.clone(),
-                    state: ContainerState::Created,
-                    health: Health::None,
-                },
+                summary,
                 spec: Some(spec.clone()),
             },
         );
@@ -405,6 +522,8 @@ impl Engine for FakeEngine {
         } else {
             Health::None
         };
+        let summary = container.summary.clone();
+        self.emit(&mut state, &summary, EventAction::Start);
         Ok(())
     }
 
@@ -420,6 +539,9 @@ impl Engine for FakeEngine {
             ContainerState::Running | ContainerState::Paused | ContainerState::Restarting
         ) {
             container.summary.state = ContainerState::Exited { code: 0 };
+            let summary = container.summary.clone();
+            self.emit(&mut state, &summary, EventAction::Die);
+            self.emit(&mut state, &summary, EventAction::Stop);
         }
         Ok(())
     }
@@ -440,7 +562,10 @@ impl Engine for FakeEngine {
                 message: "cannot remove a running container; stop it first".to_string(),
             });
         }
-        state.containers.remove(container_id);
+        if let Some(removed) = state.containers.remove(container_id) {
+            self.emit(&mut state, &removed.summary, EventAction::Destroy);
+        }
+        state.logs.remove(container_id);
         Ok(())
     }
 
@@ -539,6 +664,115 @@ impl Engine for FakeEngine {
             });
         }
         state.volumes.remove(name);
+        Ok(())
+    }
+
+    async fn container_logs(
+        &self,
+        container_id: &str,
+        options: &LogOptions,
+    ) -> Result<BoxStream<'static, Result<LogLine, EngineError>>, EngineError> {
+        let mut state = self.enter("container_logs", container_id)?;
+        state.container_mut(container_id)?;
+        let seconds = |line: &LogLine| line.timestamp_nanos.div_euclid(1_000_000_000);
+        let mut lines: Vec<LogLine> = state
+            .logs
+            .get(container_id)
+            .into_iter()
+            .flatten()
+            .filter(|line| options.since.is_none_or(|since| seconds(line) >= since))
+            .filter(|line| options.until.is_none_or(|until| seconds(line) < until))
+            .cloned()
+            .collect();
+        if let Some(tail) = options.tail {
+            let keep = usize::try_from(tail).unwrap_or(usize::MAX);
+            let skip = lines.len().saturating_sub(keep);
+            lines.drain(..skip);
+        }
+        // Following ends at once: the fake's logs do not grow by themselves.
+        Ok(stream::iter(lines.into_iter().map(Ok)).boxed())
+    }
+
+    async fn events(
+        &self,
+        filter: &LabelFilter,
+    ) -> Result<BoxStream<'static, Result<EngineEvent, EngineError>>, EngineError> {
+        let _state = self.enter("events", "")?;
+        let receiver = self.events.subscribe();
+        let filter = filter.clone();
+        let events = stream::unfold(receiver, |mut receiver| async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(event) => return Some((event, receiver)),
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        })
+        .filter(move |event| std::future::ready(filter.matches(&event.labels)))
+        .map(Ok);
+        Ok(events.boxed())
+    }
+
+    async fn exec(&self, container_id: &str, spec: &ExecSpec) -> Result<i64, EngineError> {
+        let mut state = self.enter("exec", container_id)?;
+        let container = state.container_mut(container_id)?;
+        if container.summary.state != ContainerState::Running {
+            return Err(EngineError::Conflict {
+                what: format!("container `{container_id}`"),
+                message: "the container is not running".to_string(),
+            });
+        }
+        state.execs.push((container_id.to_string(), spec.clone()));
+        Ok(state.exec_exit_code)
+    }
+
+    async fn image_exists(&self, reference: &str) -> Result<bool, EngineError> {
+        let state = self.enter("image_exists", reference)?;
+        Ok(state.images.contains(reference))
+    }
+
+    async fn remove_image(&self, reference: &str) -> Result<(), EngineError> {
+        let mut state = self.enter("remove_image", reference)?;
+        if !state.images.contains(reference) {
+            return Err(EngineError::NotFound {
+                what: format!("image `{reference}`"),
+            });
+        }
+        if state
+            .containers
+            .values()
+            .any(|container| container.summary.image == reference)
+        {
+            return Err(EngineError::Conflict {
+                what: format!("image `{reference}`"),
+                message: "a container uses the image".to_string(),
+            });
+        }
+        state.images.remove(reference);
+        Ok(())
+    }
+
+    async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError> {
+        let mut state = self.enter("kill_container", container_id)?;
+        let container = state.container_mut(container_id)?;
+        if container.summary.state != ContainerState::Running {
+            return Err(EngineError::Conflict {
+                what: format!("container `{container_id}`"),
+                message: "the container is not running".to_string(),
+            });
+        }
+        // Like a shell, 128 + the signal's number.
+        let code = match signal.trim_start_matches("SIG") {
+            "TERM" | "15" => 143,
+            "INT" | "2" => 130,
+            "HUP" | "1" => 129,
+            _ => 137,
+        };
+        container.summary.state = ContainerState::Exited { code };
+        let summary = container.summary.clone();
+        self.emit(&mut state, &summary, EventAction::Kill);
+        self.emit(&mut state, &summary, EventAction::Die);
         Ok(())
     }
 }

@@ -9,13 +9,22 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures_util::stream::BoxStream;
 
+pub mod docker;
 mod error;
 pub mod fake;
 mod spec;
+mod terminal;
+mod timestamp;
 
+pub use docker::DockerEngine;
 pub use error::{BoxError, EngineError};
-pub use spec::{ContainerSpec, MountSpec, NetworkAttachment, NetworkSpec, VolumeSpec};
+pub use spec::{
+    state_dir, ContainerSpec, MountSpec, NetworkAttachment, NetworkSpec, SecretMount, SecretSource,
+    VolumeSpec,
+};
+pub use timestamp::{format_rfc3339_nanos, parse_rfc3339_nanos};
 
 use crate::plan::{
     labels, ContainerState, Health, ObservedContainer, ObservedNetwork, ObservedState,
@@ -77,6 +86,107 @@ pub struct ContainerDetails {
     pub restart_count: u64,
     /// Network engine name -> the container's IP address there.
     pub ip_addresses: BTreeMap<String, String>,
+    /// When the container was created, RFC 3339 as the engine reports it.
+    pub created: Option<String>,
+    /// When the container last started, RFC 3339; `None` when it never started.
+    pub started_at: Option<String>,
+    /// When the container last stopped, RFC 3339; `None` when it never stopped.
+    pub finished_at: Option<String>,
+    /// The exit code of the last run; `None` while it never ran or runs.
+    pub exit_code: Option<i64>,
+    /// The outputs of the last health checks the engine ran, most recent last (Docker
+    /// keeps five).
+    pub health_log: Vec<String>,
+    /// Published ports, `host_ip:published->target/protocol`, sorted.
+    pub ports: Vec<String>,
+}
+
+/// Which of a container's output streams a log line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogStream {
+    Stdout,
+    Stderr,
+}
+
+impl LogStream {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogStream::Stdout => "stdout",
+            LogStream::Stderr => "stderr",
+        }
+    }
+}
+
+/// One line of a container's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub stream: LogStream,
+    /// When the engine received the line, in nanoseconds since the Unix epoch.
+    pub timestamp_nanos: i64,
+    /// The line without its trailing newline.
+    pub message: String,
+}
+
+/// Which part of a container's log to read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogOptions {
+    /// Keep the stream open and send lines as they are written, until the container stops.
+    pub follow: bool,
+    /// Only the last `n` lines (before following).
+    pub tail: Option<u64>,
+    /// Only lines written at or after this time, in seconds since the Unix epoch.
+    pub since: Option<i64>,
+    /// Only lines written before this time, in seconds since the Unix epoch.
+    pub until: Option<i64>,
+}
+
+/// What happened to a container, as an engine event reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventAction {
+    Create,
+    Start,
+    /// The main process exited (the event carries the exit code).
+    Die,
+    Kill,
+    Stop,
+    Restart,
+    Pause,
+    Unpause,
+    Destroy,
+    Oom,
+    /// The health check changed the container's health.
+    HealthStatus(Health),
+    /// Any other action, as the engine names it (`exec_start: sh`, `rename`, ...).
+    Other(String),
+}
+
+/// A container event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineEvent {
+    pub container_id: String,
+    /// Without Docker's leading `/`; empty when the event does not say.
+    pub container_name: String,
+    pub action: EventAction,
+    /// The container's labels.
+    pub labels: BTreeMap<String, String>,
+    /// The exit code, on `Die`.
+    pub exit_code: Option<i64>,
+    /// When it happened, in nanoseconds since the Unix epoch.
+    pub time_nanos: i64,
+}
+
+/// A command to run in a running container.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecSpec {
+    pub command: Vec<String>,
+    /// `KEY=VALUE` pairs added to the container's environment.
+    pub env: Vec<String>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    /// Allocate a terminal: msctl's terminal is put in raw mode and wired to it.
+    pub tty: bool,
+    /// Forward msctl's standard input to the command.
+    pub attach_stdin: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +247,34 @@ pub trait Engine: Send + Sync {
     async fn create_volume(&self, spec: &VolumeSpec) -> Result<(), EngineError>;
 
     async fn remove_volume(&self, name: &str) -> Result<(), EngineError>;
+
+    /// The lines of a container's log, oldest first. With `follow`, the stream stays open
+    /// until the container stops or the stream is dropped.
+    async fn container_logs(
+        &self,
+        container_id: &str,
+        options: &LogOptions,
+    ) -> Result<BoxStream<'static, Result<LogLine, EngineError>>, EngineError>;
+
+    /// Container events from now on, for containers whose labels match `filter`. The
+    /// stream ends only when dropped (or when the engine goes away, with an error).
+    async fn events(
+        &self,
+        filter: &LabelFilter,
+    ) -> Result<BoxStream<'static, Result<EngineEvent, EngineError>>, EngineError>;
+
+    /// Runs a command in a running container, wired to msctl's standard streams, and
+    /// returns its exit code.
+    async fn exec(&self, container_id: &str, spec: &ExecSpec) -> Result<i64, EngineError>;
+
+    /// Whether the engine has an image with this reference (name:tag or id).
+    async fn image_exists(&self, reference: &str) -> Result<bool, EngineError>;
+
+    /// Removes an image; a missing image is `NotFound`, one in use a `Conflict`.
+    async fn remove_image(&self, reference: &str) -> Result<(), EngineError>;
+
+    /// Sends `signal` (`SIGKILL`, `SIGTERM`, ...) to a running container's main process.
+    async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError>;
 }
 
 impl From<ContainerSummary> for ObservedContainer {

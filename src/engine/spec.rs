@@ -4,10 +4,11 @@
 //! translates it to its API, and the executor passes it through without deciding anything.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::manifest::model::{
-    Healthcheck, MountType, Network, Port, Project, RestartMode, Service, Volume,
+    Healthcheck, MountType, Network, Port, Project, RestartMode, Secret, Service, Volume,
 };
 use crate::plan::{labels, names};
 
@@ -25,6 +26,8 @@ pub struct ContainerSpec {
     pub ports: Vec<Port>,
     pub expose: Vec<String>,
     pub mounts: Vec<MountSpec>,
+    /// Secrets, mounted read-only at their targets.
+    pub secrets: Vec<SecretMount>,
     /// The first attachment is the one the container is created on.
     pub networks: Vec<NetworkAttachment>,
     pub healthcheck: Option<Healthcheck>,
@@ -54,6 +57,42 @@ pub struct MountSpec {
     pub source: Option<String>,
     pub target: String,
     pub read_only: bool,
+}
+
+/// A secret a container sees as a read-only file at `target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretMount {
+    /// The secret's name in the manifest.
+    pub name: String,
+    pub source: SecretSource,
+    /// Absolute path inside the container.
+    pub target: String,
+}
+
+/// Where a secret's contents come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// A host file, bound as it is.
+    File(PathBuf),
+    /// An environment variable of msctl's environment. The engine implementation writes
+    /// its value to a file readable only by the user (under [`state_dir`]) when the
+    /// container is created, and binds that file: the value never appears in the
+    /// container's configuration.
+    Environment(String),
+}
+
+/// msctl's state directory: `$MSCTL_STATE_DIR`, else `$XDG_STATE_HOME/msctl`, else
+/// `~/.local/state/msctl`, else `msctl-state` in the temporary directory.
+pub fn state_dir(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
+    let set = |key: &str| {
+        env(key)
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+    };
+    set("MSCTL_STATE_DIR")
+        .or_else(|| set("XDG_STATE_HOME").map(|dir| dir.join("msctl")))
+        .or_else(|| set("HOME").map(|home| home.join(".local/state/msctl")))
+        .unwrap_or_else(|| std::env::temp_dir().join("msctl-state"))
 }
 
 /// A network a container joins, by engine name, with its DNS aliases there.
@@ -126,6 +165,22 @@ impl ContainerSpec {
                 }
             })
             .collect();
+        let secrets = service
+            .secrets
+            .iter()
+            .filter_map(|secret| {
+                // Validation refuses a service secret that names no top-level secret.
+                let source = match project.secrets.get(&secret.source)? {
+                    Secret::File(path) => SecretSource::File(path.clone()),
+                    Secret::Environment(variable) => SecretSource::Environment(variable.clone()),
+                };
+                Some(SecretMount {
+                    name: secret.source.clone(),
+                    source,
+                    target: secret.target.clone(),
+                })
+            })
+            .collect();
         let limits = &service.deploy.resources.limits;
         ContainerSpec {
             name: names::container_name(&project.name, &service.name, replica_number),
@@ -137,6 +192,7 @@ impl ContainerSpec {
             ports: service.ports.clone(),
             expose: service.expose.clone(),
             mounts,
+            secrets,
             networks,
             healthcheck: service.healthcheck.clone(),
             restart: service.restart,

@@ -1,0 +1,1389 @@
+//! The Docker Engine, through bollard: the only place msctl speaks the Engine API for
+//! containers, networks, volumes and images (`build/` uses it for builds).
+//!
+//! Every call is bounded by a timeout, and every bollard error is mapped here, once,
+//! into an [`EngineError`] kind: callers never see an HTTP status code.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::future::Future;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bollard::container::LogOutput;
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use bollard::models::{
+    ContainerCreateBody, ContainerInspectResponse, ContainerStateStatusEnum,
+    ContainerSummaryStateEnum, EndpointSettings, EventMessage, EventMessageTypeEnum, HealthConfig,
+    HealthStatusEnum, HostConfig, Mount, MountType as DockerMountType, NetworkConnectRequest,
+    NetworkCreateRequest, NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
+    VolumeCreateRequest,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, EventsOptionsBuilder, KillContainerOptionsBuilder,
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
+    RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::stream::{BoxStream, StreamExt};
+use tokio::io::AsyncWriteExt;
+
+use super::timestamp;
+use super::{
+    state_dir, ContainerDetails, ContainerSpec, ContainerSummary, Engine, EngineError, EngineEvent,
+    EventAction, ExecSpec, LabelFilter, LogLine, LogOptions, LogStream, MountSpec, NetworkSpec,
+    NetworkSummary, SecretMount, SecretSource, VolumeSpec, VolumeSummary,
+};
+use crate::manifest::model::{MountType, RestartMode};
+use crate::plan::{labels, ContainerState, Health};
+
+/// Where the engine is when `DOCKER_HOST` is not set.
+pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
+
+/// How long connecting and negotiating the API version may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The bound of an ordinary call (list, inspect, create, start, remove, ...).
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How much longer than its own grace period a stop may take before msctl gives up.
+const STOP_MARGIN: Duration = Duration::from_secs(30);
+
+/// bollard's own per-request bound. It only covers the wait for response headers, so it
+/// is set high: each call below has its own, tighter, timeout.
+const CLIENT_TIMEOUT_SECS: u64 = 3600;
+
+/// An Engine API version, as negotiated with the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ApiVersion {
+    pub major: usize,
+    pub minor: usize,
+}
+
+impl ApiVersion {
+    pub const fn new(major: usize, minor: usize) -> ApiVersion {
+        ApiVersion { major, minor }
+    }
+
+    /// Whether this version has what `version` introduced.
+    pub fn at_least(self, version: ApiVersion) -> bool {
+        self >= version
+    }
+}
+
+impl fmt::Display for ApiVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// The API version that added `HealthConfig.StartInterval`.
+pub const API_HEALTHCHECK_START_INTERVAL: ApiVersion = ApiVersion::new(1, 44);
+
+/// A connection to a Docker Engine.
+#[derive(Debug, Clone)]
+pub struct DockerEngine {
+    docker: Docker,
+    address: String,
+    api_version: ApiVersion,
+    /// msctl's environment: fills `environment` entries without a value, and holds the
+    /// values of environment secrets.
+    environment: BTreeMap<String, String>,
+}
+
+impl DockerEngine {
+    /// Connects to `docker_host` (`unix://...` or `tcp://...`), or to `DOCKER_HOST` from the
+    /// process environment, or to the default socket; negotiates the API version.
+    pub async fn connect(docker_host: Option<&str>) -> Result<DockerEngine, EngineError> {
+        let environment: BTreeMap<String, String> = std::env::vars().collect();
+        let host = docker_host
+            .map(str::to_string)
+            .or_else(|| docker_host_of(&environment));
+        DockerEngine::connect_with(host.as_deref(), environment).await
+    }
+
+    /// Connects to the engine `environment` names (`DOCKER_HOST`, else the default
+    /// socket), keeping `environment` as msctl's environment for containers and secrets.
+    pub async fn connect_from_env(
+        environment: &BTreeMap<String, String>,
+    ) -> Result<DockerEngine, EngineError> {
+        let host = docker_host_of(environment);
+        DockerEngine::connect_with(host.as_deref(), environment.clone()).await
+    }
+
+    async fn connect_with(
+        docker_host: Option<&str>,
+        environment: BTreeMap<String, String>,
+    ) -> Result<DockerEngine, EngineError> {
+        let address = docker_host.unwrap_or(DEFAULT_DOCKER_HOST).to_string();
+        let unavailable = |cause: String| EngineError::Unavailable {
+            address: address.clone(),
+            cause: cause.into(),
+        };
+        let docker = if let Some(path) = address.strip_prefix("unix://") {
+            if !Path::new(path).exists() {
+                return Err(unavailable(format!("no socket at {path}")));
+            }
+            Docker::connect_with_unix(path, CLIENT_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
+        } else if address.starts_with("tcp://") || address.starts_with("http://") {
+            Docker::connect_with_http(&address, CLIENT_TIMEOUT_SECS, bollard::API_DEFAULT_VERSION)
+        } else {
+            return Err(unavailable(
+                "unsupported address: use unix:///path/to/docker.sock or tcp://host:port"
+                    .to_string(),
+            ));
+        }
+        .map_err(|err| unavailable(root_cause(&err)))?;
+        let docker = match tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version()).await {
+            Err(_) => {
+                return Err(unavailable(format!(
+                    "no answer within {}s",
+                    CONNECT_TIMEOUT.as_secs()
+                )))
+            }
+            Ok(Err(err)) => return Err(unavailable(root_cause(&err))),
+            Ok(Ok(docker)) => docker,
+        };
+        let version = docker.client_version();
+        let api_version = ApiVersion::new(version.major_version, version.minor_version);
+        tracing::debug!("connected to the Docker engine at {address}, API {api_version}");
+        Ok(DockerEngine {
+            docker,
+            address,
+            api_version,
+            environment,
+        })
+    }
+
+    /// The address connected to, as given (`unix:///var/run/docker.sock`).
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// The API version both sides speak.
+    pub fn api_version(&self) -> ApiVersion {
+        self.api_version
+    }
+
+    /// The bollard client, for `build/`: the one other module allowed to speak the API.
+    pub fn client(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// Runs one engine call under `timeout`, mapping its error.
+    async fn call<T>(
+        &self,
+        operation: &str,
+        what: impl FnOnce() -> String,
+        timeout: Duration,
+        future: impl Future<Output = Result<T, bollard::errors::Error>>,
+    ) -> Result<T, EngineError> {
+        match tokio::time::timeout(timeout, future).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(map_error(&self.address, operation, what(), err)),
+            Err(_) => Err(EngineError::Timeout {
+                operation: operation.to_string(),
+                timeout,
+            }),
+        }
+    }
+
+    fn label_filters(filter: &LabelFilter) -> HashMap<String, Vec<String>> {
+        let mut filters = HashMap::new();
+        if !filter.labels.is_empty() {
+            let wanted = filter
+                .labels
+                .iter()
+                .map(|(key, value)| match value {
+                    Some(value) => format!("{key}={value}"),
+                    None => key.clone(),
+                })
+                .collect();
+            filters.insert("label".to_string(), wanted);
+        }
+        filters
+    }
+
+    /// The `KEY=VALUE` list of a spec: entries without a value come from msctl's
+    /// environment, and are left out when it does not have them either.
+    fn container_env(&self, spec: &ContainerSpec) -> Vec<String> {
+        spec.environment
+            .iter()
+            .filter_map(|(key, value)| {
+                let value = value.as_ref().or_else(|| self.environment.get(key))?;
+                Some(format!("{key}={value}"))
+            })
+            .collect()
+    }
+
+    /// Where a secret's contents are on the host, writing an environment secret's file.
+    fn secret_host_path(
+        &self,
+        project_name: &str,
+        secret: &SecretMount,
+    ) -> Result<PathBuf, EngineError> {
+        let failed = |message: String| EngineError::Other {
+            operation: "create_container".to_string(),
+            message,
+        };
+        match &secret.source {
+            SecretSource::File(path) => Ok(path.clone()),
+            SecretSource::Environment(variable) => {
+                let value = self.environment.get(variable).ok_or_else(|| {
+                    failed(format!(
+                        "secret `{}` comes from the environment variable `{variable}`, which is not set",
+                        secret.name
+                    ))
+                })?;
+                let dir = state_dir(&|key| self.environment.get(key).cloned())
+                    .join("secrets")
+                    .join(project_name);
+                let path = dir.join(&secret.name);
+                write_private_file(&dir, &path, value.as_bytes()).map_err(|err| {
+                    failed(format!(
+                        "cannot write secret `{}` to {}: {err}",
+                        secret.name,
+                        path.display()
+                    ))
+                })?;
+                Ok(path)
+            }
+        }
+    }
+
+    fn create_body(&self, spec: &ContainerSpec) -> Result<ContainerCreateBody, EngineError> {
+        let project_name = spec
+            .labels
+            .get(labels::PROJECT)
+            .map(String::as_str)
+            .unwrap_or("default");
+        let mut exposed_ports: Vec<String> = Vec::new();
+        let mut port_bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
+        for port in &spec.ports {
+            let key = format!("{}/{}", port.target, port.protocol.as_str());
+            if !exposed_ports.contains(&key) {
+                exposed_ports.push(key.clone());
+            }
+            port_bindings
+                .entry(key)
+                .or_insert_with(|| Some(Vec::new()))
+                .get_or_insert_with(Vec::new)
+                .push(PortBinding {
+                    host_ip: port.host_ip.clone(),
+                    host_port: Some(
+                        port.published
+                            .map(|published| published.to_string())
+                            .unwrap_or_default(),
+                    ),
+                });
+        }
+        for expose in &spec.expose {
+            for key in expand_expose(expose) {
+                if !exposed_ports.contains(&key) {
+                    exposed_ports.push(key);
+                }
+            }
+        }
+        let mut mounts: Vec<Mount> = spec.mounts.iter().map(docker_mount).collect();
+        for secret in &spec.secrets {
+            let source = self.secret_host_path(project_name, secret)?;
+            mounts.push(Mount {
+                typ: Some(DockerMountType::BIND),
+                source: Some(source.to_string_lossy().into_owned()),
+                target: Some(secret.target.clone()),
+                read_only: Some(true),
+                ..Mount::default()
+            });
+        }
+        let healthcheck = spec.healthcheck.as_ref().map(|healthcheck| {
+            let start_interval = match healthcheck.start_interval {
+                Some(interval) if self.api_version.at_least(API_HEALTHCHECK_START_INTERVAL) => {
+                    Some(nanos(interval))
+                }
+                Some(_) => {
+                    tracing::debug!(
+                        "{}: healthcheck start_interval needs API {API_HEALTHCHECK_START_INTERVAL}, the engine speaks {}: left out",
+                        spec.name,
+                        self.api_version
+                    );
+                    None
+                }
+                None => None,
+            };
+            HealthConfig {
+                test: Some(healthcheck.test.clone()),
+                interval: healthcheck.interval.map(nanos),
+                timeout: healthcheck.timeout.map(nanos),
+                retries: healthcheck.retries.map(i64::from),
+                start_period: healthcheck.start_period.map(nanos),
+                start_interval,
+            }
+        });
+        let tmpfs: HashMap<String, String> = spec
+            .tmpfs
+            .iter()
+            .map(|entry| match entry.split_once(':') {
+                Some((path, options)) => (path.to_string(), options.to_string()),
+                None => (entry.clone(), String::new()),
+            })
+            .collect();
+        let first_network = spec.networks.first();
+        let host_config = HostConfig {
+            port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
+            mounts: (!mounts.is_empty()).then_some(mounts),
+            restart_policy: spec.restart.map(|mode| RestartPolicy {
+                name: Some(match mode {
+                    RestartMode::No => RestartPolicyNameEnum::NO,
+                    RestartMode::Always => RestartPolicyNameEnum::ALWAYS,
+                    RestartMode::OnFailure => RestartPolicyNameEnum::ON_FAILURE,
+                    RestartMode::UnlessStopped => RestartPolicyNameEnum::UNLESS_STOPPED,
+                }),
+                maximum_retry_count: None,
+            }),
+            network_mode: first_network.map(|attachment| attachment.network_name.clone()),
+            readonly_rootfs: spec.read_only.then_some(true),
+            cap_add: non_empty(&spec.cap_add),
+            cap_drop: non_empty(&spec.cap_drop),
+            security_opt: non_empty(&spec.security_opt),
+            tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
+            init: spec.init,
+            nano_cpus: spec.cpus.map(|cpus| (cpus * 1e9).round() as i64),
+            memory: spec
+                .memory_bytes
+                .map(|bytes| i64::try_from(bytes).unwrap_or(i64::MAX)),
+            ..HostConfig::default()
+        };
+        let networking_config = first_network.map(|attachment| NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(
+                attachment.network_name.clone(),
+                EndpointSettings {
+                    aliases: non_empty(&attachment.aliases),
+                    ..EndpointSettings::default()
+                },
+            )])),
+        });
+        Ok(ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            labels: Some(spec.labels.clone().into_iter().collect()),
+            cmd: spec.command.clone(),
+            entrypoint: spec.entrypoint.clone(),
+            env: Some(self.container_env(spec)),
+            exposed_ports: (!exposed_ports.is_empty()).then_some(exposed_ports),
+            healthcheck,
+            user: spec.user.clone(),
+            working_dir: spec.working_dir.clone(),
+            hostname: spec.hostname.clone(),
+            stop_signal: spec.stop_signal.clone(),
+            stop_timeout: spec
+                .stop_timeout
+                .map(|timeout| i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX)),
+            host_config: Some(host_config),
+            networking_config,
+            ..ContainerCreateBody::default()
+        })
+    }
+}
+
+fn docker_host_of(environment: &BTreeMap<String, String>) -> Option<String> {
+    environment
+        .get("DOCKER_HOST")
+        .filter(|host| !host.is_empty())
+        .cloned()
+}
+
+fn non_empty(values: &[String]) -> Option<Vec<String>> {
+    (!values.is_empty()).then(|| values.to_vec())
+}
+
+fn nanos(duration: Duration) -> i64 {
+    i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
+}
+
+/// `3000`, `3000/udp` or `3000-3002` -> Docker's `port/protocol` keys.
+fn expand_expose(expose: &str) -> Vec<String> {
+    let (ports, protocol) = expose.split_once('/').unwrap_or((expose, "tcp"));
+    match ports.split_once('-') {
+        Some((start, end)) => match (start.parse::<u16>(), end.parse::<u16>()) {
+            (Ok(start), Ok(end)) if start <= end => (start..=end)
+                .map(|port| format!("{port}/{protocol}"))
+                .collect(),
+            _ => vec![format!("{ports}/{protocol}")],
+        },
+        None => vec![format!("{ports}/{protocol}")],
+    }
+}
+
+fn docker_mount(mount: &MountSpec) -> Mount {
+    Mount {
+        typ: Some(match mount.kind {
+            MountType::Volume => DockerMountType::VOLUME,
+            MountType::Bind => DockerMountType::BIND,
+            MountType::Tmpfs => DockerMountType::TMPFS,
+        }),
+        source: mount.source.clone(),
+        target: Some(mount.target.clone()),
+        read_only: mount.read_only.then_some(true),
+        ..Mount::default()
+    }
+}
+
+/// Writes `contents` to `path`, readable and writable by its owner only.
+fn write_private_file(dir: &Path, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    // `mode` applies only when the file is created; an older file keeps its bits.
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    file.write_all(contents)
+}
+
+/// The innermost message of an error chain: `Connection refused (os error 111)` rather
+/// than `Error in the hyper legacy client: client error (Connect)`.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+/// The one place a bollard error becomes an [`EngineError`] kind.
+fn map_error(
+    address: &str,
+    operation: &str,
+    what: String,
+    err: bollard::errors::Error,
+) -> EngineError {
+    use bollard::errors::Error as E;
+    match err {
+        E::DockerResponseServerError {
+            status_code: 404,
+            message,
+        } => {
+            tracing::debug!("{operation}: {message}");
+            EngineError::NotFound { what }
+        }
+        E::DockerResponseServerError {
+            status_code: 409,
+            message,
+        } => EngineError::Conflict {
+            what,
+            message: message.trim().to_string(),
+        },
+        E::DockerResponseServerError {
+            status_code,
+            message,
+        } => EngineError::Other {
+            operation: operation.to_string(),
+            message: format!("{what}: {} (HTTP {status_code})", message.trim()),
+        },
+        E::RequestTimeoutError => EngineError::Timeout {
+            operation: operation.to_string(),
+            timeout: Duration::from_secs(CLIENT_TIMEOUT_SECS),
+        },
+        E::HyperLegacyError { .. }
+        | E::HyperResponseError { .. }
+        | E::IOError { .. }
+        | E::SocketNotFoundError(_) => EngineError::Unavailable {
+            address: address.to_string(),
+            cause: root_cause(&err).into(),
+        },
+        other => EngineError::Other {
+            operation: operation.to_string(),
+            message: format!("{what}: {other}"),
+        },
+    }
+}
+
+fn container_what(container_id: &str) -> impl FnOnce() -> String + '_ {
+    move || format!("container `{container_id}`")
+}
+
+fn state_of(status: Option<ContainerSummaryStateEnum>, status_text: &str) -> ContainerState {
+    match status {
+        Some(ContainerSummaryStateEnum::RUNNING) | Some(ContainerSummaryStateEnum::STOPPING) => {
+            ContainerState::Running
+        }
+        Some(ContainerSummaryStateEnum::PAUSED) => ContainerState::Paused,
+        Some(ContainerSummaryStateEnum::RESTARTING) => ContainerState::Restarting,
+        Some(ContainerSummaryStateEnum::EXITED) => ContainerState::Exited {
+            code: exit_code_in_status(status_text).unwrap_or(0),
+        },
+        Some(ContainerSummaryStateEnum::DEAD) | Some(ContainerSummaryStateEnum::REMOVING) => {
+            ContainerState::Dead
+        }
+        Some(ContainerSummaryStateEnum::CREATED)
+        | Some(ContainerSummaryStateEnum::EMPTY)
+        | None => ContainerState::Created,
+    }
+}
+
+/// `Exited (137) 5 seconds ago` -> 137.
+fn exit_code_in_status(status: &str) -> Option<i64> {
+    let rest = status.strip_prefix("Exited (")?;
+    let end = rest.find(')')?;
+    rest[..end].parse().ok()
+}
+
+/// `Up 5 seconds (healthy)`, `Up 2 seconds (health: starting)` -> the health. Engines
+/// before API 1.52 report it only in this text.
+fn health_in_status(status: &str) -> Health {
+    if status.contains("(health: starting)") {
+        Health::Starting
+    } else if status.contains("(unhealthy)") {
+        Health::Unhealthy
+    } else if status.contains("(healthy)") {
+        Health::Healthy
+    } else {
+        Health::None
+    }
+}
+
+fn health_of(status: Option<HealthStatusEnum>) -> Health {
+    match status {
+        Some(HealthStatusEnum::STARTING) => Health::Starting,
+        Some(HealthStatusEnum::HEALTHY) => Health::Healthy,
+        Some(HealthStatusEnum::UNHEALTHY) => Health::Unhealthy,
+        Some(HealthStatusEnum::NONE) | Some(HealthStatusEnum::EMPTY) | None => Health::None,
+    }
+}
+
+/// Docker's zero time means "never".
+fn real_time(time: Option<String>) -> Option<String> {
+    time.filter(|time| !time.is_empty() && !time.starts_with("0001-01-01"))
+}
+
+fn details_of(container_id: &str, inspect: ContainerInspectResponse) -> ContainerDetails {
+    let config = inspect.config.unwrap_or_default();
+    let state = inspect.state.unwrap_or_default();
+    let container_state = match state.status {
+        Some(ContainerStateStatusEnum::RUNNING) | Some(ContainerStateStatusEnum::STOPPING) => {
+            ContainerState::Running
+        }
+        Some(ContainerStateStatusEnum::PAUSED) => ContainerState::Paused,
+        Some(ContainerStateStatusEnum::RESTARTING) => ContainerState::Restarting,
+        Some(ContainerStateStatusEnum::EXITED) => ContainerState::Exited {
+            code: state.exit_code.unwrap_or(0),
+        },
+        Some(ContainerStateStatusEnum::DEAD) | Some(ContainerStateStatusEnum::REMOVING) => {
+            ContainerState::Dead
+        }
+        Some(ContainerStateStatusEnum::CREATED) | Some(ContainerStateStatusEnum::EMPTY) | None => {
+            ContainerState::Created
+        }
+    };
+    let exit_code = match container_state {
+        ContainerState::Exited { code } => Some(code),
+        ContainerState::Dead => state.exit_code,
+        _ => None,
+    };
+    let health = state.health.unwrap_or_default();
+    let health_log = health
+        .log
+        .unwrap_or_default()
+        .into_iter()
+        .map(|result| {
+            result
+                .output
+                .unwrap_or_default()
+                .trim_end_matches(['\n', '\r'])
+                .to_string()
+        })
+        .collect();
+    let network_settings = inspect.network_settings.unwrap_or_default();
+    let ip_addresses = network_settings
+        .networks
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(network, endpoint)| {
+            endpoint
+                .ip_address
+                .filter(|address| !address.is_empty())
+                .map(|address| (network, address))
+        })
+        .collect();
+    let mut ports: Vec<String> = network_settings
+        .ports
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|(target, bindings)| {
+            bindings
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |binding| {
+                    format!(
+                        "{}:{}->{target}",
+                        binding.host_ip.unwrap_or_default(),
+                        binding.host_port.unwrap_or_default()
+                    )
+                })
+        })
+        .collect();
+    ports.sort();
+    ContainerDetails {
+        summary: ContainerSummary {
+            id: inspect.id.unwrap_or_else(|| container_id.to_string()),
+            name: inspect
+                .name
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_string(),
+            image: config.image.unwrap_or_default(),
+            labels: config.labels.unwrap_or_default().into_iter().collect(),
+            state: container_state,
+            health: health_of(health.status),
+        },
+        restart_count: inspect
+            .restart_count
+            .and_then(|count| u64::try_from(count).ok())
+            .unwrap_or(0),
+        ip_addresses,
+        created: real_time(inspect.created),
+        started_at: real_time(state.started_at),
+        finished_at: real_time(state.finished_at),
+        exit_code,
+        health_log,
+        ports,
+    }
+}
+
+/// Splits Docker's `TIMESTAMP message\n` frame into a [`LogLine`]. A frame without a
+/// readable timestamp keeps `fallback_nanos` (the previous line's time) and all its text.
+fn log_line(output: LogOutput, fallback_nanos: i64) -> LogLine {
+    let (stream, bytes) = match output {
+        LogOutput::StdErr { message } => (LogStream::Stderr, message),
+        LogOutput::StdOut { message }
+        | LogOutput::Console { message }
+        | LogOutput::StdIn { message } => (LogStream::Stdout, message),
+    };
+    let mut text: &[u8] = &bytes;
+    if let [rest @ .., b'\n'] = text {
+        text = rest;
+    }
+    if let [rest @ .., b'\r'] = text {
+        text = rest;
+    }
+    let (timestamp_nanos, message) = match text.iter().position(|&byte| byte == b' ') {
+        Some(space) => match timestamp::parse_bytes(&text[..space]) {
+            Some(nanos) => (nanos, &text[space + 1..]),
+            None => (fallback_nanos, text),
+        },
+        None => match timestamp::parse_bytes(text) {
+            Some(nanos) => (nanos, &text[text.len()..]),
+            None => (fallback_nanos, text),
+        },
+    };
+    let message = match std::str::from_utf8(message) {
+        Ok(message) => message.to_string(),
+        Err(_) => String::from_utf8_lossy(message).into_owned(),
+    };
+    LogLine {
+        stream,
+        timestamp_nanos,
+        message,
+    }
+}
+
+/// Attributes Docker mixes into an event's actor attributes next to the labels.
+const EVENT_ATTRIBUTES: &[&str] = &["name", "image", "exitCode", "signal", "execID"];
+
+fn event_of(message: EventMessage) -> Option<EngineEvent> {
+    if message.typ != Some(EventMessageTypeEnum::CONTAINER) {
+        return None;
+    }
+    let actor = message.actor?;
+    let container_id = actor.id?;
+    let mut attributes = actor.attributes.unwrap_or_default();
+    let exit_code = attributes
+        .get("exitCode")
+        .and_then(|code| code.parse::<i64>().ok());
+    let container_name = attributes.remove("name").unwrap_or_default();
+    let labels = attributes
+        .into_iter()
+        .filter(|(key, _)| !EVENT_ATTRIBUTES.contains(&key.as_str()))
+        .collect();
+    let action_text = message.action.unwrap_or_default();
+    let action = match action_text.as_str() {
+        "create" => EventAction::Create,
+        "start" => EventAction::Start,
+        "die" => EventAction::Die,
+        "kill" => EventAction::Kill,
+        "stop" => EventAction::Stop,
+        "restart" => EventAction::Restart,
+        "pause" => EventAction::Pause,
+        "unpause" => EventAction::Unpause,
+        "destroy" => EventAction::Destroy,
+        "oom" => EventAction::Oom,
+        text => match text.strip_prefix("health_status:").map(str::trim) {
+            Some("healthy") => EventAction::HealthStatus(Health::Healthy),
+            Some("unhealthy") => EventAction::HealthStatus(Health::Unhealthy),
+            Some("starting") => EventAction::HealthStatus(Health::Starting),
+            _ => EventAction::Other(text.to_string()),
+        },
+    };
+    let time_nanos = message
+        .time_nano
+        .or_else(|| {
+            message
+                .time
+                .map(|seconds| seconds.saturating_mul(1_000_000_000))
+        })
+        .unwrap_or(0);
+    Some(EngineEvent {
+        container_id,
+        container_name,
+        action,
+        labels,
+        exit_code,
+        time_nanos,
+    })
+}
+
+#[async_trait]
+impl Engine for DockerEngine {
+    async fn list_containers(
+        &self,
+        filter: &LabelFilter,
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&DockerEngine::label_filters(filter))
+            .build();
+        let listed = self
+            .call(
+                "list_containers",
+                || "containers".to_string(),
+                CALL_TIMEOUT,
+                self.docker.list_containers(Some(options)),
+            )
+            .await?;
+        let mut containers: Vec<ContainerSummary> = listed
+            .into_iter()
+            .filter_map(|container| {
+                let status = container.status.unwrap_or_default();
+                let health = match container.health.and_then(|health| health.status) {
+                    Some(status) => match status {
+                        bollard::models::ContainerSummaryHealthStatusEnum::STARTING => {
+                            Health::Starting
+                        }
+                        bollard::models::ContainerSummaryHealthStatusEnum::HEALTHY => {
+                            Health::Healthy
+                        }
+                        bollard::models::ContainerSummaryHealthStatusEnum::UNHEALTHY => {
+                            Health::Unhealthy
+                        }
+                        _ => Health::None,
+                    },
+                    None => health_in_status(&status),
+                };
+                Some(ContainerSummary {
+                    id: container.id?,
+                    name: container
+                        .names
+                        .unwrap_or_default()
+                        .first()
+                        .map(|name| name.trim_start_matches('/').to_string())
+                        .unwrap_or_default(),
+                    image: container.image.unwrap_or_default(),
+                    labels: container.labels.unwrap_or_default().into_iter().collect(),
+                    state: state_of(container.state, &status),
+                    health,
+                })
+            })
+            // The engine filters too; this keeps the trait's contract whatever it does.
+            .filter(|container| filter.matches(&container.labels))
+            .collect();
+        containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        Ok(containers)
+    }
+
+    async fn inspect_container(&self, container_id: &str) -> Result<ContainerDetails, EngineError> {
+        let inspect = self
+            .call(
+                "inspect_container",
+                container_what(container_id),
+                CALL_TIMEOUT,
+                self.docker.inspect_container(container_id, None),
+            )
+            .await?;
+        Ok(details_of(container_id, inspect))
+    }
+
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
+        let body = self.create_body(spec)?;
+        let options = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
+        let created = self
+            .call(
+                "create_container",
+                || format!("container `{}`", spec.name),
+                CALL_TIMEOUT,
+                self.docker.create_container(Some(options), body),
+            )
+            .await?;
+        let container_id = created.id;
+        for attachment in spec.networks.iter().skip(1) {
+            let request = NetworkConnectRequest {
+                container: container_id.clone(),
+                endpoint_config: Some(EndpointSettings {
+                    aliases: non_empty(&attachment.aliases),
+                    ..EndpointSettings::default()
+                }),
+            };
+            let connected = self
+                .call(
+                    "connect_network",
+                    || format!("network `{}`", attachment.network_name),
+                    CALL_TIMEOUT,
+                    self.docker
+                        .connect_network(&attachment.network_name, request),
+                )
+                .await;
+            if let Err(err) = connected {
+                // A half-made container would be started later on too few networks.
+                let options = RemoveContainerOptionsBuilder::default().force(true).build();
+                let _ = self
+                    .call(
+                        "remove_container",
+                        container_what(&container_id),
+                        CALL_TIMEOUT,
+                        self.docker.remove_container(&container_id, Some(options)),
+                    )
+                    .await;
+                return Err(err);
+            }
+        }
+        Ok(container_id)
+    }
+
+    async fn start_container(&self, container_id: &str) -> Result<(), EngineError> {
+        self.call(
+            "start_container",
+            container_what(container_id),
+            CALL_TIMEOUT,
+            self.docker.start_container(container_id, None),
+        )
+        .await
+    }
+
+    async fn stop_container(
+        &self,
+        container_id: &str,
+        timeout: Duration,
+    ) -> Result<(), EngineError> {
+        let seconds = i32::try_from(timeout.as_secs()).unwrap_or(i32::MAX);
+        let options = StopContainerOptionsBuilder::default().t(seconds).build();
+        self.call(
+            "stop_container",
+            container_what(container_id),
+            timeout + STOP_MARGIN,
+            self.docker.stop_container(container_id, Some(options)),
+        )
+        .await
+    }
+
+    async fn remove_container(
+        &self,
+        container_id: &str,
+        remove_anonymous_volumes: bool,
+    ) -> Result<(), EngineError> {
+        let options = RemoveContainerOptionsBuilder::default()
+            .v(remove_anonymous_volumes)
+            .build();
+        self.call(
+            "remove_container",
+            container_what(container_id),
+            CALL_TIMEOUT,
+            self.docker.remove_container(container_id, Some(options)),
+        )
+        .await
+    }
+
+    async fn list_networks(
+        &self,
+        filter: &LabelFilter,
+    ) -> Result<Vec<NetworkSummary>, EngineError> {
+        let options = ListNetworksOptionsBuilder::default()
+            .filters(&DockerEngine::label_filters(filter))
+            .build();
+        let listed = self
+            .call(
+                "list_networks",
+                || "networks".to_string(),
+                CALL_TIMEOUT,
+                self.docker.list_networks(Some(options)),
+            )
+            .await?;
+        let mut networks: Vec<NetworkSummary> = listed
+            .into_iter()
+            .filter_map(|network| {
+                Some(NetworkSummary {
+                    id: network.id?,
+                    name: network.name?,
+                    labels: network.labels.unwrap_or_default().into_iter().collect(),
+                })
+            })
+            .filter(|network| filter.matches(&network.labels))
+            .collect();
+        networks.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(networks)
+    }
+
+    async fn create_network(&self, spec: &NetworkSpec) -> Result<String, EngineError> {
+        let request = NetworkCreateRequest {
+            name: spec.name.clone(),
+            driver: spec.driver.clone(),
+            internal: spec.internal.then_some(true),
+            labels: Some(spec.labels.clone().into_iter().collect()),
+            ..NetworkCreateRequest::default()
+        };
+        // Docker allows several networks with one name; msctl never wants that.
+        let existing = self.list_networks(&LabelFilter::any()).await?;
+        if existing.iter().any(|network| network.name == spec.name) {
+            return Err(EngineError::Conflict {
+                what: format!("network `{}`", spec.name),
+                message: "a network with this name already exists".to_string(),
+            });
+        }
+        let created = self
+            .call(
+                "create_network",
+                || format!("network `{}`", spec.name),
+                CALL_TIMEOUT,
+                self.docker.create_network(request),
+            )
+            .await?;
+        Ok(created.id)
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
+        self.call(
+            "remove_network",
+            || format!("network `{name}`"),
+            CALL_TIMEOUT,
+            self.docker.remove_network(name),
+        )
+        .await
+    }
+
+    async fn list_volumes(&self, filter: &LabelFilter) -> Result<Vec<VolumeSummary>, EngineError> {
+        let options = ListVolumesOptionsBuilder::default()
+            .filters(&DockerEngine::label_filters(filter))
+            .build();
+        let listed = self
+            .call(
+                "list_volumes",
+                || "volumes".to_string(),
+                CALL_TIMEOUT,
+                self.docker.list_volumes(Some(options)),
+            )
+            .await?;
+        let mut volumes: Vec<VolumeSummary> = listed
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|volume| VolumeSummary {
+                name: volume.name,
+                labels: volume.labels.into_iter().collect(),
+            })
+            .filter(|volume| filter.matches(&volume.labels))
+            .collect();
+        volumes.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(volumes)
+    }
+
+    async fn create_volume(&self, spec: &VolumeSpec) -> Result<(), EngineError> {
+        let request = VolumeCreateRequest {
+            name: Some(spec.name.clone()),
+            driver: spec.driver.clone(),
+            driver_opts: (!spec.driver_opts.is_empty())
+                .then(|| spec.driver_opts.clone().into_iter().collect()),
+            labels: Some(spec.labels.clone().into_iter().collect()),
+            ..VolumeCreateRequest::default()
+        };
+        self.call(
+            "create_volume",
+            || format!("volume `{}`", spec.name),
+            CALL_TIMEOUT,
+            self.docker.create_volume(request),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<(), EngineError> {
+        let options = RemoveVolumeOptionsBuilder::default().force(false).build();
+        self.call(
+            "remove_volume",
+            || format!("volume `{name}`"),
+            CALL_TIMEOUT,
+            self.docker.remove_volume(name, Some(options)),
+        )
+        .await
+    }
+
+    async fn container_logs(
+        &self,
+        container_id: &str,
+        options: &LogOptions,
+    ) -> Result<BoxStream<'static, Result<LogLine, EngineError>>, EngineError> {
+        let clamp = |seconds: i64| i32::try_from(seconds.max(0)).unwrap_or(i32::MAX);
+        let tail = options
+            .tail
+            .map(|lines| lines.to_string())
+            .unwrap_or_else(|| "all".to_string());
+        let mut builder = LogsOptionsBuilder::default()
+            .follow(options.follow)
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true)
+            .tail(&tail);
+        if let Some(since) = options.since {
+            builder = builder.since(clamp(since));
+        }
+        if let Some(until) = options.until {
+            // Docker reads 0 as "no bound": a bound at the epoch keeps nothing anyway.
+            builder = builder.until(clamp(until).max(1));
+        }
+        let address = self.address.clone();
+        let what = format!("container `{container_id}`");
+        let mut last_nanos = 0i64;
+        let stream = self
+            .docker
+            .logs(container_id, Some(builder.build()))
+            .map(move |item| match item {
+                Ok(output) => {
+                    let line = log_line(output, last_nanos);
+                    last_nanos = line.timestamp_nanos;
+                    Ok(line)
+                }
+                Err(err) => Err(map_error(&address, "container_logs", what.clone(), err)),
+            });
+        Ok(stream.boxed())
+    }
+
+    async fn events(
+        &self,
+        filter: &LabelFilter,
+    ) -> Result<BoxStream<'static, Result<EngineEvent, EngineError>>, EngineError> {
+        let mut filters = DockerEngine::label_filters(filter);
+        filters.insert("type".to_string(), vec!["container".to_string()]);
+        let options = EventsOptionsBuilder::default().filters(&filters).build();
+        let address = self.address.clone();
+        let filter = filter.clone();
+        let stream = self.docker.events(Some(options)).filter_map(move |item| {
+            let mapped = match item {
+                Ok(message) => event_of(message)
+                    .filter(|event| filter.matches(&event.labels))
+                    .map(Ok),
+                Err(err) => Some(Err(map_error(
+                    &address,
+                    "events",
+                    "events".to_string(),
+                    err,
+                ))),
+            };
+            std::future::ready(mapped)
+        });
+        Ok(stream.boxed())
+    }
+
+    async fn exec(&self, container_id: &str, spec: &ExecSpec) -> Result<i64, EngineError> {
+        let options = CreateExecOptions::<String> {
+            attach_stdin: Some(spec.attach_stdin),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            tty: Some(spec.tty),
+            env: (!spec.env.is_empty()).then(|| spec.env.clone()),
+            cmd: Some(spec.command.clone()),
+            user: spec.user.clone(),
+            working_dir: spec.workdir.clone(),
+            ..CreateExecOptions::default()
+        };
+        let created = self
+            .call(
+                "exec",
+                container_what(container_id),
+                CALL_TIMEOUT,
+                self.docker.create_exec(container_id, options),
+            )
+            .await?;
+        let exec_id = created.id;
+        let start = StartExecOptions {
+            detach: false,
+            tty: spec.tty,
+            output_capacity: None,
+        };
+        let started = self
+            .call(
+                "exec",
+                container_what(container_id),
+                CALL_TIMEOUT,
+                self.docker.start_exec(&exec_id, Some(start)),
+            )
+            .await?;
+        let StartExecResults::Attached { mut output, input } = started else {
+            return Err(EngineError::Other {
+                operation: "exec".to_string(),
+                message: "the engine started the command detached".to_string(),
+            });
+        };
+        let terminal = if spec.tty {
+            super::terminal::RawTerminal::enter()
+        } else {
+            None
+        };
+        if let Some(terminal) = &terminal {
+            if let Some((width, height)) = terminal.size() {
+                let _ = self
+                    .docker
+                    .resize_exec(&exec_id, bollard::exec::ResizeExecOptions { width, height })
+                    .await;
+            }
+        }
+        let stdin_task = if spec.attach_stdin {
+            Some(tokio::spawn(forward_stdin(input)))
+        } else {
+            drop(input);
+            None
+        };
+        let mut stdout = tokio::io::stdout();
+        let mut stderr = tokio::io::stderr();
+        let mut failure = None;
+        while let Some(item) = output.next().await {
+            let written = match item {
+                Ok(LogOutput::StdErr { message }) => write_flush(&mut stderr, &message).await,
+                Ok(other) => write_flush(&mut stdout, &other.into_bytes()).await,
+                Err(err) => {
+                    failure = Some(map_error(
+                        &self.address,
+                        "exec",
+                        format!("container `{container_id}`"),
+                        err,
+                    ));
+                    break;
+                }
+            };
+            // A closed stdout (`msctl exec ... | head`) is not the command's failure.
+            if let Err(err) = written {
+                if err.kind() != std::io::ErrorKind::BrokenPipe {
+                    tracing::debug!("exec: cannot write output: {err}");
+                }
+            }
+        }
+        if let Some(task) = stdin_task {
+            task.abort();
+        }
+        drop(terminal);
+        if let Some(err) = failure {
+            return Err(err);
+        }
+        // The output ends when the process does; the engine may record the exit code an
+        // instant later.
+        for attempt in 0..50 {
+            let inspected = self
+                .call(
+                    "exec",
+                    container_what(container_id),
+                    CALL_TIMEOUT,
+                    self.docker.inspect_exec(&exec_id),
+                )
+                .await?;
+            if inspected.running != Some(true) {
+                if let Some(code) = inspected.exit_code {
+                    return Ok(code);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(if attempt < 10 { 10 } else { 100 })).await;
+        }
+        Err(EngineError::Other {
+            operation: "exec".to_string(),
+            message: format!(
+                "the command in container `{container_id}` ended its output but the engine reports no exit code"
+            ),
+        })
+    }
+
+    async fn image_exists(&self, reference: &str) -> Result<bool, EngineError> {
+        match self
+            .call(
+                "image_exists",
+                || format!("image `{reference}`"),
+                CALL_TIMEOUT,
+                self.docker.inspect_image(reference),
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(EngineError::NotFound { .. }) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn remove_image(&self, reference: &str) -> Result<(), EngineError> {
+        let options = RemoveImageOptionsBuilder::default().build();
+        self.call(
+            "remove_image",
+            || format!("image `{reference}`"),
+            CALL_TIMEOUT,
+            self.docker.remove_image(reference, Some(options), None),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError> {
+        let options = KillContainerOptionsBuilder::default()
+            .signal(signal)
+            .build();
+        self.call(
+            "kill_container",
+            container_what(container_id),
+            CALL_TIMEOUT,
+            self.docker.kill_container(container_id, Some(options)),
+        )
+        .await
+    }
+}
+
+async fn write_flush(
+    out: &mut (impl tokio::io::AsyncWrite + Unpin),
+    bytes: &[u8],
+) -> std::io::Result<()> {
+    out.write_all(bytes).await?;
+    out.flush().await
+}
+
+/// Copies msctl's standard input to the command, then closes the command's input.
+///
+/// Standard input is read on its own thread: a read blocked on a terminal cannot be
+/// cancelled, and a thread left blocked does not keep the process from exiting, where a
+/// task of tokio's blocking pool would keep the runtime from shutting down.
+async fn forward_stdin(mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>) {
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+    let spawned = std::thread::Builder::new()
+        .name("msctl-stdin".to_string())
+        .spawn(move || {
+            use std::io::Read as _;
+            let mut stdin = std::io::stdin();
+            let mut buffer = vec![0u8; 8192];
+            loop {
+                match stdin.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(read) => {
+                        if sender.blocking_send(buffer[..read].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+    if spawned.is_err() {
+        let _ = input.shutdown().await;
+        return;
+    }
+    while let Some(chunk) = receiver.recv().await {
+        if input.write_all(&chunk).await.is_err() || input.flush().await.is_err() {
+            return;
+        }
+    }
+    let _ = input.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_exit_code_and_health_from_status_text() {
+        assert_eq!(exit_code_in_status("Exited (137) 5 seconds ago"), Some(137));
+        assert_eq!(exit_code_in_status("Up 5 seconds"), None);
+        assert_eq!(
+            health_in_status("Up 2 seconds (health: starting)"),
+            Health::Starting
+        );
+        assert_eq!(
+            health_in_status("Up 1 minute (unhealthy)"),
+            Health::Unhealthy
+        );
+        assert_eq!(health_in_status("Up 1 minute (healthy)"), Health::Healthy);
+        assert_eq!(health_in_status("Up 1 minute"), Health::None);
+    }
+
+    #[test]
+    fn splits_the_timestamp_from_a_log_frame() {
+        let line = log_line(
+            LogOutput::StdErr {
+                message: "2024-02-29T12:34:56.000000001Z hello world\n".into(),
+            },
+            0,
+        );
+        assert_eq!(line.stream, LogStream::Stderr);
+        assert_eq!(line.timestamp_nanos, 1_709_210_096_000_000_001);
+        assert_eq!(line.message, "hello world");
+        let empty = log_line(
+            LogOutput::StdOut {
+                message: "2024-02-29T12:34:56.000000001Z \n".into(),
+            },
+            0,
+        );
+        assert_eq!(empty.message, "");
+        let untimed = log_line(
+            LogOutput::Console {
+                message: "no time here\r\n".into(),
+            },
+            42,
+        );
+        assert_eq!(
+            (untimed.timestamp_nanos, untimed.message.as_str()),
+            (42, "no time here")
+        );
+    }
+
+    #[test]
+    fn expands_exposed_port_ranges() {
+        assert_eq!(expand_expose("3000"), vec!["3000/tcp"]);
+        assert_eq!(expand_expose("53/udp"), vec!["53/udp"]);
+        assert_eq!(
+            expand_expose("3000-3002"),
+            vec!["3000/tcp", "3001/tcp", "3002/tcp"]
+        );
+    }
+
+    #[test]
+    fn names_health_events() {
+        let message = EventMessage {
+            typ: Some(EventMessageTypeEnum::CONTAINER),
+            action: Some("health_status: unhealthy".to_string()),
+            actor: Some(bollard::models::EventActor {
+                id: Some("abc".to_string()),
+                attributes: Some(HashMap::from([
+                    ("name".to_string(), "demo-web-1".to_string()),
+                    ("image".to_string(), "img".to_string()),
+                    (labels::PROJECT.to_string(), "demo".to_string()),
+                ])),
+            }),
+            time_nano: Some(5),
+            ..EventMessage::default()
+        };
+        let event = event_of(message).expect("a container event");
+        assert_eq!(event.action, EventAction::HealthStatus(Health::Unhealthy));
+        assert_eq!(event.container_name, "demo-web-1");
+        assert_eq!(
+            event.labels,
+            BTreeMap::from([(labels::PROJECT.to_string(), "demo".to_string())])
+        );
+    }
+}
