@@ -3,6 +3,7 @@ mod cli;
 mod completions;
 mod diagnostics;
 mod differential;
+mod e2e;
 mod loader_props;
 mod planner;
 mod support;

@@ -1080,7 +1080,16 @@ impl Engine for DockerEngine {
     ) -> Result<BoxStream<'static, Result<EngineEvent, EngineError>>, EngineError> {
         let mut filters = DockerEngine::label_filters(filter);
         filters.insert("type".to_string(), vec!["container".to_string()]);
-        let options = EventsOptionsBuilder::default().filters(&filters).build();
+        // bollard sends the request when the stream is first polled, which may be after
+        // the caller's next move: asking for events since now makes the stream start here.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let since = format!("{}.{:09}", now.as_secs(), now.subsec_nanos());
+        let options = EventsOptionsBuilder::default()
+            .since(&since)
+            .filters(&filters)
+            .build();
         let address = self.address.clone();
         let filter = filter.clone();
         let stream = self.docker.events(Some(options)).filter_map(move |item| {

@@ -1,0 +1,9 @@
+//! End-to-end tests against the real Docker Engine: each test its own project, cleaned
+//! up even when it fails, state asserted through the engine.
+//!
+//! `cargo nextest run e2e::` runs them; they fail (never skip) when the engine or the
+//! static busybox the test image is built from is missing.
+
+pub mod support;
+
+mod engine;
