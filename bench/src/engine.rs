@@ -1,0 +1,282 @@
+//! Reading the engine to decide when a tool's work is done (all healthy, all lines
+//! written) and cleaning up between runs. Always by the tool's own labels or names.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use bollard::models::{ContainerSummary, ContainerSummaryStateEnum};
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::future::join_all;
+use futures_util::StreamExt;
+
+use crate::tool::Tool;
+
+/// How often health is polled: often enough to add little to a measurement, rarely enough
+/// not to steal the engine's CPU on a 2-core machine.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// The engine, with the API version negotiated (Engine 20.10 speaks API 1.41).
+pub async fn connect() -> Result<Docker> {
+    let address =
+        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+    let docker = Docker::connect_with_defaults()
+        .with_context(|| format!("cannot reach the Docker engine at {address}"))?;
+    match tokio::time::timeout(Duration::from_secs(10), docker.negotiate_version()).await {
+        Ok(Ok(docker)) => Ok(docker),
+        Ok(Err(error)) => Err(error).with_context(|| {
+            format!("cannot reach the Docker engine at {address}\n\nhint: start it (systemctl start docker, or dockerd &)")
+        }),
+        Err(_) => bail!("the Docker engine at {address} did not answer within 10 s"),
+    }
+}
+
+/// The engine's version line for the report, e.g. `20.10.24 (API 1.41)`.
+pub async fn version(docker: &Docker) -> Result<String> {
+    let version = docker
+        .version()
+        .await
+        .context("cannot read the engine's version")?;
+    Ok(format!(
+        "{} (API {})",
+        version.version.unwrap_or_else(|| "?".into()),
+        version.api_version.unwrap_or_else(|| "?".into())
+    ))
+}
+
+/// Every container of `tool`'s project (of one service, if given), running or not.
+pub async fn containers(
+    docker: &Docker,
+    tool: Tool,
+    service: Option<&str>,
+) -> Result<Vec<ContainerSummary>> {
+    let keys = tool.labels();
+    let mut labels = vec![format!("{}={}", keys.project, tool.project())];
+    if let Some(service) = service {
+        labels.push(format!("{}={service}", keys.service));
+    }
+    let filters = HashMap::from([("label".to_string(), labels)]);
+    let options = ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&filters)
+        .build();
+    docker
+        .list_containers(Some(options))
+        .await
+        .with_context(|| format!("cannot list the containers of {}", tool.project()))
+}
+
+pub fn name(container: &ContainerSummary) -> String {
+    container
+        .names
+        .as_ref()
+        .and_then(|names| names.first())
+        .map(|name| name.trim_start_matches('/').to_string())
+        .or_else(|| container.id.clone())
+        .unwrap_or_else(|| "?".into())
+}
+
+fn is_running(container: &ContainerSummary) -> bool {
+    container.state == Some(ContainerSummaryStateEnum::RUNNING)
+}
+
+fn status(container: &ContainerSummary) -> &str {
+    container.status.as_deref().unwrap_or("")
+}
+
+/// Waits until exactly `expected` containers of the project (or service) run and Docker
+/// reports them healthy; fails early when one exits or turns unhealthy.
+pub async fn wait_healthy(
+    docker: &Docker,
+    tool: Tool,
+    service: Option<&str>,
+    expected: usize,
+    timeout: Duration,
+) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let containers = containers(docker, tool, service).await?;
+        let healthy = containers
+            .iter()
+            .filter(|c| is_running(c) && status(c).contains("(healthy)"))
+            .count();
+        if let Some(broken) = containers.iter().find(|c| {
+            (!is_running(c) && c.state != Some(ContainerSummaryStateEnum::CREATED))
+                || status(c).contains("(unhealthy)")
+        }) {
+            bail!("{} is not healthy: {}", name(broken), status(broken));
+        }
+        if healthy == expected && containers.len() == expected {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "after {} s, {healthy} of {expected} expected containers of {} are healthy ({} exist)",
+                timeout.as_secs(),
+                service.unwrap_or(tool.project()),
+                containers.len()
+            );
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// Checks that exactly `expected` containers of the project (or service) run, and returns
+/// their ids sorted by name. Used after a tool said it was done.
+pub async fn expect_running(
+    docker: &Docker,
+    tool: Tool,
+    service: Option<&str>,
+    expected: usize,
+) -> Result<Vec<String>> {
+    let mut containers = containers(docker, tool, service).await?;
+    let running = containers.iter().filter(|c| is_running(c)).count();
+    if running != expected || containers.len() != expected {
+        let listing: Vec<String> = containers
+            .iter()
+            .map(|c| format!("{} ({})", name(c), status(c)))
+            .collect();
+        bail!(
+            "expected {expected} running containers of {}, found {running} running of {}: {}",
+            service.unwrap_or(tool.project()),
+            containers.len(),
+            listing.join(", ")
+        );
+    }
+    containers.sort_by_key(name);
+    Ok(containers.into_iter().filter_map(|c| c.id).collect())
+}
+
+/// Container ids of the project, for checking that a no-op changed nothing.
+pub async fn container_ids(docker: &Docker, tool: Tool) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = containers(docker, tool, None)
+        .await?
+        .into_iter()
+        .filter_map(|c| c.id)
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// Waits until every container's last log line is `last_line`: it printed all its lines.
+pub async fn wait_logs_complete(
+    docker: &Docker,
+    ids: &[String],
+    last_line: &str,
+    timeout: Duration,
+) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let lasts = join_all(ids.iter().map(|id| last_log_line(docker, id))).await;
+        let mut pending = 0;
+        for last in lasts {
+            if last?.trim_end() != last_line {
+                pending += 1;
+            }
+        }
+        if pending == 0 {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "after {} s, {pending} of {} logger replicas have not printed `{last_line}` yet",
+                timeout.as_secs(),
+                ids.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn last_log_line(docker: &Docker, id: &str) -> Result<String> {
+    let options = LogsOptionsBuilder::default()
+        .stdout(true)
+        .stderr(true)
+        .tail("1")
+        .build();
+    let mut stream = docker.logs(id, Some(options));
+    let mut last = String::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.with_context(|| format!("cannot read the logs of {id}"))?;
+        last = String::from_utf8_lossy(&chunk.into_bytes()).into_owned();
+    }
+    Ok(last)
+}
+
+/// Removes whatever is left of `tool`'s project (containers and networks whose names start
+/// with the project name), by force: the state every run starts from. Returns what it removed.
+pub async fn force_clean(docker: &Docker, tool: Tool) -> Result<Vec<String>> {
+    let project = tool.project();
+    let owned = |name: &str| {
+        name.strip_prefix(project)
+            .is_some_and(|rest| rest.starts_with('-') || rest.starts_with('_'))
+    };
+    let filters = HashMap::from([("name".to_string(), vec![project.to_string()])]);
+    let options = ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&filters)
+        .build();
+    let leftovers: Vec<ContainerSummary> = docker
+        .list_containers(Some(options))
+        .await
+        .with_context(|| format!("cannot list the containers of {project}"))?
+        .into_iter()
+        .filter(|c| owned(&name(c)))
+        .collect();
+    let mut removed = Vec::new();
+    let remove = RemoveContainerOptionsBuilder::default()
+        .force(true)
+        .v(true)
+        .build();
+    for result in join_all(leftovers.iter().map(|c| async {
+        let id = c.id.clone().unwrap_or_default();
+        docker
+            .remove_container(&id, Some(remove.clone()))
+            .await
+            .with_context(|| format!("cannot remove {}", name(c)))
+    }))
+    .await
+    {
+        result?;
+    }
+    removed.extend(leftovers.iter().map(name));
+
+    let options = ListNetworksOptionsBuilder::default()
+        .filters(&filters)
+        .build();
+    let networks = docker
+        .list_networks(Some(options))
+        .await
+        .with_context(|| format!("cannot list the networks of {project}"))?;
+    for network in networks {
+        let Some(network_name) = network.name.filter(|n| owned(n)) else {
+            continue;
+        };
+        docker
+            .remove_network(&network_name)
+            .await
+            .with_context(|| format!("cannot remove the network {network_name}"))?;
+        removed.push(network_name);
+    }
+    Ok(removed)
+}
+
+/// Whether the project's network still exists (after a down it must not).
+pub async fn network_exists(docker: &Docker, tool: Tool) -> Result<bool> {
+    let network = tool.network();
+    let filters = HashMap::from([("name".to_string(), vec![network.clone()])]);
+    let options = ListNetworksOptionsBuilder::default()
+        .filters(&filters)
+        .build();
+    let networks = docker
+        .list_networks(Some(options))
+        .await
+        .with_context(|| format!("cannot list networks named {network}"))?;
+    Ok(networks
+        .iter()
+        .any(|n| n.name.as_deref() == Some(network.as_str())))
+}

@@ -1,0 +1,300 @@
+//! msctl-bench: msctl, docker-compose 1.29 and the raw Engine API side by side on one
+//! generated Compose file. Run it through `bench/run`, which builds both in release mode.
+
+mod command;
+mod engine;
+mod image;
+mod manifest;
+mod raw;
+mod report;
+mod runner;
+mod scenario;
+mod tool;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use crate::manifest::Project;
+use crate::report::{Environment, Shape};
+use crate::runner::{Runner, Settings};
+use crate::scenario::Scenario;
+use crate::tool::Tool;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "msctl-bench",
+    about = "Benchmark msctl against docker-compose 1.29 and the raw Engine API",
+    after_help = "Run it through bench/run from the repository root; it builds msctl first.",
+    args_override_self = true
+)]
+struct Args {
+    /// Runs per scenario and tool; the table shows medians
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// Health-checked services in the generated file
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=99))]
+    services: u32,
+    /// Only this scenario (repeatable); default: all
+    #[arg(long, value_enum, value_name = "SCENARIO")]
+    only: Vec<Scenario>,
+    /// Replicas of `web` the scale scenario goes to
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..))]
+    scale_to: u32,
+    /// Replicas of the logger service
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    log_replicas: u32,
+    /// Lines each logger replica prints
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
+    log_lines: u32,
+    /// The msctl binary
+    #[arg(long, default_value = "target/release/msctl")]
+    msctl: PathBuf,
+    /// The docker-compose program
+    #[arg(long, default_value = "docker-compose")]
+    docker_compose: String,
+    /// The static busybox to build the image from (default: /bin/busybox)
+    #[arg(long)]
+    busybox: Option<PathBuf>,
+    /// Longest any one command or wait may take, in seconds
+    #[arg(long, default_value_t = 300)]
+    timeout: u64,
+    /// Where to write the results (markdown)
+    #[arg(long, default_value = "bench/results/latest.md")]
+    out: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<ExitCode> {
+    let started = Instant::now();
+    let docker = engine::connect().await?;
+    let engine_version = engine::version(&docker).await?;
+    let busybox = image::find_busybox(args.busybox.as_deref())?;
+    eprintln!(
+        "bench: building {} from {}",
+        manifest::IMAGE,
+        busybox.display()
+    );
+    image::build(&docker, &busybox).await?;
+
+    let compose = compose_version(&args.docker_compose).await;
+    let msctl = msctl_binary(&args.msctl);
+    let msctl_version = match &msctl {
+        Ok(path) => describe_msctl(path).await,
+        Err(error) => error.clone(),
+    };
+    if let Err(error) = &msctl {
+        eprintln!("bench: warning: {error}");
+    }
+    if let Err(error) = &compose {
+        eprintln!("bench: warning: {error}");
+    }
+
+    let scenarios: Vec<Scenario> = if args.only.is_empty() {
+        Scenario::ALL.to_vec()
+    } else {
+        Scenario::ALL
+            .into_iter()
+            .filter(|s| args.only.contains(s))
+            .collect()
+    };
+    let project = Project::new(args.services, args.log_replicas, args.log_lines);
+    let dir = tempfile::Builder::new()
+        .prefix("msctl-bench-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    let file = dir.path().join("compose.yaml");
+    std::fs::write(&file, project.compose_yaml())
+        .with_context(|| format!("cannot write {}", file.display()))?;
+
+    // A run interrupted earlier may have left containers behind.
+    for tool in Tool::ALL {
+        engine::force_clean(&docker, tool).await?;
+    }
+
+    let settings = Settings {
+        runs: args.runs as usize,
+        scenarios: scenarios.clone(),
+        scale_to: args.scale_to,
+        timeout: Duration::from_secs(args.timeout),
+        msctl: msctl.clone(),
+        compose: compose.clone().map(|_| args.docker_compose.clone()),
+    };
+    eprintln!(
+        "bench: {} runs of {} on {} services (file: {})",
+        settings.runs,
+        scenarios
+            .iter()
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        args.services,
+        file.display()
+    );
+    let runner = Runner {
+        docker: &docker,
+        settings: &settings,
+        project: &project,
+        file: &file,
+    };
+    let results = runner.run().await;
+
+    let shape = Shape {
+        services: project.web.len(),
+        scale_to: args.scale_to,
+        log_replicas: args.log_replicas,
+        log_lines: args.log_lines,
+        runs: settings.runs,
+    };
+    let table = report::table(&results, &scenarios, &shape);
+    let errors = report::errors(&results, &scenarios);
+    println!("{table}");
+    if !errors.is_empty() {
+        println!("Errors:\n\n{errors}");
+    }
+
+    let environment = Environment {
+        date: report::now_utc(),
+        machine: report::machine(),
+        engine: engine_version,
+        compose: compose.unwrap_or_else(|error| error),
+        msctl: msctl_version,
+    };
+    let elapsed = started.elapsed();
+    let document = results_document(
+        &environment,
+        &shape,
+        &args,
+        &table,
+        &errors,
+        &results,
+        &scenarios,
+        elapsed,
+    );
+    if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(&args.out, document)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    eprintln!(
+        "bench: wrote {} ({:.0} s in all)",
+        args.out.display(),
+        elapsed.as_secs_f64()
+    );
+
+    let failed = results.failed_cells();
+    if failed > 0 {
+        eprintln!("bench: {failed} scenario/tool cells had failed runs (see the errors above)");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn results_document(
+    environment: &Environment,
+    shape: &Shape,
+    args: &Args,
+    table: &str,
+    errors: &str,
+    results: &scenario::Results,
+    scenarios: &[Scenario],
+    elapsed: Duration,
+) -> String {
+    let mut out = format!(
+        "# msctl benchmark: latest run\n\n{}- parameters: {} services, {} runs per scenario and tool \
+         (medians shown), scale to {}, logs {} replicas × {} lines, scenarios: {}\n\
+         - whole bench: {:.0} s\n\n",
+        environment.render(),
+        shape.services,
+        shape.runs,
+        args.scale_to,
+        shape.log_replicas,
+        shape.log_lines,
+        scenarios.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "),
+        elapsed.as_secs_f64()
+    );
+    out.push_str(table);
+    out.push_str(
+        "\nTargets are the issue's acceptance targets for msctl (medians on this machine).\n\
+         msctl's up and scale wait for readiness themselves (its x-msctl http probe);\n\
+         docker-compose (no --wait in 1.29) and raw are timed until Docker reports every\n\
+         replica healthy, polled every 50 ms. Raw logs = `docker logs` for every replica at once.\n",
+    );
+    if !errors.is_empty() {
+        out.push_str("\n## Errors\n\n");
+        out.push_str(errors);
+    }
+    out.push_str("\n## Every run\n\n");
+    out.push_str(&report::samples(results, scenarios));
+    out
+}
+
+/// `docker-compose version --short`, or why docker-compose cannot be run.
+async fn compose_version(program: &str) -> Result<String, String> {
+    let output = tokio::process::Command::new(program)
+        .args(["version", "--short"])
+        .output()
+        .await;
+    match output {
+        Ok(output) if output.status.success() => {
+            Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+        }
+        Ok(output) => Err(format!(
+            "`{program} version` failed: {}",
+            command::summarize_stderr(&String::from_utf8_lossy(&output.stderr))
+        )),
+        Err(error) => Err(format!(
+            "cannot run `{program}`: {error} (hint: scripts/bootstrap installs docker-compose)"
+        )),
+    }
+}
+
+/// The msctl binary as an absolute path (commands run in the temporary directory).
+fn msctl_binary(path: &Path) -> Result<PathBuf, String> {
+    match std::fs::canonicalize(path) {
+        Ok(path) if path.is_file() => Ok(path),
+        _ => Err(format!(
+            "no msctl binary at {} (hint: bench/run builds it with cargo build --release)",
+            path.display()
+        )),
+    }
+}
+
+/// `msctl --version` and the commit it was built from, for the report.
+async fn describe_msctl(path: &Path) -> String {
+    let version = tokio::process::Command::new(path)
+        .arg("--version")
+        .output()
+        .await
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "msctl (version unknown)".into());
+    let commit = tokio::process::Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .output()
+        .await
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match commit {
+        Some(commit) => format!("{version}, commit {commit}"),
+        None => version,
+    }
+}

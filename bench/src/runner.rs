@@ -1,0 +1,490 @@
+//! The runs: each tool's lifecycle (cold up, no-op up, ps, scale, down) from a clean state,
+//! tools interleaved so a slow moment of the machine hits all of them alike; then logs.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use bollard::Docker;
+use futures_util::future::join_all;
+
+use crate::command::{self, Outcome};
+use crate::engine;
+use crate::manifest::{Project, LOGGER_PROFILE, LOG_LINE_MARK, SCALED_SERVICE};
+use crate::raw;
+use crate::scenario::{Results, Scenario};
+use crate::tool::Tool;
+
+/// What to run, resolved from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub runs: usize,
+    pub scenarios: Vec<Scenario>,
+    pub scale_to: u32,
+    /// Longest any one command or wait may take.
+    pub timeout: Duration,
+    /// The msctl binary, or why it cannot be run.
+    pub msctl: Result<PathBuf, String>,
+    /// The docker-compose program, or why it cannot be run.
+    pub compose: Result<String, String>,
+}
+
+impl Settings {
+    fn selected(&self, scenario: Scenario) -> bool {
+        self.scenarios.contains(&scenario)
+    }
+}
+
+/// The scenarios measured in one pass through a project's life, in that order.
+const LIFECYCLE: [Scenario; 5] = [
+    Scenario::ColdUp,
+    Scenario::NoopUp,
+    Scenario::Ps,
+    Scenario::Scale,
+    Scenario::Down,
+];
+
+pub struct Runner<'a> {
+    pub docker: &'a Docker,
+    pub settings: &'a Settings,
+    pub project: &'a Project,
+    /// The generated Compose file; commands run in its directory.
+    pub file: &'a Path,
+}
+
+impl Runner<'_> {
+    pub async fn run(&self) -> Results {
+        let mut results = Results::default();
+        if LIFECYCLE.iter().any(|&s| self.settings.selected(s)) {
+            for run in 0..self.settings.runs {
+                for tool in rotated(&Tool::ALL, run) {
+                    self.lifecycle(tool, run, &mut results).await;
+                }
+            }
+        }
+        if self.settings.selected(Scenario::Logs) {
+            self.logs_scenario(&mut results).await;
+        }
+        results
+    }
+
+    /// One run for one tool: clean state, then each selected step. A step a later one
+    /// needs (cold up before ps, down at the end) runs untimed when not selected.
+    async fn lifecycle(&self, tool: Tool, run: usize, results: &mut Results) {
+        let selected: Vec<Scenario> = LIFECYCLE
+            .into_iter()
+            .filter(|&s| self.settings.selected(s) && (tool != Tool::Raw || s.has_raw()))
+            .collect();
+        if selected.is_empty() {
+            return;
+        }
+        let mut record = |scenario: Scenario, outcome: Result<Duration>| {
+            if selected.contains(&scenario) {
+                progress(run, self.settings.runs, tool, scenario, &outcome);
+                results.record(scenario, tool, &outcome);
+            }
+        };
+
+        if let Err(error) = self.clean(tool).await {
+            let reason = format!("setup failed: cleaning up before the run: {error:#}");
+            for &scenario in &selected {
+                record(scenario, Err(anyhow!(reason.clone())));
+            }
+            return;
+        }
+
+        let cold_up = self.cold_up(tool).await;
+        let mut blocker = cold_up
+            .as_ref()
+            .err()
+            .map(|error| format!("setup failed: cold up: {error:#}"));
+        record(Scenario::ColdUp, cold_up);
+
+        for scenario in [Scenario::NoopUp, Scenario::Ps, Scenario::Scale] {
+            if !selected.contains(&scenario) {
+                continue;
+            }
+            if let Some(reason) = &blocker {
+                record(scenario, Err(anyhow!(reason.clone())));
+                continue;
+            }
+            let outcome = match scenario {
+                Scenario::NoopUp => self.noop_up(tool).await,
+                Scenario::Ps => self.ps(tool).await,
+                _ => self.scale(tool).await,
+            };
+            record(scenario, outcome);
+            if scenario == Scenario::Scale {
+                // Down is measured on the project as the file describes it.
+                if let Err(error) = self.scale_back(tool).await {
+                    blocker = Some(format!("setup failed: scaling back to 1: {error:#}"));
+                }
+            }
+        }
+
+        if selected.contains(&Scenario::Down) {
+            match &blocker {
+                Some(reason) => record(Scenario::Down, Err(anyhow!(reason.clone()))),
+                None => record(Scenario::Down, self.down(tool).await),
+            }
+        } else if blocker.is_none() {
+            if let Err(error) = self.down(tool).await {
+                eprintln!(
+                    "bench: {} down failed (cleaning up by force): {error:#}",
+                    tool.column()
+                );
+            }
+        }
+        if let Err(error) = self.clean(tool).await {
+            eprintln!("bench: cleaning up {} failed: {error:#}", tool.project());
+        }
+    }
+
+    /// Removes any leftover of the tool's project (untimed).
+    async fn clean(&self, tool: Tool) -> Result<()> {
+        let removed = engine::force_clean(self.docker, tool).await?;
+        if !removed.is_empty() {
+            eprintln!(
+                "bench: removed leftovers of {}: {}",
+                tool.project(),
+                removed.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    /// The msctl or docker-compose command line for `tool`'s project.
+    async fn cli(&self, tool: Tool, logger: bool, args: &[&str], needle: &[u8]) -> Result<Outcome> {
+        let program: OsString = match tool {
+            Tool::Msctl => self.settings.msctl.clone().map_err(|e| anyhow!(e))?.into(),
+            Tool::Compose => self
+                .settings
+                .compose
+                .clone()
+                .map_err(|e| anyhow!(e))?
+                .into(),
+            Tool::Raw => bail!("the raw baseline has no command line"),
+        };
+        let mut full: Vec<String> = vec![
+            "-f".into(),
+            self.file.display().to_string(),
+            "-p".into(),
+            tool.project().into(),
+        ];
+        if logger {
+            full.extend(["--profile".into(), LOGGER_PROFILE.into()]);
+        }
+        full.extend(args.iter().map(|arg| arg.to_string()));
+        let dir = self.file.parent().unwrap_or(Path::new("."));
+        command::run(program, &full, dir, needle, self.settings.timeout).await
+    }
+
+    fn web_count(&self) -> usize {
+        self.project.web.len()
+    }
+
+    async fn cold_up(&self, tool: Tool) -> Result<Duration> {
+        let start = Instant::now();
+        match tool {
+            Tool::Msctl => {
+                // msctl waits for readiness itself (its own http probe).
+                self.cli(tool, false, &["up"], b"").await?;
+                let elapsed = start.elapsed();
+                engine::expect_running(self.docker, tool, None, self.web_count())
+                    .await
+                    .context("after `msctl up` returned")?;
+                Ok(elapsed)
+            }
+            Tool::Compose => {
+                // docker-compose 1.29 has no --wait: poll health, and count the polling.
+                self.cli(tool, false, &["up", "-d"], b"").await?;
+                self.wait_healthy(tool, None, self.web_count()).await?;
+                Ok(start.elapsed())
+            }
+            Tool::Raw => {
+                raw::create_network(self.docker).await?;
+                raw::create_and_start(self.docker, raw::all_replicas(&self.project.web)).await?;
+                self.wait_healthy(tool, None, self.web_count()).await?;
+                Ok(start.elapsed())
+            }
+        }
+    }
+
+    async fn wait_healthy(&self, tool: Tool, service: Option<&str>, expected: usize) -> Result<()> {
+        engine::wait_healthy(self.docker, tool, service, expected, self.settings.timeout).await
+    }
+
+    async fn noop_up(&self, tool: Tool) -> Result<Duration> {
+        let before = engine::container_ids(self.docker, tool).await?;
+        let outcome = match tool {
+            Tool::Msctl => self.cli(tool, false, &["up"], b"").await?,
+            _ => self.cli(tool, false, &["up", "-d"], b"").await?,
+        };
+        let after = engine::container_ids(self.docker, tool).await?;
+        if before != after {
+            bail!(
+                "the second up changed the containers ({} before, {} after, not the same ids)",
+                before.len(),
+                after.len()
+            );
+        }
+        Ok(outcome.elapsed)
+    }
+
+    async fn ps(&self, tool: Tool) -> Result<Duration> {
+        let expected = self.web_count();
+        if tool == Tool::Raw {
+            let start = Instant::now();
+            let rows = raw::ps(self.docker).await?;
+            let elapsed = start.elapsed();
+            if rows != expected {
+                bail!("listed {rows} containers, expected {expected}");
+            }
+            return Ok(elapsed);
+        }
+        let outcome = self.cli(tool, false, &["ps"], b"").await?;
+        if outcome.stdout_lines < expected as u64 {
+            bail!(
+                "printed {} lines for {expected} containers",
+                outcome.stdout_lines
+            );
+        }
+        Ok(outcome.elapsed)
+    }
+
+    async fn scale(&self, tool: Tool) -> Result<Duration> {
+        let to = self.settings.scale_to;
+        let target = format!("{SCALED_SERVICE}={to}");
+        let before = engine::container_ids(self.docker, tool).await?;
+        let start = Instant::now();
+        let elapsed = match tool {
+            Tool::Msctl => {
+                let outcome = self.cli(tool, false, &["scale", &target], b"").await?;
+                engine::expect_running(self.docker, tool, Some(SCALED_SERVICE), to as usize)
+                    .await
+                    .context("after `msctl scale` returned")?;
+                outcome.elapsed
+            }
+            Tool::Compose => {
+                let args = ["up", "-d", "--no-recreate", "--scale", &target];
+                self.cli(tool, false, &args, b"").await?;
+                self.wait_healthy(tool, Some(SCALED_SERVICE), to as usize)
+                    .await?;
+                start.elapsed()
+            }
+            Tool::Raw => {
+                let web = self
+                    .project
+                    .web
+                    .iter()
+                    .find(|s| s.name == SCALED_SERVICE)
+                    .context("the generated project has no scaled service")?;
+                raw::create_and_start(self.docker, (2..=to).map(|number| (web, number))).await?;
+                self.wait_healthy(tool, Some(SCALED_SERVICE), to as usize)
+                    .await?;
+                start.elapsed()
+            }
+        };
+        let after = engine::container_ids(self.docker, tool).await?;
+        if let Some(gone) = before.iter().find(|id| !after.contains(id)) {
+            bail!("scaling {SCALED_SERVICE} removed or recreated container {gone}");
+        }
+        Ok(elapsed)
+    }
+
+    /// Untimed: back to one replica of the scaled service.
+    async fn scale_back(&self, tool: Tool) -> Result<()> {
+        let current = engine::containers(self.docker, tool, Some(SCALED_SERVICE)).await?;
+        if current.len() > 1 {
+            let target = format!("{SCALED_SERVICE}=1");
+            match tool {
+                Tool::Msctl => {
+                    self.cli(tool, false, &["scale", &target], b"").await?;
+                }
+                Tool::Compose => {
+                    let args = ["up", "-d", "--no-recreate", "--scale", &target];
+                    self.cli(tool, false, &args, b"").await?;
+                }
+                Tool::Raw => {
+                    let extra = raw::replicas_above(self.docker, SCALED_SERVICE, 1).await?;
+                    raw::stop_and_remove(self.docker, &extra).await?;
+                }
+            }
+        }
+        engine::expect_running(self.docker, tool, Some(SCALED_SERVICE), 1).await?;
+        Ok(())
+    }
+
+    async fn down(&self, tool: Tool) -> Result<Duration> {
+        let start = Instant::now();
+        match tool {
+            Tool::Msctl | Tool::Compose => {
+                self.cli(tool, false, &["down"], b"").await?;
+            }
+            Tool::Raw => raw::down(self.docker).await?,
+        }
+        let elapsed = start.elapsed();
+        let left = engine::containers(self.docker, tool, None).await?;
+        if !left.is_empty() {
+            let names: Vec<String> = left.iter().map(engine::name).collect();
+            bail!("down left containers behind: {}", names.join(", "));
+        }
+        if engine::network_exists(self.docker, tool).await? {
+            bail!("down left the network {} behind", tool.network());
+        }
+        Ok(elapsed)
+    }
+
+    /// Logs: every tool's logger replicas are started and have printed all their lines
+    /// before any run; reading them changes nothing, so the runs share that setup.
+    async fn logs_scenario(&self, results: &mut Results) {
+        let runs = self.settings.runs;
+        let mut ready = Vec::new();
+        for tool in Tool::ALL {
+            eprintln!("bench: {}: starting the logger replicas", tool.column());
+            match self.logs_setup(tool).await {
+                Ok(ids) => ready.push((tool, ids)),
+                Err(error) => {
+                    let outcome = Err(anyhow!("setup failed: {error:#}"));
+                    progress(0, runs, tool, Scenario::Logs, &outcome);
+                    results.record(Scenario::Logs, tool, &outcome);
+                }
+            }
+        }
+        for run in 0..runs {
+            for (tool, ids) in rotated(&ready, run) {
+                let outcome = self.logs(tool, &ids).await;
+                progress(run, runs, tool, Scenario::Logs, &outcome);
+                results.record(Scenario::Logs, tool, &outcome);
+            }
+        }
+        for tool in Tool::ALL {
+            let down = match tool {
+                Tool::Raw => raw::down(self.docker).await,
+                _ => self.cli(tool, true, &["down"], b"").await.map(|_| ()),
+            };
+            if let Err(error) = down {
+                eprintln!(
+                    "bench: {} down failed (cleaning up by force): {error:#}",
+                    tool.column()
+                );
+            }
+            if let Err(error) = self.clean(tool).await {
+                eprintln!("bench: cleaning up {} failed: {error:#}", tool.project());
+            }
+        }
+    }
+
+    /// Starts the logger replicas and waits until each printed its last line.
+    async fn logs_setup(&self, tool: Tool) -> Result<Vec<String>> {
+        self.clean(tool).await?;
+        let logger = &self.project.logger;
+        match tool {
+            Tool::Msctl => {
+                self.cli(tool, true, &["up", &logger.name], b"").await?;
+            }
+            Tool::Compose => {
+                self.cli(tool, true, &["up", "-d", &logger.name], b"")
+                    .await?;
+            }
+            Tool::Raw => {
+                raw::create_network(self.docker).await?;
+                raw::create_and_start(self.docker, raw::all_replicas(std::slice::from_ref(logger)))
+                    .await?;
+            }
+        }
+        let ids = engine::expect_running(
+            self.docker,
+            tool,
+            Some(&logger.name),
+            logger.replicas as usize,
+        )
+        .await?;
+        let last = self.project.last_log_line();
+        engine::wait_logs_complete(self.docker, &ids, &last, self.settings.timeout).await?;
+        Ok(ids)
+    }
+
+    /// One read of every logger line; fails unless exactly all of them were printed.
+    async fn logs(&self, tool: Tool, ids: &[String]) -> Result<Duration> {
+        let needle = LOG_LINE_MARK.as_bytes();
+        let logger = &self.project.logger.name;
+        let (elapsed, lines) = match tool {
+            Tool::Msctl => {
+                let outcome = self
+                    .cli(tool, true, &["logs", "--no-prefix", logger], needle)
+                    .await?;
+                (outcome.elapsed, outcome.matching_lines)
+            }
+            Tool::Compose => {
+                let outcome = self
+                    .cli(tool, true, &["logs", "--no-color", logger], needle)
+                    .await?;
+                (outcome.elapsed, outcome.matching_lines)
+            }
+            Tool::Raw => {
+                // The baseline: `docker logs` for every replica at once.
+                let dir = self.file.parent().unwrap_or(Path::new("."));
+                let start = Instant::now();
+                let outcomes = join_all(ids.iter().map(|id| {
+                    let args = ["logs".to_string(), id.clone()];
+                    async move {
+                        command::run("docker", &args, dir, needle, self.settings.timeout).await
+                    }
+                }))
+                .await;
+                let elapsed = start.elapsed();
+                let mut lines = 0;
+                for outcome in outcomes {
+                    lines += outcome?.matching_lines;
+                }
+                (elapsed, lines)
+            }
+        };
+        let expected = self.project.logger.replicas as u64 * self.project.log_lines as u64;
+        if lines != expected {
+            bail!("printed {lines} log lines, expected {expected}");
+        }
+        Ok(elapsed)
+    }
+}
+
+/// `items` starting at position `run`, so no tool always goes first.
+fn rotated<T: Clone>(items: &[T], run: usize) -> Vec<T> {
+    if items.is_empty() {
+        return Vec::new();
+    }
+    let start = run % items.len();
+    items[start..]
+        .iter()
+        .chain(&items[..start])
+        .cloned()
+        .collect()
+}
+
+fn progress(run: usize, runs: usize, tool: Tool, scenario: Scenario, outcome: &Result<Duration>) {
+    let what = match outcome {
+        Ok(elapsed) => format!("{:.3} s", elapsed.as_secs_f64()),
+        Err(error) => format!("error: {error:#}"),
+    };
+    eprintln!(
+        "bench: run {}/{runs} {:<14} {:<8} {what}",
+        run + 1,
+        tool.column(),
+        scenario.name()
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_run_starts_with_the_next_tool() {
+        assert_eq!(rotated(&[1, 2, 3], 0), [1, 2, 3]);
+        assert_eq!(rotated(&[1, 2, 3], 1), [2, 3, 1]);
+        assert_eq!(rotated(&[1, 2, 3], 5), [3, 1, 2]);
+        assert!(rotated::<u8>(&[], 1).is_empty());
+    }
+}
