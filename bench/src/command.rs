@@ -79,23 +79,25 @@ pub async fn run(
     })
 }
 
-/// A command line for messages, with the long manifest path shortened to its file name.
+/// A command line for messages: the program's file name and the command, without the
+/// global flags every invocation carries.
 fn display(program: &OsString, args: &[String]) -> String {
     let program = Path::new(program)
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| program.to_string_lossy().into_owned());
-    let args: Vec<&str> = args
-        .iter()
-        .map(|arg| {
-            if arg.ends_with("compose.yaml") {
-                "compose.yaml"
-            } else {
-                arg.as_str()
-            }
-        })
-        .collect();
-    format!("{program} {}", args.join(" "))
+    let mut shown: Vec<&str> = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        // The same global flags are on every command of a tool: they would only hide the
+        // command itself in an error message.
+        if ["-f", "-p", "--profile"].contains(&arg.as_str()) {
+            args.next();
+        } else {
+            shown.push(arg);
+        }
+    }
+    format!("{program} {}", shown.join(" "))
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -256,13 +256,32 @@ pub async fn force_clean(docker: &Docker, tool: Tool) -> Result<Vec<String>> {
         let Some(network_name) = network.name.filter(|n| owned(n)) else {
             continue;
         };
-        docker
-            .remove_network(&network_name)
-            .await
-            .with_context(|| format!("cannot remove the network {network_name}"))?;
+        remove_network(docker, &network_name).await?;
         removed.push(network_name);
     }
     Ok(removed)
+}
+
+/// Removes a network, retrying while the engine still counts endpoints of containers just
+/// removed (Engine 20.10 releases them a moment after the container is gone).
+async fn remove_network(docker: &Docker, network_name: &str) -> Result<()> {
+    const ATTEMPTS: u32 = 6;
+    let mut delay = Duration::from_millis(100);
+    let mut attempt = 1;
+    loop {
+        match docker.remove_network(network_name).await {
+            Ok(()) => return Ok(()),
+            Err(error) if attempt < ATTEMPTS && error.to_string().contains("active endpoints") => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            Err(error) => {
+                return Err(error)
+                    .with_context(|| format!("cannot remove the network {network_name}"))
+            }
+        }
+    }
 }
 
 /// Whether the project's network still exists (after a down it must not).
