@@ -30,6 +30,15 @@ pub const NETWORK: &str = "io.msctl.network";
 /// The manifest key of a named volume.
 pub const VOLUME: &str = "io.msctl.volume";
 
+/// On images msctl builds: the digest of the build's inputs (`crate::build::digest`), so
+/// an unchanged service is not rebuilt.
+pub const BUILD_DIGEST: &str = "io.msctl.build-digest";
+/// On images msctl builds: the project and service built for. Not [`PROJECT`] and
+/// [`SERVICE`]: containers inherit their image's labels, and a container someone runs
+/// from the image by hand must not look like one of msctl's replicas.
+pub const BUILD_PROJECT: &str = "io.msctl.build-project";
+pub const BUILD_SERVICE: &str = "io.msctl.build-service";
+
 /// The value of [`VERSION`] on resources this build creates.
 pub const MSCTL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -72,6 +81,22 @@ pub fn volume_labels(
     let mut labels = user_labels(user);
     labels.insert(PROJECT.to_string(), project_name.to_string());
     labels.insert(VOLUME.to_string(), volume_key.to_string());
+    labels.insert(VERSION.to_string(), MSCTL_VERSION.to_string());
+    labels
+}
+
+/// The labels of the image msctl builds for `service_name`: the build's own labels,
+/// then msctl's, with the digest of the build's inputs.
+pub fn image_labels(
+    project_name: &str,
+    service_name: &str,
+    user: &BTreeMap<String, String>,
+    build_digest: &str,
+) -> BTreeMap<String, String> {
+    let mut labels = user_labels(user);
+    labels.insert(BUILD_PROJECT.to_string(), project_name.to_string());
+    labels.insert(BUILD_SERVICE.to_string(), service_name.to_string());
+    labels.insert(BUILD_DIGEST.to_string(), build_digest.to_string());
     labels.insert(VERSION.to_string(), MSCTL_VERSION.to_string());
     labels
 }
