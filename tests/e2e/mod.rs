@@ -7,3 +7,5 @@
 pub mod support;
 
 mod engine;
+mod exec;
+mod logs;
