@@ -7,5 +7,3 @@
 pub mod support;
 
 mod engine;
-mod exec;
-mod logs;
