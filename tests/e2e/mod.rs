@@ -6,4 +6,5 @@
 
 pub mod support;
 
+mod build;
 mod engine;
