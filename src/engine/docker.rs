@@ -1154,14 +1154,30 @@ impl Engine for DockerEngine {
         } else {
             None
         };
-        if let Some(terminal) = &terminal {
-            if let Some((width, height)) = terminal.size() {
-                let _ = self
-                    .docker
-                    .resize_exec(&exec_id, bollard::exec::ResizeExecOptions { width, height })
-                    .await;
-            }
-        }
+        // The command's terminal takes the size of msctl's, now and whenever it changes.
+        let resize_task = terminal.as_ref().map(|_| {
+            let docker = self.docker.clone();
+            let exec_id = exec_id.clone();
+            tokio::spawn(async move {
+                let mut window_changes =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
+                        .ok();
+                loop {
+                    if let Some((width, height)) = super::terminal::size() {
+                        let options = bollard::exec::ResizeExecOptions { width, height };
+                        let _ = docker.resize_exec(&exec_id, options).await;
+                    }
+                    match &mut window_changes {
+                        Some(signal) => {
+                            if signal.recv().await.is_none() {
+                                return;
+                            }
+                        }
+                        None => return,
+                    }
+                }
+            })
+        });
         let stdin_task = if spec.attach_stdin {
             Some(tokio::spawn(forward_stdin(input)))
         } else {
@@ -1192,7 +1208,7 @@ impl Engine for DockerEngine {
                 }
             }
         }
-        if let Some(task) = stdin_task {
+        for task in [stdin_task, resize_task].into_iter().flatten() {
             task.abort();
         }
         drop(terminal);

@@ -14,6 +14,7 @@ use futures_util::stream::BoxStream;
 pub mod docker;
 mod error;
 pub mod fake;
+pub mod merged_logs;
 mod spec;
 mod terminal;
 mod timestamp;

@@ -23,12 +23,12 @@ impl RawTerminal {
         termios::tcsetattr(&stdin, OptionalActions::Now, &raw).ok()?;
         Some(RawTerminal { saved })
     }
+}
 
-    /// The terminal's size as (columns, rows), when it can be read.
-    pub(crate) fn size(&self) -> Option<(u16, u16)> {
-        let size = termios::tcgetwinsize(std::io::stdin()).ok()?;
-        (size.ws_col > 0 && size.ws_row > 0).then_some((size.ws_col, size.ws_row))
-    }
+/// The size of the terminal on standard input as (columns, rows), when it can be read.
+pub(crate) fn size() -> Option<(u16, u16)> {
+    let size = termios::tcgetwinsize(std::io::stdin()).ok()?;
+    (size.ws_col > 0 && size.ws_row > 0).then_some((size.ws_col, size.ws_row))
 }
 
 impl Drop for RawTerminal {

@@ -1,0 +1,365 @@
+//! `msctl logs [SERVICE...] [-f] [--tail N] [--since T] [--until T] [-t] [--no-prefix]`:
+//! the logs of every replica of the chosen services, merged in timestamp order
+//! (not interleaved as they arrive, compose#10377).
+//!
+//! Lines are `service-n | message`, the prefix padded to the widest one and coloured per
+//! service on a terminal; with `--format json`, one object per line:
+//! `{"service","replica","stream","timestamp","message"}`.
+//!
+//! With `-f`, the history is printed merged first, then new lines as they come,
+//! including those of replicas that start later. Ctrl-C ends `logs -f` with exit 0, as
+//! in Compose: it is how one stops following, not an interrupted piece of work. A closed
+//! stdout (`msctl logs | head`) is success too.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufWriter, IsTerminal, Stdout, Write};
+
+use serde::Serialize;
+
+use crate::cli::{Format, LogsArgs};
+use crate::engine::merged_logs::{self, LogSink, LogsError};
+use crate::engine::{
+    format_rfc3339_nanos, parse_rfc3339_nanos, ContainerSummary, EngineError, LabelFilter, LogLine,
+    LogOptions,
+};
+use crate::manifest::fields::did_you_mean;
+use crate::manifest::units::parse_duration;
+use crate::plan::labels;
+
+use super::{CommandError, Context};
+
+/// Bytes of output gathered before a write to stdout.
+const OUTPUT_BUFFER: usize = 256 * 1024;
+
+/// Service colours on a terminal, in the order services are met: cyan, yellow, green,
+/// magenta, blue, then their bright forms.
+const COLORS: &[&str] = &["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"];
+
+pub fn run(ctx: &Context, args: LogsArgs) -> Result<(), CommandError> {
+    let loaded = ctx.load()?;
+    let project = loaded.project;
+    let now = now_seconds();
+    let since = args
+        .since
+        .as_deref()
+        .map(|text| parse_time(text, now).map_err(|message| usage("--since", text, &message)))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|text| parse_time(text, now).map_err(|message| usage("--until", text, &message)))
+        .transpose()?;
+    let options = LogOptions {
+        follow: args.follow,
+        tail: args.tail,
+        since,
+        until,
+    };
+    let json = match ctx.global.format {
+        Some(Format::Json) => true,
+        None | Some(Format::Table) => false,
+        Some(Format::Yaml) => {
+            return Err(CommandError::Usage(
+                "`logs` prints text or json (one object per line), not yaml".to_string(),
+            ))
+        }
+    };
+    let color = ctx.printer.color && std::io::stdout().is_terminal();
+    ctx.block_on(async {
+        let engine = ctx.engine().await?;
+        let engine = engine.as_ref();
+        let listed = engine
+            .list_containers(&LabelFilter::project(&project.name))
+            .await
+            .map_err(engine_error)?;
+        let replicas: Vec<ContainerSummary> = listed.into_iter().filter(is_replica).collect();
+        check_services(&project.name, &project.services, &replicas, &args.services)?;
+        let chosen: BTreeSet<String> = args.services.iter().cloned().collect();
+        let wanted = move |labels: &BTreeMap<String, String>| {
+            is_replica_labels(labels)
+                && (chosen.is_empty()
+                    || labels
+                        .get(labels::SERVICE)
+                        .is_some_and(|service| chosen.contains(service)))
+        };
+        let mut containers: Vec<ContainerSummary> = replicas
+            .into_iter()
+            .filter(|container| wanted(&container.labels))
+            .collect();
+        merged_logs::sort_for_logs(&mut containers);
+
+        let mut sink = Output::new(std::io::stdout(), &containers, &args, json, color);
+        let result = if args.follow {
+            let stop = async {
+                // Without a handler Ctrl-C would kill msctl mid-line; failing to install
+                // one leaves only the end of the logs (or of `--until`) to stop.
+                if tokio::signal::ctrl_c().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            };
+            merged_logs::follow_merged(engine, &project.name, &wanted, &options, &mut sink, stop)
+                .await
+        } else {
+            merged_logs::print_merged(engine, &containers, &options, &mut sink)
+                .await
+                .map(|_| ())
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(LogsError::Output(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(LogsError::Engine(err)) => Err(engine_error(err)),
+            Err(err @ LogsError::Output(_)) => Err(CommandError::Failed(err.into())),
+        }
+    })
+}
+
+/// One-off containers (`msctl run`) are not replicas: their logs are their own.
+fn is_replica(container: &ContainerSummary) -> bool {
+    is_replica_labels(&container.labels)
+}
+
+fn is_replica_labels(labels: &BTreeMap<String, String>) -> bool {
+    !labels
+        .get(labels::ONEOFF)
+        .is_some_and(|value| value.eq_ignore_ascii_case("true"))
+}
+
+/// Every name must be a service of the manifest, or one that still has replicas.
+fn check_services<T>(
+    project_name: &str,
+    manifest_services: &BTreeMap<String, T>,
+    replicas: &[ContainerSummary],
+    names: &[String],
+) -> Result<(), CommandError> {
+    let known: BTreeSet<&str> = manifest_services
+        .keys()
+        .map(String::as_str)
+        .chain(
+            replicas
+                .iter()
+                .filter_map(|container| container.labels.get(labels::SERVICE))
+                .map(String::as_str),
+        )
+        .collect();
+    for name in names {
+        if !known.contains(name.as_str()) {
+            let hint = match did_you_mean(name, known.iter().copied()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if known.is_empty() => "the project has no services".to_string(),
+                None => format!(
+                    "the services are: {}",
+                    known.iter().copied().collect::<Vec<_>>().join(", ")
+                ),
+            };
+            return Err(CommandError::hinted(
+                anyhow::anyhow!("`{name}` is not a service of project `{project_name}`"),
+                hint,
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn engine_error(err: EngineError) -> CommandError {
+    match err.hint() {
+        Some(hint) => CommandError::hinted(err, hint),
+        None => CommandError::Failed(err.into()),
+    }
+}
+
+fn usage(flag: &str, text: &str, message: &str) -> CommandError {
+    CommandError::Usage(format!(
+        "{flag} `{text}`: {message}; give an RFC 3339 time (2024-05-01T12:00:00Z), \
+         a duration ago (10m, 1h30m) or Unix seconds"
+    ))
+}
+
+/// A time for `--since`/`--until`, in Unix seconds: RFC 3339, a duration before `now`
+/// (`10m`, `1h30m`), or Unix seconds.
+fn parse_time(text: &str, now: i64) -> Result<i64, String> {
+    let text = text.trim();
+    if let Some(nanos) = parse_rfc3339_nanos(text) {
+        return Ok(nanos.div_euclid(1_000_000_000));
+    }
+    if let Ok(seconds) = text.parse::<i64>() {
+        return Ok(seconds);
+    }
+    match parse_duration(text) {
+        Ok(ago) => Ok(now - i64::try_from(ago.as_secs()).unwrap_or(i64::MAX / 2)),
+        Err(_) => Err("not a time".to_string()),
+    }
+}
+
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// What one line needs to know about its replica.
+struct Source {
+    service: String,
+    replica: Option<u32>,
+    /// `web-1`, or the container name for a container without replica labels.
+    label: String,
+    color: Option<&'static str>,
+}
+
+/// Writes merged lines to stdout: text or JSON lines, buffered.
+struct Output {
+    out: BufWriter<Stdout>,
+    sources: Vec<Source>,
+    /// The prefix of each source, rendered and padded.
+    prefixes: Vec<Vec<u8>>,
+    width: usize,
+    colors: BTreeMap<String, &'static str>,
+    json: bool,
+    color: bool,
+    timestamps: bool,
+    no_prefix: bool,
+}
+
+impl Output {
+    fn new(
+        stdout: Stdout,
+        initial: &[ContainerSummary],
+        args: &LogsArgs,
+        json: bool,
+        color: bool,
+    ) -> Output {
+        let width = initial
+            .iter()
+            .map(|c| source_of(c).label.len())
+            .max()
+            .unwrap_or(0);
+        Output {
+            out: BufWriter::with_capacity(OUTPUT_BUFFER, stdout),
+            sources: Vec::new(),
+            prefixes: Vec::new(),
+            width,
+            colors: BTreeMap::new(),
+            json,
+            color,
+            timestamps: args.timestamps,
+            no_prefix: args.no_prefix,
+        }
+    }
+
+    fn render_prefix(&self, source: &Source) -> Vec<u8> {
+        if self.no_prefix {
+            return Vec::new();
+        }
+        let padded = format!("{:<width$} | ", source.label, width = self.width);
+        match source.color {
+            Some(code) => format!("\x1b[{code}m{}\x1b[0m", padded).into_bytes(),
+            None => padded.into_bytes(),
+        }
+    }
+}
+
+fn source_of(container: &ContainerSummary) -> Source {
+    let service = container.labels.get(labels::SERVICE).cloned();
+    let replica = container
+        .labels
+        .get(labels::REPLICA)
+        .and_then(|replica| replica.parse::<u32>().ok());
+    let label = match (&service, replica) {
+        (Some(service), Some(replica)) => format!("{service}-{replica}"),
+        _ => container.name.clone(),
+    };
+    Source {
+        service: service.unwrap_or_else(|| container.name.clone()),
+        replica,
+        label,
+        color: None,
+    }
+}
+
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    service: &'a str,
+    replica: Option<u32>,
+    stream: &'static str,
+    timestamp: String,
+    message: &'a str,
+}
+
+impl LogSink for Output {
+    fn add_source(&mut self, container: &ContainerSummary) {
+        let mut source = source_of(container);
+        if self.color {
+            let next = COLORS[self.colors.len() % COLORS.len()];
+            source.color = Some(*self.colors.entry(source.service.clone()).or_insert(next));
+        }
+        // A replica that starts later may have a wider prefix: it is padded to its own.
+        self.width = self.width.max(source.label.len());
+        self.prefixes.push(self.render_prefix(&source));
+        self.sources.push(source);
+    }
+
+    fn line(&mut self, source: usize, line: &LogLine) -> std::io::Result<()> {
+        let Some(origin) = self.sources.get(source) else {
+            return Ok(());
+        };
+        if self.json {
+            let record = JsonLine {
+                service: &origin.service,
+                replica: origin.replica,
+                stream: line.stream.as_str(),
+                timestamp: format_rfc3339_nanos(line.timestamp_nanos),
+                message: &line.message,
+            };
+            serde_json::to_writer(&mut self.out, &record)?;
+            return self.out.write_all(b"\n");
+        }
+        if let Some(prefix) = self.prefixes.get(source) {
+            self.out.write_all(prefix)?;
+        }
+        if self.timestamps {
+            self.out
+                .write_all(format_rfc3339_nanos(line.timestamp_nanos).as_bytes())?;
+            self.out.write_all(b" ")?;
+        }
+        self.out.write_all(line.message.as_bytes())?;
+        self.out.write_all(b"\n")
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_durations_ago_or_unix_seconds() {
+        let now = 1_700_000_000;
+        assert_eq!(parse_time("2023-11-14T22:13:20Z", now), Ok(1_700_000_000));
+        assert_eq!(parse_time("10m", now), Ok(now - 600));
+        assert_eq!(parse_time("1h30m", now), Ok(now - 5400));
+        assert_eq!(parse_time("1699999999", now), Ok(1_699_999_999));
+        assert!(parse_time("yesterday", now).is_err());
+        assert!(parse_time("", now).is_err());
+    }
+
+    #[test]
+    fn an_unknown_service_gets_a_did_you_mean() {
+        let services = BTreeMap::from([("web".to_string(), ()), ("db".to_string(), ())]);
+        let err = check_services("demo", &services, &[], &["webb".to_string()])
+            .expect_err("webb is not a service");
+        match err {
+            CommandError::Hinted { error, hint } => {
+                assert_eq!(
+                    error.to_string(),
+                    "`webb` is not a service of project `demo`"
+                );
+                assert_eq!(hint, "did you mean `web`?");
+            }
+            other => panic!("expected a hinted error, got {other:?}"),
+        }
+        assert!(check_services("demo", &services, &[], &["db".to_string()]).is_ok());
+    }
+}
