@@ -8,3 +8,5 @@ pub mod support;
 
 mod build;
 mod engine;
+mod exec;
+mod logs;
