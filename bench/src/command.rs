@@ -1,12 +1,12 @@
 //! Running one tool's command: timed from spawn until it exited and its stdout was read
 //! to the end, with stdout's lines counted (never printed) and stderr kept for errors.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
@@ -22,15 +22,24 @@ pub struct Outcome {
     pub matching_lines: u64,
 }
 
-/// Runs `program args` in `dir`; fails with the command's own error text when it exits
-/// non-zero, and kills it when it outlives `timeout`.
+/// Where and how a command runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub dir: &'a Path,
+    /// Set in the command's environment (on top of the bench's own).
+    pub env: &'a [(&'a str, &'a OsStr)],
+    pub timeout: Duration,
+}
+
+/// Runs `program args`; fails with the command's own error text when it exits non-zero,
+/// and kills it when it outlives the timeout.
 pub async fn run(
     program: impl Into<OsString>,
     args: &[String],
-    dir: &Path,
+    context: Context<'_>,
     needle: &[u8],
-    timeout: Duration,
 ) -> Result<Outcome> {
+    let Context { dir, env, timeout } = context;
     let program = program.into();
     let display = display(&program, args);
     let mut command = Command::new(&program);
@@ -38,6 +47,7 @@ pub async fn run(
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -217,6 +227,14 @@ pub fn summarize_stderr(stderr: &str) -> String {
 mod tests {
     use super::*;
 
+    fn here() -> Context<'static> {
+        Context {
+            dir: Path::new("."),
+            env: &[],
+            timeout: Duration::from_secs(10),
+        }
+    }
+
     #[test]
     fn lines_split_across_chunks_are_counted_once_and_matched() {
         let mut counter = LineCounter::new(b"line ");
@@ -255,9 +273,8 @@ mod tests {
                 "-c".to_string(),
                 "printf 'line 1\\nx\\nline 2\\n'".to_string(),
             ],
-            Path::new("."),
+            here(),
             b"line ",
-            Duration::from_secs(10),
         )
         .await
         .expect("sh runs");
@@ -272,9 +289,8 @@ mod tests {
                 "-c".to_string(),
                 "echo 'error: no such command' >&2; exit 2".to_string(),
             ],
-            Path::new("."),
+            here(),
             b"",
-            Duration::from_secs(10),
         )
         .await
         .expect_err("exit 2 is a failure");

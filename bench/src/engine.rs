@@ -14,7 +14,7 @@ use bollard::Docker;
 use futures_util::future::join_all;
 use futures_util::StreamExt;
 
-use crate::tool::Tool;
+use crate::tool::{Deployment, PROJECT_PREFIX};
 
 /// How often health is polled: often enough to add little to a measurement, rarely enough
 /// not to steal the engine's CPU on a 2-core machine.
@@ -48,14 +48,14 @@ pub async fn version(docker: &Docker) -> Result<String> {
     ))
 }
 
-/// Every container of `tool`'s project (of one service, if given), running or not.
+/// Every container of a project (of one service, if given), running or not.
 pub async fn containers(
     docker: &Docker,
-    tool: Tool,
+    deployment: &Deployment,
     service: Option<&str>,
 ) -> Result<Vec<ContainerSummary>> {
-    let keys = tool.labels();
-    let mut labels = vec![format!("{}={}", keys.project, tool.project())];
+    let keys = deployment.labels();
+    let mut labels = vec![format!("{}={}", keys.project, deployment.project)];
     if let Some(service) = service {
         labels.push(format!("{}={service}", keys.service));
     }
@@ -67,7 +67,7 @@ pub async fn containers(
     docker
         .list_containers(Some(options))
         .await
-        .with_context(|| format!("cannot list the containers of {}", tool.project()))
+        .with_context(|| format!("cannot list the containers of {}", deployment.project))
 }
 
 pub fn name(container: &ContainerSummary) -> String {
@@ -92,14 +92,14 @@ fn status(container: &ContainerSummary) -> &str {
 /// reports them healthy; fails early when one exits or turns unhealthy.
 pub async fn wait_healthy(
     docker: &Docker,
-    tool: Tool,
+    deployment: &Deployment,
     service: Option<&str>,
     expected: usize,
     timeout: Duration,
 ) -> Result<()> {
     let deadline = Instant::now() + timeout;
     loop {
-        let containers = containers(docker, tool, service).await?;
+        let containers = containers(docker, deployment, service).await?;
         let healthy = containers
             .iter()
             .filter(|c| is_running(c) && status(c).contains("(healthy)"))
@@ -117,7 +117,7 @@ pub async fn wait_healthy(
             bail!(
                 "after {} s, {healthy} of {expected} expected containers of {} are healthy ({} exist)",
                 timeout.as_secs(),
-                service.unwrap_or(tool.project()),
+                service.unwrap_or(&deployment.project),
                 containers.len()
             );
         }
@@ -129,11 +129,11 @@ pub async fn wait_healthy(
 /// their ids sorted by name. Used after a tool said it was done.
 pub async fn expect_running(
     docker: &Docker,
-    tool: Tool,
+    deployment: &Deployment,
     service: Option<&str>,
     expected: usize,
 ) -> Result<Vec<String>> {
-    let mut containers = containers(docker, tool, service).await?;
+    let mut containers = containers(docker, deployment, service).await?;
     let running = containers.iter().filter(|c| is_running(c)).count();
     if running != expected || containers.len() != expected {
         let listing: Vec<String> = containers
@@ -142,7 +142,7 @@ pub async fn expect_running(
             .collect();
         bail!(
             "expected {expected} running containers of {}, found {running} running of {}: {}",
-            service.unwrap_or(tool.project()),
+            service.unwrap_or(&deployment.project),
             containers.len(),
             listing.join(", ")
         );
@@ -152,8 +152,8 @@ pub async fn expect_running(
 }
 
 /// Container ids of the project, for checking that a no-op changed nothing.
-pub async fn container_ids(docker: &Docker, tool: Tool) -> Result<Vec<String>> {
-    let mut ids: Vec<String> = containers(docker, tool, None)
+pub async fn container_ids(docker: &Docker, deployment: &Deployment) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = containers(docker, deployment, None)
         .await?
         .into_iter()
         .filter_map(|c| c.id)
@@ -207,15 +207,45 @@ async fn last_log_line(docker: &Docker, id: &str) -> Result<String> {
     Ok(last)
 }
 
-/// Removes whatever is left of `tool`'s project (containers and networks whose names start
-/// with the project name), by force: the state every run starts from. Returns what it removed.
-pub async fn force_clean(docker: &Docker, tool: Tool) -> Result<Vec<String>> {
-    let project = tool.project();
-    let owned = |name: &str| {
-        name.strip_prefix(project)
-            .is_some_and(|rest| rest.starts_with('-') || rest.starts_with('_'))
-    };
-    let filters = HashMap::from([("name".to_string(), vec![project.to_string()])]);
+/// Removes whatever is left of a project (containers and networks whose names start with
+/// the project name), by force: the state every run starts from. Returns what it removed.
+pub async fn force_clean(docker: &Docker, deployment: &Deployment) -> Result<Vec<String>> {
+    let (containers, networks) =
+        remove_named(docker, &deployment.project, |name| deployment.owns(name)).await?;
+    let mut removed = containers;
+    for network in networks {
+        remove_network(docker, &network).await?;
+        removed.push(network);
+    }
+    Ok(removed)
+}
+
+/// Removes what earlier bench runs left (an interrupted run, a network the engine would
+/// not release). A network that still cannot be removed is reported, not fatal: every
+/// run uses new project names, so it is in nobody's way.
+pub async fn clean_earlier_runs(docker: &Docker) -> Result<(Vec<String>, Vec<String>)> {
+    let (mut removed, networks) = remove_named(docker, PROJECT_PREFIX, |name| {
+        name.starts_with(PROJECT_PREFIX)
+    })
+    .await?;
+    let mut stuck = Vec::new();
+    for network in networks {
+        match remove_network(docker, &network).await {
+            Ok(()) => removed.push(network),
+            Err(error) => stuck.push(format!("{error:#}")),
+        }
+    }
+    Ok((removed, stuck))
+}
+
+/// Force-removes the containers whose names contain `pattern` and pass `owned`, and
+/// returns their names with the names of the networks that pass `owned` (not removed yet).
+async fn remove_named(
+    docker: &Docker,
+    pattern: &str,
+    owned: impl Fn(&str) -> bool,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let filters = HashMap::from([("name".to_string(), vec![pattern.to_string()])]);
     let options = ListContainersOptionsBuilder::default()
         .all(true)
         .filters(&filters)
@@ -223,11 +253,10 @@ pub async fn force_clean(docker: &Docker, tool: Tool) -> Result<Vec<String>> {
     let leftovers: Vec<ContainerSummary> = docker
         .list_containers(Some(options))
         .await
-        .with_context(|| format!("cannot list the containers of {project}"))?
+        .with_context(|| format!("cannot list containers named {pattern}*"))?
         .into_iter()
         .filter(|c| owned(&name(c)))
         .collect();
-    let mut removed = Vec::new();
     let remove = RemoveContainerOptionsBuilder::default()
         .force(true)
         .v(true)
@@ -243,7 +272,7 @@ pub async fn force_clean(docker: &Docker, tool: Tool) -> Result<Vec<String>> {
     {
         result?;
     }
-    removed.extend(leftovers.iter().map(name));
+    let containers = leftovers.iter().map(name).collect();
 
     let options = ListNetworksOptionsBuilder::default()
         .filters(&filters)
@@ -251,15 +280,12 @@ pub async fn force_clean(docker: &Docker, tool: Tool) -> Result<Vec<String>> {
     let networks = docker
         .list_networks(Some(options))
         .await
-        .with_context(|| format!("cannot list the networks of {project}"))?;
-    for network in networks {
-        let Some(network_name) = network.name.filter(|n| owned(n)) else {
-            continue;
-        };
-        remove_network(docker, &network_name).await?;
-        removed.push(network_name);
-    }
-    Ok(removed)
+        .with_context(|| format!("cannot list networks named {pattern}*"))?
+        .into_iter()
+        .filter_map(|n| n.name)
+        .filter(|n| owned(n))
+        .collect();
+    Ok((containers, networks))
 }
 
 /// Removes a network, retrying while the engine still counts endpoints of containers just
@@ -285,8 +311,8 @@ async fn remove_network(docker: &Docker, network_name: &str) -> Result<()> {
 }
 
 /// Whether the project's network still exists (after a down it must not).
-pub async fn network_exists(docker: &Docker, tool: Tool) -> Result<bool> {
-    let network = tool.network();
+pub async fn network_exists(docker: &Docker, deployment: &Deployment) -> Result<bool> {
+    let network = deployment.network();
     let filters = HashMap::from([("name".to_string(), vec![network.clone()])]);
     let options = ListNetworksOptionsBuilder::default()
         .filters(&filters)

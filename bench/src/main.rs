@@ -22,7 +22,6 @@ use crate::manifest::Project;
 use crate::report::{Environment, Shape};
 use crate::runner::{Runner, Settings};
 use crate::scenario::Scenario;
-use crate::tool::Tool;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -122,9 +121,18 @@ async fn run(args: Args) -> Result<ExitCode> {
         .with_context(|| format!("cannot write {}", file.display()))?;
 
     // A run interrupted earlier may have left containers behind.
-    for tool in Tool::ALL {
-        engine::force_clean(&docker, tool).await?;
+    let (removed, stuck) = engine::clean_earlier_runs(&docker).await?;
+    if !removed.is_empty() {
+        eprintln!(
+            "bench: removed leftovers of earlier runs: {}",
+            removed.join(", ")
+        );
     }
+    for error in stuck {
+        eprintln!("bench: warning: a leftover network stays (it is in nobody's way): {error}");
+    }
+    let msctl_state = dir.path().join("msctl-state");
+    let invocation = invocation_id();
 
     let settings = Settings {
         runs: args.runs as usize,
@@ -150,6 +158,8 @@ async fn run(args: Args) -> Result<ExitCode> {
         settings: &settings,
         project: &project,
         file: &file,
+        invocation: &invocation,
+        msctl_state: &msctl_state,
     };
     let results = runner.run().await;
 
@@ -243,6 +253,15 @@ fn results_document(
     out.push_str("\n## Every run\n\n");
     out.push_str(&report::samples(results, scenarios));
     out
+}
+
+/// A short id that tells this bench run's projects from an earlier run's.
+fn invocation_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() ^ d.as_secs() as u32)
+        .unwrap_or(0);
+    format!("{:04x}", (nanos ^ std::process::id()) & 0xffff)
 }
 
 /// `docker-compose version --short`, or why docker-compose cannot be run.

@@ -18,37 +18,36 @@ use crate::engine;
 use crate::manifest::{
     healthcheck_test, ServiceSpec, HEALTH_INTERVAL_NS, HEALTH_RETRIES, HEALTH_TIMEOUT_NS, IMAGE,
 };
-use crate::tool::Tool;
-
-const TOOL: Tool = Tool::Raw;
+use crate::tool::Deployment;
 
 /// Creates the project network.
-pub async fn create_network(docker: &Docker) -> Result<()> {
+pub async fn create_network(docker: &Docker, deployment: &Deployment) -> Result<()> {
     let labels = HashMap::from([(
-        TOOL.labels().project.to_string(),
-        TOOL.project().to_string(),
+        deployment.labels().project.to_string(),
+        deployment.project.clone(),
     )]);
     docker
         .create_network(NetworkCreateRequest {
-            name: TOOL.network(),
+            name: deployment.network(),
             driver: Some("bridge".into()),
             labels: Some(labels),
             ..Default::default()
         })
         .await
-        .with_context(|| format!("cannot create the network {}", TOOL.network()))?;
+        .with_context(|| format!("cannot create the network {}", deployment.network()))?;
     Ok(())
 }
 
 /// Creates and starts replicas `replicas` of each service, all calls at once.
 pub async fn create_and_start<'a>(
     docker: &Docker,
+    deployment: &Deployment,
     replicas: impl IntoIterator<Item = (&'a ServiceSpec, u32)>,
 ) -> Result<()> {
     try_join_all(
         replicas
             .into_iter()
-            .map(|(service, number)| create_and_start_one(docker, service, number)),
+            .map(|(service, number)| create_and_start_one(docker, deployment, service, number)),
     )
     .await?;
     Ok(())
@@ -61,11 +60,16 @@ pub fn all_replicas(services: &[ServiceSpec]) -> impl Iterator<Item = (&ServiceS
         .flat_map(|service| (1..=service.replicas).map(move |number| (service, number)))
 }
 
-async fn create_and_start_one(docker: &Docker, service: &ServiceSpec, number: u32) -> Result<()> {
-    let name = format!("{}-{}-{number}", TOOL.project(), service.name);
+async fn create_and_start_one(
+    docker: &Docker,
+    deployment: &Deployment,
+    service: &ServiceSpec,
+    number: u32,
+) -> Result<()> {
+    let name = format!("{}-{}-{number}", deployment.project, service.name);
     let options = CreateContainerOptionsBuilder::default().name(&name).build();
     let created = docker
-        .create_container(Some(options), container_body(service))
+        .create_container(Some(options), container_body(deployment, service))
         .await
         .with_context(|| format!("cannot create {name}"))?;
     docker
@@ -75,10 +79,10 @@ async fn create_and_start_one(docker: &Docker, service: &ServiceSpec, number: u3
     Ok(())
 }
 
-fn container_body(service: &ServiceSpec) -> ContainerCreateBody {
-    let keys = TOOL.labels();
+fn container_body(deployment: &Deployment, service: &ServiceSpec) -> ContainerCreateBody {
+    let keys = deployment.labels();
     let labels = HashMap::from([
-        (keys.project.to_string(), TOOL.project().to_string()),
+        (keys.project.to_string(), deployment.project.clone()),
         (keys.service.to_string(), service.name.clone()),
     ]);
     let healthcheck = service.health_checked.then(|| HealthConfig {
@@ -100,11 +104,11 @@ fn container_body(service: &ServiceSpec) -> ContainerCreateBody {
         healthcheck,
         host_config: Some(HostConfig {
             init: Some(true),
-            network_mode: Some(TOOL.network()),
+            network_mode: Some(deployment.network()),
             ..Default::default()
         }),
         networking_config: Some(NetworkingConfig {
-            endpoints_config: Some(HashMap::from([(TOOL.network(), endpoint)])),
+            endpoints_config: Some(HashMap::from([(deployment.network(), endpoint)])),
         }),
         ..Default::default()
     }
@@ -132,28 +136,33 @@ pub async fn stop_and_remove(docker: &Docker, ids: &[String]) -> Result<()> {
 }
 
 /// The raw `down`: every container stopped and removed at once, then the network.
-pub async fn down(docker: &Docker) -> Result<()> {
-    let ids: Vec<String> = engine::containers(docker, TOOL, None)
+pub async fn down(docker: &Docker, deployment: &Deployment) -> Result<()> {
+    let ids: Vec<String> = engine::containers(docker, deployment, None)
         .await?
         .into_iter()
         .filter_map(|c| c.id)
         .collect();
     stop_and_remove(docker, &ids).await?;
     docker
-        .remove_network(&TOOL.network())
+        .remove_network(&deployment.network())
         .await
-        .with_context(|| format!("cannot remove the network {}", TOOL.network()))
+        .with_context(|| format!("cannot remove the network {}", deployment.network()))
 }
 
 /// The raw `ps`: one list call filtered by the project label. Returns the rows.
-pub async fn ps(docker: &Docker) -> Result<usize> {
-    Ok(engine::containers(docker, TOOL, None).await?.len())
+pub async fn ps(docker: &Docker, deployment: &Deployment) -> Result<usize> {
+    Ok(engine::containers(docker, deployment, None).await?.len())
 }
 
 /// The replicas numbered above `keep` of `service`, to scale back down after the scale run.
-pub async fn replicas_above(docker: &Docker, service: &str, keep: u32) -> Result<Vec<String>> {
-    let prefix = format!("{}-{service}-", TOOL.project());
-    Ok(engine::containers(docker, TOOL, Some(service))
+pub async fn replicas_above(
+    docker: &Docker,
+    deployment: &Deployment,
+    service: &str,
+    keep: u32,
+) -> Result<Vec<String>> {
+    let prefix = format!("{}-{service}-", deployment.project);
+    Ok(engine::containers(docker, deployment, Some(service))
         .await?
         .into_iter()
         .filter(|c| {

@@ -1,7 +1,7 @@
 //! The runs: each tool's lifecycle (cold up, no-op up, ps, scale, down) from a clean state,
 //! tools interleaved so a slow moment of the machine hits all of them alike; then logs.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -14,6 +14,7 @@ use crate::engine;
 use crate::manifest::{Project, LOGGER_PROFILE, LOG_LINE_MARK, SCALED_SERVICE};
 use crate::raw;
 use crate::scenario::{Results, Scenario};
+use crate::tool::Deployment;
 use crate::tool::Tool;
 
 /// What to run, resolved from the command line.
@@ -51,6 +52,11 @@ pub struct Runner<'a> {
     pub project: &'a Project,
     /// The generated Compose file; commands run in its directory.
     pub file: &'a Path,
+    /// Tells this bench run's projects from any other's.
+    pub invocation: &'a str,
+    /// msctl's state directory for the bench (`MSCTL_STATE_DIR`), so its store starts empty
+    /// and the user's is left alone.
+    pub msctl_state: &'a Path,
 }
 
 impl Runner<'_> {
@@ -72,6 +78,7 @@ impl Runner<'_> {
     /// One run for one tool: clean state, then each selected step. A step a later one
     /// needs (cold up before ps, down at the end) runs untimed when not selected.
     async fn lifecycle(&self, tool: Tool, run: usize, results: &mut Results) {
+        let d = &Deployment::new(tool, self.invocation, &(run + 1).to_string());
         let selected: Vec<Scenario> = LIFECYCLE
             .into_iter()
             .filter(|&s| self.settings.selected(s) && (tool != Tool::Raw || s.has_raw()))
@@ -86,7 +93,7 @@ impl Runner<'_> {
             }
         };
 
-        if let Err(error) = self.clean(tool).await {
+        if let Err(error) = self.clean(d).await {
             let reason = format!("setup failed: cleaning up before the run: {error:#}");
             for &scenario in &selected {
                 record(scenario, Err(anyhow!(reason.clone())));
@@ -94,7 +101,7 @@ impl Runner<'_> {
             return;
         }
 
-        let cold_up = self.cold_up(tool).await;
+        let cold_up = self.cold_up(d).await;
         let mut blocker = cold_up
             .as_ref()
             .err()
@@ -110,14 +117,14 @@ impl Runner<'_> {
                 continue;
             }
             let outcome = match scenario {
-                Scenario::NoopUp => self.noop_up(tool).await,
-                Scenario::Ps => self.ps(tool).await,
-                _ => self.scale(tool).await,
+                Scenario::NoopUp => self.noop_up(d).await,
+                Scenario::Ps => self.ps(d).await,
+                _ => self.scale(d).await,
             };
             record(scenario, outcome);
             if scenario == Scenario::Scale {
                 // Down is measured on the project as the file describes it.
-                if let Err(error) = self.scale_back(tool).await {
+                if let Err(error) = self.scale_back(d).await {
                     blocker = Some(format!("setup failed: scaling back to 1: {error:#}"));
                 }
             }
@@ -126,28 +133,28 @@ impl Runner<'_> {
         if selected.contains(&Scenario::Down) {
             match &blocker {
                 Some(reason) => record(Scenario::Down, Err(anyhow!(reason.clone()))),
-                None => record(Scenario::Down, self.down(tool).await),
+                None => record(Scenario::Down, self.down(d).await),
             }
         } else if blocker.is_none() {
-            if let Err(error) = self.down(tool).await {
+            if let Err(error) = self.down(d).await {
                 eprintln!(
                     "bench: {} down failed (cleaning up by force): {error:#}",
                     tool.column()
                 );
             }
         }
-        if let Err(error) = self.clean(tool).await {
-            eprintln!("bench: cleaning up {} failed: {error:#}", tool.project());
+        if let Err(error) = self.clean(d).await {
+            eprintln!("bench: cleaning up {} failed: {error:#}", d.project);
         }
     }
 
-    /// Removes any leftover of the tool's project (untimed).
-    async fn clean(&self, tool: Tool) -> Result<()> {
-        let removed = engine::force_clean(self.docker, tool).await?;
+    /// Removes any leftover of the project (untimed).
+    async fn clean(&self, d: &Deployment) -> Result<()> {
+        let removed = engine::force_clean(self.docker, d).await?;
         if !removed.is_empty() {
             eprintln!(
                 "bench: removed leftovers of {}: {}",
-                tool.project(),
+                d.project,
                 removed.join(", ")
             );
         }
@@ -155,8 +162,14 @@ impl Runner<'_> {
     }
 
     /// The msctl or docker-compose command line for `tool`'s project.
-    async fn cli(&self, tool: Tool, logger: bool, args: &[&str], needle: &[u8]) -> Result<Outcome> {
-        let program: OsString = match tool {
+    async fn cli(
+        &self,
+        d: &Deployment,
+        logger: bool,
+        args: &[&str],
+        needle: &[u8],
+    ) -> Result<Outcome> {
+        let program: OsString = match d.tool {
             Tool::Msctl => self.settings.msctl.clone().map_err(|e| anyhow!(e))?.into(),
             Tool::Compose => self
                 .settings
@@ -170,58 +183,76 @@ impl Runner<'_> {
             "-f".into(),
             self.file.display().to_string(),
             "-p".into(),
-            tool.project().into(),
+            d.project.clone(),
         ];
         if logger {
             full.extend(["--profile".into(), LOGGER_PROFILE.into()]);
         }
         full.extend(args.iter().map(|arg| arg.to_string()));
-        let dir = self.file.parent().unwrap_or(Path::new("."));
-        command::run(program, &full, dir, needle, self.settings.timeout).await
+        let state: [(&str, &OsStr); 1] = [("MSCTL_STATE_DIR", self.msctl_state.as_os_str())];
+        let env: &[(&str, &OsStr)] = if d.tool == Tool::Msctl { &state } else { &[] };
+        let context = command::Context {
+            env,
+            ..self.command_context()
+        };
+        command::run(program, &full, context, needle).await
+    }
+
+    fn command_context(&self) -> command::Context<'_> {
+        command::Context {
+            dir: self.file.parent().unwrap_or(Path::new(".")),
+            env: &[],
+            timeout: self.settings.timeout,
+        }
     }
 
     fn web_count(&self) -> usize {
         self.project.web.len()
     }
 
-    async fn cold_up(&self, tool: Tool) -> Result<Duration> {
+    async fn cold_up(&self, d: &Deployment) -> Result<Duration> {
         let start = Instant::now();
-        match tool {
+        match d.tool {
             Tool::Msctl => {
                 // msctl waits for readiness itself (its own http probe).
-                self.cli(tool, false, &["up"], b"").await?;
+                self.cli(d, false, &["up"], b"").await?;
                 let elapsed = start.elapsed();
-                engine::expect_running(self.docker, tool, None, self.web_count())
+                engine::expect_running(self.docker, d, None, self.web_count())
                     .await
                     .context("after `msctl up` returned")?;
                 Ok(elapsed)
             }
             Tool::Compose => {
                 // docker-compose 1.29 has no --wait: poll health, and count the polling.
-                self.cli(tool, false, &["up", "-d"], b"").await?;
-                self.wait_healthy(tool, None, self.web_count()).await?;
+                self.cli(d, false, &["up", "-d"], b"").await?;
+                self.wait_healthy(d, None, self.web_count()).await?;
                 Ok(start.elapsed())
             }
             Tool::Raw => {
-                raw::create_network(self.docker).await?;
-                raw::create_and_start(self.docker, raw::all_replicas(&self.project.web)).await?;
-                self.wait_healthy(tool, None, self.web_count()).await?;
+                raw::create_network(self.docker, d).await?;
+                raw::create_and_start(self.docker, d, raw::all_replicas(&self.project.web)).await?;
+                self.wait_healthy(d, None, self.web_count()).await?;
                 Ok(start.elapsed())
             }
         }
     }
 
-    async fn wait_healthy(&self, tool: Tool, service: Option<&str>, expected: usize) -> Result<()> {
-        engine::wait_healthy(self.docker, tool, service, expected, self.settings.timeout).await
+    async fn wait_healthy(
+        &self,
+        d: &Deployment,
+        service: Option<&str>,
+        expected: usize,
+    ) -> Result<()> {
+        engine::wait_healthy(self.docker, d, service, expected, self.settings.timeout).await
     }
 
-    async fn noop_up(&self, tool: Tool) -> Result<Duration> {
-        let before = engine::container_ids(self.docker, tool).await?;
-        let outcome = match tool {
-            Tool::Msctl => self.cli(tool, false, &["up"], b"").await?,
-            _ => self.cli(tool, false, &["up", "-d"], b"").await?,
+    async fn noop_up(&self, d: &Deployment) -> Result<Duration> {
+        let before = engine::container_ids(self.docker, d).await?;
+        let outcome = match d.tool {
+            Tool::Msctl => self.cli(d, false, &["up"], b"").await?,
+            _ => self.cli(d, false, &["up", "-d"], b"").await?,
         };
-        let after = engine::container_ids(self.docker, tool).await?;
+        let after = engine::container_ids(self.docker, d).await?;
         if before != after {
             bail!(
                 "the second up changed the containers ({} before, {} after, not the same ids)",
@@ -232,18 +263,18 @@ impl Runner<'_> {
         Ok(outcome.elapsed)
     }
 
-    async fn ps(&self, tool: Tool) -> Result<Duration> {
+    async fn ps(&self, d: &Deployment) -> Result<Duration> {
         let expected = self.web_count();
-        if tool == Tool::Raw {
+        if d.tool == Tool::Raw {
             let start = Instant::now();
-            let rows = raw::ps(self.docker).await?;
+            let rows = raw::ps(self.docker, d).await?;
             let elapsed = start.elapsed();
             if rows != expected {
                 bail!("listed {rows} containers, expected {expected}");
             }
             return Ok(elapsed);
         }
-        let outcome = self.cli(tool, false, &["ps"], b"").await?;
+        let outcome = self.cli(d, false, &["ps"], b"").await?;
         if outcome.stdout_lines < expected as u64 {
             bail!(
                 "printed {} lines for {expected} containers",
@@ -253,23 +284,23 @@ impl Runner<'_> {
         Ok(outcome.elapsed)
     }
 
-    async fn scale(&self, tool: Tool) -> Result<Duration> {
+    async fn scale(&self, d: &Deployment) -> Result<Duration> {
         let to = self.settings.scale_to;
         let target = format!("{SCALED_SERVICE}={to}");
-        let before = engine::container_ids(self.docker, tool).await?;
+        let before = engine::container_ids(self.docker, d).await?;
         let start = Instant::now();
-        let elapsed = match tool {
+        let elapsed = match d.tool {
             Tool::Msctl => {
-                let outcome = self.cli(tool, false, &["scale", &target], b"").await?;
-                engine::expect_running(self.docker, tool, Some(SCALED_SERVICE), to as usize)
+                let outcome = self.cli(d, false, &["scale", &target], b"").await?;
+                engine::expect_running(self.docker, d, Some(SCALED_SERVICE), to as usize)
                     .await
                     .context("after `msctl scale` returned")?;
                 outcome.elapsed
             }
             Tool::Compose => {
                 let args = ["up", "-d", "--no-recreate", "--scale", &target];
-                self.cli(tool, false, &args, b"").await?;
-                self.wait_healthy(tool, Some(SCALED_SERVICE), to as usize)
+                self.cli(d, false, &args, b"").await?;
+                self.wait_healthy(d, Some(SCALED_SERVICE), to as usize)
                     .await?;
                 start.elapsed()
             }
@@ -280,13 +311,13 @@ impl Runner<'_> {
                     .iter()
                     .find(|s| s.name == SCALED_SERVICE)
                     .context("the generated project has no scaled service")?;
-                raw::create_and_start(self.docker, (2..=to).map(|number| (web, number))).await?;
-                self.wait_healthy(tool, Some(SCALED_SERVICE), to as usize)
+                raw::create_and_start(self.docker, d, (2..=to).map(|number| (web, number))).await?;
+                self.wait_healthy(d, Some(SCALED_SERVICE), to as usize)
                     .await?;
                 start.elapsed()
             }
         };
-        let after = engine::container_ids(self.docker, tool).await?;
+        let after = engine::container_ids(self.docker, d).await?;
         if let Some(gone) = before.iter().find(|id| !after.contains(id)) {
             bail!("scaling {SCALED_SERVICE} removed or recreated container {gone}");
         }
@@ -294,44 +325,44 @@ impl Runner<'_> {
     }
 
     /// Untimed: back to one replica of the scaled service.
-    async fn scale_back(&self, tool: Tool) -> Result<()> {
-        let current = engine::containers(self.docker, tool, Some(SCALED_SERVICE)).await?;
+    async fn scale_back(&self, d: &Deployment) -> Result<()> {
+        let current = engine::containers(self.docker, d, Some(SCALED_SERVICE)).await?;
         if current.len() > 1 {
             let target = format!("{SCALED_SERVICE}=1");
-            match tool {
+            match d.tool {
                 Tool::Msctl => {
-                    self.cli(tool, false, &["scale", &target], b"").await?;
+                    self.cli(d, false, &["scale", &target], b"").await?;
                 }
                 Tool::Compose => {
                     let args = ["up", "-d", "--no-recreate", "--scale", &target];
-                    self.cli(tool, false, &args, b"").await?;
+                    self.cli(d, false, &args, b"").await?;
                 }
                 Tool::Raw => {
-                    let extra = raw::replicas_above(self.docker, SCALED_SERVICE, 1).await?;
+                    let extra = raw::replicas_above(self.docker, d, SCALED_SERVICE, 1).await?;
                     raw::stop_and_remove(self.docker, &extra).await?;
                 }
             }
         }
-        engine::expect_running(self.docker, tool, Some(SCALED_SERVICE), 1).await?;
+        engine::expect_running(self.docker, d, Some(SCALED_SERVICE), 1).await?;
         Ok(())
     }
 
-    async fn down(&self, tool: Tool) -> Result<Duration> {
+    async fn down(&self, d: &Deployment) -> Result<Duration> {
         let start = Instant::now();
-        match tool {
+        match d.tool {
             Tool::Msctl | Tool::Compose => {
-                self.cli(tool, false, &["down"], b"").await?;
+                self.cli(d, false, &["down"], b"").await?;
             }
-            Tool::Raw => raw::down(self.docker).await?,
+            Tool::Raw => raw::down(self.docker, d).await?,
         }
         let elapsed = start.elapsed();
-        let left = engine::containers(self.docker, tool, None).await?;
+        let left = engine::containers(self.docker, d, None).await?;
         if !left.is_empty() {
             let names: Vec<String> = left.iter().map(engine::name).collect();
             bail!("down left containers behind: {}", names.join(", "));
         }
-        if engine::network_exists(self.docker, tool).await? {
-            bail!("down left the network {} behind", tool.network());
+        if engine::network_exists(self.docker, d).await? {
+            bail!("down left the network {} behind", d.network());
         }
         Ok(elapsed)
     }
@@ -340,98 +371,89 @@ impl Runner<'_> {
     /// before any run; reading them changes nothing, so the runs share that setup.
     async fn logs_scenario(&self, results: &mut Results) {
         let runs = self.settings.runs;
+        let deployments = Tool::ALL.map(|tool| Deployment::new(tool, self.invocation, "logs"));
         let mut ready = Vec::new();
-        for tool in Tool::ALL {
-            eprintln!("bench: {}: starting the logger replicas", tool.column());
-            match self.logs_setup(tool).await {
-                Ok(ids) => ready.push((tool, ids)),
+        for d in &deployments {
+            eprintln!("bench: {}: starting the logger replicas", d.tool.column());
+            match self.logs_setup(d).await {
+                Ok(ids) => ready.push((d, ids)),
                 Err(error) => {
                     let outcome = Err(anyhow!("setup failed: {error:#}"));
-                    progress(0, runs, tool, Scenario::Logs, &outcome);
-                    results.record(Scenario::Logs, tool, &outcome);
+                    progress(0, runs, d.tool, Scenario::Logs, &outcome);
+                    results.record(Scenario::Logs, d.tool, &outcome);
                 }
             }
         }
         for run in 0..runs {
-            for (tool, ids) in rotated(&ready, run) {
-                let outcome = self.logs(tool, &ids).await;
-                progress(run, runs, tool, Scenario::Logs, &outcome);
-                results.record(Scenario::Logs, tool, &outcome);
+            for (d, ids) in rotated(&ready, run) {
+                let outcome = self.logs(d, &ids).await;
+                progress(run, runs, d.tool, Scenario::Logs, &outcome);
+                results.record(Scenario::Logs, d.tool, &outcome);
             }
         }
-        for tool in Tool::ALL {
-            let down = match tool {
-                Tool::Raw => raw::down(self.docker).await,
-                _ => self.cli(tool, true, &["down"], b"").await.map(|_| ()),
+        for d in &deployments {
+            let down = match d.tool {
+                Tool::Raw => raw::down(self.docker, d).await,
+                _ => self.cli(d, true, &["down"], b"").await.map(|_| ()),
             };
             if let Err(error) = down {
                 eprintln!(
                     "bench: {} down failed (cleaning up by force): {error:#}",
-                    tool.column()
+                    d.tool.column()
                 );
             }
-            if let Err(error) = self.clean(tool).await {
-                eprintln!("bench: cleaning up {} failed: {error:#}", tool.project());
+            if let Err(error) = self.clean(d).await {
+                eprintln!("bench: cleaning up {} failed: {error:#}", d.project);
             }
         }
     }
 
     /// Starts the logger replicas and waits until each printed its last line.
-    async fn logs_setup(&self, tool: Tool) -> Result<Vec<String>> {
-        self.clean(tool).await?;
+    async fn logs_setup(&self, d: &Deployment) -> Result<Vec<String>> {
+        self.clean(d).await?;
         let logger = &self.project.logger;
-        match tool {
+        match d.tool {
             Tool::Msctl => {
-                self.cli(tool, true, &["up", &logger.name], b"").await?;
+                self.cli(d, true, &["up", &logger.name], b"").await?;
             }
             Tool::Compose => {
-                self.cli(tool, true, &["up", "-d", &logger.name], b"")
-                    .await?;
+                self.cli(d, true, &["up", "-d", &logger.name], b"").await?;
             }
             Tool::Raw => {
-                raw::create_network(self.docker).await?;
-                raw::create_and_start(self.docker, raw::all_replicas(std::slice::from_ref(logger)))
-                    .await?;
+                raw::create_network(self.docker, d).await?;
+                let replicas = raw::all_replicas(std::slice::from_ref(logger));
+                raw::create_and_start(self.docker, d, replicas).await?;
             }
         }
-        let ids = engine::expect_running(
-            self.docker,
-            tool,
-            Some(&logger.name),
-            logger.replicas as usize,
-        )
-        .await?;
+        let replicas = logger.replicas as usize;
+        let ids = engine::expect_running(self.docker, d, Some(&logger.name), replicas).await?;
         let last = self.project.last_log_line();
         engine::wait_logs_complete(self.docker, &ids, &last, self.settings.timeout).await?;
         Ok(ids)
     }
 
     /// One read of every logger line; fails unless exactly all of them were printed.
-    async fn logs(&self, tool: Tool, ids: &[String]) -> Result<Duration> {
+    async fn logs(&self, d: &Deployment, ids: &[String]) -> Result<Duration> {
         let needle = LOG_LINE_MARK.as_bytes();
         let logger = &self.project.logger.name;
-        let (elapsed, lines) = match tool {
+        let (elapsed, lines) = match d.tool {
             Tool::Msctl => {
-                let outcome = self
-                    .cli(tool, true, &["logs", "--no-prefix", logger], needle)
-                    .await?;
+                let args = ["logs", "--no-prefix", logger];
+                let outcome = self.cli(d, true, &args, needle).await?;
                 (outcome.elapsed, outcome.matching_lines)
             }
             Tool::Compose => {
-                let outcome = self
-                    .cli(tool, true, &["logs", "--no-color", logger], needle)
-                    .await?;
+                let args = ["logs", "--no-color", logger];
+                let outcome = self.cli(d, true, &args, needle).await?;
                 (outcome.elapsed, outcome.matching_lines)
             }
             Tool::Raw => {
                 // The baseline: `docker logs` for every replica at once.
-                let dir = self.file.parent().unwrap_or(Path::new("."));
+                let context = self.command_context();
                 let start = Instant::now();
                 let outcomes = join_all(ids.iter().map(|id| {
                     let args = ["logs".to_string(), id.clone()];
-                    async move {
-                        command::run("docker", &args, dir, needle, self.settings.timeout).await
-                    }
+                    async move { command::run("docker", &args, context, needle).await }
                 }))
                 .await;
                 let elapsed = start.elapsed();
