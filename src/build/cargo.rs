@@ -6,10 +6,11 @@
 //! RUSTFLAGS (static linking) differ from a developer's: sharing `target/` would make
 //! each of them rebuild everything the other built.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bollard::query_parameters::CreateImageOptionsBuilder;
@@ -36,14 +37,52 @@ pub fn target_dir(workspace: &Path) -> PathBuf {
     workspace.join("target").join("msctl")
 }
 
-/// The input digest of a cargo build (hashes the workspace's files).
-pub async fn input_digest(service: &str, cargo: &CargoBuild) -> Result<String, BuildError> {
+/// Workspace digests, computed once per [`super::ensure_images`] call: services built
+/// from one workspace share it, and hashing a workspace is most of a no-op check's time.
+#[derive(Debug, Default)]
+pub struct WorkspaceDigests {
+    cells: std::sync::Mutex<HashMap<PathBuf, Arc<tokio::sync::OnceCell<String>>>>,
+}
+
+impl WorkspaceDigests {
+    /// The digest of `workspace`, hashing it on the first call only.
+    pub async fn get(&self, service: &str, workspace: &Path) -> Result<String, BuildError> {
+        let cell = match self.cells.lock() {
+            Ok(mut cells) => cells.entry(workspace.to_path_buf()).or_default().clone(),
+            // A poisoned map only loses the sharing, never the digest.
+            Err(_) => Arc::default(),
+        };
+        let digest = cell
+            .get_or_try_init(|| {
+                let workspace = workspace.to_path_buf();
+                let service_name = service.to_string();
+                blocking(service, move || {
+                    digest::workspace_digest(&workspace).map_err(|source| BuildError::Digest {
+                        service: service_name,
+                        source,
+                    })
+                })
+            })
+            .await?;
+        Ok(digest.clone())
+    }
+}
+
+/// The input digest of a cargo build.
+pub async fn input_digest(
+    service: &str,
+    cargo: &CargoBuild,
+    workspaces: &WorkspaceDigests,
+) -> Result<String, BuildError> {
+    let workspace_digest = workspaces.get(service, &cargo.workspace).await?;
     let cargo = cargo.clone();
     let service_name = service.to_string();
     blocking(service, move || {
-        digest::cargo_digest(&cargo, &BTreeMap::new()).map_err(|source| BuildError::Digest {
-            service: service_name,
-            source,
+        digest::cargo_digest(&workspace_digest, &cargo, &BTreeMap::new()).map_err(|source| {
+            BuildError::Digest {
+                service: service_name,
+                source,
+            }
         })
     })
     .await
@@ -51,6 +90,7 @@ pub async fn input_digest(service: &str, cargo: &CargoBuild) -> Result<String, B
 
 /// Builds the binary with cargo (holding `cargo_lock`: cargo locks its target directory,
 /// so concurrent cargo builds would only wait for each other), then imports the image.
+#[allow(clippy::too_many_arguments)]
 pub async fn build(
     docker: &Docker,
     project_name: &str,
@@ -58,10 +98,11 @@ pub async fn build(
     cargo: &CargoBuild,
     image: &str,
     cargo_lock: &tokio::sync::Mutex<()>,
+    workspaces: &WorkspaceDigests,
     progress: &dyn BuildReporter,
 ) -> Result<ImageRef, BuildError> {
     let started = Instant::now();
-    let build_digest = input_digest(service, cargo).await?;
+    let build_digest = input_digest(service, cargo, workspaces).await?;
     progress.event(BuildEvent::Started {
         service: service.to_string(),
         image: image.to_string(),
@@ -513,6 +554,19 @@ pub fn elf_interpreter(bytes: &[u8]) -> Result<Option<String>, ElfProblem> {
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_workspace_is_hashed_once_per_session() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("Cargo.toml"), "[workspace]\n").unwrap();
+        let workspaces = WorkspaceDigests::default();
+        let first = workspaces.get("a", dir.path()).await.unwrap();
+        fs::write(dir.path().join("Cargo.toml"), "[workspace]\nmembers = []\n").unwrap();
+        // The same session keeps the first answer; a new one sees the change.
+        assert_eq!(workspaces.get("b", dir.path()).await.unwrap(), first);
+        let fresh = WorkspaceDigests::default();
+        assert_ne!(fresh.get("a", dir.path()).await.unwrap(), first);
+    }
 
     #[test]
     fn references_split_into_repository_and_tag() {

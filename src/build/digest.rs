@@ -95,15 +95,15 @@ pub fn dockerfile_digest(
     description.digest()
 }
 
-/// The digest of a cargo build: every file of the workspace except VCS data and build
-/// output (directories holding a `CACHEDIR.TAG`, as cargo's target directories do, and
-/// `<workspace>/target`), the extra files and where they go, and the cargo options.
+/// The digest of a cargo build: the workspace's files (`workspace_digest`, from
+/// [`workspace_digest`]), the extra files and where they go, and the cargo options.
 pub fn cargo_digest(
+    workspace_digest: &str,
     cargo: &CargoBuild,
     user_labels: &BTreeMap<String, String>,
 ) -> Result<String, DigestError> {
     let mut description = Description::new("cargo");
-    description.field("workspace", &workspace_digest(&cargo.workspace)?);
+    description.field("workspace", workspace_digest);
     description.field("package", &cargo.package);
     description.field("bin", &cargo.bin);
     description.field("profile", &cargo.profile);
@@ -122,7 +122,9 @@ pub fn cargo_digest(
     Ok(description.digest())
 }
 
-/// The sha256 of every file under `workspace` that can change what cargo builds.
+/// The sha256 of every file under `workspace` that can change what cargo builds: all of
+/// them except VCS data and build output (directories holding a `CACHEDIR.TAG`, as cargo's
+/// target directories do, and `<workspace>/target`).
 pub fn workspace_digest(workspace: &Path) -> Result<String, DigestError> {
     let default_target = workspace.join("target");
     let mut hasher = Sha256::new();
@@ -214,6 +216,13 @@ mod tests {
         fs::write(full, text).unwrap();
     }
 
+    fn digest_of(
+        cargo: &CargoBuild,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<String, DigestError> {
+        cargo_digest(&workspace_digest(&cargo.workspace)?, cargo, labels)
+    }
+
     fn cargo(workspace: &Path) -> CargoBuild {
         CargoBuild {
             workspace: workspace.to_path_buf(),
@@ -269,8 +278,8 @@ mod tests {
         write(d, "src/main.rs", "fn main() {}\n");
         write(d, "fuzz/Cargo.toml", "[workspace]\n");
         let labels = BTreeMap::new();
-        let first = cargo_digest(&cargo(d), &labels).unwrap();
-        assert_eq!(first, cargo_digest(&cargo(d), &labels).unwrap());
+        let first = digest_of(&cargo(d), &labels).unwrap();
+        assert_eq!(first, digest_of(&cargo(d), &labels).unwrap());
 
         // Build output and VCS data are not inputs.
         write(d, "target/release/hello", "binary");
@@ -281,19 +290,19 @@ mod tests {
         );
         write(d, "fuzz/target/debug/x", "x");
         write(d, ".git/HEAD", "ref: refs/heads/main");
-        assert_eq!(first, cargo_digest(&cargo(d), &labels).unwrap());
+        assert_eq!(first, digest_of(&cargo(d), &labels).unwrap());
 
         write(d, "src/main.rs", "fn main() { println!(\"hi\"); }\n");
-        let edited = cargo_digest(&cargo(d), &labels).unwrap();
+        let edited = digest_of(&cargo(d), &labels).unwrap();
         assert_ne!(first, edited);
         write(d, "src/extra.rs", "");
-        assert_ne!(edited, cargo_digest(&cargo(d), &labels).unwrap());
+        assert_ne!(edited, digest_of(&cargo(d), &labels).unwrap());
 
         let mut with_feature = cargo(d);
         with_feature.features.push("fast".to_string());
         assert_ne!(
-            cargo_digest(&cargo(d), &labels).unwrap(),
-            cargo_digest(&with_feature, &labels).unwrap()
+            digest_of(&cargo(d), &labels).unwrap(),
+            digest_of(&with_feature, &labels).unwrap()
         );
     }
 
@@ -309,12 +318,12 @@ mod tests {
             .files
             .insert(host.clone(), "/etc/app.toml".to_string());
         let labels = BTreeMap::new();
-        let first = cargo_digest(&build, &labels).unwrap();
+        let first = digest_of(&build, &labels).unwrap();
         write(d, "conf/app.toml", "a = 2\n");
-        let edited = cargo_digest(&build, &labels).unwrap();
+        let edited = digest_of(&build, &labels).unwrap();
         assert_ne!(first, edited);
         build.files.insert(host, "/etc/other.toml".to_string());
-        assert_ne!(edited, cargo_digest(&build, &labels).unwrap());
+        assert_ne!(edited, digest_of(&build, &labels).unwrap());
     }
 
     #[test]
@@ -325,7 +334,7 @@ mod tests {
         build
             .files
             .insert("/nonexistent/msctl/file".to_string(), "/f".to_string());
-        let err = cargo_digest(&build, &BTreeMap::new())
+        let err = digest_of(&build, &BTreeMap::new())
             .err()
             .map(|e| e.to_string());
         assert_eq!(

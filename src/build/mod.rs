@@ -327,15 +327,31 @@ pub(crate) async fn image_id_of(
     }
 }
 
+/// What the builds of one call share: cargo runs one at a time, and each cargo
+/// workspace is hashed once.
+#[derive(Debug, Default)]
+struct Session {
+    cargo_lock: tokio::sync::Mutex<()>,
+    workspaces: cargo::WorkspaceDigests,
+}
+
 /// The digest of everything `service`'s build reads; `None` for a service without a
 /// build. Reads and hashes its context or cargo workspace.
 pub async fn input_digest(service: &Service) -> Result<Option<String>, BuildError> {
+    digest_in(service, &Session::default()).await
+}
+
+async fn digest_in(service: &Service, session: &Session) -> Result<Option<String>, BuildError> {
     match build_spec(service) {
         None => Ok(None),
         Some(BuildSpec::Dockerfile(build)) => dockerfile::input_digest(&service.name, build)
             .await
             .map(Some),
-        Some(BuildSpec::Cargo(cargo)) => cargo::input_digest(&service.name, cargo).await.map(Some),
+        Some(BuildSpec::Cargo(cargo)) => {
+            cargo::input_digest(&service.name, cargo, &session.workspaces)
+                .await
+                .map(Some)
+        }
     }
 }
 
@@ -363,16 +379,23 @@ pub async fn build_service(
     options: &BuildOptions,
     progress: &dyn BuildReporter,
 ) -> Result<ImageRef, BuildError> {
-    let cargo_lock = tokio::sync::Mutex::new(());
-    build_with_lock(docker, project, service, options, &cargo_lock, progress).await
+    build_in(
+        docker,
+        project,
+        service,
+        options,
+        &Session::default(),
+        progress,
+    )
+    .await
 }
 
-async fn build_with_lock(
+async fn build_in(
     docker: &Docker,
     project: &Project,
     service: &Service,
     options: &BuildOptions,
-    cargo_lock: &tokio::sync::Mutex<()>,
+    session: &Session,
     progress: &dyn BuildReporter,
 ) -> Result<ImageRef, BuildError> {
     let image = names::image_name(&project.name, service);
@@ -399,7 +422,8 @@ async fn build_with_lock(
                 &service.name,
                 cargo,
                 &image,
-                cargo_lock,
+                &session.cargo_lock,
+                &session.workspaces,
                 progress,
             )
             .await
@@ -459,16 +483,15 @@ pub async fn ensure_images_with(
             })?;
         selected.push(service);
     }
-    let cargo_lock = tokio::sync::Mutex::new(());
+    let session = Session::default();
     let results: BTreeMap<String, Result<ImageRef, BuildError>> =
         futures_util::stream::iter(selected)
             .map(|service| {
-                let cargo_lock = &cargo_lock;
+                let session = &session;
                 async move {
-                    let result = ensure_one(
-                        docker, project, service, policy, options, cargo_lock, progress,
-                    )
-                    .await;
+                    let result =
+                        ensure_one(docker, project, service, policy, options, session, progress)
+                            .await;
                     (service.name.clone(), result)
                 }
             })
@@ -488,7 +511,7 @@ async fn ensure_one(
     service: &Service,
     policy: BuildPolicy,
     options: &BuildOptions,
-    cargo_lock: &tokio::sync::Mutex<()>,
+    session: &Session,
     progress: &dyn BuildReporter,
 ) -> Result<ImageRef, BuildError> {
     let image = names::image_name(&project.name, service);
@@ -519,7 +542,7 @@ async fn ensure_one(
         }
         BuildPolicy::Missing => {
             let (digest, existing) = tokio::join!(
-                input_digest(service),
+                digest_in(service, session),
                 existing_image(docker, &service.name, &image)
             );
             let (digest, existing) = (digest?, existing?);
@@ -534,5 +557,5 @@ async fn ensure_one(
             }
         }
     }
-    build_with_lock(docker, project, service, options, cargo_lock, progress).await
+    build_in(docker, project, service, options, session, progress).await
 }
