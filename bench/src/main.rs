@@ -37,8 +37,8 @@ struct Args {
     /// Health-checked services in the generated file
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=99))]
     services: u32,
-    /// Only this scenario (repeatable); default: all
-    #[arg(long, value_enum, value_name = "SCENARIO")]
+    /// Only these scenarios (repeatable, or comma-separated); default: all
+    #[arg(long, value_enum, value_name = "SCENARIO", value_delimiter = ',')]
     only: Vec<Scenario>,
     /// Replicas of `web` the scale scenario goes to
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..))]
