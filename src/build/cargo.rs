@@ -236,7 +236,7 @@ async fn run_cargo(
         return Err(BuildError::Cargo {
             service: service.to_string(),
             status: status.to_string(),
-            output: tail.join("\n"),
+            output: errors_of(&tail).join("\n"),
         });
     }
     executable.ok_or_else(|| BuildError::Cargo {
@@ -244,6 +244,15 @@ async fn run_cargo(
         status: format!("no binary `{}` among what it built", cargo.bin),
         output: tail.join("\n"),
     })
+}
+
+/// The part of cargo's last lines worth quoting in an error: from its first `error`
+/// line on (all of them when there is none), without the `Compiling` noise before it.
+fn errors_of(tail: &[String]) -> &[String] {
+    match tail.iter().position(|line| line.starts_with("error")) {
+        Some(first) => &tail[first..],
+        None => tail,
+    }
 }
 
 /// The executable path of a `compiler-artifact` message for the binary `bin`.
@@ -566,6 +575,21 @@ mod tests {
         assert_eq!(workspaces.get("b", dir.path()).await.unwrap(), first);
         let fresh = WorkspaceDigests::default();
         assert_ne!(fresh.get("a", dir.path()).await.unwrap(), first);
+    }
+
+    #[test]
+    fn cargo_failures_quote_from_the_first_error() {
+        let tail: Vec<String> = [
+            "   Compiling x v0.1.0",
+            "error[E0308]: mismatched types",
+            " --> src/main.rs:1:26",
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(errors_of(&tail), &tail[1..]);
+        let no_error = vec!["warning: x".to_string()];
+        assert_eq!(errors_of(&no_error), no_error.as_slice());
     }
 
     #[test]

@@ -63,7 +63,13 @@ impl BuildEvent {
                 short_id(image_id),
                 elapsed.as_secs_f64()
             ),
-            BuildEvent::Failed { message, .. } => format!("build failed: {message}"),
+            // One line: the whole error, with cargo's output, follows when the command ends.
+            BuildEvent::Failed { message, .. } => {
+                format!(
+                    "build failed: {}",
+                    message.lines().next().unwrap_or_default()
+                )
+            }
         }
     }
 }
