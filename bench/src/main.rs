@@ -80,6 +80,7 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<ExitCode> {
     let started = Instant::now();
+    let load_before = report::load_average();
     let docker = engine::connect().await?;
     let engine_version = engine::version(&docker).await?;
     let busybox = image::find_busybox(args.busybox.as_deref())?;
@@ -183,6 +184,8 @@ async fn run(args: Args) -> Result<ExitCode> {
         engine: engine_version,
         compose: compose.unwrap_or_else(|error| error),
         msctl: msctl_version,
+        load_before,
+        load_after: report::load_average(),
     };
     let elapsed = started.elapsed();
     let document = results_document(
@@ -244,7 +247,10 @@ fn results_document(
         "\nTargets are the issue's acceptance targets for msctl (medians on this machine).\n\
          msctl's up and scale wait for readiness themselves (its x-msctl http probe);\n\
          docker-compose (no --wait in 1.29) and raw are timed until Docker reports every\n\
-         replica healthy, polled every 50 ms. Raw logs = `docker logs` for every replica at once.\n",
+         replica healthy, polled every 50 ms; Docker's first health check runs 1 s after start.\n\
+         Raw logs = `docker logs` for every replica at once. Other work on the machine (see the\n\
+         load average) slows every tool, docker-compose's CPU-bound logs the most.\n\
+         How each tool is timed: bench/README.md.\n",
     );
     if !errors.is_empty() {
         out.push_str("\n## Errors\n\n");

@@ -184,13 +184,24 @@ pub struct Environment {
     pub engine: String,
     pub compose: String,
     pub msctl: String,
+    /// /proc/loadavg's 1, 5 and 15 minute averages before and after: other work on the
+    /// machine slows every tool down, docker-compose's CPU-bound logs most.
+    pub load_before: String,
+    pub load_after: String,
 }
 
 impl Environment {
     pub fn render(&self) -> String {
         format!(
-            "- date: {}\n- machine: {}\n- engine: Docker {}\n- docker-compose: {}\n- msctl: {}\n",
-            self.date, self.machine, self.engine, self.compose, self.msctl
+            "- date: {}\n- machine: {}\n- load average (1, 5, 15 min): {} before, {} after\n\
+             - engine: Docker {}\n- docker-compose: {}\n- msctl: {}\n",
+            self.date,
+            self.machine,
+            self.load_before,
+            self.load_after,
+            self.engine,
+            self.compose,
+            self.msctl
         )
     }
 }
@@ -224,6 +235,19 @@ pub fn machine() -> String {
         .map(|k| k.trim().to_string())
         .unwrap_or_else(|_| "?".into());
     format!("{nproc} CPUs (nproc), {memory} memory, {cpu}, Linux {kernel}")
+}
+
+/// The 1, 5 and 15 minute load averages.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|| "?".into())
 }
 
 /// The current UTC time as `YYYY-MM-DD HH:MM UTC`.
