@@ -39,6 +39,14 @@ complete -c msctl -n "__fish_msctl_needs_command" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_needs_command" -s V -l version -d 'Print version'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "up" -d 'Build what is missing or changed, then create and start replicas until all are ready'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "down" -d 'Stop and remove the project\'s containers and networks'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "ps" -d 'List the project\'s replicas with their state and health'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "build" -d 'Build or rebuild services\' images'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "exec" -d 'Run a command in a running replica'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
@@ -73,6 +81,142 @@ complete -c msctl -n "__fish_msctl_using_subcommand config" -s v -l verbose -d '
 complete -c msctl -n "__fish_msctl_using_subcommand config" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand config" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand config" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l timeout -d 'Longest wait for every replica to be ready, in seconds' -r
+complete -c msctl -n "__fish_msctl_using_subcommand up" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand up" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand up" -s d -l detach -d 'Return once replicas are started, without waiting for them to be ready'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l remove-orphans -d 'Also remove containers of services no longer in the manifest'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l force-recreate -d 'Recreate every replica, even unchanged ones'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l no-recreate -d 'Never recreate existing replicas, even changed ones'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l no-build -d 'Do not build images, even missing ones'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l build -d 'Build images before starting, even unchanged ones'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l reset-scale -d 'Forget counts set by `scale`: use the manifest\'s replicas again'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand down" -l rmi -d 'Also remove images: `local` (built by msctl) or `all`' -r -f -a "local\t''
+all\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand down" -s t -l timeout -d 'Seconds to wait for each container to stop before killing it (default: its stop_grace_period)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand down" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand down" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand down" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand down" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand down" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand down" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand down" -l volumes -d 'Also remove the project\'s named volumes (data is lost); `-v` after `down` too'
+complete -c msctl -n "__fish_msctl_using_subcommand down" -l remove-orphans -d 'Also remove containers of services no longer in the manifest'
+complete -c msctl -n "__fish_msctl_using_subcommand down" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand down" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand down" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand down" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand down" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -s a -l all -d 'Also show stopped replicas'
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -l ids -d 'Only print container ids (also: the global `-q`, as in Compose)'
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -l timeout -d 'Longest wait for new replicas to be ready, in seconds' -r
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -l no-wait -d 'Return once replicas are started, without waiting for them to be ready'
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -l tail -d 'Lines to show from the end of each replica\'s log' -r
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -l since -d 'Only lines since this time (RFC 3339, or a duration like 10m ago)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -l until -d 'Only lines before this time (RFC 3339, or a duration like 10m ago)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -l follow -d 'Follow new lines, and replicas that start later (`-f` after `logs`)'
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -s t -l timestamps -d 'Show timestamps'
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -l no-prefix -d 'Do not prefix lines with `service-n |`'
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand build" -l pull -d 'Pull policy for base images: only `never` is possible without a registry' -r -f -a "never\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand build" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand build" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand build" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand build" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand build" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand build" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand build" -l no-cache -d 'Build without the engine\'s layer cache'
+complete -c msctl -n "__fish_msctl_using_subcommand build" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand build" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand build" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand build" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand build" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -s t -l timeout -d 'Seconds to wait for each replica to stop before killing it' -r
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -l ready-timeout -d 'Longest wait for each restarted replica to be ready, in seconds' -r
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -l index -d 'Replica number (default: the first ready replica)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -s e -l env -d 'Environment variables for the command' -r
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -s u -l user -d 'Run as this user' -r
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -s T -l no-tty -d 'Do not allocate a TTY, even when stdin is one'
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
@@ -86,7 +230,15 @@ complete -c msctl -n "__fish_msctl_using_subcommand completions" -s v -l verbose
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config completions help" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config completions help" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "up" -d 'Build what is missing or changed, then create and start replicas until all are ready'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "down" -d 'Stop and remove the project\'s containers and networks'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "ps" -d 'List the project\'s replicas with their state and health'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "build" -d 'Build or rebuild services\' images'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "exec" -d 'Run a command in a running replica'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -71,8 +71,172 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the resolved manifest: merged, interpolated, defaults applied
     Config(ConfigArgs),
+    /// Build what is missing or changed, then create and start replicas until all are ready
+    Up(UpArgs),
+    /// Stop and remove the project's containers and networks
+    Down(DownArgs),
+    /// List the project's replicas with their state and health
+    Ps(PsArgs),
+    /// Set the number of replicas of services: SERVICE=N
+    Scale(ScaleArgs),
+    /// Show the logs of services' replicas, merged in time order
+    Logs(LogsArgs),
+    /// Build or rebuild services' images
+    Build(BuildArgs),
+    /// Restart services one replica at a time, each ready before the next
+    Restart(RestartArgs),
+    /// Run a command in a running replica
+    Exec(ExecArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Services to bring up, with what they depend on (default: all)
+    pub services: Vec<String>,
+    /// Return once replicas are started, without waiting for them to be ready
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Longest wait for every replica to be ready, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+    /// Also remove containers of services no longer in the manifest
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Recreate every replica, even unchanged ones
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// Never recreate existing replicas, even changed ones
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Do not build images, even missing ones
+    #[arg(long, conflicts_with = "build")]
+    pub no_build: bool,
+    /// Build images before starting, even unchanged ones
+    #[arg(long)]
+    pub build: bool,
+    /// Forget counts set by `scale`: use the manifest's replicas again
+    #[arg(long)]
+    pub reset_scale: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Also remove the project's named volumes (data is lost); `-v` after `down` too
+    #[arg(long)]
+    pub volumes: bool,
+    /// Also remove images: `local` (built by msctl) or `all`
+    #[arg(long, value_name = "TYPE", value_parser = ["local", "all"])]
+    pub rmi: Option<String>,
+    /// Seconds to wait for each container to stop before killing it (default: its stop_grace_period)
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Also remove containers of services no longer in the manifest
+    #[arg(long)]
+    pub remove_orphans: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Only these services
+    pub services: Vec<String>,
+    /// Also show stopped replicas
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only print container ids (also: the global `-q`, as in Compose)
+    #[arg(long)]
+    pub ids: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// SERVICE=N pairs
+    #[arg(required = true, value_name = "SERVICE=N")]
+    pub targets: Vec<String>,
+    /// Return once replicas are started, without waiting for them to be ready
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Longest wait for new replicas to be ready, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Only these services (default: all)
+    pub services: Vec<String>,
+    /// Follow new lines, and replicas that start later (`-f` after `logs`)
+    #[arg(long)]
+    pub follow: bool,
+    /// Lines to show from the end of each replica's log
+    #[arg(long, value_name = "N")]
+    pub tail: Option<u64>,
+    /// Only lines since this time (RFC 3339, or a duration like 10m ago)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only lines before this time (RFC 3339, or a duration like 10m ago)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Show timestamps
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Do not prefix lines with `service-n |`
+    #[arg(long)]
+    pub no_prefix: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Services to build (default: all with `build` or `x-msctl.build`)
+    pub services: Vec<String>,
+    /// Build without the engine's layer cache
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Pull policy for base images: only `never` is possible without a registry
+    #[arg(long, value_name = "POLICY", value_parser = ["never"], default_value = "never")]
+    pub pull: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Services to restart (default: all)
+    pub services: Vec<String>,
+    /// Seconds to wait for each replica to stop before killing it
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Longest wait for each restarted replica to be ready, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub ready_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The service to run the command in
+    pub service: String,
+    /// Replica number (default: the first ready replica)
+    #[arg(long, value_name = "N")]
+    pub index: Option<u32>,
+    /// Do not allocate a TTY, even when stdin is one
+    #[arg(short = 'T', long = "no-tty")]
+    pub no_tty: bool,
+    /// Environment variables for the command
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Run as this user
+    #[arg(short, long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Working directory inside the container
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// The command and its arguments
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -104,4 +268,141 @@ pub struct ConfigArgs {
 pub struct CompletionsArgs {
     /// The shell to generate for
     pub shell: clap_complete::Shell,
+}
+
+/// Short flags of a command that mean something else than the global flag with the same
+/// letter, as in Compose: `msctl -f compose.yaml logs -f` reads a file, then follows.
+/// clap cannot give one letter to a global flag and a command's flag, so the command's
+/// one is long-only in the definitions above and its letter is rewritten here.
+const SHADOWING_SHORTS: &[(&str, char, &str)] =
+    &[("logs", 'f', "--follow"), ("down", 'v', "--volumes")];
+
+/// Global options that take a value, which must be skipped to find the command.
+const GLOBAL_OPTIONS_WITH_VALUE: &[&str] = &[
+    "-f",
+    "--file",
+    "-p",
+    "--project-name",
+    "--project-directory",
+    "--env-file",
+    "--profile",
+    "--format",
+];
+
+/// Rewrites a command's short flags that a global flag shadows (see
+/// [`SHADOWING_SHORTS`]) into their long form, before clap parses the arguments.
+pub fn normalize_args<I, T>(args: I) -> Vec<std::ffi::OsString>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString>,
+{
+    let mut args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let mut index = 1;
+    // Find the command: the first argument that is neither an option nor its value.
+    let command = loop {
+        let Some(arg) = args.get(index).and_then(|arg| arg.to_str()) else {
+            return args;
+        };
+        if arg == "--" {
+            return args;
+        }
+        if !arg.starts_with('-') {
+            break arg.to_string();
+        }
+        index += if GLOBAL_OPTIONS_WITH_VALUE.contains(&arg) {
+            2
+        } else {
+            1
+        };
+    };
+    let shadowed: Vec<(char, &str)> = SHADOWING_SHORTS
+        .iter()
+        .filter(|(name, _, _)| *name == command)
+        .map(|(_, short, long)| (*short, *long))
+        .collect();
+    if shadowed.is_empty() {
+        return args;
+    }
+    let mut rewritten = args.drain(..=index).collect::<Vec<_>>();
+    let mut rest = args.into_iter();
+    for arg in rest.by_ref() {
+        let Some(text) = arg.to_str() else {
+            rewritten.push(arg);
+            continue;
+        };
+        if text == "--" {
+            rewritten.push(arg);
+            break;
+        }
+        // `-f`, or a cluster of boolean shorts like `-tf`.
+        let is_cluster = text.len() > 1
+            && text.starts_with('-')
+            && !text.starts_with("--")
+            && text[1..].chars().all(|c| c.is_ascii_alphabetic());
+        if is_cluster
+            && text[1..]
+                .chars()
+                .any(|c| shadowed.iter().any(|(s, _)| *s == c))
+        {
+            let mut others = String::new();
+            for c in text[1..].chars() {
+                match shadowed.iter().find(|(short, _)| *short == c) {
+                    Some((_, long)) => rewritten.push((*long).into()),
+                    None => others.push(c),
+                }
+            }
+            if !others.is_empty() {
+                rewritten.push(format!("-{others}").into());
+            }
+        } else {
+            rewritten.push(arg);
+        }
+    }
+    rewritten.extend(rest);
+    rewritten
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normalized(args: &[&str]) -> Vec<String> {
+        normalize_args(args.iter().copied())
+            .into_iter()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_commands_short_flag_wins_over_the_global_one_after_the_command() {
+        assert_eq!(
+            normalized(&["msctl", "-f", "a.yaml", "logs", "-f", "web"]),
+            ["msctl", "-f", "a.yaml", "logs", "--follow", "web"]
+        );
+        assert_eq!(
+            normalized(&["msctl", "logs", "-tf"]),
+            ["msctl", "logs", "--follow", "-t"]
+        );
+        // Other commands keep `-f` as the global file flag.
+        assert_eq!(
+            normalized(&["msctl", "up", "-f", "b.yaml"]),
+            ["msctl", "up", "-f", "b.yaml"]
+        );
+        // A value of a global option is not the command.
+        assert_eq!(
+            normalized(&["msctl", "-p", "logs", "ps", "-f", "x"]),
+            ["msctl", "-p", "logs", "ps", "-f", "x"]
+        );
+    }
+
+    #[test]
+    fn the_shadowed_flags_parse_as_the_commands_own() {
+        let cli = Cli::try_parse_from(normalize_args(["msctl", "-f", "a.yaml", "logs", "-f"]))
+            .expect("parses");
+        assert_eq!(cli.global.files, vec![PathBuf::from("a.yaml")]);
+        match cli.command {
+            Command::Logs(args) => assert!(args.follow),
+            other => panic!("expected logs, got {other:?}"),
+        }
+    }
 }

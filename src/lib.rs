@@ -5,10 +5,12 @@
 pub mod build;
 pub mod cli;
 pub mod commands;
+pub mod converge;
 pub mod engine;
 pub mod executor;
+pub mod health;
+pub mod lock;
 pub mod manifest;
 pub mod output;
 pub mod plan;
-pub mod lock;
 pub mod state;

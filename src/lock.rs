@@ -5,7 +5,6 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error("cannot create the lock file `{path}`: {source}")]

@@ -6,7 +6,7 @@ use msctl::cli::Cli;
 use msctl::commands::{self, CommandError};
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(msctl::cli::normalize_args(std::env::args_os()));
     let color = msctl::output::Printer::new(cli.global.no_color, cli.global.quiet, &|key| {
         std::env::var(key).ok()
     })
@@ -40,7 +40,18 @@ fn report(err: &CommandError) {
             }
             text
         }
+        CommandError::Hinted { error, hint } => {
+            let mut text = format!("error: {error}");
+            for cause in error.chain().skip(1) {
+                text.push_str(&format!("\n  caused by: {cause}"));
+            }
+            text.push_str(&format!("\n\nhint: {hint}"));
+            text
+        }
         CommandError::Usage(message) => format!("error: {message}"),
+        CommandError::Interrupted => {
+            "interrupted: actions in flight finished; run the command again to converge".to_string()
+        }
     };
     eprintln!("{}", text.trim_end());
 }

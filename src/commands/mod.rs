@@ -1,7 +1,15 @@
 //! One file per command. Each turns its arguments into options and calls core code.
 
+pub mod build;
 pub mod completions;
 pub mod config;
+pub mod down;
+pub mod exec;
+pub mod logs;
+pub mod ps;
+pub mod restart;
+pub mod scale;
+pub mod up;
 pub mod validate;
 
 use std::collections::BTreeMap;
@@ -20,16 +28,32 @@ pub enum CommandError {
     /// Anything else that failed (exit 1).
     #[error(transparent)]
     Failed(#[from] anyhow::Error),
+    /// Failed, and there is something the user can do about it (exit 1).
+    #[error("{error}")]
+    Hinted { error: anyhow::Error, hint: String },
     /// The command line itself is wrong (exit 2).
     #[error("{0}")]
     Usage(String),
+    /// Ctrl-C: what was in flight finished, nothing new started (exit 130).
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl CommandError {
+    pub fn hinted(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> Self {
+        CommandError::Hinted {
+            error: error.into(),
+            hint: hint.into(),
+        }
+    }
 }
 
 impl CommandError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CommandError::Manifest(_) | CommandError::Failed(_) => 1,
+            CommandError::Manifest(_) | CommandError::Failed(_) | CommandError::Hinted { .. } => 1,
             CommandError::Usage(_) => 2,
+            CommandError::Interrupted => 130,
         }
     }
 }
@@ -81,6 +105,124 @@ impl Context {
         self.printer.warnings(&loaded.render_warnings());
         Ok(loaded)
     }
+
+    /// Run a command's async body on a runtime sized for this work: engine calls are
+    /// I/O-bound, a few threads serve them all.
+    pub fn block_on<T>(
+        &self,
+        body: impl std::future::Future<Output = Result<T, CommandError>>,
+    ) -> Result<T, CommandError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+        runtime.block_on(body)
+    }
+
+    /// Connect to the Docker engine (`DOCKER_HOST` or the default socket).
+    pub async fn engine(&self) -> Result<std::sync::Arc<dyn crate::engine::Engine>, CommandError> {
+        let host = self
+            .environment
+            .get("DOCKER_HOST")
+            .filter(|h| !h.is_empty());
+        let _ = host;
+        match crate::engine::docker::DockerEngine::connect_from_env(&self.environment).await {
+            Ok(engine) => Ok(std::sync::Arc::new(engine)),
+            Err(err) => {
+                let hint = err.hint().unwrap_or_default().to_string();
+                Err(CommandError::hinted(err, hint))
+            }
+        }
+    }
+
+    /// msctl's state directory (state store, locks, secret files).
+    pub fn state_dir(&self) -> PathBuf {
+        crate::state::state_dir(&self.environment)
+    }
+
+    pub fn state_store(&self) -> Result<crate::state::StateStore, CommandError> {
+        crate::state::StateStore::open(&self.state_dir())
+            .map_err(|e| CommandError::Failed(e.into()))
+    }
+
+    /// Take the project's lock, saying so when another command holds it.
+    pub async fn lock(&self, project: &str) -> Result<crate::lock::ProjectLock, CommandError> {
+        let timeout = self
+            .environment
+            .get("MSCTL_LOCK_TIMEOUT")
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(120);
+        let printer = self.printer;
+        crate::lock::ProjectLock::acquire(
+            &self.state_dir(),
+            project,
+            std::time::Duration::from_secs(timeout),
+            || {
+                printer.status(&format!(
+                    "waiting: another msctl command is working on project `{project}`"
+                ))
+            },
+        )
+        .await
+        .map_err(|e| {
+            CommandError::hinted(
+                e,
+                "wait for the other command to finish, or raise MSCTL_LOCK_TIMEOUT (seconds)",
+            )
+        })
+    }
+
+    /// The progress view: spinners on a terminal, plain lines otherwise.
+    pub fn reporter(&self) -> Box<dyn crate::converge::Reporter> {
+        if self.printer.interactive && !self.printer.quiet {
+            Box::new(crate::output::progress::TtyReporter::new(
+                self.printer.quiet,
+            ))
+        } else {
+            Box::new(crate::output::progress::PlainReporter::new(self.printer))
+        }
+    }
+
+    /// Ctrl-C sets `cancel` (no new action starts); a second Ctrl-C exits at once.
+    pub fn watch_interrupts(&self, cancel: &crate::converge::Cancel) {
+        let cancel = cancel.clone();
+        let printer = self.printer;
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+                printer.error(
+                    "interrupted: finishing the actions in flight (Ctrl-C again to stop now)",
+                );
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        });
+    }
+
+    /// Names given on the command line must be services of the project.
+    pub fn check_services(
+        &self,
+        project: &crate::manifest::model::Project,
+        names: &[String],
+    ) -> Result<(), CommandError> {
+        for name in names {
+            if !project.services.contains_key(name) {
+                let known: Vec<&str> = project.services.keys().map(String::as_str).collect();
+                let hint = match crate::manifest::fields::did_you_mean(name, known.iter().copied())
+                {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => format!("the services are: {}", known.join(", ")),
+                };
+                return Err(CommandError::hinted(
+                    anyhow::anyhow!("`{name}` is not a service of project `{}`", project.name),
+                    hint,
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 pub fn run(cli: Cli) -> Result<(), CommandError> {
@@ -89,5 +231,13 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Validate(args) => validate::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
+        Command::Build(args) => build::run(&ctx, args),
+        Command::Up(args) => up::run(&ctx, args),
+        Command::Down(args) => down::run(&ctx, args),
+        Command::Ps(args) => ps::run(&ctx, args),
+        Command::Scale(args) => scale::run(&ctx, args),
+        Command::Restart(args) => restart::run(&ctx, args),
+        Command::Logs(args) => logs::run(&ctx, args),
+        Command::Exec(args) => exec::run(&ctx, args),
     }
 }

@@ -26,6 +26,27 @@ pub struct Project {
 }
 
 impl Project {
+    /// The named services and, transitively, what they depend on; all services when
+    /// `names` is empty. Unknown names are left out (callers check them first).
+    pub fn with_dependencies<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a String>,
+    ) -> std::collections::BTreeSet<String> {
+        let mut pending: Vec<String> = names.into_iter().cloned().collect();
+        if pending.is_empty() {
+            return self.services.keys().cloned().collect();
+        }
+        let mut out = std::collections::BTreeSet::new();
+        while let Some(name) = pending.pop() {
+            if let Some(service) = self.services.get(&name) {
+                if out.insert(name.clone()) {
+                    pending.extend(service.depends_on.keys().cloned());
+                }
+            }
+        }
+        out
+    }
+
     /// Service names in an order where every service comes after what it depends on;
     /// ties are broken by name so the order is deterministic.
     pub fn dependency_order(&self) -> Vec<String> {

@@ -3,21 +3,27 @@
 //! One [`Printer`] decides: colour only on a terminal and never with `NO_COLOR`,
 //! `CI=true` or `--no-color`; `--quiet` keeps only errors on stderr.
 
+pub mod progress;
+
 use std::io::{IsTerminal, Write};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
     pub color: bool,
     pub quiet: bool,
+    /// stderr is a terminal a person watches (not CI): progress may redraw in place.
+    pub interactive: bool,
 }
 
 impl Printer {
     pub fn new(no_color_flag: bool, quiet: bool, env: &dyn Fn(&str) -> Option<String>) -> Self {
         let ci = env("CI").is_some_and(|v| v == "true" || v == "1");
         let no_color = env("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let terminal = std::io::stderr().is_terminal();
         Printer {
-            color: !no_color_flag && !ci && !no_color && std::io::stderr().is_terminal(),
+            color: !no_color_flag && !ci && !no_color && terminal,
             quiet,
+            interactive: terminal && !ci,
         }
     }
 

@@ -40,6 +40,10 @@ pub const BUILD_PROJECT: &str = "io.msctl.build-project";
 pub const BUILD_SERVICE: &str = "io.msctl.build-service";
 
 /// The value of [`VERSION`] on resources this build creates.
+/// The id of the image a built service runs. Part of the service's config (so a rebuilt
+/// image changes the config hash) but never set on a container.
+pub const IMAGE_ID: &str = "io.msctl.image-id";
+
 pub const MSCTL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The labels of replica `replica_number` of `service`: the service's own labels, then

@@ -134,9 +134,12 @@ impl StateStore {
         let tx = self.connection.transaction()?;
         let mut out = BTreeMap::new();
         let rows: Vec<(String, u32, u32)> = {
-            let mut stmt =
-                tx.prepare("SELECT service, replicas, manifest_replicas FROM scale WHERE project = ?1")?;
-            let rows = stmt.query_map(params![project], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+            let mut stmt = tx.prepare(
+                "SELECT service, replicas, manifest_replicas FROM scale WHERE project = ?1",
+            )?;
+            let rows = stmt.query_map(params![project], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
             rows.collect::<Result<_, _>>()?
         };
         for (service, replicas, manifest_replicas) in rows {
@@ -193,16 +196,23 @@ mod tests {
         // Reopening finds the same state.
         drop(store);
         let mut store = StateStore::open(dir.path()).expect("reopen");
-        let manifest: BTreeMap<String, u32> =
-            [("orders".to_string(), 1), ("users".to_string(), 4)].into_iter().collect();
+        let manifest: BTreeMap<String, u32> = [("orders".to_string(), 1), ("users".to_string(), 4)]
+            .into_iter()
+            .collect();
         let effective = store.effective_scale("shop", &manifest).expect("effective");
         assert_eq!(effective.get("orders"), Some(&3));
         // users' manifest count changed from 1 to 4: the manifest wins and the override goes.
         assert_eq!(effective.get("users"), None);
         assert_eq!(store.scale_override("shop", "users").expect("query"), None);
         // Another project is separate.
-        assert!(store.effective_scale("other", &manifest).expect("other").is_empty());
+        assert!(store
+            .effective_scale("other", &manifest)
+            .expect("other")
+            .is_empty());
         store.reset_scale("shop").expect("reset");
-        assert!(store.effective_scale("shop", &manifest).expect("after reset").is_empty());
+        assert!(store
+            .effective_scale("shop", &manifest)
+            .expect("after reset")
+            .is_empty());
     }
 }

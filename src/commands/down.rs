@@ -1,0 +1,155 @@
+//! `msctl down`: stop (each service's stop signal, then its grace period) and remove the
+//! project's containers and networks; volumes only with `--volumes`, images with `--rmi`.
+//! Only resources carrying this project's labels are touched.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use crate::cli::DownArgs;
+use crate::converge::DEFAULT_CONCURRENCY;
+use crate::engine::{Engine, EngineError, LabelFilter};
+use crate::output::progress::seconds;
+use crate::plan::{labels, names, DEFAULT_STOP_TIMEOUT};
+
+use super::{CommandError, Context};
+
+pub fn run(ctx: &Context, args: DownArgs) -> Result<(), CommandError> {
+    // The manifest gives each service's grace period; without it (`-p NAME` after the
+    // files are gone) msctl still finds everything by label.
+    let loaded = ctx.load();
+    let (project_name, project) = match loaded {
+        Ok(loaded) => (loaded.project.name.clone(), Some(loaded.project)),
+        Err(err) => match &ctx.global.project_name {
+            Some(name) if crate::manifest::load::valid_project_name(name) => (name.clone(), None),
+            _ => return Err(err),
+        },
+    };
+    ctx.block_on(async {
+        let engine = ctx.engine().await?;
+        let _lock = ctx.lock(&project_name).await?;
+        let started = Instant::now();
+        let containers = engine
+            .list_containers(&LabelFilter::project(&project_name))
+            .await
+            .map_err(failed)?;
+        let in_manifest = |service: Option<&String>| match (&project, service) {
+            (Some(p), Some(s)) => p.services.contains_key(s),
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        let (remove, orphans): (Vec<_>, Vec<_>) = containers
+            .into_iter()
+            .partition(|c| args.remove_orphans || in_manifest(c.labels.get(labels::SERVICE)));
+        for orphan in &orphans {
+            ctx.printer.status(&format!(
+                "warning: container `{}` belongs to a service no longer in the manifest; left alone (use --remove-orphans)",
+                orphan.name
+            ));
+        }
+
+        let semaphore = Semaphore::new(DEFAULT_CONCURRENCY);
+        let removals = remove.iter().map(|c| {
+            let grace = args.timeout.map(Duration::from_secs).unwrap_or_else(|| {
+                c.labels
+                    .get(labels::SERVICE)
+                    .and_then(|s| project.as_ref()?.services.get(s)?.stop_grace_period)
+                    .unwrap_or(DEFAULT_STOP_TIMEOUT)
+            });
+            let engine = engine.as_ref();
+            let semaphore = &semaphore;
+            async move {
+                let _permit = semaphore.acquire().await.map_err(|_| EngineError::Other {
+                    operation: "down".to_string(),
+                    message: "closed".to_string(),
+                })?;
+                engine.stop_container(&c.id, grace).await?;
+                engine.remove_container(&c.id, true).await?;
+                ctx.printer.status(&format!("removed container {}", c.name));
+                Ok::<(), EngineError>(())
+            }
+        });
+        for result in futures_util::future::join_all(removals).await {
+            result.map_err(failed)?;
+        }
+
+        if orphans.is_empty() {
+            for network in engine
+                .list_networks(&LabelFilter::project(&project_name))
+                .await
+                .map_err(failed)?
+            {
+                match engine.remove_network(&network.name).await {
+                    Ok(()) => ctx.printer.status(&format!("removed network {}", network.name)),
+                    Err(err) if err.is_not_found() => {}
+                    Err(err) => return Err(failed(err)),
+                }
+            }
+        }
+        if args.volumes {
+            for volume in engine
+                .list_volumes(&LabelFilter::project(&project_name))
+                .await
+                .map_err(failed)?
+            {
+                match engine.remove_volume(&volume.name).await {
+                    Ok(()) => ctx.printer.status(&format!("removed volume {}", volume.name)),
+                    Err(err) if err.is_not_found() => {}
+                    Err(err) => return Err(failed(err)),
+                }
+            }
+        }
+        if let Some(which) = &args.rmi {
+            remove_images(ctx, engine.as_ref(), project.as_ref(), &project_name, which).await?;
+        }
+        let mut store = ctx.state_store()?;
+        store
+            .reset_scale(&project_name)
+            .map_err(|e| CommandError::Failed(e.into()))?;
+        ctx.printer.status(&format!(
+            "project `{project_name}` is down ({} containers removed in {})",
+            remove.len(),
+            seconds(started.elapsed())
+        ));
+        Ok(())
+    })
+}
+
+/// `local`: images msctl built for the project; `all`: also the images services name.
+async fn remove_images(
+    ctx: &Context,
+    engine: &dyn Engine,
+    project: Option<&crate::manifest::model::Project>,
+    project_name: &str,
+    which: &str,
+) -> Result<(), CommandError> {
+    let Some(project) = project else {
+        return Err(CommandError::hinted(
+            anyhow::anyhow!("`--rmi` needs the project's manifest to know its images"),
+            "run `down --rmi` where the manifest is, or without `--rmi`",
+        ));
+    };
+    let mut images = BTreeSet::new();
+    for service in project.services.values() {
+        let built = service.build.is_some() || service.extensions.build.is_some();
+        if built || which == "all" {
+            images.insert(names::image_name(project_name, service));
+        }
+    }
+    for image in images {
+        match engine.remove_image(&image).await {
+            Ok(()) => ctx.printer.status(&format!("removed image {image}")),
+            Err(err) if err.is_not_found() => {}
+            Err(err) if err.is_conflict() => ctx
+                .printer
+                .status(&format!("warning: image {image} is still in use; kept")),
+            Err(err) => return Err(failed(err)),
+        }
+    }
+    Ok(())
+}
+
+fn failed(err: EngineError) -> CommandError {
+    CommandError::Failed(err.into())
+}

@@ -1,0 +1,189 @@
+//! `msctl ps`: the project's replicas with their state and health, as a table or JSON.
+//!
+//! The JSON shape is stable (docs/ps-json.md): an array of objects with service,
+//! replica, name, id, image, state, health, exit_code, ports, created; sorted by
+//! service then replica.
+
+use serde::Serialize;
+
+use crate::cli::{Format, PsArgs};
+use crate::engine::{Engine, LabelFilter};
+use crate::plan::{labels, ContainerState, Health};
+
+use super::{CommandError, Context};
+
+/// One row of `ps`; the field order is the JSON field order.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Row {
+    pub service: String,
+    pub replica: u32,
+    pub name: String,
+    pub id: String,
+    pub image: String,
+    pub state: String,
+    pub health: String,
+    pub exit_code: Option<i64>,
+    pub ports: Vec<String>,
+    pub created: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: PsArgs) -> Result<(), CommandError> {
+    let project_name = project_name(ctx)?;
+    ctx.block_on(async {
+        let engine = ctx.engine().await?;
+        let rows = rows(engine.as_ref(), &project_name, &args.services, args.all).await?;
+        let text = if args.ids || ctx.global.quiet {
+            rows.iter().map(|r| format!("{}\n", r.id)).collect()
+        } else {
+            match ctx.global.format {
+                Some(Format::Json) => {
+                    serde_json::to_string_pretty(&rows).map_err(anyhow::Error::from)? + "\n"
+                }
+                None | Some(Format::Table) => table(&rows),
+                Some(Format::Yaml) => {
+                    return Err(CommandError::Usage(
+                        "`ps` prints table or json, not yaml".to_string(),
+                    ))
+                }
+            }
+        };
+        ctx.printer.data(&text).map_err(anyhow::Error::from)?;
+        Ok(())
+    })
+}
+
+/// `ps` needs only the project's name: it works even when the manifests are gone, as
+/// long as `-p` names the project (msctl finds its containers by label).
+pub fn project_name(ctx: &Context) -> Result<String, CommandError> {
+    match ctx.load() {
+        Ok(loaded) => Ok(loaded.project.name),
+        Err(err) => match &ctx.global.project_name {
+            Some(name) if crate::manifest::load::valid_project_name(name) => Ok(name.clone()),
+            _ => Err(err),
+        },
+    }
+}
+
+pub async fn rows(
+    engine: &dyn Engine,
+    project_name: &str,
+    services: &[String],
+    all: bool,
+) -> Result<Vec<Row>, CommandError> {
+    let containers = engine
+        .list_containers(&LabelFilter::project(project_name))
+        .await
+        .map_err(|e| CommandError::Failed(e.into()))?;
+    let wanted: Vec<_> = containers
+        .into_iter()
+        .filter(|c| {
+            all || c.state == ContainerState::Running || c.state == ContainerState::Restarting
+        })
+        .filter(|c| {
+            services.is_empty()
+                || c.labels
+                    .get(labels::SERVICE)
+                    .is_some_and(|s| services.contains(s))
+        })
+        .collect();
+    let inspected =
+        futures_util::future::join_all(wanted.iter().map(|c| engine.inspect_container(&c.id)))
+            .await;
+    let mut rows = Vec::new();
+    for (summary, details) in wanted.iter().zip(inspected) {
+        // A container removed between list and inspect is simply gone.
+        let Ok(details) = details else { continue };
+        rows.push(Row {
+            service: summary
+                .labels
+                .get(labels::SERVICE)
+                .cloned()
+                .unwrap_or_default(),
+            replica: summary
+                .labels
+                .get(labels::REPLICA)
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0),
+            name: summary.name.clone(),
+            id: summary.id.clone(),
+            image: summary.image.clone(),
+            state: state_name(details.summary.state).to_string(),
+            health: health_name(details.summary.health).to_string(),
+            exit_code: match details.summary.state {
+                ContainerState::Exited { code } => Some(code),
+                _ => details
+                    .exit_code
+                    .filter(|_| details.summary.state != ContainerState::Running),
+            },
+            ports: details.ports.clone(),
+            created: details.created.clone(),
+        });
+    }
+    rows.sort_by(|a, b| (&a.service, a.replica, &a.name).cmp(&(&b.service, b.replica, &b.name)));
+    Ok(rows)
+}
+
+pub fn state_name(state: ContainerState) -> &'static str {
+    match state {
+        ContainerState::Created => "created",
+        ContainerState::Running => "running",
+        ContainerState::Paused => "paused",
+        ContainerState::Restarting => "restarting",
+        ContainerState::Exited { .. } => "exited",
+        ContainerState::Dead => "dead",
+    }
+}
+
+pub fn health_name(health: Health) -> &'static str {
+    match health {
+        Health::None => "none",
+        Health::Starting => "starting",
+        Health::Healthy => "healthy",
+        Health::Unhealthy => "unhealthy",
+    }
+}
+
+fn table(rows: &[Row]) -> String {
+    let header = [
+        "NAME", "SERVICE", "REPLICA", "STATE", "HEALTH", "IMAGE", "PORTS",
+    ];
+    let cells: Vec<[String; 7]> = rows
+        .iter()
+        .map(|r| {
+            let state = match r.exit_code {
+                Some(code) if r.state == "exited" => format!("exited ({code})"),
+                _ => r.state.clone(),
+            };
+            [
+                r.name.clone(),
+                r.service.clone(),
+                r.replica.to_string(),
+                state,
+                r.health.clone(),
+                r.image.clone(),
+                r.ports.join(", "),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.len());
+        }
+    }
+    let line = |cols: &[String]| {
+        cols.iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<width$}", width = widths[i]))
+            .collect::<Vec<_>>()
+            .join("   ")
+            .trim_end()
+            .to_string()
+            + "\n"
+    };
+    let mut out = line(&header.map(str::to_string));
+    for row in &cells {
+        out.push_str(&line(row));
+    }
+    out
+}

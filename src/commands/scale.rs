@@ -1,0 +1,156 @@
+//! `msctl scale SERVICE=N...`: converge services to N replicas without touching the
+//! others. The counts are desired state: kept in the state store, so a later `up` keeps
+//! them until the service's replicas in the manifest change (or `up --reset-scale`).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::cli::ScaleArgs;
+use crate::converge::{converge, Cancel, ConvergeOptions, DEFAULT_CONCURRENCY};
+use crate::manifest::validate::MAX_REPLICAS;
+use crate::output::progress::seconds;
+use crate::plan::PlanOptions;
+use crate::state::ScaleOverride;
+
+use super::{CommandError, Context};
+
+/// `web=3` -> (`web`, 3).
+pub fn parse_target(text: &str) -> Result<(String, u32), CommandError> {
+    let usage = |why: &str| {
+        CommandError::Usage(format!(
+            "`{text}` {why}: write SERVICE=N with N from 0 to {MAX_REPLICAS}, e.g. `orders=3`"
+        ))
+    };
+    let (service, count) = text.split_once('=').ok_or_else(|| usage("has no `=`"))?;
+    if service.is_empty() {
+        return Err(usage("names no service"));
+    }
+    let count: u32 = count
+        .parse()
+        .map_err(|_| usage("has no whole number after `=`"))?;
+    if i64::from(count) > MAX_REPLICAS {
+        return Err(usage("asks for too many replicas"));
+    }
+    Ok((service.to_string(), count))
+}
+
+pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
+    let mut targets = BTreeMap::new();
+    for text in &args.targets {
+        let (service, count) = parse_target(text)?;
+        if targets.insert(service.clone(), count).is_some() {
+            return Err(CommandError::Usage(format!(
+                "service `{service}` is given twice"
+            )));
+        }
+    }
+    let loaded = ctx.load()?;
+    let project = loaded.project;
+    let names: Vec<String> = targets.keys().cloned().collect();
+    ctx.check_services(&project, &names)?;
+    ctx.block_on(async {
+        let engine = ctx.engine().await?;
+        let _lock = ctx.lock(&project.name).await?;
+        let cancel = Cancel::default();
+        ctx.watch_interrupts(&cancel);
+        let started = Instant::now();
+
+        let mut store = ctx.state_store()?;
+        let manifest_counts: BTreeMap<String, u32> = project
+            .services
+            .iter()
+            .map(|(name, s)| (name.clone(), s.replicas()))
+            .collect();
+        let mut scale = store
+            .effective_scale(&project.name, &manifest_counts)
+            .map_err(|e| CommandError::Failed(e.into()))?;
+        let overrides: BTreeMap<String, ScaleOverride> = targets
+            .iter()
+            .map(|(service, count)| {
+                (
+                    service.clone(),
+                    ScaleOverride {
+                        replicas: *count,
+                        manifest_replicas: manifest_counts.get(service).copied().unwrap_or(1),
+                    },
+                )
+            })
+            .collect();
+        store
+            .set_scale(&project.name, &overrides)
+            .map_err(|e| CommandError::Failed(e.into()))?;
+        drop(store);
+        scale.extend(targets.clone());
+
+        let selected = project.with_dependencies(&names);
+        let images = super::up::ensure_images(
+            ctx,
+            engine.as_ref(),
+            &project,
+            &selected,
+            crate::build::BuildPolicy::Missing,
+        )
+        .await?;
+        let mut project = project;
+        super::up::pin_images(&mut project, &images);
+
+        let options = ConvergeOptions {
+            plan: PlanOptions {
+                services: names.iter().cloned().collect(),
+                scale,
+                ..PlanOptions::default()
+            },
+            wait: !args.no_wait,
+            timeout: Duration::from_secs(args.timeout),
+            concurrency: DEFAULT_CONCURRENCY,
+        };
+        let reporter = ctx.reporter();
+        let result = converge(
+            engine.as_ref(),
+            &project,
+            &options,
+            reporter.as_ref(),
+            &cancel,
+        )
+        .await;
+        drop(reporter);
+        match result {
+            Ok(_) => {
+                let summary = targets
+                    .iter()
+                    .map(|(s, n)| format!("{s}={n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                ctx.printer.status(&format!(
+                    "scaled {summary} in {}",
+                    seconds(started.elapsed())
+                ));
+                Ok(())
+            }
+            Err(err) => Err(super::up::explain(engine.as_ref(), err).await),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_or_say_why_not() {
+        assert_eq!(
+            parse_target("orders=3").ok(),
+            Some(("orders".to_string(), 3))
+        );
+        assert_eq!(
+            parse_target("orders=0").ok(),
+            Some(("orders".to_string(), 0))
+        );
+        for bad in ["orders", "=3", "orders=-1", "orders=x", "orders=100000"] {
+            assert!(
+                matches!(parse_target(bad), Err(CommandError::Usage(_))),
+                "{bad}"
+            );
+        }
+    }
+}

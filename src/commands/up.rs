@@ -1,0 +1,215 @@
+//! `msctl up`: build what is missing or changed, then converge every selected service
+//! and wait until its replicas are ready.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+
+use crate::build::BuildPolicy;
+use crate::cli::UpArgs;
+use crate::converge::{converge, Cancel, ConvergeError, ConvergeOptions, DEFAULT_CONCURRENCY};
+use crate::engine::{Engine, LogOptions};
+use crate::health::ReadyError;
+use crate::manifest::model::Project;
+use crate::output::progress::seconds;
+use crate::plan::PlanOptions;
+
+use super::{CommandError, Context};
+
+pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
+    let loaded = ctx.load()?;
+    let project = loaded.project;
+    ctx.check_services(&project, &args.services)?;
+    ctx.block_on(async {
+        let engine = ctx.engine().await?;
+        let _lock = ctx.lock(&project.name).await?;
+        let cancel = Cancel::default();
+        ctx.watch_interrupts(&cancel);
+        let started = Instant::now();
+
+        let mut store = ctx.state_store()?;
+        if args.reset_scale {
+            store
+                .reset_scale(&project.name)
+                .map_err(|e| CommandError::Failed(e.into()))?;
+        }
+        let manifest_counts: BTreeMap<String, u32> = project
+            .services
+            .iter()
+            .map(|(name, s)| (name.clone(), s.replicas()))
+            .collect();
+        let scale = store
+            .effective_scale(&project.name, &manifest_counts)
+            .map_err(|e| CommandError::Failed(e.into()))?;
+        drop(store);
+
+        let selected = project.with_dependencies(&args.services);
+        let policy = if args.no_build {
+            BuildPolicy::Never
+        } else if args.build {
+            BuildPolicy::Always
+        } else {
+            BuildPolicy::Missing
+        };
+        let images = ensure_images(ctx, engine.as_ref(), &project, &selected, policy).await?;
+        let mut project = project;
+        pin_images(&mut project, &images);
+        if cancel.is_cancelled() {
+            return Err(CommandError::Interrupted);
+        }
+
+        let options = ConvergeOptions {
+            plan: PlanOptions {
+                services: args.services.iter().cloned().collect(),
+                remove_orphans: args.remove_orphans,
+                force_recreate: args.force_recreate,
+                no_recreate: args.no_recreate,
+                scale,
+            },
+            wait: !args.detach,
+            timeout: Duration::from_secs(args.timeout),
+            concurrency: DEFAULT_CONCURRENCY,
+        };
+        let reporter = ctx.reporter();
+        let result = converge(engine.as_ref(), &project, &options, reporter.as_ref(), &cancel).await;
+        drop(reporter);
+        let outcome = match result {
+            Ok(outcome) => outcome,
+            Err(err) => return Err(explain(engine.as_ref(), err).await),
+        };
+        let replicas = outcome.replicas.len();
+        let services = selected.len();
+        let state = if args.detach { "started" } else { "ready" };
+        if outcome.actions == 0 {
+            ctx.printer.status(&format!(
+                "project `{}` is up to date: nothing to do; {services} services, {replicas} replicas {state}",
+                project.name
+            ));
+        } else {
+            ctx.printer.status(&format!(
+                "project `{}`: {} actions, {services} services, {replicas} replicas {state} in {}",
+                project.name,
+                outcome.actions,
+                seconds(started.elapsed())
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// Build images that are missing or whose inputs changed; services with only `image:`
+/// must have it already (nothing can be pulled).
+pub async fn ensure_images(
+    ctx: &Context,
+    engine: &dyn Engine,
+    project: &Project,
+    selected: &BTreeSet<String>,
+    policy: BuildPolicy,
+) -> Result<BTreeMap<String, crate::build::ImageRef>, CommandError> {
+    let mut to_build = Vec::new();
+    for name in selected {
+        let Some(service) = project.services.get(name) else {
+            continue;
+        };
+        if service.build.is_some() || service.extensions.build.is_some() {
+            to_build.push(name.clone());
+            continue;
+        }
+        let Some(image) = &service.image else {
+            continue;
+        };
+        if !engine
+            .image_exists(image)
+            .await
+            .map_err(|e| CommandError::Failed(e.into()))?
+        {
+            return Err(CommandError::hinted(
+                anyhow::anyhow!(
+                    "image `{image}` of service `{name}` is not on the engine, and msctl does not pull images"
+                ),
+                format!("build or load it first (`docker load`, or give `{name}` a `build:` section)"),
+            ));
+        }
+    }
+    if to_build.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let reporter = crate::build::progress::reporter(ctx.printer, ctx.printer.interactive);
+    crate::build::ensure_images(project, &to_build, policy, reporter.as_ref())
+        .await
+        .map_err(|err| match err.hint() {
+            Some(hint) => CommandError::hinted(err, hint),
+            None => CommandError::Failed(err.into()),
+        })
+}
+
+/// A rebuilt image must replace the replicas running the old one: the image id goes into
+/// the service's config (as a label msctl never puts on containers), so its config hash
+/// changes exactly when the image does.
+pub fn pin_images(project: &mut Project, images: &BTreeMap<String, crate::build::ImageRef>) {
+    for (name, image) in images {
+        if let Some(service) = project.services.get_mut(name) {
+            service
+                .labels
+                .insert(crate::plan::labels::IMAGE_ID.to_string(), image.id.clone());
+        }
+    }
+}
+
+/// Turn a converge failure into an error that says what failed, where and why, with
+/// the replica's last health-check output and log lines.
+pub async fn explain(engine: &dyn Engine, err: ConvergeError) -> CommandError {
+    match err {
+        ConvergeError::Interrupted => CommandError::Interrupted,
+        ConvergeError::NotReady(ReadyError::Failed {
+            replica, reason, ..
+        }) => {
+            let mut text = format!(
+                "replica `{}` of service `{}` is not ready: {reason}",
+                replica.container_name, replica.service_name
+            );
+            if let Ok(details) = engine.inspect_container(&replica.container_id).await {
+                if let Some(last) = details.health_log.last().filter(|l| !l.trim().is_empty()) {
+                    text.push_str(&format!("\n  last health check: {}", last.trim()));
+                }
+            }
+            let options = LogOptions {
+                tail: Some(10),
+                ..LogOptions::default()
+            };
+            if let Ok(mut lines) = engine.container_logs(&replica.container_id, &options).await {
+                let mut logged = Vec::new();
+                while let Some(Ok(line)) = lines.next().await {
+                    logged.push(line.message);
+                }
+                if !logged.is_empty() {
+                    text.push_str("\n  last log lines:");
+                    for line in logged {
+                        text.push_str(&format!("\n    {line}"));
+                    }
+                }
+            }
+            CommandError::hinted(
+                anyhow::anyhow!(text),
+                format!(
+                    "`msctl logs {}` shows its whole log; `msctl ps -a` its state",
+                    replica.service_name
+                ),
+            )
+        }
+        ConvergeError::NotReady(ReadyError::Timeout { waited, waiting }) => CommandError::hinted(
+            anyhow::anyhow!(
+                "replicas not ready after {}: {}",
+                seconds(waited),
+                waiting
+                    .iter()
+                    .map(|(r, why)| format!("`{}` ({why})", r.container_name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "raise `--timeout`, or check the health checks with `msctl ps` and `msctl logs`",
+        ),
+        other => CommandError::Failed(other.into()),
+    }
+}

@@ -1,0 +1,424 @@
+//! The reconcile loop of `up` and `scale`: observe -> plan -> execute, until the plan is
+//! empty or a deadline passes.
+//!
+//! Execution follows the plan's actions service by service: a service starts once its
+//! dependencies meet their `depends_on` conditions (started, healthy, completed
+//! successfully); independent services run in parallel, and every engine call shares one
+//! bound on concurrency. Ctrl-C stops new actions; those in flight finish.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{watch, Semaphore};
+
+use crate::engine::{observe, Engine, EngineError, LabelFilter};
+use crate::executor::apply_action;
+use crate::health::{wait_ready, ReadyError, ReplicaRef};
+use crate::manifest::model::{Condition, Project, Service};
+use crate::plan::{labels, plan, Action, ContainerState, PlanOptions};
+
+/// How many engine operations run at once.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// Rounds of observe -> plan -> execute before giving up on converging.
+const MAX_ROUNDS: usize = 3;
+
+/// Set by Ctrl-C: no new action starts once it is set.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// What happens, for the progress view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// An action begins: its plan line.
+    Started { resource: String, line: String },
+    /// An action finished.
+    Done { resource: String, line: String },
+    /// A replica is ready, this long after waiting began.
+    Ready { replica: String, after: Duration },
+    /// Anything worth a line: warnings of the plan, waiting for a dependency.
+    Note(String),
+}
+
+pub trait Reporter: Send + Sync {
+    fn event(&self, event: Event);
+}
+
+#[derive(Debug, Clone)]
+pub struct ConvergeOptions {
+    pub plan: PlanOptions,
+    /// Wait for every selected replica to be ready before returning.
+    pub wait: bool,
+    /// Deadline for the whole operation, waiting included.
+    pub timeout: Duration,
+    pub concurrency: usize,
+}
+
+/// What a converge did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Actions applied, over all rounds.
+    pub actions: usize,
+    /// Replicas of the selected services, ready (or started, without waiting).
+    pub replicas: Vec<ReplicaRef>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConvergeError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("failed to {action}")]
+    Action {
+        action: String,
+        #[source]
+        source: EngineError,
+    },
+    #[error(transparent)]
+    NotReady(#[from] ReadyError),
+    #[error("dependency `{dependency}` of service `{service}` {why}")]
+    Dependency {
+        service: String,
+        dependency: String,
+        why: String,
+    },
+    #[error("interrupted")]
+    Interrupted,
+    #[error("the project did not converge after {rounds} rounds: still planned:\n{remaining}")]
+    NotConverged { rounds: usize, remaining: String },
+}
+
+/// Where a service's task stands, watched by its dependants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Pending,
+    /// Its actions are applied: its replicas are started.
+    Started,
+    /// Its replicas are ready (or, for a one-shot service, completed successfully).
+    Ready,
+    Failed,
+}
+
+pub async fn converge(
+    engine: &dyn Engine,
+    project: &Project,
+    options: &ConvergeOptions,
+    reporter: &dyn Reporter,
+    cancel: &Cancel,
+) -> Result<Outcome, ConvergeError> {
+    let started = Instant::now();
+    let deadline = started + options.timeout;
+    let selected = project.with_dependencies(&options.plan.services);
+    let mut outcome = Outcome::default();
+    let mut plan_options = options.plan.clone();
+    for round in 1..=MAX_ROUNDS {
+        let observed = observe(engine, &project.name).await?;
+        let planned = plan(project, &observed, &plan_options);
+        for warning in &planned.warnings {
+            if !outcome.warnings.contains(warning) {
+                reporter.event(Event::Note(format!("warning: {warning}")));
+                outcome.warnings.push(warning.clone());
+            }
+        }
+        if planned.is_empty() {
+            break;
+        }
+        if round == MAX_ROUNDS {
+            return Err(ConvergeError::NotConverged {
+                rounds: MAX_ROUNDS,
+                remaining: planned.to_string(),
+            });
+        }
+        outcome.actions += planned.actions.len();
+        execute(
+            engine,
+            project,
+            &selected,
+            &planned.actions,
+            options,
+            deadline,
+            reporter,
+            cancel,
+        )
+        .await?;
+        // Forcing applies once: the next round only repairs what is still off.
+        plan_options.force_recreate = false;
+    }
+    outcome.replicas = replicas_of(engine, project, &selected).await?;
+    if options.wait {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        wait_for(
+            engine,
+            project,
+            &outcome.replicas,
+            &one_shot_services(project),
+            remaining,
+            reporter,
+        )
+        .await?;
+    }
+    Ok(outcome)
+}
+
+/// Services some dependant waits on to complete successfully: they are jobs, done when
+/// they exit 0, not servers that must stay up.
+fn one_shot_services(project: &Project) -> BTreeSet<String> {
+    project
+        .services
+        .values()
+        .flat_map(|s| s.depends_on.iter())
+        .filter(|(_, dep)| dep.condition == Condition::ServiceCompletedSuccessfully)
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn execute(
+    engine: &dyn Engine,
+    project: &Project,
+    selected: &BTreeSet<String>,
+    actions: &[Action],
+    options: &ConvergeOptions,
+    deadline: Instant,
+    reporter: &dyn Reporter,
+    cancel: &Cancel,
+) -> Result<(), ConvergeError> {
+    let semaphore = Semaphore::new(options.concurrency.max(1));
+    let step = Step {
+        engine,
+        semaphore: &semaphore,
+        reporter,
+        cancel,
+    };
+    // Networks and volumes first: every replica needs them.
+    for action in actions.iter().filter(|a| a.service_name().is_none()) {
+        step.run(action).await?;
+    }
+    // Orphans go before anything else starts, as their names may be reused.
+    let orphans = actions
+        .iter()
+        .filter(|a| matches!(a, Action::RemoveOrphan { .. }))
+        .map(|a| step.run(a));
+    for result in futures_util::future::join_all(orphans).await {
+        result?;
+    }
+
+    let mut by_service: BTreeMap<&str, Vec<&Action>> = BTreeMap::new();
+    for action in actions {
+        if let (Some(service), false) = (
+            action.service_name(),
+            matches!(action, Action::RemoveOrphan { .. }),
+        ) {
+            by_service.entry(service).or_default().push(action);
+        }
+    }
+    let one_shot = one_shot_services(project);
+    // A service's replicas are waited for during execution only if a dependant needs
+    // them healthy or completed; the final wait covers the rest.
+    let awaited: BTreeSet<&str> = project
+        .services
+        .iter()
+        .filter(|(name, _)| selected.contains(*name))
+        .flat_map(|(_, s)| s.depends_on.iter())
+        .filter(|(_, d)| d.condition != Condition::ServiceStarted)
+        .map(|(name, _)| name.as_str())
+        .collect();
+
+    let channels: BTreeMap<&str, (watch::Sender<Stage>, watch::Receiver<Stage>)> = selected
+        .iter()
+        .map(|name| (name.as_str(), watch::channel(Stage::Pending)))
+        .collect();
+
+    let tasks = selected.iter().filter_map(|name| {
+        let service = project.services.get(name)?;
+        let (sender, _) = channels.get(name.as_str())?;
+        let own = by_service.get(name.as_str()).cloned().unwrap_or_default();
+        let step = &step;
+        let channels = &channels;
+        let awaited = &awaited;
+        let one_shot = &one_shot;
+        Some(async move {
+            let result = async {
+                for (dependency, how) in &service.depends_on {
+                    let Some((_, receiver)) = channels.get(dependency.as_str()) else {
+                        continue;
+                    };
+                    let wanted = match how.condition {
+                        Condition::ServiceStarted => Stage::Started,
+                        _ => Stage::Ready,
+                    };
+                    let mut receiver = receiver.clone();
+                    let reached = receiver
+                        .wait_for(|stage| *stage == Stage::Failed || stage_reached(*stage, wanted))
+                        .await
+                        .map(|stage| *stage)
+                        .unwrap_or(Stage::Failed);
+                    if reached == Stage::Failed {
+                        return Err(ConvergeError::Dependency {
+                            service: name.clone(),
+                            dependency: dependency.clone(),
+                            why: "failed".to_string(),
+                        });
+                    }
+                }
+                let own_actions = own.iter().map(|a| step.run(a));
+                for result in futures_util::future::join_all(own_actions).await {
+                    result?;
+                }
+                let _ = sender.send(Stage::Started);
+                if awaited.contains(name.as_str()) {
+                    let replicas =
+                        replicas_of(engine, project, &BTreeSet::from([name.clone()])).await?;
+                    let remaining = deadline.saturating_duration_since(Instant::now());
+                    if replicas.is_empty() {
+                        return Err(ConvergeError::Dependency {
+                            service: name.clone(),
+                            dependency: name.clone(),
+                            why: "has no replica to wait for (scaled to 0?)".to_string(),
+                        });
+                    }
+                    wait_for(engine, project, &replicas, one_shot, remaining, reporter).await?;
+                }
+                let _ = sender.send(Stage::Ready);
+                Ok(())
+            }
+            .await;
+            if result.is_err() {
+                let _ = sender.send(Stage::Failed);
+            }
+            result
+        })
+    });
+    let results = futures_util::future::join_all(tasks).await;
+    // Report the first real failure rather than the dependants it caused to fail.
+    let mut first_dependency_error = None;
+    for result in results {
+        match result {
+            Ok(()) => {}
+            Err(err @ ConvergeError::Dependency { .. }) => {
+                first_dependency_error.get_or_insert(err);
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    match first_dependency_error {
+        Some(err) => Err(err),
+        None if cancel.is_cancelled() => Err(ConvergeError::Interrupted),
+        None => Ok(()),
+    }
+}
+
+/// Applies one action under the concurrency bound, reporting it.
+struct Step<'a> {
+    engine: &'a dyn Engine,
+    semaphore: &'a Semaphore,
+    reporter: &'a dyn Reporter,
+    cancel: &'a Cancel,
+}
+
+impl Step<'_> {
+    async fn run(&self, action: &Action) -> Result<(), ConvergeError> {
+        if self.cancel.is_cancelled() {
+            return Err(ConvergeError::Interrupted);
+        }
+        let _permit = self
+            .semaphore
+            .acquire()
+            .await
+            .map_err(|_| ConvergeError::Interrupted)?;
+        let line = action.to_string();
+        let resource = action.resource_id();
+        self.reporter.event(Event::Started {
+            resource: resource.clone(),
+            line: line.clone(),
+        });
+        apply_action(action, self.engine)
+            .await
+            .map_err(|source| ConvergeError::Action {
+                action: line.clone(),
+                source,
+            })?;
+        self.reporter.event(Event::Done { resource, line });
+        Ok(())
+    }
+}
+
+fn stage_reached(stage: Stage, wanted: Stage) -> bool {
+    match wanted {
+        Stage::Started => matches!(stage, Stage::Started | Stage::Ready),
+        other => stage == other,
+    }
+}
+
+/// The replicas of the given services as the engine has them now, by replica number.
+pub async fn replicas_of(
+    engine: &dyn Engine,
+    project: &Project,
+    services: &BTreeSet<String>,
+) -> Result<Vec<ReplicaRef>, EngineError> {
+    let containers = engine
+        .list_containers(&LabelFilter::project(&project.name))
+        .await?;
+    let mut out: Vec<ReplicaRef> = containers
+        .into_iter()
+        .filter(|c| c.labels.get(labels::ONEOFF).map(String::as_str) != Some("true"))
+        .filter_map(|c| {
+            let service_name = c.labels.get(labels::SERVICE)?.clone();
+            if !services.contains(&service_name) {
+                return None;
+            }
+            let replica_number = c.labels.get(labels::REPLICA)?.parse().ok()?;
+            Some(ReplicaRef {
+                service_name,
+                replica_number,
+                container_id: c.id,
+                container_name: c.name,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.service_name, a.replica_number).cmp(&(&b.service_name, b.replica_number))
+    });
+    Ok(out)
+}
+
+async fn wait_for(
+    engine: &dyn Engine,
+    project: &Project,
+    replicas: &[ReplicaRef],
+    one_shot: &BTreeSet<String>,
+    timeout: Duration,
+    reporter: &dyn Reporter,
+) -> Result<(), ReadyError> {
+    let watched: Vec<(ReplicaRef, &Service, bool)> = replicas
+        .iter()
+        .filter_map(|r| {
+            let service = project.services.get(&r.service_name)?;
+            Some((r.clone(), service, one_shot.contains(&r.service_name)))
+        })
+        .collect();
+    wait_ready(engine, &watched, timeout, |replica, after| {
+        reporter.event(Event::Ready {
+            replica: replica.label(),
+            after,
+        })
+    })
+    .await
+}
+
+/// A replica's state is one the engine can start from (used by `restart`).
+pub fn is_startable(state: ContainerState) -> bool {
+    !matches!(state, ContainerState::Dead)
+}
