@@ -10,3 +10,4 @@ mod build;
 mod engine;
 mod exec;
 mod logs;
+mod up;
