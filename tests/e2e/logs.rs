@@ -182,16 +182,16 @@ fn interrupt(child: &mut Child) -> Option<i32> {
 }
 
 #[test]
-fn logs_follow_picks_up_a_replica_started_later_and_ctrl_c_ends_it_cleanly() {
+fn logs_follow_picks_up_a_replica_started_by_scale_and_ctrl_c_ends_it_cleanly() {
     let project = ticker("logs-follow", 100_000);
-    project.start_replica("ticker", 1);
+    project.msctl_ok(&["up"]);
     let mut child = project.spawn(&["logs", "-f"]);
     let lines = Lines::read_from(&mut child);
     project.wait_for("lines of replica 1", Duration::from_secs(15), || {
         lines.any(|line| line.starts_with("ticker-1 | tick "))
     });
 
-    project.start_replica("ticker", 2);
+    project.msctl_ok(&["scale", "ticker=2"]);
     let waited = Instant::now();
     project.wait_for(
         "`logs -f` to follow replica 2 too",
