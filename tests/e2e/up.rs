@@ -385,3 +385,124 @@ fn restart_takes_replicas_one_at_a_time() {
     assert!(second_restart.is_none_or(|at| at > first_ready), "{stderr}");
     assert!(after[1] > after[0]);
 }
+
+#[test]
+fn replicas_reach_each_other_by_service_name() {
+    let project = TestProject::new("dns", &two_services("    deploy: {replicas: 2}\n"));
+    project.msctl_ok(&["up"]);
+    let (code, stdout, stderr) = project.msctl(&[
+        "exec",
+        "-T",
+        "web",
+        "--",
+        "wget",
+        "-q",
+        "-O-",
+        "http://db:8080/index.html",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.is_empty(), "db answered through the engine's DNS");
+}
+
+#[test]
+fn naming_a_service_brings_up_it_and_what_it_depends_on_only() {
+    let yaml = format!("{}{}", two_services(""), httpd_service("admin", ""));
+    let project = TestProject::new("up-select", &yaml);
+    project.msctl_ok(&["up", "web"]);
+    assert_eq!(project.replicas("web").len(), 1);
+    assert_eq!(project.replicas("db").len(), 1);
+    assert!(project.replicas("admin").is_empty());
+}
+
+#[test]
+fn a_direct_probe_decides_readiness_and_names_what_failed() {
+    let yaml = format!(
+        r#"services:
+  web:
+    image: {image}
+    command: ["httpd", "-f", "-p", "8080", "-h", "/"]
+    init: true
+    x-msctl:
+      probe: {{http: {{port: 8080, path: /index.html}}, interval: 50ms}}
+  broken:
+    image: {image}
+    command: ["httpd", "-f", "-p", "8080", "-h", "/"]
+    init: true
+    x-msctl:
+      probe: {{http: {{port: 8080, path: /missing}}, interval: 50ms}}
+"#,
+        image = test_image()
+    );
+    let project = TestProject::new("probe", &yaml);
+    let (code, _, stderr) = project.msctl(&["up", "web"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("web-1: ready after"), "{stderr}");
+    let (code, _, stderr) = project.msctl(&["up", "broken", "--timeout", "3"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("not ready after"), "{stderr}");
+    assert!(
+        stderr.contains("status 404"),
+        "the probe's answer is quoted: {stderr}"
+    );
+}
+
+#[test]
+fn up_builds_what_changed_and_replaces_only_those_replicas() {
+    let context = |project: &TestProject, version: &str| {
+        std::fs::copy("/bin/busybox", project.dir().join("app/busybox")).expect("busybox");
+        project.write_file("app/index.html", version);
+        project.write_file(
+            "app/Dockerfile",
+            "FROM scratch\nCOPY busybox /bin/busybox\nCOPY index.html /index.html\n",
+        );
+    };
+    let yaml = format!(
+        r#"services:
+  app:
+    build: ./app
+    command: ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/"]
+    init: true
+    x-msctl:
+      probe: {{http: {{port: 8080, path: /index.html}}}}
+{db}"#,
+        db = httpd_service("db", "")
+    );
+    let project = TestProject::new("up-build", &yaml);
+    project.write_file("app/.keep", "");
+    context(&project, "v1");
+    let (code, _, stderr) = project.msctl(&["up"]);
+    assert_eq!(code, 0, "{stderr}");
+    let before = ids(&project);
+    let (code, _, stderr) = project.msctl(&["up"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        ids(&project),
+        before,
+        "unchanged inputs: no build, no replacement"
+    );
+    assert!(stderr.contains("is up to date: nothing to do"), "{stderr}");
+
+    context(&project, "v2");
+    let (code, _, stderr) = project.msctl(&["up"]);
+    assert_eq!(code, 0, "{stderr}");
+    let after = ids(&project);
+    let app = format!("{}-app-1", project.name());
+    let db = format!("{}-db-1", project.name());
+    assert_ne!(
+        after.get(&app),
+        before.get(&app),
+        "rebuilt image, replaced replica"
+    );
+    assert_eq!(after.get(&db), before.get(&db));
+    let (_, page, _) = project.msctl(&[
+        "exec",
+        "-T",
+        "app",
+        "--",
+        "/bin/busybox",
+        "cat",
+        "/index.html",
+    ]);
+    assert_eq!(page, "v2");
+    let _ = project.msctl(&["down", "--rmi", "local"]);
+}
