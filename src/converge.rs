@@ -20,7 +20,7 @@ use crate::manifest::model::{Condition, Project, Service};
 use crate::plan::{labels, plan, Action, ContainerState, PlanOptions};
 
 /// How many engine operations run at once.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// Rounds of observe -> plan -> execute before giving up on converging.
 const MAX_ROUNDS: usize = 3;
