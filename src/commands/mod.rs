@@ -106,6 +106,16 @@ impl Context {
         Ok(loaded)
     }
 
+    /// Load the project with every profile enabled: for commands that clean up, which
+    /// must see the containers of services whose profile is not enabled now.
+    pub fn load_every_profile(&self) -> Result<Loaded, CommandError> {
+        let mut options = self.load_options();
+        options.profiles = vec!["*".to_string()];
+        let loaded = load(&options)?;
+        self.printer.warnings(&loaded.render_warnings());
+        Ok(loaded)
+    }
+
     /// Run a command's async body on a runtime sized for this work: engine calls are
     /// I/O-bound, a few threads serve them all.
     pub fn block_on<T>(

@@ -506,3 +506,20 @@ fn up_builds_what_changed_and_replaces_only_those_replicas() {
     assert_eq!(page, "v2");
     let _ = project.msctl(&["down", "--rmi", "local"]);
 }
+
+#[test]
+fn down_removes_services_of_every_profile() {
+    let yaml = format!(
+        "services:\n{}{}",
+        httpd_service("web", ""),
+        httpd_service("debug", "    profiles: [debug]\n")
+    );
+    let project = TestProject::new("down-profiles", &yaml);
+    project.msctl_ok(&["--profile", "debug", "up"]);
+    assert_eq!(project.containers().len(), 2);
+    // Without the profile enabled, down still removes everything of the project.
+    let (code, _, stderr) = project.msctl(&["down"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(project.containers().is_empty(), "{stderr}");
+    assert!(project.networks().is_empty(), "{stderr}");
+}
