@@ -320,6 +320,19 @@ fn rootfs_tar(service: &str, cargo: &CargoBuild, binary: &Path) -> Result<Vec<u8
             source,
         })?;
     }
+    for dir in &cargo.data_dirs {
+        entries.insert(
+            dir.path
+                .trim_start_matches('/')
+                .trim_end_matches('/')
+                .to_string(),
+            RootfsEntry::OwnedDirectory {
+                mode: 0o755,
+                uid: dir.uid,
+                gid: dir.gid,
+            },
+        );
+    }
     let parents: Vec<String> = entries
         .keys()
         .flat_map(|path| {
@@ -350,6 +363,18 @@ fn rootfs_tar(service: &str, cargo: &CargoBuild, binary: &Path) -> Result<Vec<u8
                 header.set_mtime(0);
                 header.set_uid(0);
                 header.set_gid(0);
+                builder
+                    .append_data(&mut header, path, std::io::empty())
+                    .map_err(write_error)?;
+            }
+            RootfsEntry::OwnedDirectory { mode, uid, gid } => {
+                let mut header = tar::Header::new_gnu();
+                header.set_entry_type(tar::EntryType::Directory);
+                header.set_mode(*mode);
+                header.set_size(0);
+                header.set_mtime(0);
+                header.set_uid(u64::from(*uid));
+                header.set_gid(u64::from(*gid));
                 builder
                     .append_data(&mut header, path, std::io::empty())
                     .map_err(write_error)?;
@@ -390,6 +415,12 @@ fn rootfs_tar(service: &str, cargo: &CargoBuild, binary: &Path) -> Result<Vec<u8
 #[derive(Debug, Clone, PartialEq)]
 enum RootfsEntry {
     Directory(u32),
+    /// A data directory owned by the service's user (a volume's mount point).
+    OwnedDirectory {
+        mode: u32,
+        uid: u32,
+        gid: u32,
+    },
     Binary,
     File(PathBuf),
     Symlink(PathBuf),
@@ -686,6 +717,7 @@ mod tests {
                     "/srv/static".to_string(),
                 ),
             ]),
+            data_dirs: Vec::new(),
         };
         let tar_bytes = rootfs_tar("web", &cargo, &d.join("bin")).unwrap();
         let mut archive = tar::Archive::new(tar_bytes.as_slice());
@@ -734,6 +766,7 @@ mod tests {
             profile: "release".to_string(),
             features: Vec::new(),
             files: BTreeMap::new(),
+            data_dirs: Vec::new(),
         };
         let me = std::env::current_exe().unwrap();
         let err = rootfs_tar("web", &cargo, &me)
@@ -742,5 +775,60 @@ mod tests {
             .unwrap_or_default();
         assert!(err.contains("is not statically linked"), "{err}");
         assert!(err.contains("ld-linux"), "{err}");
+    }
+
+    #[test]
+    fn volume_mount_points_are_owned_by_the_service_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let me = std::env::current_exe().unwrap();
+        let static_bin = d.join("bin");
+        // Any static ELF will do; fall back to the test binary's bytes only if static.
+        let busybox = std::path::Path::new("/bin/busybox");
+        std::fs::copy(
+            if busybox.exists() {
+                busybox
+            } else {
+                me.as_path()
+            },
+            &static_bin,
+        )
+        .unwrap();
+        let cargo = CargoBuild {
+            workspace: d.to_path_buf(),
+            package: "hello".to_string(),
+            bin: "hello".to_string(),
+            profile: "release".to_string(),
+            features: Vec::new(),
+            files: BTreeMap::new(),
+            data_dirs: vec![crate::manifest::model::DataDir {
+                path: "/var/lib/data".to_string(),
+                uid: 10001,
+                gid: 10002,
+            }],
+        };
+        let tar_bytes = rootfs_tar("web", &cargo, &static_bin).unwrap();
+        let mut archive = tar::Archive::new(tar_bytes.as_slice());
+        let owners: Vec<(String, u64, u64)> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let h = e.header();
+                (
+                    e.path().unwrap().display().to_string(),
+                    h.uid().unwrap(),
+                    h.gid().unwrap(),
+                )
+            })
+            .collect();
+        assert!(
+            owners.contains(&("var/lib/data".to_string(), 10001, 10002)),
+            "{owners:?}"
+        );
+        assert!(
+            owners.contains(&("var/lib".to_string(), 0, 0)),
+            "{owners:?}"
+        );
     }
 }

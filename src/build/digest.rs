@@ -118,6 +118,12 @@ pub fn cargo_digest(
             &format!("{:x}", hasher.finalize()),
         );
     }
+    for dir in &cargo.data_dirs {
+        description.field(
+            &format!("dir.{}", json(&dir.path)),
+            &format!("{}:{}", dir.uid, dir.gid),
+        );
+    }
     description.map("label", user_labels);
     Ok(description.digest())
 }
@@ -231,6 +237,7 @@ mod tests {
             profile: "release".to_string(),
             features: Vec::new(),
             files: BTreeMap::new(),
+            data_dirs: Vec::new(),
         }
     }
 

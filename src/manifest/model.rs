@@ -490,6 +490,18 @@ pub struct CargoBuild {
     /// Extra files copied into the image: host path (absolute) -> path in the image.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub files: BTreeMap<String, String>,
+    /// Directories created in the image owned by the service's numeric `user`: the
+    /// targets of its named volumes, so a new volume starts writable by a non-root user.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_dirs: Vec<DataDir>,
+}
+
+/// A directory of a cargo-built image, with its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataDir {
+    pub path: String,
+    pub uid: u32,
+    pub gid: u32,
 }
 
 fn ser_opt_bytes<S: serde::Serializer>(value: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {

@@ -1855,6 +1855,7 @@ fn cargo_build(
         profile,
         features,
         files,
+        data_dirs: Vec::new(),
     })
 }
 
@@ -2040,4 +2041,28 @@ fn field_name(what: &str, key: &str) -> String {
         Some((path, owner)) => format!("`{path}.{key}` of {owner}"),
         None => format!("`{key}` of {what}"),
     }
+}
+
+/// For a cargo-built image: the named-volume targets, owned by a numeric `user`
+/// (`uid` or `uid:gid`); none when the service runs as root or as a user name.
+fn data_dirs(user: Option<&str>, mounts: &[Mount]) -> Vec<DataDir> {
+    let Some(user) = user else { return Vec::new() };
+    let (uid, gid) = match user.split_once(':') {
+        Some((u, g)) => (u.parse::<u32>().ok(), g.parse::<u32>().ok()),
+        None => (user.parse::<u32>().ok(), user.parse::<u32>().ok()),
+    };
+    let (Some(uid), Some(gid)) = (uid, gid) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<DataDir> = mounts
+        .iter()
+        .filter(|m| m.kind == MountType::Volume)
+        .map(|m| DataDir {
+            path: m.target.clone(),
+            uid,
+            gid,
+        })
+        .collect();
+    dirs.sort_by(|a, b| a.path.cmp(&b.path));
+    dirs
 }
