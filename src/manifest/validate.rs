@@ -854,6 +854,9 @@ fn service(
         svc.networks
             .insert("default".to_string(), ServiceNetwork::default());
     }
+    if let Some(cargo) = svc.extensions.build.as_mut() {
+        cargo.data_dirs = data_dirs(svc.user.as_deref(), &svc.volumes);
+    }
     let has_build =
         node.get("build").is_some() || node.get("x-msctl").and_then(|x| x.get("build")).is_some();
     if svc.image.is_none() && !has_build && node.get("image").is_none() {
