@@ -66,7 +66,7 @@ fn the_repository_root_runs_the_shop_without_flags() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         stdout.trim(),
-        "manifests/compose.yaml: valid: project `shop`, 5 services, 5 replicas"
+        "manifests/compose.yaml: valid: project `shop`, 5 services, 6 replicas"
     );
 }
 
