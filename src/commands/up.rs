@@ -80,6 +80,23 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
         };
         let replicas = outcome.replicas.len();
         let services = selected.len();
+        for name in &selected {
+            let Some(service) = project.services.get(name) else { continue };
+            for port in service.ports.iter().filter(|p| p.published.is_some()) {
+                let host = match port.host_ip.as_deref() {
+                    None | Some("0.0.0.0") | Some("::") => "localhost".to_string(),
+                    Some(ip) if ip.contains(':') => format!("[{ip}]"),
+                    Some(ip) => ip.to_string(),
+                };
+                let published = port.published.unwrap_or_default();
+                let address = match port.protocol {
+                    crate::manifest::model::Protocol::Tcp => format!("http://{host}:{published}"),
+                    other => format!("{host}:{published}/{}", other.as_str()),
+                };
+                ctx.printer
+                    .status(&format!("service `{name}` is published at {address}"));
+            }
+        }
         let state = if args.detach { "started" } else { "ready" };
         if outcome.actions == 0 {
             ctx.printer.status(&format!(
