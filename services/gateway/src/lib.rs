@@ -12,8 +12,10 @@
 //! safe (GET, HEAD, or an `Idempotency-Key` the service deduplicates on), and then only
 //! when the first connection was refused, so the first copy never arrived.
 //!
-//! Services' `/internal/...` endpoints (payments' callback to orders) are not forwarded.
+//! The services' endpoints for each other (`/internal/...`, products' reservations,
+//! payments' charges: see [`private`]) are not forwarded: they take no user token.
 
+pub mod private;
 pub mod proxy;
 pub mod resolve;
 pub mod routes;
@@ -24,6 +26,7 @@ use axum::routing::any;
 use axum::Router;
 use shop_common::with_observability;
 
+pub use private::{PrivatePaths, DEFAULT_PRIVATE_PATHS};
 pub use proxy::{Gateway, GatewayConfig, ProxyError};
 pub use resolve::{DnsResolver, Resolver, StaticResolver};
 pub use routes::{Routes, Upstream};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shop_common::{env_duration, env_or, healthcheck_main, init_tracing, serve};
-use shop_gateway::{app, DnsResolver, Gateway, GatewayConfig, Routes};
+use shop_gateway::{app, DnsResolver, Gateway, GatewayConfig, Routes, DEFAULT_PRIVATE_PATHS};
 
 fn main() -> ExitCode {
     match std::env::args().nth(1).as_deref() {
@@ -50,6 +50,9 @@ async fn run() -> Result<(), String> {
     let config = GatewayConfig {
         connect_timeout: env_duration("CONNECT_TIMEOUT", Duration::from_secs(1))?,
         response_timeout: env_duration("UPSTREAM_TIMEOUT", Duration::from_secs(30))?,
+        private_paths: env_or("PRIVATE_PATHS", DEFAULT_PRIVATE_PATHS)
+            .parse()
+            .map_err(|e| format!("PRIVATE_PATHS: {e}"))?,
     };
     let dns_ttl = env_duration("DNS_TTL", Duration::from_secs(1))?;
     for (service_name, upstream) in routes.iter() {

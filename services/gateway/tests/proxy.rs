@@ -390,6 +390,37 @@ async fn internal_endpoints_are_not_published() {
 }
 
 #[tokio::test]
+async fn the_services_calls_to_each_other_are_not_published() {
+    let (a, replica) = start_replica("a").await;
+    let gateway = TestGateway::start(
+        "products=http://shop:8080,payments=http://shop:8080,orders=http://shop:8080",
+        StaticResolver::new().with("shop", vec![a]),
+        GatewayConfig::default(),
+    )
+    .await;
+    for path in [
+        "/api/products/reservations",
+        "/api/products/reservations/abc/release",
+        "/api/payments/charges",
+        "/api/payments/charges/abc",
+        "/api/orders/internal/payments",
+    ] {
+        let response = gateway.post(path, None).await;
+        assert_json_error(path, &response, 404);
+    }
+    assert_eq!(replica.hits.load(Ordering::SeqCst), 0);
+    // The public parts of the same services are forwarded.
+    for path in [
+        "/api/products/products/1",
+        "/api/orders/orders",
+        "/api/payments/metrics",
+    ] {
+        let (status, _) = gateway.get(path).await;
+        assert_eq!(status, 200, "{path}");
+    }
+}
+
+#[tokio::test]
 async fn oversized_bodies_are_413() {
     let (a, replica) = start_replica("a").await;
     let gateway = TestGateway::over(&[a]).await;
