@@ -342,6 +342,16 @@ pub fn claim_outbox(
     lease_ms: i64,
     limit: usize,
 ) -> Result<Vec<OutboxMessage>, DbError> {
+    // Most polls find nothing: a read first keeps them from taking the write lock every
+    // replica shares.
+    let due: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ?1)",
+        [now],
+        |row| row.get(0),
+    )?;
+    if !due {
+        return Ok(Vec::new());
+    }
     let mut statement = conn.prepare(
         "UPDATE outbox
             SET next_attempt_at = ?1 + ?2, lease_owner = ?3, attempts = attempts + 1
@@ -461,4 +471,175 @@ fn order_from_row(row: &Row<'_>) -> rusqlite::Result<Order> {
         created_at: row.get(3)?,
         updated_at: row.get(4)?,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+    use crate::domain::{OrderRequest, OrderRequestItem};
+
+    fn db() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        for migration in MIGRATIONS {
+            conn.execute_batch(migration).unwrap();
+        }
+        conn
+    }
+
+    fn lines(items: &[(i64, i64)]) -> OrderLines {
+        OrderLines::parse(&OrderRequest {
+            items: items
+                .iter()
+                .map(|&(product_id, quantity)| OrderRequestItem {
+                    product_id,
+                    quantity,
+                })
+                .collect(),
+        })
+        .unwrap()
+    }
+
+    /// A pending order of user 1 for `amount` cents, its charge queued at `now`.
+    fn pending_order(conn: &mut Connection, key: &str, amount: i64, now: i64) -> String {
+        let Claim::New { order_id } = claim(conn, 1, key, &lines(&[(1, 1)]), now, 60_000).unwrap()
+        else {
+            panic!("key {key} taken");
+        };
+        let item = OrderItem {
+            product_id: 1,
+            quantity: 1,
+            price_cents: amount,
+        };
+        finalize(conn, &order_id, &[item], now).unwrap().unwrap();
+        order_id
+    }
+
+    #[test]
+    fn a_leased_message_is_not_taken_again_until_its_lease_runs_out() {
+        let mut conn = db();
+        let order_id = pending_order(&mut conn, "k", 500, 1_000);
+        let taken = claim_outbox(&mut conn, "a", 1_000, 100, 10).unwrap();
+        assert_eq!(taken.len(), 1);
+        assert_eq!(
+            (
+                taken[0].order_id.as_str(),
+                taken[0].kind,
+                taken[0].amount_cents,
+                taken[0].attempts
+            ),
+            (order_id.as_str(), OutboxKind::Charge, Some(500), 1)
+        );
+        assert!(claim_outbox(&mut conn, "b", 1_050, 100, 10)
+            .unwrap()
+            .is_empty());
+        // Worker a died: b takes the message once the lease is over, and a's late report
+        // changes nothing.
+        let retaken = claim_outbox(&mut conn, "b", 1_100, 100, 10).unwrap();
+        assert_eq!((retaken.len(), retaken[0].attempts), (1, 2));
+        complete_outbox(&mut conn, taken[0].id, "a", 1_120, None).unwrap();
+        assert_eq!(outbox_backlog(&mut conn).unwrap(), 1);
+        retry_outbox(&mut conn, taken[0].id, "b", 5_000, "503").unwrap();
+        assert!(claim_outbox(&mut conn, "b", 4_999, 100, 10)
+            .unwrap()
+            .is_empty());
+        let again = claim_outbox(&mut conn, "c", 5_000, 100, 10).unwrap();
+        complete_outbox(&mut conn, again[0].id, "c", 5_010, None).unwrap();
+        assert_eq!(outbox_backlog(&mut conn).unwrap(), 0);
+        assert!(claim_outbox(&mut conn, "c", 99_999, 100, 10)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn payment_outcomes_move_pending_orders_once() {
+        let mut conn = db();
+        let order_id = pending_order(&mut conn, "k", 500, 1_000);
+        let paid = apply_payment(&mut conn, &order_id, PaymentOutcome::Succeeded, 2_000).unwrap();
+        assert_eq!(paid, PaymentApplied::Moved(OrderStatus::Paid));
+        let again = apply_payment(&mut conn, &order_id, PaymentOutcome::Succeeded, 3_000).unwrap();
+        assert_eq!(again, PaymentApplied::Already(OrderStatus::Paid));
+        let contradiction =
+            apply_payment(&mut conn, &order_id, PaymentOutcome::Declined, 3_000).unwrap();
+        assert_eq!(
+            contradiction,
+            PaymentApplied::Contradicts(OrderStatus::Paid)
+        );
+        assert_eq!(
+            apply_payment(&mut conn, "nope", PaymentOutcome::Declined, 3_000).unwrap(),
+            PaymentApplied::NotFound
+        );
+        // The charge is settled, the commit queued once.
+        let kinds: Vec<OutboxKind> = claim_outbox(&mut conn, "w", 10_000, 100, 10)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.kind)
+            .collect();
+        assert_eq!(kinds, [OutboxKind::Commit]);
+        let order = get_for_user(&mut conn, 1, &order_id).unwrap().unwrap();
+        assert_eq!((order.status, order.updated_at), (OrderStatus::Paid, 2_000));
+    }
+
+    #[test]
+    fn claims_in_progress_are_invisible_and_expired_ones_are_swept() {
+        let mut conn = db();
+        let Claim::New { order_id } =
+            claim(&mut conn, 1, "k", &lines(&[(2, 1)]), 1_000, 500).unwrap()
+        else {
+            panic!("claimed");
+        };
+        assert_eq!(get_for_user(&mut conn, 1, &order_id).unwrap(), None);
+        assert!(list_for_user(&mut conn, 1).unwrap().is_empty());
+        // A second request with the key finds the claim and what it asked for.
+        match claim(&mut conn, 1, "k", &lines(&[(2, 1)]), 1_100, 500).unwrap() {
+            Claim::Existing { order, fingerprint } => {
+                assert_eq!(order.status, OrderStatus::Reserving);
+                assert_eq!(fingerprint, "2x1");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(sweep_expired_claims(&mut conn, 1_400).unwrap(), 0);
+        assert_eq!(sweep_expired_claims(&mut conn, 1_600).unwrap(), 1);
+        // Its stock's release is queued, and finishing the request now finds no claim.
+        let queued = claim_outbox(&mut conn, "w", 1_600, 100, 10).unwrap();
+        assert_eq!(
+            (queued.len(), queued[0].kind, queued[0].order_id.as_str()),
+            (1, OutboxKind::Release, order_id.as_str())
+        );
+        assert_eq!(finalize(&mut conn, &order_id, &[], 1_700).unwrap(), None);
+        assert!(matches!(
+            claim(&mut conn, 1, "k", &lines(&[(2, 1)]), 1_800, 500).unwrap(),
+            Claim::New { .. }
+        ));
+    }
+
+    #[test]
+    fn abandoning_a_claim_frees_its_key_and_queues_a_release_only_when_asked() {
+        let mut conn = db();
+        let new_claim = |conn: &mut Connection| match claim(
+            conn,
+            1,
+            "k",
+            &lines(&[(1, 1)]),
+            0,
+            60_000,
+        )
+        .unwrap()
+        {
+            Claim::New { order_id } => order_id,
+            other => panic!("{other:?}"),
+        };
+        let first = new_claim(&mut conn);
+        abandon(&mut conn, &first, None).unwrap();
+        assert_eq!(outbox_backlog(&mut conn).unwrap(), 0);
+        let second = new_claim(&mut conn);
+        abandon(&mut conn, &second, Some(5_000)).unwrap();
+        assert!(claim_outbox(&mut conn, "w", 4_999, 100, 10)
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            claim_outbox(&mut conn, "w", 5_000, 100, 10).unwrap().len(),
+            1
+        );
+    }
 }
