@@ -167,6 +167,16 @@ pub fn reclaim_stale_charges(
     now_ms: i64,
     limit: usize,
 ) -> rusqlite::Result<Vec<Charge>> {
+    // A plain read first: an idle worker polling must not take the write lock that
+    // requests (and other replicas) wait on.
+    let any: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM charges WHERE status = 'pending' AND claimed_at < ?1)",
+        [stale_before_ms],
+        |row| row.get(0),
+    )?;
+    if !any {
+        return Ok(Vec::new());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let order_ids = {
         let mut statement = tx.prepare_cached(
@@ -235,6 +245,16 @@ pub fn lease_due_callbacks(
     lease_until_ms: i64,
     limit: usize,
 ) -> rusqlite::Result<Vec<Callback>> {
+    // A plain read first, as in `reclaim_stale_charges`.
+    let any: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM callback_outbox
+         WHERE delivered_at IS NULL AND rejected_at IS NULL AND next_attempt_at <= ?1)",
+        [now_ms],
+        |row| row.get(0),
+    )?;
+    if !any {
+        return Ok(Vec::new());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let callbacks = {
         let mut statement = tx.prepare_cached(
