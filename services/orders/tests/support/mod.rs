@@ -360,7 +360,28 @@ impl Orders {
     pub async fn start(products_url: &str, payments_url: &str, worker: bool) -> Orders {
         let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}")));
         let db_path = dir.path().join("orders.db");
-        Orders::start_on(dir, db_path, products_url, payments_url, worker).await
+        Orders::start_on(dir, db_path, None, products_url, payments_url, worker).await
+    }
+
+    /// [`Orders::start`] on a listener bound beforehand, so that a service calling orders
+    /// back can be given its address first.
+    pub async fn start_on_listener(
+        listener: TcpListener,
+        products_url: &str,
+        payments_url: &str,
+        worker: bool,
+    ) -> Orders {
+        let dir = Arc::new(tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}")));
+        let db_path = dir.path().join("orders.db");
+        Orders::start_on(
+            dir,
+            db_path,
+            Some(listener),
+            products_url,
+            payments_url,
+            worker,
+        )
+        .await
     }
 
     /// A second replica sharing this one's database file.
@@ -368,6 +389,7 @@ impl Orders {
         Orders::start_on(
             Arc::clone(&self._dir),
             self.db_path.clone(),
+            None,
             self.state.products.base_url(),
             self.state.payments.base_url(),
             worker,
@@ -378,6 +400,7 @@ impl Orders {
     async fn start_on(
         dir: Arc<tempfile::TempDir>,
         db_path: PathBuf,
+        listener: Option<TcpListener>,
         products_url: &str,
         payments_url: &str,
         worker: bool,
@@ -394,7 +417,10 @@ impl Orders {
             Payments::new(client, payments_url, timeout),
         );
         state.outbox = Arc::new(fast_outbox());
-        let (addr, _) = spawn_server(app(state.clone())).await;
+        let (addr, _) = match listener {
+            Some(listener) => serve_on(listener, app(state.clone())),
+            None => spawn_server(app(state.clone())).await,
+        };
         let worker = worker.then(|| outbox::spawn(state.clone()));
         Orders {
             base: format!("http://{addr}"),
