@@ -10,4 +10,5 @@ mod build;
 mod engine;
 mod exec;
 mod logs;
+mod shop;
 mod up;
