@@ -17,6 +17,7 @@
 mod config;
 mod db;
 mod error;
+mod ids;
 mod json;
 mod metrics;
 mod observability;
@@ -26,6 +27,7 @@ mod token;
 pub use config::{env_duration, env_or, parse_duration, Config};
 pub use db::{Db, DbError};
 pub use error::{error_response, ApiError, ApiResult};
+pub use ids::OrderId;
 pub use json::{Json, JsonRejection};
 pub use metrics::{Metrics, LATENCY_BUCKETS};
 pub use observability::{with_observability, BODY_LIMIT};
