@@ -17,7 +17,7 @@ use crate::engine::{observe, Engine, EngineError, LabelFilter};
 use crate::executor::apply_action;
 use crate::health::{wait_ready, ReadyError, ReplicaRef};
 use crate::manifest::model::{Condition, Project, Service};
-use crate::plan::{labels, plan, Action, ContainerState, PlanOptions};
+use crate::plan::{labels, plan, Action, PlanOptions};
 
 /// How many engine operations run at once.
 pub const DEFAULT_CONCURRENCY: usize = 16;
@@ -416,9 +416,4 @@ async fn wait_for(
         })
     })
     .await
-}
-
-/// A replica's state is one the engine can start from (used by `restart`).
-pub fn is_startable(state: ContainerState) -> bool {
-    !matches!(state, ContainerState::Dead)
 }

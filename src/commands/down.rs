@@ -18,14 +18,7 @@ use super::{CommandError, Context};
 pub fn run(ctx: &Context, args: DownArgs) -> Result<(), CommandError> {
     // The manifest gives each service's grace period; without it (`-p NAME` after the
     // files are gone) msctl still finds everything by label.
-    let loaded = ctx.load_every_profile();
-    let (project_name, project) = match loaded {
-        Ok(loaded) => (loaded.project.name.clone(), Some(loaded.project)),
-        Err(err) => match &ctx.global.project_name {
-            Some(name) if crate::manifest::load::valid_project_name(name) => (name.clone(), None),
-            _ => return Err(err),
-        },
-    };
+    let (project_name, project) = ctx.project_by_name(true)?;
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let _lock = ctx.lock(&project_name).await?;

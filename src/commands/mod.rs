@@ -106,6 +106,29 @@ impl Context {
         Ok(loaded)
     }
 
+    /// The project's name for commands that find everything by label: from the manifest,
+    /// or from `-p` alone when the manifest cannot be loaded (files lost, msctl still
+    /// finds and removes what it created). The loaded project comes along when there is one.
+    pub fn project_by_name(
+        &self,
+        every_profile: bool,
+    ) -> Result<(String, Option<crate::manifest::model::Project>), CommandError> {
+        let loaded = if every_profile {
+            self.load_every_profile()
+        } else {
+            self.load()
+        };
+        match loaded {
+            Ok(loaded) => Ok((loaded.project.name.clone(), Some(loaded.project))),
+            Err(err) => match &self.global.project_name {
+                Some(name) if crate::manifest::load::valid_project_name(name) => {
+                    Ok((name.clone(), None))
+                }
+                _ => Err(err),
+            },
+        }
+    }
+
     /// Load the project with every profile enabled: for commands that clean up, which
     /// must see the containers of services whose profile is not enabled now.
     pub fn load_every_profile(&self) -> Result<Loaded, CommandError> {

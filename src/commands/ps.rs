@@ -28,7 +28,7 @@ pub struct Row {
 }
 
 pub fn run(ctx: &Context, args: PsArgs) -> Result<(), CommandError> {
-    let project_name = project_name(ctx)?;
+    let (project_name, _) = ctx.project_by_name(false)?;
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let rows = rows(engine.as_ref(), &project_name, &args.services, args.all).await?;
@@ -50,18 +50,6 @@ pub fn run(ctx: &Context, args: PsArgs) -> Result<(), CommandError> {
         ctx.printer.data(&text).map_err(anyhow::Error::from)?;
         Ok(())
     })
-}
-
-/// `ps` needs only the project's name: it works even when the manifests are gone, as
-/// long as `-p` names the project (msctl finds its containers by label).
-pub fn project_name(ctx: &Context) -> Result<String, CommandError> {
-    match ctx.load() {
-        Ok(loaded) => Ok(loaded.project.name),
-        Err(err) => match &ctx.global.project_name {
-            Some(name) if crate::manifest::load::valid_project_name(name) => Ok(name.clone()),
-            _ => Err(err),
-        },
-    }
 }
 
 pub async fn rows(

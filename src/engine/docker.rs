@@ -33,7 +33,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::timestamp;
 use super::{
-    state_dir, ContainerDetails, ContainerSpec, ContainerSummary, Engine, EngineError, EngineEvent,
+    ContainerDetails, ContainerSpec, ContainerSummary, Engine, EngineError, EngineEvent,
     EventAction, ExecSpec, LabelFilter, LogLine, LogOptions, LogStream, MountSpec, NetworkSpec,
     NetworkSummary, SecretMount, SecretSource, VolumeSpec, VolumeSummary,
 };
@@ -238,7 +238,7 @@ impl DockerEngine {
                         secret.name
                     ))
                 })?;
-                let dir = state_dir(&|key| self.environment.get(key).cloned())
+                let dir = crate::state::state_dir(&self.environment)
                     .join("secrets")
                     .join(project_name);
                 let path = dir.join(&secret.name);

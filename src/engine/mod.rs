@@ -22,8 +22,7 @@ mod timestamp;
 pub use docker::DockerEngine;
 pub use error::{BoxError, EngineError};
 pub use spec::{
-    state_dir, ContainerSpec, MountSpec, NetworkAttachment, NetworkSpec, SecretMount, SecretSource,
-    VolumeSpec,
+    ContainerSpec, MountSpec, NetworkAttachment, NetworkSpec, SecretMount, SecretSource, VolumeSpec,
 };
 pub use timestamp::{format_rfc3339_nanos, parse_rfc3339_nanos};
 

@@ -75,24 +75,10 @@ pub enum SecretSource {
     /// A host file, bound as it is.
     File(PathBuf),
     /// An environment variable of msctl's environment. The engine implementation writes
-    /// its value to a file readable only by the user (under [`state_dir`]) when the
+    /// its value to a file readable only by the user (under [`crate::state::state_dir`]) when the
     /// container is created, and binds that file: the value never appears in the
     /// container's configuration.
     Environment(String),
-}
-
-/// msctl's state directory: `$MSCTL_STATE_DIR`, else `$XDG_STATE_HOME/msctl`, else
-/// `~/.local/state/msctl`, else `msctl-state` in the temporary directory.
-pub fn state_dir(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
-    let set = |key: &str| {
-        env(key)
-            .filter(|value| !value.is_empty())
-            .map(PathBuf::from)
-    };
-    set("MSCTL_STATE_DIR")
-        .or_else(|| set("XDG_STATE_HOME").map(|dir| dir.join("msctl")))
-        .or_else(|| set("HOME").map(|home| home.join(".local/state/msctl")))
-        .unwrap_or_else(|| std::env::temp_dir().join("msctl-state"))
 }
 
 /// A network a container joins, by engine name, with its DNS aliases there.

@@ -38,15 +38,10 @@ pub enum Readiness {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadyError {
+    /// The caller adds the replica's last health-check output and log lines when it
+    /// reports this (see `commands::up::explain`).
     #[error("replica `{}` of service `{}` failed: {reason}", replica.label(), replica.service_name)]
-    Failed {
-        replica: ReplicaRef,
-        reason: String,
-        /// The last health-check outputs, oldest first.
-        health_output: Vec<String>,
-        /// The last lines the replica logged.
-        last_logs: Vec<String>,
-    },
+    Failed { replica: ReplicaRef, reason: String },
     #[error("timed out after {waited:?} waiting for {}", describe_waiting(.waiting))]
     Timeout {
         waited: Duration,
@@ -144,8 +139,6 @@ pub async fn wait_ready<E: Engine + ?Sized>(
                     return Err(ReadyError::Failed {
                         replica: replicas[i].0.clone(),
                         reason,
-                        health_output: Vec::new(),
-                        last_logs: Vec::new(),
                     })
                 }
             }

@@ -123,34 +123,16 @@ impl<'a> Planner<'a> {
     /// The services to converge, in dependency order.
     fn selected_services(&mut self) -> Vec<&'a Service> {
         let project = self.project;
-        let mut wanted = BTreeSet::new();
-        let mut pending: Vec<&str> = Vec::new();
         for service_name in &self.options.services {
-            if project.services.contains_key(service_name) {
-                pending.push(service_name);
-            } else {
+            if !project.services.contains_key(service_name) {
                 self.warn(format!("service `{service_name}` is not in the project"));
             }
         }
-        while let Some(service_name) = pending.pop() {
-            if !wanted.insert(service_name.to_string()) {
-                continue;
-            }
-            if let Some(service) = project.services.get(service_name) {
-                pending.extend(
-                    service
-                        .depends_on
-                        .keys()
-                        .filter(|dependency| project.services.contains_key(*dependency))
-                        .map(String::as_str),
-                );
-            }
-        }
-        let all = self.options.services.is_empty();
+        let wanted = project.with_dependencies(&self.options.services);
         project
             .dependency_order()
             .iter()
-            .filter(|service_name| all || wanted.contains(*service_name))
+            .filter(|service_name| wanted.contains(*service_name))
             .filter_map(|service_name| project.services.get(service_name))
             .collect()
     }
