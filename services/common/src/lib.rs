@@ -24,6 +24,9 @@ mod observability;
 mod server;
 mod token;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 pub use config::{env_duration, env_or, parse_duration, Config};
 pub use db::{Db, DbError};
 pub use error::{error_response, ApiError, ApiResult};

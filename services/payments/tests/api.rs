@@ -13,6 +13,7 @@ use axum::routing::post;
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
+use shop_common::testing::{get, send};
 use shop_payments::domain::{Amount, FailureRate, OrderId, ProcessorSettings};
 use shop_payments::{app, spawn_callback_worker, store, AppState, CallbackSettings, Settings};
 use tempfile::TempDir;
@@ -65,42 +66,9 @@ fn replica(dir: &TempDir, settings: Settings) -> (AppState, Router) {
     (state, app)
 }
 
-async fn send(app: &Router, request: Request<Body>) -> (u16, Value) {
-    let response = app
-        .clone()
-        .oneshot(request)
-        .await
-        .unwrap_or_else(|e| match e {});
-    let status = response.status().as_u16();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .unwrap_or_default();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if status >= 400 {
-        assert!(is_json, "{status} without a JSON body");
-        assert!(body["error"]["code"].is_string(), "{status}: {body}");
-    }
-    (status, body)
-}
-
-fn get(path: &str) -> Request<Body> {
-    Request::get(path)
-        .body(Body::empty())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
+/// `POST path` with a JSON body: charges are service-to-service calls, without a token.
 fn post_raw(path: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(path)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body.into())
-        .unwrap_or_else(|e| panic!("{e}"))
+    shop_common::testing::post_raw(path, None, body)
 }
 
 fn charge(order_id: &str, amount_cents: i64) -> Request<Body> {

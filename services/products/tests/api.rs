@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{header, Method, Request};
+use axum::http::{header, Request};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
+use shop_common::testing::{get, post_raw, send};
 use shop_common::{Claims, TokenKey};
 use shop_products::{app, AppState};
 use tempfile::TempDir;
@@ -46,49 +47,6 @@ fn admin_token() -> String {
 
 fn customer_token() -> String {
     key().issue(2, "ann@shop.test", "customer", Duration::from_secs(600))
-}
-
-async fn send(app: &Router, request: Request<Body>) -> (u16, Value) {
-    let response = app
-        .clone()
-        .oneshot(request)
-        .await
-        .unwrap_or_else(|e| match e {});
-    let status = response.status().as_u16();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .unwrap_or_default();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if status >= 400 {
-        assert!(is_json, "{status} without a JSON body");
-        assert!(body["error"]["code"].is_string(), "{status}: {body}");
-        assert!(body["error"]["message"].is_string(), "{status}: {body}");
-    }
-    (status, body)
-}
-
-fn get(path: &str) -> Request<Body> {
-    Request::get(path)
-        .body(Body::empty())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn post_raw(path: &str, token: Option<&str>, body: impl Into<Body>) -> Request<Body> {
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some(token) = token {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    request.body(body.into()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn post(path: &str, token: Option<&str>, body: &Value) -> Request<Body> {
