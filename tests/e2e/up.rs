@@ -523,3 +523,53 @@ fn down_removes_services_of_every_profile() {
     assert!(project.containers().is_empty(), "{stderr}");
     assert!(project.networks().is_empty(), "{stderr}");
 }
+
+#[test]
+fn every_engine_command_says_when_the_engine_cannot_be_reached() {
+    let project = TestProject::new("unreachable", &two_services(""));
+    for args in [
+        &["up"][..],
+        &["ps"],
+        &["scale", "web=2"],
+        &["restart"],
+        &["down"],
+        &["exec", "web", "--", "true"],
+    ] {
+        let output = project
+            .command(args)
+            .env("DOCKER_HOST", "tcp://127.0.0.1:1")
+            .output()
+            .expect("msctl runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot reach the Docker engine at tcp://127.0.0.1:1: "),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("hint: "), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn up_brings_back_a_replica_that_died() {
+    let project = TestProject::new("up-dead", &two_services("    deploy: {replicas: 2}\n"));
+    project.msctl_ok(&["up"]);
+    let victim = project.replicas("web").remove(0);
+    let killed = Command::new("docker")
+        .args(["kill", &victim.id])
+        .status()
+        .expect("docker kill");
+    assert!(killed.success());
+    let (code, _, stderr) = project.msctl(&["up"]);
+    assert_eq!(code, 0, "{stderr}");
+    let details = project.inspect(&victim.id);
+    assert_eq!(
+        details.summary.state,
+        ContainerState::Running,
+        "the same replica runs again"
+    );
+    assert_eq!(details.summary.health, Health::Healthy);
+    assert_eq!(project.replicas("web").len(), 2);
+    assert!(stderr.contains("stopped"), "the plan says why: {stderr}");
+}
