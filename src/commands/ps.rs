@@ -1,6 +1,6 @@
 //! `msctl ps`: the project's replicas with their state and health, as a table or JSON.
 //!
-//! The JSON shape is stable (docs/ps-json.md): an array of objects with service,
+//! The JSON shape is stable (docs/ps.schema.json, checked by an e2e test): an array of objects with service,
 //! replica, name, id, image, state, health, exit_code, ports, created; sorted by
 //! service then replica.
 
