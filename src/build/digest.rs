@@ -249,6 +249,7 @@ mod tests {
             args: BTreeMap::from([("A".to_string(), Some("1".to_string()))]),
             target: None,
             labels: BTreeMap::new(),
+            dockerfile_inline: None,
         };
         let base = dockerfile_digest("sha256:aa", "Dockerfile", &build);
         assert_eq!(base, dockerfile_digest("sha256:aa", "Dockerfile", &build));

@@ -229,29 +229,28 @@ impl DockerEngine {
             operation: "create_container".to_string(),
             message,
         };
-        match &secret.source {
-            SecretSource::File(path) => Ok(path.clone()),
-            SecretSource::Environment(variable) => {
-                let value = self.environment.get(variable).ok_or_else(|| {
-                    failed(format!(
-                        "secret `{}` comes from the environment variable `{variable}`, which is not set",
-                        secret.name
-                    ))
-                })?;
-                let dir = crate::state::state_dir(&self.environment)
-                    .join("secrets")
-                    .join(project_name);
-                let path = dir.join(&secret.name);
-                write_private_file(&dir, &path, value.as_bytes()).map_err(|err| {
-                    failed(format!(
-                        "cannot write secret `{}` to {}: {err}",
-                        secret.name,
-                        path.display()
-                    ))
-                })?;
-                Ok(path)
-            }
-        }
+        let value = match &secret.source {
+            SecretSource::File(path) => return Ok(path.clone()),
+            SecretSource::Environment(variable) => self.environment.get(variable).ok_or_else(|| {
+                failed(format!(
+                    "secret `{}` comes from the environment variable `{variable}`, which is not set",
+                    secret.name
+                ))
+            })?,
+            SecretSource::Content(text) => text,
+        };
+        let dir = crate::state::state_dir(&self.environment)
+            .join("secrets")
+            .join(project_name);
+        let path = dir.join(&secret.name);
+        write_private_file(&dir, &path, value.as_bytes()).map_err(|err| {
+            failed(format!(
+                "cannot write secret `{}` to {}: {err}",
+                secret.name,
+                path.display()
+            ))
+        })?;
+        Ok(path)
     }
 
     fn create_body(&self, spec: &ContainerSpec) -> Result<ContainerCreateBody, EngineError> {

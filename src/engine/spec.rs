@@ -79,6 +79,8 @@ pub enum SecretSource {
     /// container is created, and binds that file: the value never appears in the
     /// container's configuration.
     Environment(String),
+    /// Text written in the manifest (a config's `content`), written to a file the same way.
+    Content(String),
 }
 
 /// A network a container joins, by engine name, with its DNS aliases there.
@@ -159,6 +161,7 @@ impl ContainerSpec {
                 let source = match project.secrets.get(&secret.source)? {
                     Secret::File(path) => SecretSource::File(path.clone()),
                     Secret::Environment(variable) => SecretSource::Environment(variable.clone()),
+                    Secret::Content(text) => SecretSource::Content(text.clone()),
                 };
                 Some(SecretMount {
                     name: secret.source.clone(),

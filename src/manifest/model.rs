@@ -23,6 +23,8 @@ pub struct Project {
     pub volumes: BTreeMap<String, Volume>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub secrets: BTreeMap<String, Secret>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub configs: BTreeMap<String, Config>,
 }
 
 impl Project {
@@ -141,6 +143,87 @@ pub struct Service {
     pub secrets: Vec<ServiceSecret>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domainname: Option<String>,
+    /// A fixed container name: the service then has at most one replica.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_name: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub tty: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub stdin_open: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logging: Option<Logging>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sysctls: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ulimits: BTreeMap<String, Ulimit>,
+    /// `HOST:IP` entries for the container's /etc/hosts, in the order written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_hosts: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub privileged: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_mode: Option<NetworkMode>,
+    /// `SERVICE[:ALIAS]` as written; the alias becomes a DNS name of SERVICE.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_search: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_opt: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<Device>,
+    /// Bytes.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_bytes"
+    )]
+    pub shm_size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipc: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_add: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pids_limit: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oom_score_adj: Option<i64>,
+    /// Legacy `mem_limit`, bytes; `deploy.resources.limits.memory` wins when both are set.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_bytes"
+    )]
+    pub mem_limit: Option<u64>,
+    /// Bytes of memory plus swap; -1 for unlimited swap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memswap_limit: Option<i64>,
+    /// Legacy `cpus`; `deploy.resources.limits.cpus` wins when both are set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_shares: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpuset: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac_address: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<ServiceConfig>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// Commands run in each replica right after it starts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub post_start: Vec<Hook>,
+    /// Commands run in each replica before it is stopped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pre_stop: Vec<Hook>,
     /// msctl's own settings from `x-msctl`.
     #[serde(rename = "x-msctl", skip_serializing_if = "Extensions::is_empty")]
     pub extensions: Extensions,
@@ -151,6 +234,108 @@ impl Service {
     pub fn replicas(&self) -> u32 {
         self.deploy.replicas
     }
+
+    /// The memory limit in bytes: `deploy.resources.limits.memory`, else `mem_limit`.
+    pub fn memory_limit(&self) -> Option<u64> {
+        self.deploy.resources.limits.memory.or(self.mem_limit)
+    }
+
+    /// The CPU limit: `deploy.resources.limits.cpus`, else `cpus`.
+    pub fn cpu_limit(&self) -> Option<f64> {
+        self.deploy.resources.limits.cpus.or(self.cpus)
+    }
+
+    /// The services this one needs running first without naming them in `depends_on`:
+    /// the targets of `links`, and the service whose network it shares.
+    pub fn implicit_dependencies(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .links
+            .iter()
+            .map(|link| link.split(':').next().unwrap_or(link).to_string())
+            .collect();
+        if let Some(NetworkMode::Service(name)) = &self.network_mode {
+            out.push(name.clone());
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// `logging:`: the container's log driver and its options.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Logging {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+}
+
+/// One `ulimits:` entry; a single number sets both limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Ulimit {
+    pub soft: i64,
+    pub hard: i64,
+}
+
+/// `network_mode:`: the container shares a network stack instead of joining networks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetworkMode {
+    Host,
+    None,
+    Bridge,
+    /// `service:NAME`: the stack of the first replica of another service.
+    Service(String),
+    /// `container:NAME`: the stack of a container msctl does not manage.
+    Container(String),
+}
+
+impl std::fmt::Display for NetworkMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetworkMode::Host => f.write_str("host"),
+            NetworkMode::None => f.write_str("none"),
+            NetworkMode::Bridge => f.write_str("bridge"),
+            NetworkMode::Service(name) => write!(f, "service:{name}"),
+            NetworkMode::Container(name) => write!(f, "container:{name}"),
+        }
+    }
+}
+
+impl Serialize for NetworkMode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// `devices:`: a host device made visible in the container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Device {
+    pub source: String,
+    pub target: String,
+    pub permissions: String,
+}
+
+/// A config a service mounts read-only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceConfig {
+    pub source: String,
+    /// Absolute path inside the container: `/<source>` unless given.
+    pub target: String,
+}
+
+/// `post_start` / `pre_stop`: a command run inside a replica.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hook {
+    pub command: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub privileged: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -165,6 +350,9 @@ pub struct Build {
     pub target: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// The Dockerfile's text, given in the manifest instead of a file of the context.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile_inline: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -220,6 +408,10 @@ pub struct Mount {
 pub struct ServiceNetwork {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv4_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -415,6 +607,37 @@ pub struct Network {
     pub internal: bool,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub driver_opts: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipam: Option<Ipam>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub attachable: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub enable_ipv6: bool,
+}
+
+/// A network's address management: its driver and address pools.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Ipam {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub config: Vec<IpamPool>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct IpamPool {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_range: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub aux_addresses: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -440,7 +663,12 @@ pub enum Secret {
     File(PathBuf),
     /// The name of an environment variable of msctl's own environment.
     Environment(String),
+    /// The contents themselves, written in the manifest (configs only).
+    Content(String),
 }
+
+/// A top-level config: like a secret, a file mounted read-only, but not confidential.
+pub type Config = Secret;
 
 /// msctl's own service settings, from `x-msctl`.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]

@@ -446,6 +446,7 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
         networks,
         volumes,
         secrets,
+        configs: BTreeMap::new(),
     })
 }
 
