@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::cli::ScaleArgs;
 use crate::converge::{converge, Cancel, ConvergeOptions, DEFAULT_CONCURRENCY};
 use crate::manifest::validate::MAX_REPLICAS;
+use crate::manifest::LoadError;
 use crate::output::progress::seconds;
 use crate::plan::PlanOptions;
 use crate::state::ScaleOverride;
@@ -45,9 +46,24 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
         }
     }
     let loaded = ctx.load()?;
-    let project = loaded.project;
     let names: Vec<String> = targets.keys().cloned().collect();
-    ctx.check_services(&project, &names)?;
+    ctx.check_services(&loaded.project, &names)?;
+    for (service, count) in &targets {
+        let fixed_name = loaded.project.services[service].container_name.as_deref();
+        if let (Some(container_name), true) = (fixed_name, *count > 1) {
+            return Err(CommandError::Manifest(LoadError {
+                rendered: loaded.error_at(
+                    &["services", service, "container_name"],
+                    &format!(
+                        "service `{service}` cannot have {count} replicas: its container is named `{container_name}`, and a name is unique"
+                    ),
+                    "remove `container_name` to scale the service",
+                ),
+                error_count: 1,
+            }));
+        }
+    }
+    let project = loaded.project;
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let _lock = ctx.lock(&project.name).await?;

@@ -51,6 +51,8 @@ pub struct Loaded {
     pub files: Vec<PathBuf>,
     pub warnings: Vec<Diagnostic>,
     pub sources: Sources,
+    /// The merged tree the project was validated from, for locating a key later.
+    pub tree: yaml::Node,
 }
 
 impl Loaded {
@@ -60,6 +62,22 @@ impl Loaded {
             .map(|d| d.render(&self.sources))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// Where the key at `path` (e.g. `["services", "web", "container_name"]`) was written,
+    /// as a rendered error with its snippet and `hint`; without a location when the key
+    /// is not in the manifests.
+    pub fn error_at(&self, path: &[&str], message: &str, hint: &str) -> String {
+        let mut node = Some(&self.tree);
+        let mut span = None;
+        for key in path {
+            let entry = node.and_then(|n| n.entry(key));
+            span = entry.map(|e| e.key_span).or(span);
+            node = entry.map(|e| &e.value);
+        }
+        Diagnostic::error(message, span)
+            .with_hint(hint)
+            .render(&self.sources)
     }
 }
 
@@ -250,6 +268,7 @@ fn load_documents(
             files,
             warnings: diags.sorted().into_iter().cloned().collect(),
             sources,
+            tree: root,
         }),
         _ => Err(LoadError::from_diags(&diags, &sources)),
     }
