@@ -5,6 +5,7 @@
 //! files, Compose override rules) -> `validate` (tree -> model, every error in one pass).
 //! `load` runs it; `diagnostic` renders problems with file:line:col and a caret.
 
+mod container_keys;
 pub mod diagnostic;
 pub mod dotenv;
 pub mod fields;

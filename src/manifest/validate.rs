@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::container_keys;
 use super::diagnostic::{Diagnostics, Span};
 use super::dotenv;
 use super::fields::{did_you_mean, KeyKind, Reader, Schema};
@@ -23,8 +24,8 @@ const TOP_LEVEL: Schema = Schema {
         ("networks", Supported),
         ("volumes", Supported),
         ("secrets", Supported),
-        ("configs", Unsupported),
-        ("include", Unsupported),
+        ("configs", Supported),
+        ("include", Supported),
         ("models", Unsupported),
     ],
 };
@@ -60,63 +61,63 @@ const SERVICE: Schema = Schema {
         ("profiles", Supported),
         ("secrets", Supported),
         ("hostname", Supported),
-        ("logging", Ignored),
-        ("stdin_open", Ignored),
-        ("tty", Ignored),
-        ("platform", Ignored),
+        ("logging", Supported),
+        ("stdin_open", Supported),
+        ("tty", Supported),
+        ("platform", Supported),
         ("pull_policy", Ignored),
         ("develop", Ignored),
-        ("domainname", Ignored),
-        ("annotations", Ignored),
+        ("domainname", Supported),
+        ("annotations", Supported),
         ("attach", Ignored),
-        ("container_name", Unsupported),
-        ("network_mode", Unsupported),
-        ("pid", Unsupported),
-        ("ipc", Unsupported),
+        ("container_name", Supported),
+        ("network_mode", Supported),
+        ("pid", Supported),
+        ("ipc", Supported),
         ("uts", Unsupported),
-        ("privileged", Unsupported),
-        ("devices", Unsupported),
+        ("privileged", Supported),
+        ("devices", Supported),
         ("device_cgroup_rules", Unsupported),
-        ("links", Unsupported),
+        ("links", Supported),
         ("external_links", Unsupported),
-        ("extra_hosts", Unsupported),
-        ("dns", Unsupported),
-        ("dns_opt", Unsupported),
-        ("dns_search", Unsupported),
-        ("extends", Unsupported),
-        ("configs", Unsupported),
+        ("extra_hosts", Supported),
+        ("dns", Supported),
+        ("dns_opt", Supported),
+        ("dns_search", Supported),
+        ("extends", Supported),
+        ("configs", Supported),
         ("volumes_from", Unsupported),
-        ("ulimits", Unsupported),
-        ("sysctls", Unsupported),
-        ("shm_size", Unsupported),
+        ("ulimits", Supported),
+        ("sysctls", Supported),
+        ("shm_size", Supported),
         ("userns_mode", Unsupported),
         ("cgroup", Unsupported),
         ("cgroup_parent", Unsupported),
         ("isolation", Unsupported),
-        ("mem_limit", Unsupported),
+        ("mem_limit", Supported),
         ("mem_reservation", Unsupported),
-        ("memswap_limit", Unsupported),
+        ("memswap_limit", Supported),
         ("mem_swappiness", Unsupported),
-        ("cpus", Unsupported),
+        ("cpus", Supported),
         ("cpu_count", Unsupported),
         ("cpu_percent", Unsupported),
-        ("cpu_shares", Unsupported),
+        ("cpu_shares", Supported),
         ("cpu_quota", Unsupported),
         ("cpu_period", Unsupported),
         ("cpu_rt_runtime", Unsupported),
         ("cpu_rt_period", Unsupported),
-        ("cpuset", Unsupported),
+        ("cpuset", Supported),
         ("blkio_config", Unsupported),
         ("oom_kill_disable", Unsupported),
-        ("oom_score_adj", Unsupported),
-        ("pids_limit", Unsupported),
-        ("runtime", Unsupported),
+        ("oom_score_adj", Supported),
+        ("pids_limit", Supported),
+        ("runtime", Supported),
         ("storage_opt", Unsupported),
-        ("group_add", Unsupported),
+        ("group_add", Supported),
         ("gpus", Unsupported),
-        ("mac_address", Unsupported),
-        ("post_start", Unsupported),
-        ("pre_stop", Unsupported),
+        ("mac_address", Supported),
+        ("post_start", Supported),
+        ("pre_stop", Supported),
         ("credential_spec", Unsupported),
         ("use_api_socket", Unsupported),
         ("provider", Unsupported),
@@ -137,7 +138,7 @@ const BUILD: Schema = Schema {
         ("pull", Ignored),
         ("platforms", Ignored),
         ("no_cache", Ignored),
-        ("dockerfile_inline", Unsupported),
+        ("dockerfile_inline", Supported),
         ("network", Unsupported),
         ("shm_size", Unsupported),
         ("extra_hosts", Unsupported),
@@ -248,8 +249,8 @@ const VOLUME_LONG: Schema = Schema {
 const SERVICE_NETWORK: Schema = Schema {
     keys: &[
         ("aliases", Supported),
-        ("ipv4_address", Unsupported),
-        ("ipv6_address", Unsupported),
+        ("ipv4_address", Supported),
+        ("ipv6_address", Supported),
         ("link_local_ips", Unsupported),
         ("mac_address", Unsupported),
         ("driver_opts", Unsupported),
@@ -276,10 +277,10 @@ const NETWORK: Schema = Schema {
         ("external", Supported),
         ("internal", Supported),
         ("labels", Supported),
-        ("attachable", Ignored),
-        ("driver_opts", Unsupported),
-        ("ipam", Unsupported),
-        ("enable_ipv6", Unsupported),
+        ("attachable", Supported),
+        ("driver_opts", Supported),
+        ("ipam", Supported),
+        ("enable_ipv6", Supported),
         ("enable_ipv4", Unsupported),
     ],
 };
@@ -305,6 +306,45 @@ const SECRET: Schema = Schema {
         ("driver_opts", Unsupported),
         ("template_driver", Unsupported),
         ("labels", Ignored),
+    ],
+};
+
+const CONFIG: Schema = Schema {
+    keys: &[
+        ("file", Supported),
+        ("content", Supported),
+        ("environment", Supported),
+        ("name", Ignored),
+        ("labels", Ignored),
+        ("external", Unsupported),
+        ("template_driver", Unsupported),
+    ],
+};
+
+const SERVICE_CONFIG: Schema = Schema {
+    keys: &[
+        ("source", Supported),
+        ("target", Supported),
+        ("uid", Ignored),
+        ("gid", Ignored),
+        ("mode", Ignored),
+    ],
+};
+
+const IPAM: Schema = Schema {
+    keys: &[
+        ("driver", Supported),
+        ("config", Supported),
+        ("options", Supported),
+    ],
+};
+
+const IPAM_POOL: Schema = Schema {
+    keys: &[
+        ("subnet", Supported),
+        ("ip_range", Supported),
+        ("gateway", Supported),
+        ("aux_addresses", Supported),
     ],
 };
 
@@ -391,10 +431,20 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
         })
         .unwrap_or_default();
 
+    let configs: BTreeMap<String, Config> = root
+        .get("configs")
+        .map(|n| {
+            named_objects(&mut r, n, "configs", |r, name, node| {
+                config(r, name, node, inputs)
+            })
+        })
+        .unwrap_or_default();
+
     let refs = References {
         volumes: volumes.keys().cloned().collect(),
         networks: networks.keys().cloned().collect(),
         secrets: secrets.keys().cloned().collect(),
+        configs: configs.keys().cloned().collect(),
     };
 
     let mut services = BTreeMap::new();
@@ -434,6 +484,7 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
 
     check_dependencies(&mut r, &services, &spans);
     check_published_ports(&mut r, &services, &spans);
+    check_container_settings(&mut r, &services, &spans);
     let services = apply_profiles(&mut r, services, &spans, inputs.profiles);
 
     if r.diags.has_errors() {
@@ -446,7 +497,7 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
         networks,
         volumes,
         secrets,
-        configs: BTreeMap::new(),
+        configs,
     })
 }
 
@@ -454,6 +505,7 @@ struct References {
     volumes: BTreeSet<String>,
     networks: BTreeSet<String>,
     secrets: BTreeSet<String>,
+    configs: BTreeSet<String>,
 }
 
 /// Where things were written, for checks that span services.
@@ -462,6 +514,8 @@ struct ServiceSpans {
     name: Option<Span>,
     depends_on: BTreeMap<String, Span>,
     ports: Vec<Span>,
+    /// Where each key of the service was written.
+    keys: BTreeMap<String, Span>,
 }
 
 /// Compose's rule for service, volume and network names.
@@ -542,10 +596,89 @@ fn network(r: &mut Reader<'_>, name: &str, node: &Node) -> Option<Network> {
             "external" => network.external = external(r, &e.value, &field)?,
             "internal" => network.internal = r.bool(&e.value, &field)?,
             "labels" => network.labels = labels(r, &e.value, &field)?,
+            "attachable" => network.attachable = r.bool(&e.value, &field)?,
+            "enable_ipv6" => network.enable_ipv6 = r.bool(&e.value, &field)?,
+            "driver_opts" => network.driver_opts = labels(r, &e.value, &field)?,
+            "ipam" => network.ipam = ipam(r, &e.value, &field),
             _ => {}
         }
     }
     Some(network)
+}
+
+fn ipam(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Ipam> {
+    r.map(node, what)?;
+    let mut ipam = Ipam::default();
+    for e in IPAM.check(node, what, r.diags) {
+        let field = field_name(what, &e.key);
+        match e.key.as_str() {
+            "driver" => ipam.driver = r.text(&e.value, &field),
+            "options" => ipam.options = labels(r, &e.value, &field)?,
+            "config" => {
+                let Value::Seq(items) = &e.value.value else {
+                    r.error(
+                        format!("{field} must be a list, found {}", e.value.type_name()),
+                        e.value.span,
+                    );
+                    continue;
+                };
+                for item in items {
+                    let where_ = format!("an address pool of {what}");
+                    r.map(item, &where_)?;
+                    let mut pool = IpamPool::default();
+                    for p in IPAM_POOL.check(item, &where_, r.diags) {
+                        let pf = format!("`{}` of {where_}", p.key);
+                        match p.key.as_str() {
+                            "subnet" => pool.subnet = cidr(r, &p.value, &pf),
+                            "ip_range" => pool.ip_range = cidr(r, &p.value, &pf),
+                            "gateway" => pool.gateway = ip_address(r, &p.value, &pf),
+                            "aux_addresses" => pool.aux_addresses = labels(r, &p.value, &pf)?,
+                            _ => {}
+                        }
+                    }
+                    ipam.config.push(pool);
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(ipam)
+}
+
+/// An IPv4 or IPv6 address.
+fn ip_address(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<String> {
+    let text = r.text(node, what)?;
+    if text.parse::<std::net::IpAddr>().is_ok() {
+        return Some(text);
+    }
+    r.error_hint(
+        format!("{what} `{text}` is not an IP address"),
+        node.span,
+        "write an address like `172.28.0.5` or `2001:db8::5`",
+    );
+    None
+}
+
+/// A subnet in CIDR notation.
+fn cidr(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<String> {
+    let text = r.text(node, what)?;
+    let ok = match text.split_once('/') {
+        Some((ip, bits)) => match (ip.parse::<std::net::IpAddr>(), bits.parse::<u8>()) {
+            (Ok(std::net::IpAddr::V4(_)), Ok(bits)) => bits <= 32,
+            (Ok(std::net::IpAddr::V6(_)), Ok(bits)) => bits <= 128,
+            _ => false,
+        },
+        None => false,
+    };
+    if ok {
+        return Some(text);
+    }
+    r.error_hint(
+        format!("{what} `{text}` is not a subnet"),
+        node.span,
+        "write ADDRESS/BITS, e.g. `172.28.0.0/16`",
+    );
+    None
 }
 
 /// `external: true`, or the legacy `external: {name: x}`.
@@ -598,8 +731,56 @@ fn secret(r: &mut Reader<'_>, name: &str, node: &Node, inputs: &Inputs<'_>) -> O
     }
 }
 
+fn config(r: &mut Reader<'_>, name: &str, node: &Node, inputs: &Inputs<'_>) -> Option<Config> {
+    let what = format!("config `{name}`");
+    r.map(node, &what)?;
+    CONFIG.check(node, &what, r.diags);
+    let sources: Vec<&str> = ["file", "content", "environment"]
+        .into_iter()
+        .filter(|key| node.get(key).is_some())
+        .collect();
+    match sources.as_slice() {
+        ["file"] => {
+            let path = r.string(node.get("file")?, &format!("`file` of {what}"))?;
+            Some(Config::File(resolve_path(inputs.working_dir, &path)))
+        }
+        ["content"] => Some(Config::Content(
+            r.text(node.get("content")?, &format!("`content` of {what}"))?,
+        )),
+        ["environment"] => Some(Config::Environment(r.string(
+            node.get("environment")?,
+            &format!("`environment` of {what}"),
+        )?)),
+        [] => {
+            if node.get("external").is_none() {
+                r.error_hint(
+                    format!("{what} says neither where its contents come from"),
+                    node.span,
+                    "add `file: ./path`, `content: TEXT` or `environment: VARIABLE`",
+                );
+            }
+            None
+        }
+        many => {
+            r.error_hint(
+                format!(
+                    "{what} sets {}",
+                    many.iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
+                node.span,
+                "keep one of them",
+            );
+            None
+        }
+    }
+}
+
 /// Resolve `~` and relative paths against the project directory.
 pub fn resolve_path(base: &Path, path: &str) -> PathBuf {
+    let path = if path == "~" { "~/" } else { path };
     let expanded = match path.strip_prefix("~/") {
         Some(rest) => match std::env::var_os("HOME") {
             Some(home) => PathBuf::from(home).join(rest),
@@ -659,6 +840,7 @@ fn service(
     for e in SERVICE.check(node, &what, r.diags) {
         let field = field_name(&what, &e.key);
         let v = &e.value;
+        spans.keys.insert(e.key.clone(), e.key_span);
         match e.key.as_str() {
             "image" => {
                 if let Some(image) = r.string(v, &field) {
@@ -816,7 +998,12 @@ fn service(
             "profiles" => svc.profiles = r.strings(v, &field, false).unwrap_or_default(),
             "secrets" => svc.secrets = service_secrets(r, v, &what, refs),
             "hostname" => svc.hostname = r.string(v, &field),
-            _ => {}
+            "configs" => svc.configs = service_configs(r, v, &what, refs),
+            // Resolved by the loader before validation.
+            "extends" => {}
+            key => {
+                container_keys::read(r, key, v, &field, &mut svc);
+            }
         }
     }
     if let Some(ext) = node.entry("x-msctl") {
@@ -851,7 +1038,7 @@ fn service(
         }
         svc.deploy.replicas = n;
     }
-    if svc.networks.is_empty() {
+    if svc.networks.is_empty() && svc.network_mode.is_none() {
         svc.networks
             .insert("default".to_string(), ServiceNetwork::default());
     }
@@ -937,6 +1124,7 @@ fn build(r: &mut Reader<'_>, node: &Node, what: &str, inputs: &Inputs<'_>) -> Op
                     "args" => build.args = r.string_map(&e.value, &field).unwrap_or_default(),
                     "target" => build.target = r.string(&e.value, &field),
                     "labels" => build.labels = labels(r, &e.value, &field).unwrap_or_default(),
+                    "dockerfile_inline" => build.dockerfile_inline = r.text(&e.value, &field),
                     _ => {}
                 }
             }
@@ -1231,10 +1419,14 @@ fn service_networks(
                 if matches!(e.value.value, Value::Map(_)) {
                     let where_ = format!("network `{}` of {what}", e.key);
                     for f in SERVICE_NETWORK.check(&e.value, &where_, r.diags) {
-                        if f.key == "aliases" {
-                            net.aliases = r
-                                .strings(&f.value, &format!("`aliases` of {where_}"), false)
-                                .unwrap_or_default();
+                        let ff = format!("`{}` of {where_}", f.key);
+                        match f.key.as_str() {
+                            "aliases" => {
+                                net.aliases = r.strings(&f.value, &ff, false).unwrap_or_default()
+                            }
+                            "ipv4_address" => net.ipv4_address = ip_address(r, &f.value, &ff),
+                            "ipv6_address" => net.ipv6_address = ip_address(r, &f.value, &ff),
+                            _ => {}
                         }
                     }
                 } else if e.value.value != Value::Null {
@@ -1606,7 +1798,56 @@ fn service_secrets(
     what: &str,
     refs: &References,
 ) -> Vec<ServiceSecret> {
-    let field = format!("`secrets` of {what}");
+    mounted_files(r, node, what, &FileKind::SECRET, &refs.secrets)
+        .into_iter()
+        .map(|(source, target)| ServiceSecret { source, target })
+        .collect()
+}
+
+fn service_configs(
+    r: &mut Reader<'_>,
+    node: &Node,
+    what: &str,
+    refs: &References,
+) -> Vec<ServiceConfig> {
+    mounted_files(r, node, what, &FileKind::CONFIG, &refs.configs)
+        .into_iter()
+        .map(|(source, target)| ServiceConfig { source, target })
+        .collect()
+}
+
+/// What differs between a service's `secrets` and its `configs`.
+struct FileKind {
+    /// `secret` or `config`.
+    noun: &'static str,
+    schema: Schema,
+    /// Where a relative target goes.
+    target_dir: &'static str,
+}
+
+impl FileKind {
+    const SECRET: FileKind = FileKind {
+        noun: "secret",
+        schema: SERVICE_SECRET,
+        target_dir: "/run/secrets/",
+    };
+    const CONFIG: FileKind = FileKind {
+        noun: "config",
+        schema: SERVICE_CONFIG,
+        target_dir: "/",
+    };
+}
+
+/// A service's `secrets` or `configs`: (top-level name, absolute path in the container).
+fn mounted_files(
+    r: &mut Reader<'_>,
+    node: &Node,
+    what: &str,
+    kind: &FileKind,
+    declared: &BTreeSet<String>,
+) -> Vec<(String, String)> {
+    let noun = kind.noun;
+    let field = format!("`{noun}s` of {what}");
     let Value::Seq(items) = &node.value else {
         r.error(
             format!("{field} must be a list, found {}", node.type_name()),
@@ -1619,13 +1860,13 @@ fn service_secrets(
         let (source, target, span) = match &item.value {
             Value::Str(s) => (s.clone(), s.clone(), item.span),
             Value::Map(_) => {
-                let where_ = format!("a secret of {what}");
-                SERVICE_SECRET.check(item, &where_, r.diags);
+                let where_ = format!("a {noun} of {what}");
+                kind.schema.check(item, &where_, r.diags);
                 let Some(source_node) = item.get("source") else {
                     r.error_hint(
                         format!("{where_} has no `source`"),
                         item.span,
-                        "add `source: NAME` naming a top-level secret",
+                        format!("add `source: NAME` naming a top-level {noun}"),
                     );
                     continue;
                 };
@@ -1643,7 +1884,7 @@ fn service_secrets(
             _ => {
                 r.error(
                     format!(
-                        "a secret of {what} must be a name or a mapping, found {}",
+                        "a {noun} of {what} must be a name or a mapping, found {}",
                         item.type_name()
                     ),
                     item.span,
@@ -1651,14 +1892,15 @@ fn service_secrets(
                 continue;
             }
         };
-        if !refs.secrets.contains(&source) {
-            let hint = match did_you_mean(&source, refs.secrets.iter().map(String::as_str)) {
+        if !declared.contains(&source) {
+            let hint = match did_you_mean(&source, declared.iter().map(String::as_str)) {
                 Some(best) => format!("did you mean `{best}`?"),
-                None => "declare it under the top-level `secrets:` with `file:` or `environment:`"
-                    .to_string(),
+                None => format!(
+                    "declare it under the top-level `{noun}s:` with `file:` or `environment:`"
+                ),
             };
             r.error_hint(
-                format!("{what} uses secret `{source}`, which is not declared"),
+                format!("{what} uses {noun} `{source}`, which is not declared"),
                 span,
                 hint,
             );
@@ -1667,9 +1909,9 @@ fn service_secrets(
         let target = if target.starts_with('/') {
             target
         } else {
-            format!("/run/secrets/{target}")
+            format!("{}{target}", kind.target_dir)
         };
-        out.push(ServiceSecret { source, target });
+        out.push((source, target));
     }
     out
 }
@@ -1948,6 +2190,113 @@ fn visit<'a>(
 }
 
 /// Two services (or two ports of one) cannot publish the same host port.
+/// What one service's container settings say about the others: a fixed container name
+/// is unique and has one replica; `network_mode: service:X` and `links` name services;
+/// the legacy limits agree with `deploy.resources`.
+fn check_container_settings(
+    r: &mut Reader<'_>,
+    services: &BTreeMap<String, Service>,
+    spans: &BTreeMap<String, ServiceSpans>,
+) {
+    let at = |name: &str, key: &str| spans.get(name).and_then(|s| s.keys.get(key)).copied();
+    let mut names: BTreeMap<&str, &str> = BTreeMap::new();
+    let service_hint =
+        |wanted: &str| match did_you_mean(wanted, services.keys().map(String::as_str)) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!(
+                "the services are: {}",
+                services.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        };
+    for (name, svc) in services {
+        if let (Some(container_name), Some(span)) =
+            (&svc.container_name, at(name, "container_name"))
+        {
+            if svc.replicas() > 1 {
+                r.error_hint(
+                    format!(
+                        "service `{name}` asks for {} replicas but names its container `{container_name}`, and a name is unique",
+                        svc.replicas()
+                    ),
+                    span,
+                    "remove `container_name`, or run one replica",
+                );
+            }
+            if let Some(other) = names.insert(container_name, name) {
+                r.error_hint(
+                    format!("services `{other}` and `{name}` both name their container `{container_name}`"),
+                    span,
+                    "container names are unique on the engine: choose another",
+                );
+            }
+        }
+        if let (Some(mode), Some(span)) = (&svc.network_mode, at(name, "network_mode")) {
+            if let Some(networks_span) = at(name, "networks") {
+                r.error_hint(
+                    format!("service `{name}` sets both `network_mode` and `networks`"),
+                    networks_span,
+                    format!("a container with `network_mode: {mode}` joins no network: keep one of them"),
+                );
+            }
+            if let NetworkMode::Service(other) = mode {
+                if other == name {
+                    r.error_hint(
+                        format!("service `{name}` shares its own network stack"),
+                        span,
+                        "name another service after `service:`",
+                    );
+                } else if !services.contains_key(other) && !spans.contains_key(other) {
+                    r.error_hint(
+                        format!("service `{name}` shares the network of `{other}`, which is not a service"),
+                        span,
+                        service_hint(other),
+                    );
+                }
+            }
+        }
+        if let Some(span) = at(name, "links") {
+            for link in &svc.links {
+                let target = link.split(':').next().unwrap_or(link);
+                if target == name {
+                    r.error_hint(
+                        format!("service `{name}` links to itself"),
+                        span,
+                        "a service already reaches itself by its own name",
+                    );
+                } else if !services.contains_key(target) && !spans.contains_key(target) {
+                    r.error_hint(
+                        format!("service `{name}` links to `{target}`, which is not a service"),
+                        span,
+                        service_hint(target),
+                    );
+                }
+            }
+        }
+        let limits = &svc.deploy.resources.limits;
+        if let (Some(legacy), Some(deploy), Some(span)) =
+            (svc.mem_limit, limits.memory, at(name, "mem_limit"))
+        {
+            if legacy != deploy {
+                r.error_hint(
+                    format!("service `{name}` sets `mem_limit` ({legacy} bytes) and `deploy.resources.limits.memory` ({deploy} bytes)"),
+                    span,
+                    "keep one of them",
+                );
+            }
+        }
+        if let (Some(legacy), Some(deploy), Some(span)) = (svc.cpus, limits.cpus, at(name, "cpus"))
+        {
+            if legacy != deploy {
+                r.error_hint(
+                    format!("service `{name}` sets `cpus` ({legacy}) and `deploy.resources.limits.cpus` ({deploy})"),
+                    span,
+                    "keep one of them",
+                );
+            }
+        }
+    }
+}
+
 fn check_published_ports(
     r: &mut Reader<'_>,
     services: &BTreeMap<String, Service>,
