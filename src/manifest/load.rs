@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::diagnostic::{Diagnostic, Diagnostics, Sources};
 use super::dotenv;
+use super::expand::Expander;
 use super::interpolate::{interpolate_tree, Variables};
 use super::merge::merge_manifests;
 use super::model::Project;
@@ -181,7 +182,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     let mut documents = Vec::new();
     for (display, path) in &files {
         match std::fs::read_to_string(path) {
-            Ok(text) => documents.push((display.clone(), text)),
+            Ok(text) => documents.push((display.clone(), parent_dir(path), text)),
             Err(err) => diags.push(
                 Diagnostic::error(
                     format!("cannot read manifest `{}`: {err}", display.display()),
@@ -215,18 +216,20 @@ fn load_documents(
     setting: &dyn Fn(&str) -> Option<String>,
     project_dir: PathBuf,
     files: Vec<PathBuf>,
-    documents: Vec<(PathBuf, String)>,
+    documents: Vec<(PathBuf, PathBuf, String)>,
     vars: Variables,
     mut diags: Diagnostics,
 ) -> Result<Loaded, LoadError> {
     let mut sources = Sources::default();
     let mut merged: Option<yaml::Node> = None;
-    for (display, text) in documents {
+    for (display, dir, text) in documents {
         let file = sources.add(&display, text.clone());
         let Some(mut node) = yaml::parse(&text, file, &mut diags) else {
             continue;
         };
         interpolate_tree(&mut node, &vars, &mut diags);
+        Expander::new(&mut sources, &mut diags, &options.environment)
+            .expand(&mut node, &dir, &vars, false);
         merged = Some(match merged {
             None => node,
             Some(base) => merge_manifests(base, node),
@@ -274,6 +277,10 @@ fn load_documents(
     }
 }
 
+fn parent_dir(path: &Path) -> PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
 fn absolute(base: &Path, path: &Path) -> PathBuf {
     if path.is_absolute() {
         path.to_path_buf()
@@ -310,7 +317,11 @@ pub fn load_str(text: &str, options: &LoadOptions) -> Result<Loaded, LoadError> 
         &setting,
         options.cwd.clone(),
         Vec::new(),
-        vec![(PathBuf::from("compose.yaml"), text.to_string())],
+        vec![(
+            PathBuf::from("compose.yaml"),
+            options.cwd.clone(),
+            text.to_string(),
+        )],
         vars,
         Diagnostics::default(),
     )

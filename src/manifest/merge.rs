@@ -17,16 +17,18 @@ pub fn merge_manifests(base: Node, over: Node) -> Node {
     })
 }
 
-fn merge_service(base: Node, over: Node) -> Node {
+/// Merge service `over` into service `base` (for `-f` overrides and `extends`).
+pub fn merge_service(base: Node, over: Node) -> Node {
     merge_with(base, over, &|key, base, over| match key {
-        "environment" | "labels" | "sysctls" | "extra_hosts" => {
+        "environment" | "labels" | "sysctls" | "annotations" => {
             deep_merge(list_to_map(base, '='), list_to_map(over, '='))
         }
         "depends_on" | "networks" => deep_merge(list_to_map(base, '\0'), list_to_map(over, '\0')),
         "ports" | "expose" | "cap_add" | "cap_drop" | "security_opt" | "tmpfs" | "env_file"
-        | "profiles" | "dns" | "dns_search" => append_unique(base, over),
+        | "profiles" | "dns" | "dns_search" | "dns_opt" | "extra_hosts" | "links" | "devices"
+        | "group_add" => append_unique(base, over),
         "volumes" => merge_list_by(base, over, volume_target),
-        "secrets" => merge_list_by(base, over, secret_source),
+        "secrets" | "configs" => merge_list_by(base, over, secret_source),
         "build" => merge_with(
             build_to_map(base),
             build_to_map(over),

@@ -8,6 +8,7 @@
 mod container_keys;
 pub mod diagnostic;
 pub mod dotenv;
+mod expand;
 pub mod fields;
 pub mod interpolate;
 pub mod load;
