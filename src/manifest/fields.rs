@@ -160,9 +160,19 @@ impl Reader<'_> {
         }
     }
 
+    /// A boolean; text that reads as one (`"true"`, `"False"`, `"1"`, ...) is accepted,
+    /// as Compose casts values that come from `${VAR}` interpolation.
     pub fn bool(&mut self, node: &Node, what: &str) -> Option<bool> {
         match &node.value {
             Value::Bool(b) => Some(*b),
+            Value::Str(s) => match s.as_str() {
+                "true" | "True" | "TRUE" | "t" | "T" | "1" => Some(true),
+                "false" | "False" | "FALSE" | "f" | "F" | "0" => Some(false),
+                _ => {
+                    self.wrong_type(node, what, "`true` or `false`");
+                    None
+                }
+            },
             _ => {
                 self.wrong_type(node, what, "`true` or `false`");
                 None

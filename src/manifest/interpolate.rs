@@ -4,7 +4,7 @@
 //! `${VAR?message}`, `${VAR:+replacement}`, `${VAR+replacement}`, and `$$` for a literal
 //! `$`. Defaults and replacements may themselves hold interpolations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::yaml::{Node, Value};
@@ -20,15 +20,36 @@ pub enum InterpolationError {
     Required { name: String, message: String },
 }
 
-/// Interpolate every string scalar of the tree in place, collecting errors.
+/// Interpolate every string scalar of the tree in place, collecting errors, and a
+/// warning the first time each variable is read while unset (it reads as empty).
 pub fn interpolate_tree(node: &mut Node, vars: &Variables, diags: &mut Diagnostics) {
+    interpolate_node(node, vars, diags, &mut BTreeSet::new());
+}
+
+fn interpolate_node(
+    node: &mut Node,
+    vars: &Variables,
+    diags: &mut Diagnostics,
+    warned: &mut BTreeSet<String>,
+) {
     match &mut node.value {
         Value::Str(text) => {
             if !text.contains('$') {
                 return;
             }
-            match interpolate(text, vars) {
-                Ok(value) => *text = value,
+            let mut unset = Vec::new();
+            match interpolate_noting(text, vars, &mut unset) {
+                Ok(value) => {
+                    for name in unset {
+                        if warned.insert(name.clone()) {
+                            diags.push(Diagnostic::warning(
+                                format!("variable `{name}` is not set: it reads as an empty string"),
+                                Some(node.span),
+                            ).with_hint(format!("set `{name}` in the environment or in `.env`, or give a default with `${{{name}:-default}}`")));
+                        }
+                    }
+                    *text = value
+                }
                 Err(InterpolationError::Syntax(why)) => diags.push(
                     Diagnostic::error(format!("invalid interpolation in `{text}`: {why}"), Some(node.span))
                         .with_hint("write `${NAME}`, `${NAME:-default}` or `${NAME:?message}`; use `$$` for a literal `$`"),
@@ -48,12 +69,12 @@ pub fn interpolate_tree(node: &mut Node, vars: &Variables, diags: &mut Diagnosti
         }
         Value::Seq(items) => {
             for item in items {
-                interpolate_tree(item, vars, diags);
+                interpolate_node(item, vars, diags, warned);
             }
         }
         Value::Map(entries) => {
             for entry in entries {
-                interpolate_tree(&mut entry.value, vars, diags);
+                interpolate_node(&mut entry.value, vars, diags, warned);
             }
         }
         _ => {}
@@ -62,6 +83,16 @@ pub fn interpolate_tree(node: &mut Node, vars: &Variables, diags: &mut Diagnosti
 
 /// Interpolate one string.
 pub fn interpolate(text: &str, vars: &Variables) -> Result<String, InterpolationError> {
+    interpolate_noting(text, vars, &mut Vec::new())
+}
+
+/// Interpolate one string, adding to `unset` each variable read plainly (`$NAME`,
+/// `${NAME}`) while it is not set.
+fn interpolate_noting(
+    text: &str,
+    vars: &Variables,
+    unset: &mut Vec<String>,
+) -> Result<String, InterpolationError> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -82,7 +113,7 @@ pub fn interpolate(text: &str, vars: &Variables) -> Result<String, Interpolation
                     InterpolationError::Syntax("`${` is never closed by `}`".to_string())
                 })?;
                 let inner: String = chars[i + 2..close].iter().collect();
-                out.push_str(&braced(&inner, vars)?);
+                out.push_str(&braced(&inner, vars, unset)?);
                 i = close + 1;
             }
             Some(c) if is_name_start(*c) => {
@@ -92,7 +123,10 @@ pub fn interpolate(text: &str, vars: &Variables) -> Result<String, Interpolation
                     end += 1;
                 }
                 let name: String = chars[start..end].iter().collect();
-                out.push_str(vars.get(&name).map(String::as_str).unwrap_or(""));
+                match vars.get(&name) {
+                    Some(value) => out.push_str(value),
+                    None => unset.push(name),
+                }
                 i = end;
             }
             _ => {
@@ -127,7 +161,11 @@ fn matching_brace(chars: &[char], from: usize) -> Option<usize> {
     None
 }
 
-fn braced(inner: &str, vars: &Variables) -> Result<String, InterpolationError> {
+fn braced(
+    inner: &str,
+    vars: &Variables,
+    unset: &mut Vec<String>,
+) -> Result<String, InterpolationError> {
     let name_len = inner
         .char_indices()
         .find(|(_, c)| !is_name_char(*c))
@@ -147,15 +185,20 @@ fn braced(inner: &str, vars: &Variables) -> Result<String, InterpolationError> {
     let op_len: usize = rest.chars().take(op_chars).map(char::len_utf8).sum();
     let (op, arg) = rest.split_at(op_len);
     match op {
-        "" => Ok(value.cloned().unwrap_or_default()),
-        ":-" if !set_non_empty => interpolate(arg, vars),
-        "-" if value.is_none() => interpolate(arg, vars),
+        "" => {
+            if value.is_none() {
+                unset.push(name.to_string());
+            }
+            Ok(value.cloned().unwrap_or_default())
+        }
+        ":-" if !set_non_empty => interpolate_noting(arg, vars, unset),
+        "-" if value.is_none() => interpolate_noting(arg, vars, unset),
         ":-" | "-" => Ok(value.cloned().unwrap_or_default()),
         ":?" if !set_non_empty => Err(required(name, arg, vars)?),
         "?" if value.is_none() => Err(required(name, arg, vars)?),
         ":?" | "?" => Ok(value.cloned().unwrap_or_default()),
-        ":+" if set_non_empty => interpolate(arg, vars),
-        "+" if value.is_some() => interpolate(arg, vars),
+        ":+" if set_non_empty => interpolate_noting(arg, vars, unset),
+        "+" if value.is_some() => interpolate_noting(arg, vars, unset),
         ":+" | "+" => Ok(String::new()),
         _ => Err(InterpolationError::Syntax(format!(
             "`{rest}` after `{name}` is not a modifier (use `:-`, `-`, `:?`, `?`, `:+` or `+`)"

@@ -61,6 +61,8 @@ pub fn parse_port_short(text: &str) -> Result<Vec<Port>, String> {
     let (host_ip, host, container) = match (host_ip, parts.as_slice()) {
         (None, [c]) => (None, None, *c),
         (None, [h, c]) => (None, Some(*h), *c),
+        // An empty address (`:8080:80`, often from `${IP-}:8080:80`) means all of them.
+        (None, ["", h, c]) => (None, Some(*h), *c),
         (None, [ip, h, c]) => (Some(ip.to_string()), Some(*h), *c),
         (Some(ip), [h, c]) => (Some(ip), Some(*h), *c),
         _ => return Err(format!("`{whole}` is not a port mapping: too many `:`")),
