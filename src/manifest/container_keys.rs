@@ -36,6 +36,16 @@ const DEVICE: Schema = Schema {
     ],
 };
 
+/// This file's key tables, named as docs/manifest-reference.md names them.
+pub(super) fn key_tables() -> Vec<(&'static str, &'static Schema)> {
+    vec![
+        ("services.*.logging", &LOGGING),
+        ("services.*.ulimits.*", &ULIMIT),
+        ("services.*.post_start[] / pre_stop[]", &HOOK),
+        ("services.*.devices[] (long form)", &DEVICE),
+    ]
+}
+
 /// Read `key` of a service into `svc` when it is one of this file's keys; false otherwise.
 pub(super) fn read(
     r: &mut Reader<'_>,

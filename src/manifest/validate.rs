@@ -385,6 +385,48 @@ const CARGO_BUILD: Schema = Schema {
     ],
 };
 
+/// Every key table with the name docs/manifest-reference.md gives it, so a test can hold
+/// the reference and the code to the same status for each key.
+pub fn key_tables() -> Vec<(&'static str, &'static Schema)> {
+    let mut tables: Vec<(&'static str, &'static Schema)> = vec![
+        ("top level", &TOP_LEVEL),
+        ("services.*", &SERVICE),
+        ("services.*.build", &BUILD),
+        ("services.*.healthcheck", &HEALTHCHECK),
+        ("services.*.deploy", &DEPLOY),
+        ("services.*.deploy.resources", &RESOURCES),
+        (
+            "services.*.deploy.resources.limits / reservations",
+            &RESOURCE_SPEC,
+        ),
+        ("services.*.deploy.restart_policy", &RESTART_POLICY),
+        (
+            "services.*.deploy.update_config / rollback_config",
+            &UPDATE_CONFIG,
+        ),
+        ("services.*.depends_on.*", &DEPENDS_ON),
+        ("services.*.ports[] (long form)", &PORT_LONG),
+        ("services.*.volumes[] (long form)", &VOLUME_LONG),
+        ("services.*.networks.*", &SERVICE_NETWORK),
+        ("services.*.secrets[] (long form)", &SERVICE_SECRET),
+        ("services.*.configs[] (long form)", &SERVICE_CONFIG),
+        ("services.*.x-msctl", &EXTENSIONS),
+        ("services.*.x-msctl.probe", &PROBE),
+        ("services.*.x-msctl.probe.http", &PROBE_HTTP),
+        ("services.*.x-msctl.probe.tcp", &PROBE_TCP),
+        ("services.*.x-msctl.build", &EXT_BUILD),
+        ("services.*.x-msctl.build.cargo", &CARGO_BUILD),
+        ("networks.*", &NETWORK),
+        ("networks.*.ipam", &IPAM),
+        ("networks.*.ipam.config[]", &IPAM_POOL),
+        ("volumes.*", &VOLUME),
+        ("secrets.*", &SECRET),
+        ("configs.*", &CONFIG),
+    ];
+    tables.extend(container_keys::key_tables());
+    tables
+}
+
 /// The largest replica count accepted: more on one machine is a typo, not a plan.
 pub const MAX_REPLICAS: i64 = 1000;
 
@@ -2418,4 +2460,75 @@ fn data_dirs(user: Option<&str>, mounts: &[Mount]) -> Vec<DataDir> {
         .collect();
     dirs.sort_by(|a, b| a.path.cmp(&b.path));
     dirs
+}
+
+#[cfg(test)]
+mod reference_tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// The `| `key` | status | why |` rows under each `### `name`` heading of the
+    /// reference's key-status section.
+    fn documented() -> BTreeMap<String, BTreeMap<String, String>> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/manifest-reference.md");
+        let text = std::fs::read_to_string(path).expect("docs/manifest-reference.md");
+        let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            if let Some(title) = line.strip_prefix("### `") {
+                current = title.strip_suffix('`').map(str::to_string);
+                continue;
+            }
+            if line.starts_with('#') {
+                current = None;
+                continue;
+            }
+            let (Some(table), Some(row)) = (&current, line.strip_prefix("| `")) else {
+                continue;
+            };
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let key = cells[0].trim_end_matches('`').to_string();
+            let status = cells
+                .get(1)
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default();
+            out.entry(table.clone()).or_default().insert(key, status);
+        }
+        out
+    }
+
+    #[test]
+    fn the_reference_gives_every_key_the_status_the_code_gives_it() {
+        let documented = documented();
+        let mut problems = Vec::new();
+        for (name, schema) in key_tables() {
+            let Some(rows) = documented.get(name) else {
+                problems.push(format!("no `### `{name}`` table in the reference"));
+                continue;
+            };
+            for (key, kind) in schema.keys {
+                let expected = match kind {
+                    KeyKind::Supported => "supported",
+                    KeyKind::Ignored => "warned",
+                    KeyKind::Unsupported => "refused",
+                };
+                match rows.get(*key) {
+                    Some(status) if status == expected => {}
+                    Some(status) => problems.push(format!(
+                        "{name}: `{key}` is {expected} in the code, {status} in the reference"
+                    )),
+                    None => problems.push(format!("{name}: `{key}` is missing from the reference")),
+                }
+            }
+            for key in rows.keys() {
+                if !schema.keys.iter().any(|(k, _)| k == key) {
+                    problems.push(format!(
+                        "{name}: the reference lists `{key}`, the code does not"
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
 }
