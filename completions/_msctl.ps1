@@ -61,6 +61,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Treat every warning (risky settings, ignored keys, unset variables) as an error')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')

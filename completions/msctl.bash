@@ -863,7 +863,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__validate)
-            opts="-f -p -q -v -h -V --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --strict --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

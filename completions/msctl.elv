@@ -57,6 +57,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
             cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
             cand --format 'Output format of commands that print data'
+            cand --strict 'Treat every warning (risky settings, ignored keys, unset variables) as an error'
             cand -q 'Print only errors on stderr'
             cand --quiet 'Print only errors on stderr'
             cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'

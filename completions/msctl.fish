@@ -57,6 +57,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand validate" -l profile -d 'Ena
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand validate" -l strict -d 'Treat every warning (risky settings, ignored keys, unset variables) as an error'
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'

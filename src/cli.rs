@@ -240,7 +240,11 @@ pub struct ExecArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ValidateArgs {}
+pub struct ValidateArgs {
+    /// Treat every warning (risky settings, ignored keys, unset variables) as an error
+    #[arg(long)]
+    pub strict: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {

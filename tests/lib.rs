@@ -6,5 +6,6 @@ mod differential;
 mod e2e;
 mod loader_props;
 mod planner;
+mod risks;
 mod support;
 mod valid;

@@ -4,8 +4,16 @@ use crate::cli::{Format, ValidateArgs};
 
 use super::{CommandError, Context};
 
-pub fn run(ctx: &Context, _args: ValidateArgs) -> Result<(), CommandError> {
-    let loaded = ctx.load()?;
+pub fn run(ctx: &Context, args: ValidateArgs) -> Result<(), CommandError> {
+    let loaded = if args.strict {
+        let loaded = crate::manifest::load(&ctx.load_options())?;
+        if let Some(errors) = loaded.warnings_as_errors() {
+            return Err(CommandError::Manifest(errors));
+        }
+        loaded
+    } else {
+        ctx.load()?
+    };
     let project = &loaded.project;
     let replicas: u32 = project.services.values().map(|s| s.replicas()).sum();
     match ctx.global.format {

@@ -113,6 +113,16 @@ impl Reader<'_> {
         self.diags.push(Diagnostic::warning(message, Some(span)));
     }
 
+    pub fn warning_hint(
+        &mut self,
+        message: impl Into<String>,
+        span: Span,
+        hint: impl Into<String>,
+    ) {
+        self.diags
+            .push(Diagnostic::warning(message, Some(span)).with_hint(hint));
+    }
+
     fn wrong_type(&mut self, node: &Node, what: &str, expected: &str) {
         let message = format!("{what} must be {expected}, found {}", node.type_name());
         let quotable =

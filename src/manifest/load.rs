@@ -65,6 +65,21 @@ impl Loaded {
             .join("\n")
     }
 
+    /// The warnings as errors (`validate --strict`), ready to print; `None` when there
+    /// are none.
+    pub fn warnings_as_errors(&self) -> Option<LoadError> {
+        if self.warnings.is_empty() {
+            return None;
+        }
+        let mut diags = Diagnostics::default();
+        for warning in &self.warnings {
+            let mut error = warning.clone();
+            error.severity = super::diagnostic::Severity::Error;
+            diags.push(error);
+        }
+        Some(LoadError::from_diags(&diags, &self.sources))
+    }
+
     /// Where the key at `path` (e.g. `["services", "web", "container_name"]`) was written,
     /// as a rendered error with its snippet and `hint`; without a location when the key
     /// is not in the manifests.

@@ -12,6 +12,7 @@ use super::fields::{did_you_mean, KeyKind, Reader, Schema};
 use super::interpolate::Variables;
 use super::model::*;
 use super::ports::{parse_expose, parse_port_long, parse_port_short};
+use super::risks;
 use super::yaml::{Entry, Node, Value};
 
 use KeyKind::{Ignored, Supported, Unsupported};
@@ -527,6 +528,7 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
     check_dependencies(&mut r, &services, &spans);
     check_published_ports(&mut r, &services, &spans);
     check_container_settings(&mut r, &services, &spans);
+    risks::check(&mut r, root, &services);
     let services = apply_profiles(&mut r, services, &spans, inputs.profiles);
 
     if r.diags.has_errors() {
