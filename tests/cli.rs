@@ -267,7 +267,9 @@ fn warnings_go_to_stderr_and_quiet_silences_them() {
     assert_eq!(code, 0);
     assert!(stdout.contains("1 warning"), "{stdout}");
     assert!(
-        stderr.contains("warning: `pull_policy` in service `web` is not supported by msctl and is ignored"),
+        stderr.contains(
+            "warning: `pull_policy` in service `web` is not supported by msctl and is ignored"
+        ),
         "{stderr}"
     );
     assert!(stderr.contains("compose.yaml:4:5"), "{stderr}");
