@@ -33,17 +33,22 @@ compared_fixtures! {
     anchors_merge: "anchors-merge",
     build_long: "build-long",
     build_string: "build-string",
+    configs: "configs",
+    container_keys: "container-keys",
     depends_on_long: "depends-on-long",
     depends_on_short: "depends-on-short",
     deploy_full: "deploy-full",
     environment_list: "environment-list",
     environment_map: "environment-map",
+    extends: "extends",
     extension_fields: "extension-fields",
     healthcheck_forms: "healthcheck-forms",
     interpolation: "interpolation",
+    legacy_limits: "legacy-limits",
     legacy_version_key: "legacy-version-key",
     minimal: "minimal",
     misc_keys: "misc-keys",
+    networks_ipam: "networks-ipam",
     networks_list: "networks-list",
     networks_map_aliases: "networks-map-aliases",
     override_files: "override",
@@ -54,6 +59,7 @@ compared_fixtures! {
     secrets: "secrets",
     shop: "shop",
     volumes_long: "volumes-long",
+    volumes_named: "volumes-named",
     volumes_short: "volumes-short",
     with_dotenv: "with-dotenv",
     x_msctl_cargo_build: "x-msctl-cargo-build",
@@ -69,43 +75,94 @@ const SKIPPED: &[(&str, &str)] = &[
          `host_ip` in long-syntax ports and boolean environment values",
     ),
     (
+        "compose-spec-lifecycle",
+        "docker-compose 1.29 rejects `post_start`, `pre_stop`, `annotations`, `develop`, \
+         `build.dockerfile_inline`, `depends_on.<name>.required` and \
+         `healthcheck.start_interval`",
+    ),
+    (
+        "configs-inline",
+        "docker-compose 1.29 rejects `content` and `environment` in top-level configs and \
+         `environment` in top-level secrets",
+    ),
+    (
+        "include",
+        "docker-compose 1.29 rejects the top-level `include` key",
+    ),
+    (
         "project-name",
         "docker-compose 1.29 rejects the top-level `name` key",
     ),
 ];
 
-/// Service keys the normaliser reads. Any other key docker-compose prints (apart from `x-`
-/// extensions, which msctl reads differently) fails the test, so a new fixture cannot
-/// silently go uncompared.
+/// Service keys the normaliser reads. Any other key either tool prints (apart from `x-`
+/// extensions, which msctl reads differently) fails the test, so a new fixture or a new
+/// field of msctl's model cannot silently go uncompared.
 const SERVICE_KEYS: &[&str] = &[
     "build",
     "cap_add",
     "cap_drop",
     "command",
+    "configs",
+    "container_name",
+    "cpu_shares",
+    "cpus",
+    "cpuset",
     "depends_on",
     "deploy",
+    "devices",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "domainname",
     "entrypoint",
     "environment",
     "expose",
+    "extra_hosts",
+    "group_add",
     "healthcheck",
     "hostname",
     "image",
     "init",
+    "ipc",
     "labels",
+    "links",
+    "logging",
+    "mac_address",
+    "mem_limit",
+    "memswap_limit",
+    "network_mode",
     "networks",
+    "oom_score_adj",
+    "pid",
+    "pids_limit",
+    "platform",
     "ports",
+    "privileged",
     "profiles",
     "read_only",
     "restart",
+    "runtime",
     "scale",
     "secrets",
     "security_opt",
+    "shm_size",
+    "stdin_open",
     "stop_grace_period",
     "stop_signal",
+    "sysctls",
     "tmpfs",
+    "tty",
+    "ulimits",
     "user",
     "volumes",
     "working_dir",
+];
+
+/// Top-level keys the comparison reads; any other either tool prints fails the test.
+/// docker-compose prints `version` (informative only), msctl prints the project `name`.
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "configs", "name", "networks", "secrets", "services", "version", "volumes",
 ];
 
 #[test]
@@ -272,8 +329,9 @@ fn differences(reference: &Value, ours: &Value) -> Vec<String> {
         .and_then(Value::as_object)
         .unwrap_or(&empty);
 
+    check_known_keys("docker-compose", reference);
+    check_known_keys("msctl", ours);
     for (name, service) in reference_services {
-        check_reference_keys(name, service);
         let Some(our_service) = our_services.get(name) else {
             // msctl may leave services of inactive profiles out of `config`.
             if string_list(service.get("profiles")).is_empty() {
@@ -333,21 +391,35 @@ fn differences(reference: &Value, ours: &Value) -> Vec<String> {
         }
     }
 
-    let expected_secrets = reference.get("secrets").cloned().unwrap_or(json!({}));
-    let actual_secrets = ours.get("secrets").cloned().unwrap_or(json!({}));
-    if expected_secrets != actual_secrets {
-        mismatches.push(mismatch("secrets", &expected_secrets, &actual_secrets));
+    // Top-level secrets and configs: where each comes from (`{"file": absolute path}`).
+    for section in ["secrets", "configs"] {
+        let expected = reference.get(section).cloned().unwrap_or(json!({}));
+        let actual = ours.get(section).cloned().unwrap_or(json!({}));
+        if expected != actual {
+            mismatches.push(mismatch(section, &expected, &actual));
+        }
     }
     mismatches
 }
 
-fn check_reference_keys(name: &str, service: &Value) {
-    for key in service.as_object().into_iter().flat_map(Map::keys) {
+/// Fails when `tool` prints a key this test does not normalise.
+fn check_known_keys(tool: &str, config: &Value) {
+    for key in config.as_object().into_iter().flat_map(Map::keys) {
         assert!(
-            key.starts_with("x-") || SERVICE_KEYS.contains(&key.as_str()),
-            "docker-compose prints `{key}` for service `{name}`, which this test does not \
-             normalise: add it to SERVICE_KEYS and `canonical_service`"
+            TOP_LEVEL_KEYS.contains(&key.as_str()),
+            "{tool} prints the top-level key `{key}`, which this test does not compare: \
+             add it to TOP_LEVEL_KEYS and to `differences`"
         );
+    }
+    let services = config.get("services").and_then(Value::as_object);
+    for (name, service) in services.into_iter().flatten() {
+        for key in service.as_object().into_iter().flat_map(Map::keys) {
+            assert!(
+                key.starts_with("x-") || SERVICE_KEYS.contains(&key.as_str()),
+                "{tool} prints `{key}` for service `{name}`, which this test does not \
+                 normalise: add it to SERVICE_KEYS and `canonical_service`"
+            );
+        }
     }
 }
 
@@ -396,7 +468,7 @@ fn mismatch(subject: &str, expected: &Value, actual: &Value) -> String {
 
 fn canonical_service(service: &Value) -> Value {
     let field = |key: &str| service.get(key).filter(|value| !value.is_null());
-    json!({
+    let mut canonical = json!({
         "image": opt_string(field("image")),
         "build": field("build").map(canonical_build),
         "command": field("command").map(words),
@@ -405,7 +477,7 @@ fn canonical_service(service: &Value) -> Value {
         "ports": canonical_ports(field("ports")),
         "expose": sorted(string_list(field("expose"))),
         "volumes": canonical_mounts(field("volumes")),
-        "networks": canonical_service_networks(field("networks")),
+        "networks": canonical_service_networks(field("networks"), field("network_mode")),
         "depends_on": canonical_depends_on(field("depends_on")),
         "healthcheck": field("healthcheck").map(canonical_healthcheck),
         "deploy": canonical_deploy(field("deploy"), field("scale")),
@@ -424,7 +496,164 @@ fn canonical_service(service: &Value) -> Value {
         "profiles": string_list(field("profiles")),
         "secrets": canonical_service_secrets(field("secrets")),
         "hostname": opt_string(field("hostname")),
+    });
+    if let (Value::Object(canonical), Value::Object(settings)) =
+        (&mut canonical, canonical_container_settings(service))
+    {
+        canonical.extend(settings);
+    }
+    canonical
+}
+
+/// The keys that tune the container itself (kept apart from `canonical_service` only
+/// because one `json!` cannot hold them all).
+fn canonical_container_settings(service: &Value) -> Value {
+    let field = |key: &str| service.get(key).filter(|value| !value.is_null());
+    json!({
+        "domainname": opt_string(field("domainname")),
+        "container_name": opt_string(field("container_name")),
+        "tty": flag(field("tty")),
+        "stdin_open": flag(field("stdin_open")),
+        "privileged": flag(field("privileged")),
+        "logging": field("logging").map(canonical_logging),
+        "sysctls": labels(field("sysctls")),
+        "ulimits": canonical_ulimits(field("ulimits")),
+        "extra_hosts": canonical_extra_hosts(field("extra_hosts")),
+        "platform": opt_string(field("platform")),
+        "network_mode": opt_string(field("network_mode")),
+        "links": sorted(string_list(field("links"))),
+        "runtime": opt_string(field("runtime")),
+        "dns": string_list(field("dns")),
+        "dns_search": string_list(field("dns_search")),
+        "dns_opt": string_list(field("dns_opt")),
+        "devices": canonical_devices(field("devices")),
+        "shm_size_bytes": field("shm_size").map(byte_size),
+        "pid": opt_string(field("pid")),
+        "ipc": opt_string(field("ipc")),
+        "group_add": string_list(field("group_add")),
+        "pids_limit": field("pids_limit").map(integer),
+        "oom_score_adj": field("oom_score_adj").map(integer),
+        "mem_limit_bytes": field("mem_limit").map(byte_size),
+        "memswap_limit_bytes": field("memswap_limit").map(swap_limit),
+        "cpus": field("cpus").map(cpus),
+        "cpu_shares": field("cpu_shares").map(integer),
+        "cpuset": opt_string(field("cpuset")),
+        "mac_address": opt_string(field("mac_address")),
+        "configs": canonical_service_configs(field("configs")),
     })
+}
+
+fn flag(value: Option<&Value>) -> bool {
+    value.and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// The driver and its options (values as text: `max-file: 3` and `"3"` are the same).
+fn canonical_logging(logging: &Value) -> Value {
+    json!({
+        "driver": opt_string(logging.get("driver").filter(|v| !v.is_null())),
+        "options": labels(logging.get("options")),
+    })
+}
+
+/// Name -> `{soft, hard}`; a single number sets both.
+fn canonical_ulimits(ulimits: Option<&Value>) -> Value {
+    let mut out = BTreeMap::new();
+    for (name, limit) in ulimits.and_then(Value::as_object).into_iter().flatten() {
+        let (soft, hard) = match limit {
+            Value::Object(map) => (
+                integer(map.get("soft").expect("a ulimit has `soft`")),
+                integer(map.get("hard").expect("a ulimit has `hard`")),
+            ),
+            single => (integer(single), integer(single)),
+        };
+        out.insert(name.clone(), json!({"soft": soft, "hard": hard}));
+    }
+    json!(out)
+}
+
+/// Sorted `HOST:IP` entries, from a `HOST:IP` / `HOST=IP` list or a `HOST: IP` mapping.
+fn canonical_extra_hosts(extra_hosts: Option<&Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    match extra_hosts {
+        None => {}
+        Some(Value::Object(map)) => {
+            for (host, ips) in map {
+                for ip in string_list(Some(ips)) {
+                    out.push(format!("{host}:{ip}"));
+                }
+            }
+        }
+        Some(list) => {
+            for entry in string_list(Some(list)) {
+                // The host name cannot hold `=` or `:`; an IPv6 address holds `:`.
+                let separator = entry
+                    .find(['=', ':'])
+                    .expect("an extra host has an address");
+                let (host, ip) = (&entry[..separator], &entry[separator + 1..]);
+                let ip = ip.trim_start_matches('[').trim_end_matches(']');
+                out.push(format!("{host}:{ip}"));
+            }
+        }
+    }
+    sorted(out)
+}
+
+/// `(source, target, permissions)` per device, from `HOST[:CONTAINER][:PERMISSIONS]` or
+/// the long form; the target defaults to the source and the permissions to `rwm`.
+fn canonical_devices(devices: Option<&Value>) -> Value {
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    for device in devices.and_then(Value::as_array).into_iter().flatten() {
+        let entry = match device {
+            Value::String(spec) => {
+                let parts: Vec<&str> = spec.split(':').collect();
+                let (source, target, permissions) = match parts.as_slice() {
+                    [source] => (*source, *source, "rwm"),
+                    [source, target] if target.starts_with('/') => (*source, *target, "rwm"),
+                    [source, permissions] => (*source, *source, *permissions),
+                    [source, target, permissions] => (*source, *target, *permissions),
+                    _ => panic!("cannot read device `{spec}`"),
+                };
+                (source.into(), target.into(), permissions.into())
+            }
+            Value::Object(map) => {
+                let source = opt_string(map.get("source")).expect("a device has a source");
+                (
+                    source.clone(),
+                    opt_string(map.get("target")).unwrap_or(source),
+                    opt_string(map.get("permissions")).unwrap_or_else(|| "rwm".into()),
+                )
+            }
+            other => panic!("cannot read device {other}"),
+        };
+        out.push(entry);
+    }
+    json!(out)
+}
+
+/// `(source, target)` with the target as the absolute path inside the container, which
+/// the Compose Specification defaults to `/<source>`.
+fn canonical_service_configs(configs: Option<&Value>) -> Value {
+    let mut out = Vec::new();
+    for config in configs.and_then(Value::as_array).into_iter().flatten() {
+        let (source, target) = match config {
+            Value::String(source) => (source.clone(), None),
+            Value::Object(map) => (
+                opt_string(map.get("source")).expect("a config has a source"),
+                opt_string(map.get("target")),
+            ),
+            other => panic!("cannot read config {other}"),
+        };
+        let target = match target {
+            Some(target) if target.starts_with('/') => target,
+            Some(target) => panic!(
+                "config target `{target}` is relative: the normaliser does not know what \
+                 docker-compose makes of it"
+            ),
+            None => format!("/{source}"),
+        };
+        out.push((source, target));
+    }
+    json!(out)
 }
 
 fn canonical_build(build: &Value) -> Value {
@@ -563,26 +792,34 @@ fn parse_short_volume(spec: &str) -> (String, Option<String>, String, bool) {
     )
 }
 
-/// Network name -> sorted aliases; no networks means the `default` one.
-fn canonical_service_networks(networks: Option<&Value>) -> Value {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+/// Network name -> sorted aliases and fixed addresses. No networks means the `default`
+/// one, unless `network_mode` says the container joins none.
+fn canonical_service_networks(networks: Option<&Value>, network_mode: Option<&Value>) -> Value {
+    let mut out: BTreeMap<String, Value> = BTreeMap::new();
+    let attachment = |settings: Option<&Value>| {
+        let get = |key: &str| settings.and_then(|s| s.get(key)).filter(|v| !v.is_null());
+        json!({
+            "aliases": sorted(string_list(get("aliases"))),
+            "ipv4_address": opt_string(get("ipv4_address")),
+            "ipv6_address": opt_string(get("ipv6_address")),
+        })
+    };
     match networks {
         Some(Value::Array(names)) => {
             for name in names {
-                out.insert(scalar(name), Vec::new());
+                out.insert(scalar(name), attachment(None));
             }
         }
         Some(Value::Object(map)) => {
             for (name, settings) in map {
-                let aliases = sorted(string_list(settings.get("aliases")));
-                out.insert(name.clone(), aliases);
+                out.insert(name.clone(), attachment(Some(settings)));
             }
         }
         Some(other) => panic!("cannot read service networks {other}"),
         None => {}
     }
-    if out.is_empty() {
-        out.insert("default".into(), Vec::new());
+    if out.is_empty() && network_mode.is_none() {
+        out.insert("default".into(), attachment(None));
     }
     json!(out)
 }
@@ -703,19 +940,51 @@ fn canonical_resources(section: Option<&Value>, default_driver: &str) -> BTreeMa
     let mut out = BTreeMap::new();
     for (name, settings) in section.and_then(Value::as_object).into_iter().flatten() {
         let field = |key: &str| settings.get(key).filter(|value| !value.is_null());
+        let external = flag(field("external"));
         let mut canonical = json!({
             "driver": opt_string(field("driver")).unwrap_or_else(|| default_driver.into()),
             "driver_opts": labels(field("driver_opts")),
-            "external": field("external").and_then(Value::as_bool).unwrap_or(false),
-            "internal": field("internal").and_then(Value::as_bool).unwrap_or(false),
+            "external": external,
+            "internal": flag(field("internal")),
+            "attachable": flag(field("attachable")),
+            "enable_ipv6": flag(field("enable_ipv6")),
+            "ipam": field("ipam").map(canonical_ipam),
             "labels": labels(field("labels")),
         });
-        if let Some(explicit_name) = field("name") {
-            canonical["name"] = json!(scalar(explicit_name));
+        // An external resource is looked up by its name, which is its key unless given;
+        // docker-compose prints that name, msctl only the one written.
+        match field("name") {
+            Some(explicit_name) => canonical["name"] = json!(scalar(explicit_name)),
+            None if external => canonical["name"] = json!(name),
+            None => {}
         }
         out.insert(name.clone(), canonical);
     }
     out
+}
+
+/// A network's address plan: driver, options, and its pools in the order written.
+fn canonical_ipam(ipam: &Value) -> Value {
+    let field = |key: &str| ipam.get(key).filter(|value| !value.is_null());
+    let pools: Vec<Value> = field("config")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|pool| {
+            let get = |key: &str| pool.get(key).filter(|value| !value.is_null());
+            json!({
+                "subnet": opt_string(get("subnet")),
+                "ip_range": opt_string(get("ip_range")),
+                "gateway": opt_string(get("gateway")),
+                "aux_addresses": labels(get("aux_addresses")),
+            })
+        })
+        .collect();
+    json!({
+        "driver": opt_string(field("driver")),
+        "config": pools,
+        "options": labels(field("options")),
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -867,6 +1136,30 @@ fn duration_ms(value: &Value) -> u64 {
     total.round() as u64
 }
 
+/// A whole number, written as a number or as text.
+fn integer(value: &Value) -> i64 {
+    scalar(value)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("cannot read integer {value}"))
+}
+
+/// A fraction of CPUs, written as a number or as text.
+fn cpus(value: &Value) -> f64 {
+    scalar(value)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("cannot read cpus {value}"))
+}
+
+/// `memswap_limit`: a byte size, or -1 for unlimited swap.
+fn swap_limit(value: &Value) -> i64 {
+    match scalar(value).trim() {
+        "-1" => -1,
+        _ => i64::try_from(byte_size(value)).expect("a swap limit fits in i64"),
+    }
+}
+
 /// `64m`, `1g`, `512k`, `100b` or a plain number of bytes; units are powers of 1024.
 fn byte_size(value: &Value) -> u64 {
     let text = scalar(value).trim().to_ascii_lowercase();
@@ -949,4 +1242,201 @@ fn differences_name_the_service_and_the_field() {
         mismatches[0].starts_with("service `web`, `deploy`"),
         "{mismatches:#?}"
     );
+}
+
+/// The container settings in docker-compose's printed forms (short devices, number
+/// ulimits, mapped extra hosts, sizes with units) and in msctl's JSON agree, and changing
+/// any one of them on msctl's side is reported at that field.
+#[test]
+fn container_settings_are_compared_in_canonical_form() {
+    let reference: Value = serde_norway::from_str(
+        "
+services:
+  app:
+    image: app
+    container_name: edge
+    tty: true
+    logging: {driver: json-file, options: {max-file: '3'}}
+    sysctls: {net.core.somaxconn: '1024'}
+    ulimits: {nproc: 65535, nofile: {soft: 20000, hard: 40000}}
+    extra_hosts: {db.internal: 10.0.0.5}
+    dns: 1.1.1.1
+    devices: [/dev/kmsg, '/dev/sda:/dev/xvda:r']
+    shm_size: 256m
+    group_add: [mail, 1001]
+    mem_limit: 1g
+    memswap_limit: -1
+    cpus: 0.5
+    configs: [nginx_conf]
+    networks:
+      infra: {ipv4_address: 172.28.5.10}
+  sidecar:
+    image: envoy
+    network_mode: service:app
+networks:
+  infra:
+    ipam: {config: [{subnet: 172.28.0.0/16}]}
+  outside:
+    external: true
+    name: outside
+",
+    )
+    .expect("valid YAML");
+    let ours = json!({
+        "services": {
+            "app": {
+                "image": "app",
+                "container_name": "edge",
+                "tty": true,
+                "logging": {"driver": "json-file", "options": {"max-file": "3"}},
+                "sysctls": ["net.core.somaxconn=1024"],
+                "ulimits": {
+                    "nproc": {"soft": 65535, "hard": 65535},
+                    "nofile": {"soft": 20000, "hard": 40000},
+                },
+                "extra_hosts": ["db.internal:10.0.0.5"],
+                "dns": ["1.1.1.1"],
+                "devices": [
+                    {"source": "/dev/kmsg", "target": "/dev/kmsg", "permissions": "rwm"},
+                    {"source": "/dev/sda", "target": "/dev/xvda", "permissions": "r"},
+                ],
+                "shm_size": "268435456",
+                "group_add": ["mail", "1001"],
+                "mem_limit": "1073741824",
+                "memswap_limit": -1,
+                "cpus": 0.5,
+                "configs": [{"source": "nginx_conf", "target": "/nginx_conf"}],
+                "networks": {"infra": {"ipv4_address": "172.28.5.10"}},
+                "deploy": {"replicas": 1},
+            },
+            "sidecar": {
+                "image": "envoy",
+                "network_mode": "service:app",
+                "networks": {},
+                "deploy": {"replicas": 1},
+            },
+        },
+        "networks": {
+            "infra": {"ipam": {"config": [{"subnet": "172.28.0.0/16"}]}},
+            "outside": {"external": true},
+        },
+    });
+    assert_eq!(differences(&reference, &ours), Vec::<String>::new());
+
+    for (pointer, changed, subject) in [
+        (
+            "/services/app/container_name",
+            json!("edge-2"),
+            "service `app`, `container_name`",
+        ),
+        ("/services/app/tty", json!(false), "service `app`, `tty`"),
+        (
+            "/services/app/logging/options/max-file",
+            json!("4"),
+            "service `app`, `logging`",
+        ),
+        (
+            "/services/app/sysctls",
+            json!({}),
+            "service `app`, `sysctls`",
+        ),
+        (
+            "/services/app/ulimits/nproc/soft",
+            json!(1024),
+            "service `app`, `ulimits`",
+        ),
+        (
+            "/services/app/extra_hosts/0",
+            json!("db.internal:10.0.0.6"),
+            "service `app`, `extra_hosts`",
+        ),
+        ("/services/app/dns", json!([]), "service `app`, `dns`"),
+        (
+            "/services/app/devices/1/permissions",
+            json!("rw"),
+            "service `app`, `devices`",
+        ),
+        (
+            "/services/app/shm_size",
+            json!("268435457"),
+            "service `app`, `shm_size_bytes`",
+        ),
+        (
+            "/services/app/group_add/1",
+            json!("1002"),
+            "service `app`, `group_add`",
+        ),
+        (
+            "/services/app/mem_limit",
+            json!("1073741823"),
+            "service `app`, `mem_limit_bytes`",
+        ),
+        (
+            "/services/app/memswap_limit",
+            json!("1073741824"),
+            "service `app`, `memswap_limit_bytes`",
+        ),
+        ("/services/app/cpus", json!(0.25), "service `app`, `cpus`"),
+        (
+            "/services/app/configs/0/target",
+            json!("/etc/nginx.conf"),
+            "service `app`, `configs`",
+        ),
+        (
+            "/services/app/networks/infra/ipv4_address",
+            json!("172.28.5.11"),
+            "service `app`, `networks`",
+        ),
+        (
+            "/services/sidecar/network_mode",
+            json!("host"),
+            "service `sidecar`, `network_mode`",
+        ),
+        (
+            "/services/sidecar/networks",
+            json!({"default": {}}),
+            "service `sidecar`, `networks`",
+        ),
+        (
+            "/networks/infra/ipam/config/0/subnet",
+            json!("10.0.0.0/8"),
+            "networks `infra`, `ipam`",
+        ),
+        (
+            "/networks/outside",
+            json!({"external": true, "name": "elsewhere"}),
+            "networks `outside`, `name`",
+        ),
+    ] {
+        let mut changed_config = ours.clone();
+        *changed_config
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("nothing at {pointer}")) = changed;
+        let mismatches = differences(&reference, &changed_config);
+        assert_eq!(mismatches.len(), 1, "{pointer}: {mismatches:#?}");
+        assert!(
+            mismatches[0].starts_with(subject),
+            "{pointer}: expected a mismatch at {subject}, got {mismatches:#?}"
+        );
+    }
+}
+
+/// A key the normaliser does not read fails the comparison instead of going unchecked,
+/// whichever tool prints it.
+#[test]
+fn an_unknown_key_on_either_side_is_not_silently_skipped() {
+    for (tool, config) in [
+        (
+            "docker-compose",
+            json!({"services": {"web": {"image": "x", "uts": "host"}}}),
+        ),
+        (
+            "msctl",
+            json!({"services": {"web": {"image": "x", "post_start": []}}}),
+        ),
+        ("msctl", json!({"services": {}, "models": {}})),
+    ] {
+        let result = std::panic::catch_unwind(|| check_known_keys(tool, &config));
+        assert!(result.is_err(), "{tool} printing {config} was not caught");
+    }
 }
