@@ -266,3 +266,189 @@ fn replicas_default_to_one_and_follow_scale() {
     assert_eq!(at(&config, "/services/worker/deploy/replicas"), 4);
     assert_eq!(at(&config, "/services/web/deploy/replicas"), 1);
 }
+
+#[test]
+fn include_brings_in_sub_projects_with_their_own_paths_and_variables() {
+    let config = config_json("include");
+    let services: Vec<&String> = at(&config, "/services")
+        .as_object()
+        .expect("services is an object")
+        .keys()
+        .collect();
+    assert_eq!(services, ["app", "opensearch", "prometheus"]);
+    // monitoring/.env, not the including project's, gives the included file its variables.
+    assert_eq!(
+        at(&config, "/services/prometheus/image"),
+        "prom/prometheus:v2.51.0"
+    );
+    // The entry's `env_file` replaces the included directory's `.env`.
+    assert_eq!(
+        at(&config, "/services/opensearch/image"),
+        "opensearchproject/opensearch:2.13.0"
+    );
+    assert_eq!(
+        at(
+            &config,
+            "/services/opensearch/environment/OPENSEARCH_JAVA_OPTS"
+        ),
+        "-Xms512m -Xmx512m"
+    );
+    // Relative bind sources are relative to the included file, not to the includer.
+    assert_eq!(
+        at(&config, "/services/prometheus/volumes/0/source"),
+        fixture_path("include/monitoring/prometheus.yml").as_str()
+    );
+    assert_eq!(
+        at(&config, "/services/opensearch/volumes/0/source"),
+        fixture_path("include/search/config/opensearch.yml").as_str()
+    );
+    // Top-level resources of an included file join the project.
+    assert_eq!(at(&config, "/volumes"), &json!({"metrics": {}}));
+}
+
+#[test]
+fn extends_across_files_rebases_paths_to_the_file_that_wrote_them() {
+    let config = config_json("extends");
+    for service in ["web", "worker", "scheduler"] {
+        assert_eq!(
+            at(&config, &format!("/services/{service}/build/context")),
+            fixture_path("extends/common/app").as_str(),
+            "build context of `{service}`"
+        );
+        // env files of common/base.yaml are read from common/, later ones winning.
+        assert_eq!(
+            at(
+                &config,
+                &format!("/services/{service}/environment/LOG_FORMAT")
+            ),
+            "text",
+            "environment of `{service}`"
+        );
+        assert_eq!(
+            at(&config, &format!("/services/{service}/environment/TZ")),
+            "UTC"
+        );
+        // `base`, two links up the chain, still gives its logging and restart policy.
+        assert_eq!(
+            at(&config, &format!("/services/{service}/restart")),
+            "unless-stopped"
+        );
+    }
+    assert_eq!(
+        at(&config, "/services/web/volumes"),
+        &json!([{
+            "type": "bind",
+            "source": fixture_path("extends/common/static"),
+            "target": "/srv/static",
+            "read_only": true,
+        }])
+    );
+    // The last link of the chain is in compose.yaml: its own paths stay relative to it.
+    assert_eq!(
+        at(&config, "/services/scheduler/volumes/1/source"),
+        fixture_path("extends/schedules").as_str()
+    );
+    assert_eq!(
+        at(&config, "/services/scheduler/command"),
+        &json!(["celery", "-A", "shop", "beat"])
+    );
+    assert_eq!(
+        at(&config, "/services/scheduler/environment/ROLE"),
+        "worker"
+    );
+    assert_eq!(
+        at(&config, "/services/db/volumes/0/source"),
+        fixture_path("extends/common/initdb").as_str()
+    );
+}
+
+#[test]
+fn lifecycle_hooks_inline_dockerfiles_and_optional_dependencies_are_kept() {
+    let config = config_json("compose-spec-lifecycle");
+    assert_eq!(
+        at(&config, "/services/api/build"),
+        &json!({
+            "context": fixture_path("compose-spec-lifecycle"),
+            "dockerfile_inline": "FROM alpine:3.19\nRUN apk add --no-cache curl\n\
+                                  COPY server.sh /usr/local/bin/server\nCMD [\"server\"]\n",
+        })
+    );
+    assert_eq!(
+        at(&config, "/services/api/depends_on/cache"),
+        &json!({"condition": "service_started", "restart": false, "required": false})
+    );
+    assert_eq!(at(&config, "/services/api/depends_on/db/required"), true);
+    assert_eq!(
+        at(&config, "/services/api/annotations"),
+        &json!({
+            "com.example.owner": "payments-team",
+            "org.opencontainers.image.source": "https://example.com/shop",
+        })
+    );
+    assert_eq!(
+        at(&config, "/services/api/post_start"),
+        &json!([
+            {"command": ["/bin/sh", "-c", "echo started > /tmp/ready"], "user": "root"},
+            {
+                "command": ["/usr/local/bin/warm-cache", "--quick"],
+                "environment": {"WARM_CACHE_LIMIT": "100"},
+            },
+        ])
+    );
+    assert_eq!(
+        at(&config, "/services/api/pre_stop"),
+        &json!([{
+            "command": ["/usr/local/bin/server", "drain", "--timeout", "10"],
+            "privileged": true,
+            "working_dir": "/srv",
+        }])
+    );
+    assert!(config.pointer("/services/api/develop").is_none());
+}
+
+#[test]
+fn develop_is_a_warning_not_an_error() {
+    let fixture = valid_fixture("compose-spec-lifecycle");
+    let mut command = msctl();
+    command.args(fixture.file_args()).arg("validate");
+    let line = command_line(&command);
+    let run = run(&mut command);
+    assert_eq!(run.code, Some(0), "{}", run.describe(&line));
+    assert!(
+        run.stderr.contains("warning: `develop` in service `api`")
+            && run
+                .stderr
+                .contains("tests/fixtures/valid/compose-spec-lifecycle/compose.yaml:"),
+        "expected a located warning about `develop`\n{}",
+        run.describe(&line)
+    );
+}
+
+#[test]
+fn configs_and_secrets_can_come_from_the_manifest_or_the_environment() {
+    let config = config_json("configs-inline");
+    assert_eq!(
+        at(&config, "/configs"),
+        &json!({
+            "app_version": {"environment": "FIXTURE_TAG"},
+            "nginx_snippet": {
+                "content": "location = /healthz {\n    return 200 \"ok\";\n}\n",
+            },
+        })
+    );
+    assert_eq!(
+        at(&config, "/secrets"),
+        &json!({"api_token": {"environment": "FIXTURE_TAG"}})
+    );
+    assert_eq!(
+        at(&config, "/services/web/configs"),
+        &json!([
+            {"source": "nginx_snippet", "target": "/etc/nginx/conf.d/health.conf"},
+            {"source": "app_version", "target": "/app_version"},
+        ])
+    );
+    assert_eq!(
+        at(&config, "/services/web/secrets"),
+        &json!([{"source": "api_token", "target": "/run/secrets/api_token"}])
+    );
+}
