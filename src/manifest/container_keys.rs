@@ -91,7 +91,6 @@ pub(super) fn read(
             }
         }
         "network_mode" => svc.network_mode = network_mode(r, v, field),
-        "links" => svc.links = r.strings(v, field, false).unwrap_or_default(),
         "runtime" => svc.runtime = r.text(v, field),
         "dns" => svc.dns = r.strings(v, field, true).unwrap_or_default(),
         "dns_search" => svc.dns_search = r.strings(v, field, true).unwrap_or_default(),

@@ -28,6 +28,8 @@ pub struct Expander<'a> {
     pub environment: &'a BTreeMap<String, String>,
     /// Files read for `extends`, parsed and interpolated, by absolute path.
     files: BTreeMap<PathBuf, Option<Node>>,
+    /// The `extends` cycles reported, by their members, so each is reported once.
+    cycles: std::collections::BTreeSet<std::collections::BTreeSet<(Option<PathBuf>, String)>>,
 }
 
 impl<'a> Expander<'a> {
@@ -41,6 +43,7 @@ impl<'a> Expander<'a> {
             diags,
             environment,
             files: BTreeMap::new(),
+            cycles: Default::default(),
         }
     }
 
@@ -365,8 +368,12 @@ impl<'a> Expander<'a> {
             return None;
         }
         let link = (base_path.clone(), base_name.clone());
-        if chain.contains(&link) {
-            let names: Vec<&str> = chain
+        if let Some(start) = chain.iter().position(|l| *l == link) {
+            let members = chain[start..].iter().cloned().collect();
+            if !self.cycles.insert(members) {
+                return None;
+            }
+            let names: Vec<&str> = chain[start..]
                 .iter()
                 .map(|(_, n)| n.as_str())
                 .chain([base_name.as_str()])

@@ -208,8 +208,14 @@ pub struct Service {
         deserialize_with = "de_opt_bytes"
     )]
     pub mem_limit: Option<u64>,
-    /// Bytes of memory plus swap; -1 for unlimited swap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Bytes of memory plus swap; -1 for unlimited swap. Printed as a string of digits,
+    /// as the other sizes are.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "ser_opt_signed_bytes",
+        deserialize_with = "de_opt_signed_bytes"
+    )]
     pub memswap_limit: Option<i64>,
     /// Legacy `cpus`; `deploy.resources.limits.cpus` wins when both are set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -827,6 +833,23 @@ fn de_opt_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Dura
         Some(text) => super::units::parse_duration(&text)
             .map(Some)
             .map_err(serde::de::Error::custom),
+        None => Ok(None),
+    }
+}
+
+fn ser_opt_signed_bytes<S: serde::Serializer>(
+    value: &Option<i64>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(bytes) => s.serialize_str(&bytes.to_string()),
+        None => s.serialize_none(),
+    }
+}
+
+fn de_opt_signed_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        Some(text) => text.parse().map(Some).map_err(serde::de::Error::custom),
         None => Ok(None),
     }
 }

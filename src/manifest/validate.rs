@@ -560,6 +560,8 @@ struct ServiceSpans {
     ports: Vec<Span>,
     /// Where each key of the service was written.
     keys: BTreeMap<String, Span>,
+    /// Where each entry of `links` was written.
+    links: Vec<Span>,
 }
 
 /// Compose's rule for service, volume and network names.
@@ -1043,6 +1045,12 @@ fn service(
             "secrets" => svc.secrets = service_secrets(r, v, &what, refs),
             "hostname" => svc.hostname = r.string(v, &field),
             "configs" => svc.configs = service_configs(r, v, &what, refs),
+            "links" => {
+                svc.links = r.strings(v, &field, false).unwrap_or_default();
+                if let Value::Seq(items) = &v.value {
+                    spans.links = items.iter().map(|item| item.span).collect();
+                }
+            }
             // Resolved by the loader before validation.
             "extends" => {}
             key => {
@@ -2298,8 +2306,13 @@ fn check_container_settings(
                 }
             }
         }
-        if let Some(span) = at(name, "links") {
-            for link in &svc.links {
+        if let Some(links_span) = at(name, "links") {
+            for (i, link) in svc.links.iter().enumerate() {
+                let span = spans
+                    .get(name)
+                    .and_then(|s| s.links.get(i))
+                    .copied()
+                    .unwrap_or(links_span);
                 let target = link.split(':').next().unwrap_or(link);
                 if target == name {
                     r.error_hint(
@@ -2420,9 +2433,11 @@ fn apply_profiles(
             }
         }
     }
+    // A dependency that is not required and not in the project (undefined, or in a
+    // profile that is off) is dropped, as Compose drops it.
+    let names: BTreeSet<String> = kept.keys().cloned().collect();
     let mut kept = kept;
     for svc in kept.values_mut() {
-        let names: BTreeSet<String> = services.keys().cloned().collect();
         svc.depends_on
             .retain(|dep, how| how.required || names.contains(dep));
     }
