@@ -14,9 +14,11 @@ use sha2::{Digest, Sha256};
 
 use super::ignore::{self, IgnoreError, IgnoreRules};
 
-/// The name of the Dockerfile msctl sends to the engine (and of a Dockerfile from outside
-/// the context in the digested tar). Listed in the sent `.dockerignore`, so the engine
-/// leaves it out of what `COPY` sees, as the docker CLI does with a Dockerfile from stdin.
+/// The name of the Dockerfile msctl sends to the engine (and, in the digested tar, of a
+/// Dockerfile from outside the context or written inline in the manifest). Listed in the
+/// sent `.dockerignore`, so the engine leaves it out of what `COPY` sees, as the docker
+/// CLI does with a Dockerfile from stdin. A file of the context with this name is never
+/// sent: the name is msctl's.
 pub const SENT_DOCKERFILE_NAME: &str = ".dockerfile.msctl";
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,10 @@ pub struct ContextSource {
     pub directory: PathBuf,
     /// `build.dockerfile`: relative to the context, or absolute; `Dockerfile` when unset.
     pub dockerfile: Option<String>,
+    /// `build.dockerfile_inline`: the Dockerfile's text, which wins over `dockerfile`.
+    /// It goes into the tar as [`SENT_DOCKERFILE_NAME`], so its text is part of the
+    /// context's digest.
+    pub inline_dockerfile: Option<String>,
 }
 
 /// A context ready to send: the tar, its sha256 and the Dockerfile's name inside it.
@@ -185,8 +191,21 @@ pub fn read_ignore_rules(directory: &Path) -> Result<IgnoreRules, ContextError> 
 /// Writes the context of `source` as a tar to `out`; returns the Dockerfile's name in it.
 pub fn write_context<W: Write>(source: &ContextSource, out: W) -> Result<String, ContextError> {
     let directory = &source.directory;
-    let (inside_name, outside_path) = locate_dockerfile(source)?;
+    let (inside_name, outside_path) = match &source.inline_dockerfile {
+        Some(_) => (None, None),
+        None => locate_dockerfile(source)?,
+    };
     let mut rules = read_ignore_rules(directory)?;
+    if inside_name.is_none() {
+        // msctl puts its own file under this name below: one from the context would
+        // shadow it.
+        rules
+            .push(SENT_DOCKERFILE_NAME, false, 0)
+            .map_err(|source| ContextError::Ignore {
+                path: directory.join(".dockerignore"),
+                source,
+            })?;
+    }
     // Docker's client keeps these two whatever the rules say.
     let mut always = vec![".dockerignore".to_string()];
     always.extend(inside_name.clone());
@@ -203,12 +222,16 @@ pub fn write_context<W: Write>(source: &ContextSource, out: W) -> Result<String,
 
     let mut builder = tar::Builder::new(out);
     walk(&mut builder, directory, "", &rules)?;
-    let name = match outside_path {
-        Some(path) => {
-            let bytes = fs::read(&path).map_err(|source| ContextError::Read {
-                path: path.clone(),
-                source,
-            })?;
+    let added = match (&source.inline_dockerfile, outside_path) {
+        (Some(text), _) => Some(text.as_bytes().to_vec()),
+        (None, Some(path)) => Some(fs::read(&path).map_err(|source| ContextError::Read {
+            path: path.clone(),
+            source,
+        })?),
+        (None, None) => None,
+    };
+    let name = match added {
+        Some(bytes) => {
             let mut header = file_header(bytes.len() as u64, 0o644);
             builder
                 .append_data(&mut header, SENT_DOCKERFILE_NAME, bytes.as_slice())
@@ -413,6 +436,7 @@ mod tests {
         ContextSource {
             directory: dir.to_path_buf(),
             dockerfile: None,
+            inline_dockerfile: None,
         }
     }
 
@@ -510,6 +534,7 @@ mod tests {
         let context = context_tar(&ContextSource {
             directory: d.to_path_buf(),
             dockerfile: Some("./build/app.Dockerfile".to_string()),
+            inline_dockerfile: None,
         })
         .unwrap();
         assert_eq!(
@@ -528,6 +553,7 @@ mod tests {
         let context = context_tar(&ContextSource {
             directory: d.join("ctx"),
             dockerfile: Some("../elsewhere/Dockerfile".to_string()),
+            inline_dockerfile: None,
         })
         .unwrap();
         assert_eq!(names(&context.tar), vec!["file", SENT_DOCKERFILE_NAME]);
@@ -630,11 +656,46 @@ mod tests {
     }
 
     #[test]
+    fn an_inline_dockerfile_is_sent_under_msctls_name_and_digested() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // No Dockerfile in the context, and a file that would take msctl's name.
+        write(d, "file", "f");
+        write(d, SENT_DOCKERFILE_NAME, "FROM user-file\n");
+        let inline = |text: &str| ContextSource {
+            directory: d.to_path_buf(),
+            dockerfile: Some("Dockerfile.absent".to_string()),
+            inline_dockerfile: Some(text.to_string()),
+        };
+        let context = context_tar(&inline("FROM scratch\nCOPY file /file\n")).unwrap();
+        assert_eq!(context.dockerfile, SENT_DOCKERFILE_NAME);
+        assert_eq!(names(&context.tar), vec!["file", SENT_DOCKERFILE_NAME]);
+        let mut archive = tar::Archive::new(context.tar.as_slice());
+        let mut sent = String::new();
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            if entry.path().unwrap() == Path::new(SENT_DOCKERFILE_NAME) {
+                entry.read_to_string(&mut sent).unwrap();
+            }
+        }
+        assert_eq!(sent, "FROM scratch\nCOPY file /file\n");
+
+        let first = context_digest(&inline("FROM scratch\nCOPY file /file\n")).unwrap();
+        assert_eq!(first.digest, context.digest);
+        let changed = context_digest(&inline("FROM scratch\nCOPY file /other\n")).unwrap();
+        assert_ne!(
+            changed.digest, first.digest,
+            "the inline text is a build input"
+        );
+    }
+
+    #[test]
     fn a_missing_dockerfile_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let err = context_tar(&ContextSource {
             directory: dir.path().to_path_buf(),
             dockerfile: Some("web.Dockerfile".to_string()),
+            inline_dockerfile: None,
         })
         .err()
         .map(|e| e.to_string())

@@ -23,6 +23,7 @@ pub fn context_source(build: &Build) -> ContextSource {
     ContextSource {
         directory: build.context.clone(),
         dockerfile: build.dockerfile.clone(),
+        inline_dockerfile: build.dockerfile_inline.clone(),
     }
 }
 
@@ -631,6 +632,26 @@ FROM final
             ),
             "# escape=`\nFROM scratch\nLABEL \"k\"=\"a`$b``\"\n"
         );
+    }
+
+    #[test]
+    fn an_inline_dockerfile_is_built_and_its_text_decides_the_digest() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::write(dir.path().join("app"), "a").expect("a context file");
+        let build = |text: &str| Build {
+            context: dir.path().to_path_buf(),
+            dockerfile_inline: Some(text.to_string()),
+            ..Build::default()
+        };
+        // No Dockerfile in the context: the inline text is the Dockerfile.
+        let digest = |build: &Build| {
+            let context = context::context_digest(&context_source(build)).expect("a context");
+            assert_eq!(context.dockerfile, context::SENT_DOCKERFILE_NAME);
+            digest::dockerfile_digest(&context.digest, &context.dockerfile, build)
+        };
+        let first = digest(&build("FROM scratch\nCOPY app /app\n"));
+        assert_eq!(first, digest(&build("FROM scratch\nCOPY app /app\n")));
+        assert_ne!(first, digest(&build("FROM scratch\nCOPY app /srv/app\n")));
     }
 
     #[test]
