@@ -98,6 +98,7 @@ fn container(id: &str, name: &str, container_labels: &[(&str, &str)]) -> Observe
         labels: string_map(container_labels),
         state: ContainerState::Running,
         health: Health::None,
+        network_mode: None,
     }
 }
 

@@ -25,6 +25,7 @@ pub fn run(ctx: &Context, args: ExecArgs) -> Result<(), CommandError> {
         workdir: args.workdir.clone(),
         tty: !args.no_tty && std::io::stdin().is_terminal(),
         attach_stdin: true,
+        ..ExecSpec::default()
     };
     let code = ctx.block_on(async {
         let engine = ctx.engine().await?;
@@ -201,6 +202,7 @@ mod tests {
                 labels: BTreeMap::new(),
                 state,
                 health,
+                network_mode: None,
             },
         )
     }

@@ -16,10 +16,11 @@ use bollard::container::LogOutput;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{
     ContainerCreateBody, ContainerInspectResponse, ContainerStateStatusEnum,
-    ContainerSummaryStateEnum, EndpointSettings, EventMessage, EventMessageTypeEnum, HealthConfig,
-    HealthStatusEnum, HostConfig, Mount, MountType as DockerMountType, NetworkConnectRequest,
-    NetworkCreateRequest, NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
-    VolumeCreateRequest,
+    ContainerSummaryStateEnum, DeviceMapping, EndpointIpamConfig, EndpointSettings, EventMessage,
+    EventMessageTypeEnum, HealthConfig, HealthStatusEnum, HostConfig, HostConfigLogConfig,
+    Ipam as DockerIpam, IpamConfig, Mount, MountType as DockerMountType, NetworkConnectRequest,
+    NetworkCreateRequest, NetworkingConfig, PortBinding, ResourcesUlimits, RestartPolicy,
+    RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, EventsOptionsBuilder, KillContainerOptionsBuilder,
@@ -34,8 +35,9 @@ use tokio::io::AsyncWriteExt;
 use super::timestamp;
 use super::{
     ContainerDetails, ContainerSpec, ContainerSummary, Engine, EngineError, EngineEvent,
-    EventAction, ExecSpec, LabelFilter, LogLine, LogOptions, LogStream, MountSpec, NetworkSpec,
-    NetworkSummary, SecretMount, SecretSource, VolumeSpec, VolumeSummary,
+    EventAction, ExecOutput, ExecSpec, LabelFilter, LogLine, LogOptions, LogStream, MountSpec,
+    NetworkAttachment, NetworkSpec, NetworkSummary, SecretMount, SecretSource, VolumeSpec,
+    VolumeSummary,
 };
 use crate::manifest::model::{MountType, RestartMode};
 use crate::plan::{labels, ContainerState, Health};
@@ -82,6 +84,38 @@ impl fmt::Display for ApiVersion {
 
 /// The API version that added `HealthConfig.StartInterval`.
 pub const API_HEALTHCHECK_START_INTERVAL: ApiVersion = ApiVersion::new(1, 44);
+
+/// The API version that added `HostConfig.Annotations`.
+pub const API_ANNOTATIONS: ApiVersion = ApiVersion::new(1, 43);
+
+/// The API version from which a MAC address is set per endpoint
+/// (`EndpointSettings.MacAddress`); before it, on the container (`Config.MacAddress`).
+pub const API_ENDPOINT_MAC_ADDRESS: ApiVersion = ApiVersion::new(1, 44);
+
+/// Where msctl writes the files of secrets and configs that do not come from a host
+/// file, under its state directory: one directory per kind, so a secret and a config
+/// may share a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Secret,
+    Config,
+}
+
+impl FileKind {
+    fn directory(self) -> &'static str {
+        match self {
+            FileKind::Secret => "secrets",
+            FileKind::Config => "configs",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            FileKind::Secret => "secret",
+            FileKind::Config => "config",
+        }
+    }
+}
 
 /// A connection to a Docker Engine.
 #[derive(Debug, Clone)]
@@ -219,38 +253,62 @@ impl DockerEngine {
             .collect()
     }
 
-    /// Where a secret's contents are on the host, writing an environment secret's file.
+    /// Where a secret's or config's contents are on the host, writing the file of one
+    /// from the environment or the manifest.
     fn secret_host_path(
         &self,
         project_name: &str,
+        kind: FileKind,
         secret: &SecretMount,
     ) -> Result<PathBuf, EngineError> {
         let failed = |message: String| EngineError::Other {
             operation: "create_container".to_string(),
             message,
         };
+        let noun = kind.noun();
         let value = match &secret.source {
             SecretSource::File(path) => return Ok(path.clone()),
             SecretSource::Environment(variable) => self.environment.get(variable).ok_or_else(|| {
                 failed(format!(
-                    "secret `{}` comes from the environment variable `{variable}`, which is not set",
+                    "{noun} `{}` comes from the environment variable `{variable}`, which is not set",
                     secret.name
                 ))
             })?,
             SecretSource::Content(text) => text,
         };
         let dir = crate::state::state_dir(&self.environment)
-            .join("secrets")
+            .join(kind.directory())
             .join(project_name);
         let path = dir.join(&secret.name);
         write_private_file(&dir, &path, value.as_bytes()).map_err(|err| {
             failed(format!(
-                "cannot write secret `{}` to {}: {err}",
+                "cannot write {noun} `{}` to {}: {err}",
                 secret.name,
                 path.display()
             ))
         })?;
         Ok(path)
+    }
+
+    /// The endpoint settings of one network attachment.
+    fn endpoint(
+        &self,
+        attachment: &NetworkAttachment,
+        mac_address: Option<&str>,
+    ) -> EndpointSettings {
+        let fixed = attachment.ipv4_address.is_some() || attachment.ipv6_address.is_some();
+        EndpointSettings {
+            aliases: non_empty(&attachment.aliases),
+            ipam_config: fixed.then(|| EndpointIpamConfig {
+                ipv4_address: attachment.ipv4_address.clone(),
+                ipv6_address: attachment.ipv6_address.clone(),
+                ..EndpointIpamConfig::default()
+            }),
+            mac_address: mac_address
+                .filter(|_| self.api_version.at_least(API_ENDPOINT_MAC_ADDRESS))
+                .map(str::to_string),
+            ..EndpointSettings::default()
+        }
     }
 
     fn create_body(&self, spec: &ContainerSpec) -> Result<ContainerCreateBody, EngineError> {
@@ -287,8 +345,13 @@ impl DockerEngine {
             }
         }
         let mut mounts: Vec<Mount> = spec.mounts.iter().map(docker_mount).collect();
-        for secret in &spec.secrets {
-            let source = self.secret_host_path(project_name, secret)?;
+        let files = spec
+            .secrets
+            .iter()
+            .map(|secret| (FileKind::Secret, secret))
+            .chain(spec.configs.iter().map(|config| (FileKind::Config, config)));
+        for (kind, secret) in files {
+            let source = self.secret_host_path(project_name, kind, secret)?;
             mounts.push(Mount {
                 typ: Some(DockerMountType::BIND),
                 source: Some(source.to_string_lossy().into_owned()),
@@ -330,6 +393,10 @@ impl DockerEngine {
             })
             .collect();
         let first_network = spec.networks.first();
+        let network_mode = match &spec.network_mode {
+            Some(mode) => Some(mode.clone()),
+            None => first_network.map(|attachment| attachment.network_name.clone()),
+        };
         let host_config = HostConfig {
             port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             mounts: (!mounts.is_empty()).then_some(mounts),
@@ -342,7 +409,7 @@ impl DockerEngine {
                 }),
                 maximum_retry_count: None,
             }),
-            network_mode: first_network.map(|attachment| attachment.network_name.clone()),
+            network_mode,
             readonly_rootfs: spec.read_only.then_some(true),
             cap_add: non_empty(&spec.cap_add),
             cap_drop: non_empty(&spec.cap_drop),
@@ -350,18 +417,57 @@ impl DockerEngine {
             tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
             init: spec.init,
             nano_cpus: spec.cpus.map(|cpus| (cpus * 1e9).round() as i64),
-            memory: spec
-                .memory_bytes
-                .map(|bytes| i64::try_from(bytes).unwrap_or(i64::MAX)),
+            memory: spec.memory_bytes.map(bytes_i64),
+            memory_swap: spec.memswap_limit,
+            cpu_shares: spec.cpu_shares,
+            cpuset_cpus: spec.cpuset.clone(),
+            log_config: spec.logging.as_ref().map(|logging| HostConfigLogConfig {
+                typ: logging.driver.clone(),
+                config: (!logging.options.is_empty())
+                    .then(|| logging.options.clone().into_iter().collect()),
+            }),
+            sysctls: (!spec.sysctls.is_empty()).then(|| spec.sysctls.clone().into_iter().collect()),
+            ulimits: (!spec.ulimits.is_empty()).then(|| {
+                spec.ulimits
+                    .iter()
+                    .map(|(name, limit)| ResourcesUlimits {
+                        name: Some(name.clone()),
+                        soft: Some(limit.soft),
+                        hard: Some(limit.hard),
+                    })
+                    .collect()
+            }),
+            extra_hosts: non_empty(&spec.extra_hosts),
+            privileged: spec.privileged.then_some(true),
+            runtime: spec.runtime.clone(),
+            dns: non_empty(&spec.dns),
+            dns_search: non_empty(&spec.dns_search),
+            dns_options: non_empty(&spec.dns_opt),
+            devices: (!spec.devices.is_empty()).then(|| {
+                spec.devices
+                    .iter()
+                    .map(|device| DeviceMapping {
+                        path_on_host: Some(device.source.clone()),
+                        path_in_container: Some(device.target.clone()),
+                        cgroup_permissions: Some(device.permissions.clone()),
+                    })
+                    .collect()
+            }),
+            shm_size: spec.shm_size.map(bytes_i64),
+            pid_mode: spec.pid.clone(),
+            ipc_mode: spec.ipc.clone(),
+            group_add: non_empty(&spec.group_add),
+            pids_limit: spec.pids_limit,
+            oom_score_adj: spec.oom_score_adj,
+            annotations: (!spec.annotations.is_empty()
+                && self.api_version.at_least(API_ANNOTATIONS))
+            .then(|| spec.annotations.clone().into_iter().collect()),
             ..HostConfig::default()
         };
         let networking_config = first_network.map(|attachment| NetworkingConfig {
             endpoints_config: Some(HashMap::from([(
                 attachment.network_name.clone(),
-                EndpointSettings {
-                    aliases: non_empty(&attachment.aliases),
-                    ..EndpointSettings::default()
-                },
+                self.endpoint(attachment, spec.mac_address.as_deref()),
             )])),
         });
         Ok(ContainerCreateBody {
@@ -375,6 +481,9 @@ impl DockerEngine {
             user: spec.user.clone(),
             working_dir: spec.working_dir.clone(),
             hostname: spec.hostname.clone(),
+            domainname: spec.domainname.clone(),
+            tty: spec.tty.then_some(true),
+            open_stdin: spec.stdin_open.then_some(true),
             stop_signal: spec.stop_signal.clone(),
             stop_timeout: spec
                 .stop_timeout
@@ -395,6 +504,10 @@ fn docker_host_of(environment: &BTreeMap<String, String>) -> Option<String> {
 
 fn non_empty(values: &[String]) -> Option<Vec<String>> {
     (!values.is_empty()).then(|| values.to_vec())
+}
+
+fn bytes_i64(bytes: u64) -> i64 {
+    i64::try_from(bytes).unwrap_or(i64::MAX)
 }
 
 fn nanos(duration: Duration) -> i64 {
@@ -642,6 +755,7 @@ fn details_of(container_id: &str, inspect: ContainerInspectResponse) -> Containe
             labels: config.labels.unwrap_or_default().into_iter().collect(),
             state: container_state,
             health: health_of(health.status),
+            network_mode: inspect.host_config.and_then(|host| host.network_mode),
         },
         restart_count: inspect
             .restart_count
@@ -798,6 +912,7 @@ impl Engine for DockerEngine {
                     labels: container.labels.unwrap_or_default().into_iter().collect(),
                     state: state_of(container.state, &status),
                     health,
+                    network_mode: container.host_config.and_then(|host| host.network_mode),
                 })
             })
             // The engine filters too; this keeps the trait's contract whatever it does.
@@ -821,25 +936,35 @@ impl Engine for DockerEngine {
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
         let body = self.create_body(spec)?;
-        let options = CreateContainerOptionsBuilder::default()
-            .name(&spec.name)
-            .build();
+        let mut options = CreateContainerOptionsBuilder::default().name(&spec.name);
+        if let Some(platform) = &spec.platform {
+            options = options.platform(platform);
+        }
+        let options = options.build();
+        let docker = match spec.mac_address.as_deref() {
+            Some(mac) if !self.api_version.at_least(API_ENDPOINT_MAC_ADDRESS) => {
+                with_config_mac_address(&self.docker, &body, mac).map_err(|err| {
+                    EngineError::Other {
+                        operation: "create_container".to_string(),
+                        message: format!("container `{}`: {err}", spec.name),
+                    }
+                })?
+            }
+            _ => self.docker.clone(),
+        };
         let created = self
             .call(
                 "create_container",
                 || format!("container `{}`", spec.name),
                 CALL_TIMEOUT,
-                self.docker.create_container(Some(options), body),
+                docker.create_container(Some(options), body),
             )
             .await?;
         let container_id = created.id;
         for attachment in spec.networks.iter().skip(1) {
             let request = NetworkConnectRequest {
                 container: container_id.clone(),
-                endpoint_config: Some(EndpointSettings {
-                    aliases: non_empty(&attachment.aliases),
-                    ..EndpointSettings::default()
-                }),
+                endpoint_config: Some(self.endpoint(attachment, None)),
             };
             let connected = self
                 .call(
@@ -945,6 +1070,27 @@ impl Engine for DockerEngine {
             name: spec.name.clone(),
             driver: spec.driver.clone(),
             internal: spec.internal.then_some(true),
+            attachable: spec.attachable.then_some(true),
+            enable_ipv6: spec.enable_ipv6.then_some(true),
+            options: (!spec.driver_opts.is_empty())
+                .then(|| spec.driver_opts.clone().into_iter().collect()),
+            ipam: spec.ipam.as_ref().map(|ipam| DockerIpam {
+                driver: ipam.driver.clone(),
+                config: (!ipam.config.is_empty()).then(|| {
+                    ipam.config
+                        .iter()
+                        .map(|pool| IpamConfig {
+                            subnet: pool.subnet.clone(),
+                            ip_range: pool.ip_range.clone(),
+                            gateway: pool.gateway.clone(),
+                            auxiliary_addresses: (!pool.aux_addresses.is_empty())
+                                .then(|| pool.aux_addresses.clone().into_iter().collect()),
+                        })
+                        .collect()
+                }),
+                options: (!ipam.options.is_empty())
+                    .then(|| ipam.options.clone().into_iter().collect()),
+            }),
             labels: Some(spec.labels.clone().into_iter().collect()),
             ..NetworkCreateRequest::default()
         };
@@ -1118,6 +1264,7 @@ impl Engine for DockerEngine {
             cmd: Some(spec.command.clone()),
             user: spec.user.clone(),
             working_dir: spec.workdir.clone(),
+            privileged: spec.privileged.then_some(true),
             ..CreateExecOptions::default()
         };
         let created = self
@@ -1189,6 +1336,9 @@ impl Engine for DockerEngine {
         while let Some(item) = output.next().await {
             let written = match item {
                 Ok(LogOutput::StdErr { message }) => write_flush(&mut stderr, &message).await,
+                Ok(other) if spec.output == ExecOutput::Stderr => {
+                    write_flush(&mut stderr, &other.into_bytes()).await
+                }
                 Ok(other) => write_flush(&mut stdout, &other.into_bytes()).await,
                 Err(err) => {
                     failure = Some(map_error(
@@ -1280,6 +1430,42 @@ impl Engine for DockerEngine {
         )
         .await
     }
+
+    fn left_out(&self, spec: &ContainerSpec) -> Vec<String> {
+        let mut out = Vec::new();
+        if !spec.annotations.is_empty() && !self.api_version.at_least(API_ANNOTATIONS) {
+            out.push(format!(
+                "`annotations` need Docker Engine API {API_ANNOTATIONS}, the engine speaks {}: left out",
+                self.api_version
+            ));
+        }
+        out
+    }
+}
+
+/// A client that sends `body` with `Config.MacAddress` set on `/containers/create`:
+/// engines before API 1.44 take the address there only, and bollard's model of the body
+/// no longer has the field.
+fn with_config_mac_address(
+    docker: &Docker,
+    body: &ContainerCreateBody,
+    mac_address: &str,
+) -> Result<Docker, serde_json::Error> {
+    let mut json = serde_json::to_value(body)?;
+    if let Some(object) = json.as_object_mut() {
+        object.insert(
+            "MacAddress".to_string(),
+            serde_json::Value::String(mac_address.to_string()),
+        );
+    }
+    let bytes = serde_json::to_vec(&json)?;
+    Ok(docker.clone().with_request_modifier(move |request| {
+        if request.uri().path().ends_with("/containers/create") {
+            request.map(|_| bollard::body_full(bytes.clone().into()))
+        } else {
+            request
+        }
+    }))
 }
 
 async fn write_flush(
@@ -1374,6 +1560,244 @@ mod tests {
             (untimed.timestamp_nanos, untimed.message.as_str()),
             (42, "no time here")
         );
+    }
+
+    fn engine_speaking(api_version: ApiVersion) -> DockerEngine {
+        let docker =
+            Docker::connect_with_http("tcp://127.0.0.1:1", 1, bollard::API_DEFAULT_VERSION)
+                .expect("a client that is never used");
+        DockerEngine {
+            docker,
+            address: "tcp://127.0.0.1:1".to_string(),
+            api_version,
+            environment: BTreeMap::new(),
+        }
+    }
+
+    /// A service with every container key of real-world Compose files set.
+    fn everything() -> (
+        crate::manifest::model::Project,
+        crate::manifest::model::Service,
+    ) {
+        use crate::manifest::model::{Device, Logging, Project, Service, ServiceNetwork, Ulimit};
+        let service = Service {
+            name: "web".to_string(),
+            image: Some("img".to_string()),
+            domainname: Some("example.org".to_string()),
+            tty: true,
+            stdin_open: true,
+            logging: Some(Logging {
+                driver: Some("json-file".to_string()),
+                options: BTreeMap::from([("max-size".to_string(), "10m".to_string())]),
+            }),
+            sysctls: BTreeMap::from([("net.core.somaxconn".to_string(), "1024".to_string())]),
+            ulimits: BTreeMap::from([(
+                "nofile".to_string(),
+                Ulimit {
+                    soft: 1024,
+                    hard: 2048,
+                },
+            )]),
+            extra_hosts: vec!["db:10.0.0.5".to_string()],
+            platform: Some("linux/amd64".to_string()),
+            privileged: true,
+            runtime: Some("runc".to_string()),
+            dns: vec!["1.1.1.1".to_string()],
+            dns_search: vec!["example.org".to_string()],
+            dns_opt: vec!["ndots:2".to_string()],
+            devices: vec![Device {
+                source: "/dev/null".to_string(),
+                target: "/dev/nothing".to_string(),
+                permissions: "rw".to_string(),
+            }],
+            shm_size: Some(64 << 20),
+            pid: Some("host".to_string()),
+            ipc: Some("shareable".to_string()),
+            group_add: vec!["audio".to_string()],
+            pids_limit: Some(100),
+            oom_score_adj: Some(-500),
+            mem_limit: Some(256 << 20),
+            memswap_limit: Some(-1),
+            cpus: Some(0.5),
+            cpu_shares: Some(512),
+            cpuset: Some("0".to_string()),
+            mac_address: Some("02:42:ac:11:00:99".to_string()),
+            annotations: BTreeMap::from([("org.example/team".to_string(), "shop".to_string())]),
+            networks: BTreeMap::from([(
+                "default".to_string(),
+                ServiceNetwork {
+                    aliases: Vec::new(),
+                    ipv4_address: Some("172.30.0.10".to_string()),
+                    ipv6_address: None,
+                },
+            )]),
+            ..Service::default()
+        };
+        let project = Project {
+            name: "demo".to_string(),
+            working_dir: ".".into(),
+            services: BTreeMap::from([("web".to_string(), service.clone())]),
+            networks: BTreeMap::new(),
+            volumes: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            configs: BTreeMap::new(),
+        };
+        (project, service)
+    }
+
+    #[test]
+    fn every_container_key_reaches_the_engine_api() {
+        let (project, service) = everything();
+        let spec = ContainerSpec::for_replica(&project, &service, 1, "hash");
+        let body = engine_speaking(ApiVersion::new(1, 41))
+            .create_body(&spec)
+            .expect("a body");
+        assert_eq!(body.domainname.as_deref(), Some("example.org"));
+        assert_eq!((body.tty, body.open_stdin), (Some(true), Some(true)));
+        let host = body.host_config.clone().expect("a host config");
+        let log = host.log_config.expect("a log config");
+        assert_eq!(log.typ.as_deref(), Some("json-file"));
+        assert_eq!(log.config.expect("options")["max-size"], "10m");
+        assert_eq!(host.sysctls.expect("sysctls")["net.core.somaxconn"], "1024");
+        let ulimits = host.ulimits.expect("ulimits");
+        assert_eq!(
+            (ulimits[0].name.as_deref(), ulimits[0].soft, ulimits[0].hard),
+            (Some("nofile"), Some(1024), Some(2048))
+        );
+        assert_eq!(host.extra_hosts, Some(vec!["db:10.0.0.5".to_string()]));
+        assert_eq!(host.privileged, Some(true));
+        assert_eq!(host.runtime.as_deref(), Some("runc"));
+        assert_eq!(host.dns, Some(vec!["1.1.1.1".to_string()]));
+        assert_eq!(host.dns_search, Some(vec!["example.org".to_string()]));
+        assert_eq!(host.dns_options, Some(vec!["ndots:2".to_string()]));
+        let device = &host.devices.expect("devices")[0];
+        assert_eq!(
+            (
+                device.path_on_host.as_deref(),
+                device.path_in_container.as_deref(),
+                device.cgroup_permissions.as_deref()
+            ),
+            (Some("/dev/null"), Some("/dev/nothing"), Some("rw"))
+        );
+        assert_eq!(host.shm_size, Some(64 << 20));
+        assert_eq!(host.pid_mode.as_deref(), Some("host"));
+        assert_eq!(host.ipc_mode.as_deref(), Some("shareable"));
+        assert_eq!(host.group_add, Some(vec!["audio".to_string()]));
+        assert_eq!(host.pids_limit, Some(100));
+        assert_eq!(host.oom_score_adj, Some(-500));
+        // Legacy `mem_limit` and `cpus` stand in for `deploy.resources.limits`.
+        assert_eq!(host.memory, Some(256 << 20));
+        assert_eq!(host.nano_cpus, Some(500_000_000));
+        assert_eq!(host.memory_swap, Some(-1));
+        assert_eq!(host.cpu_shares, Some(512));
+        assert_eq!(host.cpuset_cpus.as_deref(), Some("0"));
+        // API 1.41 has no annotations, and takes the MAC address on the container.
+        assert_eq!(host.annotations, None);
+        let endpoint = &body
+            .networking_config
+            .clone()
+            .and_then(|config| config.endpoints_config)
+            .expect("an endpoint")["demo_default"];
+        assert_eq!(
+            endpoint
+                .ipam_config
+                .as_ref()
+                .and_then(|ipam| ipam.ipv4_address.as_deref()),
+            Some("172.30.0.10")
+        );
+        assert_eq!(endpoint.mac_address, None);
+        let engine = engine_speaking(ApiVersion::new(1, 41));
+        let client = with_config_mac_address(&engine.docker, &body, "02:42:ac:11:00:99");
+        assert!(client.is_ok());
+        assert_eq!(
+            engine.left_out(&spec),
+            vec!["`annotations` need Docker Engine API 1.43, the engine speaks 1.41: left out"]
+        );
+    }
+
+    #[test]
+    fn newer_engines_get_annotations_and_the_mac_address_on_the_endpoint() {
+        let (project, service) = everything();
+        let spec = ContainerSpec::for_replica(&project, &service, 1, "hash");
+        let engine = engine_speaking(ApiVersion::new(1, 44));
+        let body = engine.create_body(&spec).expect("a body");
+        let annotations = body
+            .host_config
+            .and_then(|host| host.annotations)
+            .expect("annotations");
+        assert_eq!(annotations["org.example/team"], "shop");
+        let endpoint = &body
+            .networking_config
+            .and_then(|config| config.endpoints_config)
+            .expect("an endpoint")["demo_default"];
+        assert_eq!(endpoint.mac_address.as_deref(), Some("02:42:ac:11:00:99"));
+        assert!(engine.left_out(&spec).is_empty());
+    }
+
+    #[test]
+    fn a_shared_network_stack_is_the_network_mode_and_no_endpoint() {
+        let (mut project, mut service) = everything();
+        service.networks.clear();
+        service.network_mode = Some(crate::manifest::model::NetworkMode::Service(
+            "db".to_string(),
+        ));
+        project.services.insert("web".to_string(), service.clone());
+        let spec = ContainerSpec::for_replica(&project, &service, 1, "hash");
+        let body = engine_speaking(ApiVersion::new(1, 41))
+            .create_body(&spec)
+            .expect("a body");
+        let host = body.host_config.expect("a host config");
+        assert_eq!(host.network_mode.as_deref(), Some("container:demo-db-1"));
+        assert_eq!(
+            host.extra_hosts, None,
+            "Docker refuses them with a shared stack"
+        );
+        assert_eq!(host.dns, None);
+        assert!(body.networking_config.is_none());
+    }
+
+    #[test]
+    fn a_config_and_a_secret_of_one_name_get_files_of_their_own() {
+        let state = tempfile::tempdir().expect("a state directory");
+        let mut engine = engine_speaking(ApiVersion::new(1, 41));
+        engine.environment.insert(
+            "MSCTL_STATE_DIR".to_string(),
+            state.path().to_string_lossy().into_owned(),
+        );
+        engine
+            .environment
+            .insert("TOKEN".to_string(), "s3cret".to_string());
+        let mount = |source: SecretSource| SecretMount {
+            name: "app".to_string(),
+            source,
+            target: "/run/app".to_string(),
+        };
+        let secret = engine
+            .secret_host_path(
+                "demo",
+                FileKind::Secret,
+                &mount(SecretSource::Environment("TOKEN".to_string())),
+            )
+            .expect("the secret's file");
+        let config = engine
+            .secret_host_path(
+                "demo",
+                FileKind::Config,
+                &mount(SecretSource::Content("level: debug\n".to_string())),
+            )
+            .expect("the config's file");
+        assert_ne!(secret, config);
+        assert_eq!(
+            std::fs::read_to_string(&secret).ok().as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(
+            std::fs::read_to_string(&config).ok().as_deref(),
+            Some("level: debug\n")
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&config).map(|m| m.permissions().mode() & 0o777);
+        assert_eq!(mode.ok(), Some(0o600));
     }
 
     #[test]

@@ -112,6 +112,7 @@ impl From<ObservedContainer> for ContainerSummary {
             labels: container.labels,
             state: container.state,
             health: container.health,
+            network_mode: container.network_mode,
         }
     }
 }
@@ -470,6 +471,24 @@ impl Engine for FakeEngine {
                     });
             }
         }
+        // Like Docker, a shared network stack is resolved to its container's id now.
+        let network_mode = match spec.network_mode.as_deref() {
+            Some(mode) => match mode.strip_prefix("container:") {
+                Some(peer) => {
+                    let peer_id = state
+                        .containers
+                        .values()
+                        .find(|c| c.summary.name == peer || c.summary.id == peer)
+                        .map(|c| c.summary.id.clone())
+                        .ok_or_else(|| EngineError::NotFound {
+                            what: format!("container `{peer}`"),
+                        })?;
+                    Some(format!("container:{peer_id}"))
+                }
+                None => Some(mode.to_string()),
+            },
+            None => None,
+        };
         let id = state.next_container_id();
         let summary = ContainerSummary {
             id: id.clone(),
@@ -478,6 +497,7 @@ impl Engine for FakeEngine {
             labels: spec.labels.clone(),
             state: ContainerState::Created,
             health: Health::None,
+            network_mode,
         };
         self.emit(&mut state, &summary, EventAction::Create);
         state.containers.insert(

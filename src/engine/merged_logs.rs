@@ -343,6 +343,7 @@ pub async fn follow_merged<E: Engine + ?Sized>(
                             labels: event.labels.clone(),
                             state: ContainerState::Running,
                             health: Health::None,
+                            network_mode: None,
                         };
                         follow_container(engine, &container, &mut followed, &mut by_id, options, &sender, sink).await;
                     }
@@ -528,6 +529,7 @@ mod tests {
             ]),
             state: ContainerState::Running,
             health: Health::None,
+            network_mode: None,
         }
     }
 

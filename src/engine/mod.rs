@@ -22,7 +22,8 @@ mod timestamp;
 pub use docker::DockerEngine;
 pub use error::{BoxError, EngineError};
 pub use spec::{
-    ContainerSpec, MountSpec, NetworkAttachment, NetworkSpec, SecretMount, SecretSource, VolumeSpec,
+    hook_exec, left_out_by_network_mode, ContainerSpec, MountSpec, NetworkAttachment, NetworkSpec,
+    SecretMount, SecretSource, VolumeSpec,
 };
 pub use timestamp::{format_rfc3339_nanos, parse_rfc3339_nanos};
 
@@ -76,6 +77,9 @@ pub struct ContainerSummary {
     pub labels: BTreeMap<String, String>,
     pub state: ContainerState,
     pub health: Health,
+    /// Docker's network mode as the engine keeps it (`container:<id>` for a shared
+    /// network stack); `None` when the engine does not say.
+    pub network_mode: Option<String>,
 }
 
 /// A container as inspected: the summary and what only inspection tells.
@@ -187,6 +191,21 @@ pub struct ExecSpec {
     pub tty: bool,
     /// Forward msctl's standard input to the command.
     pub attach_stdin: bool,
+    /// Run with extended privileges.
+    pub privileged: bool,
+    /// Where the command's output goes.
+    pub output: ExecOutput,
+}
+
+/// Where the output of an exec'd command goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExecOutput {
+    /// Its stdout to msctl's stdout, its stderr to msctl's stderr (`msctl exec`).
+    #[default]
+    Inherit,
+    /// Both to msctl's stderr: for commands msctl runs on its own account (lifecycle
+    /// hooks), whose output is not the data a command prints.
+    Stderr,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,6 +294,13 @@ pub trait Engine: Send + Sync {
 
     /// Sends `signal` (`SIGKILL`, `SIGTERM`, ...) to a running container's main process.
     async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError>;
+
+    /// What this engine leaves out of `spec` when it creates the container, because its
+    /// API cannot carry it (an older Docker API version): one lowercase message each,
+    /// naming the setting and why. Callers warn once per service.
+    fn left_out(&self, _spec: &ContainerSpec) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl From<ContainerSummary> for ObservedContainer {
@@ -286,6 +312,7 @@ impl From<ContainerSummary> for ObservedContainer {
             labels: summary.labels,
             state: summary.state,
             health: summary.health,
+            network_mode: summary.network_mode,
         }
     }
 }

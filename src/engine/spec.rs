@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::{ExecOutput, ExecSpec};
 use crate::manifest::model::{
-    Healthcheck, MountType, Network, Port, Project, RestartMode, Secret, Service, Volume,
+    Device, Healthcheck, Hook, Ipam, Logging, MountType, Network, NetworkMode, Port, Project,
+    RestartMode, Secret, Service, Ulimit, Volume,
 };
 use crate::plan::{labels, names};
 
@@ -28,8 +30,15 @@ pub struct ContainerSpec {
     pub mounts: Vec<MountSpec>,
     /// Secrets, mounted read-only at their targets.
     pub secrets: Vec<SecretMount>,
-    /// The first attachment is the one the container is created on.
+    /// Configs, mounted read-only at their targets like secrets (their files are kept
+    /// apart from the secrets', so a config and a secret may share a name).
+    pub configs: Vec<SecretMount>,
+    /// The first attachment is the one the container is created on. Empty with a
+    /// `network_mode`.
     pub networks: Vec<NetworkAttachment>,
+    /// Docker's network mode when the container uses another network stack instead of
+    /// joining networks: `host`, `none`, `bridge` or `container:<name>`.
+    pub network_mode: Option<String>,
     pub healthcheck: Option<Healthcheck>,
     pub restart: Option<RestartMode>,
     pub user: Option<String>,
@@ -43,10 +52,41 @@ pub struct ContainerSpec {
     pub init: Option<bool>,
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<Duration>,
-    /// Fraction of CPUs (`deploy.resources.limits.cpus`).
+    /// Fraction of CPUs (`deploy.resources.limits.cpus`, else `cpus`).
     pub cpus: Option<f64>,
-    /// Bytes (`deploy.resources.limits.memory`).
+    /// Bytes (`deploy.resources.limits.memory`, else `mem_limit`).
     pub memory_bytes: Option<u64>,
+    /// Memory plus swap, bytes; -1 for unlimited swap.
+    pub memswap_limit: Option<i64>,
+    pub cpu_shares: Option<i64>,
+    pub cpuset: Option<String>,
+    pub domainname: Option<String>,
+    pub tty: bool,
+    pub stdin_open: bool,
+    pub logging: Option<Logging>,
+    pub sysctls: BTreeMap<String, String>,
+    pub ulimits: BTreeMap<String, Ulimit>,
+    /// `HOST:IP` entries for /etc/hosts.
+    pub extra_hosts: Vec<String>,
+    /// `os[/arch[/variant]]` of the image to run.
+    pub platform: Option<String>,
+    pub privileged: bool,
+    pub runtime: Option<String>,
+    pub dns: Vec<String>,
+    pub dns_search: Vec<String>,
+    pub dns_opt: Vec<String>,
+    pub devices: Vec<Device>,
+    /// Bytes of /dev/shm.
+    pub shm_size: Option<u64>,
+    pub pid: Option<String>,
+    pub ipc: Option<String>,
+    pub group_add: Vec<String>,
+    pub pids_limit: Option<i64>,
+    pub oom_score_adj: Option<i64>,
+    pub mac_address: Option<String>,
+    /// OCI annotations; an engine whose API cannot carry them leaves them out and says
+    /// so ([`super::Engine::left_out`]).
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// A mount with its source resolved to an engine name (volume) or host path (bind).
@@ -88,15 +128,22 @@ pub enum SecretSource {
 pub struct NetworkAttachment {
     pub network_name: String,
     pub aliases: Vec<String>,
+    /// A fixed address on the network (`ipv4_address`, `ipv6_address`).
+    pub ipv4_address: Option<String>,
+    pub ipv6_address: Option<String>,
 }
 
 /// A network to create.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NetworkSpec {
     pub name: String,
     pub driver: Option<String>,
     pub internal: bool,
     pub labels: BTreeMap<String, String>,
+    pub driver_opts: BTreeMap<String, String>,
+    pub ipam: Option<Ipam>,
+    pub attachable: bool,
+    pub enable_ipv6: bool,
 }
 
 /// A named volume to create.
@@ -132,6 +179,7 @@ impl ContainerSpec {
                 read_only: mount.read_only,
             })
             .collect();
+        let link_aliases = names::link_aliases(project, service);
         let networks = names::service_network_keys(service)
             .into_iter()
             .map(|key| {
@@ -140,16 +188,19 @@ impl ContainerSpec {
                     None => names::network_name(&project.name, key, &Network::default()),
                 };
                 let mut aliases = vec![service.name.clone()];
-                if let Some(attachment) = service.networks.get(key) {
-                    for alias in &attachment.aliases {
-                        if !aliases.contains(alias) {
-                            aliases.push(alias.clone());
-                        }
+                let attachment = service.networks.get(key);
+                let declared = attachment.into_iter().flat_map(|a| &a.aliases);
+                let linked = link_aliases.get(key).into_iter().flatten();
+                for alias in declared.chain(linked) {
+                    if !aliases.contains(alias) {
+                        aliases.push(alias.clone());
                     }
                 }
                 NetworkAttachment {
                     network_name,
                     aliases,
+                    ipv4_address: attachment.and_then(|a| a.ipv4_address.clone()),
+                    ipv6_address: attachment.and_then(|a| a.ipv6_address.clone()),
                 }
             })
             .collect();
@@ -158,36 +209,63 @@ impl ContainerSpec {
             .iter()
             .filter_map(|secret| {
                 // Validation refuses a service secret that names no top-level secret.
-                let source = match project.secrets.get(&secret.source)? {
-                    Secret::File(path) => SecretSource::File(path.clone()),
-                    Secret::Environment(variable) => SecretSource::Environment(variable.clone()),
-                    Secret::Content(text) => SecretSource::Content(text.clone()),
-                };
                 Some(SecretMount {
                     name: secret.source.clone(),
-                    source,
+                    source: SecretSource::of(project.secrets.get(&secret.source)?),
                     target: secret.target.clone(),
                 })
             })
             .collect();
-        let limits = &service.deploy.resources.limits;
+        let configs = service
+            .configs
+            .iter()
+            .filter_map(|config| {
+                // Validation refuses a service config that names no top-level config.
+                Some(SecretMount {
+                    name: config.source.clone(),
+                    source: SecretSource::of(project.configs.get(&config.source)?),
+                    target: config.target.clone(),
+                })
+            })
+            .collect();
+        let network_mode = service.network_mode.as_ref().map(|mode| match mode {
+            NetworkMode::Service(peer) => {
+                let peer_container = match project.services.get(peer) {
+                    Some(peer) => names::replica_container_name(&project.name, peer, 1),
+                    None => names::container_name(&project.name, peer, 1),
+                };
+                format!("container:{peer_container}")
+            }
+            other => other.to_string(),
+        });
+        // Docker refuses these with another container's network stack, and a MAC
+        // address with the host's; the planner warns about them (`left_out_by_network_mode`).
+        let shares_container = matches!(
+            service.network_mode,
+            Some(NetworkMode::Service(_) | NetworkMode::Container(_))
+        );
+        let on_host = service.network_mode == Some(NetworkMode::Host);
+        let own_stack = !shares_container;
+        let own_endpoint = !(shares_container || on_host);
         ContainerSpec {
-            name: names::container_name(&project.name, &service.name, replica_number),
+            name: names::replica_container_name(&project.name, service, replica_number),
             image: names::image_name(&project.name, service),
             labels: labels::container_labels(&project.name, service, replica_number, config_hash),
             command: service.command.clone(),
             entrypoint: service.entrypoint.clone(),
             environment: service.environment.clone(),
-            ports: service.ports.clone(),
-            expose: service.expose.clone(),
+            ports: kept(own_endpoint, &service.ports),
+            expose: kept(own_stack, &service.expose),
             mounts,
             secrets,
+            configs,
             networks,
+            network_mode,
             healthcheck: service.healthcheck.clone(),
             restart: service.restart,
             user: service.user.clone(),
             working_dir: service.working_dir.clone(),
-            hostname: service.hostname.clone(),
+            hostname: kept(own_stack, &service.hostname),
             read_only: service.read_only,
             cap_add: service.cap_add.clone(),
             cap_drop: service.cap_drop.clone(),
@@ -196,8 +274,113 @@ impl ContainerSpec {
             init: service.init,
             stop_signal: service.stop_signal.clone(),
             stop_timeout: service.stop_grace_period,
-            cpus: limits.cpus,
-            memory_bytes: limits.memory,
+            cpus: service.cpu_limit(),
+            memory_bytes: service.memory_limit(),
+            memswap_limit: service.memswap_limit,
+            cpu_shares: service.cpu_shares,
+            cpuset: service.cpuset.clone(),
+            domainname: service.domainname.clone(),
+            tty: service.tty,
+            stdin_open: service.stdin_open,
+            logging: service.logging.clone(),
+            sysctls: service.sysctls.clone(),
+            ulimits: service.ulimits.clone(),
+            extra_hosts: kept(own_stack, &service.extra_hosts),
+            platform: service.platform.clone(),
+            privileged: service.privileged,
+            runtime: service.runtime.clone(),
+            dns: kept(own_stack, &service.dns),
+            dns_search: kept(own_stack, &service.dns_search),
+            dns_opt: kept(own_stack, &service.dns_opt),
+            devices: service.devices.clone(),
+            shm_size: service.shm_size,
+            pid: service.pid.clone(),
+            ipc: service.ipc.clone(),
+            group_add: service.group_add.clone(),
+            pids_limit: service.pids_limit,
+            oom_score_adj: service.oom_score_adj,
+            mac_address: kept(own_endpoint, &service.mac_address),
+            annotations: service.annotations.clone(),
+        }
+    }
+}
+
+/// The keys of `service` its containers go without because of its `network_mode`:
+/// Docker refuses a hostname, ports, DNS settings, extra hosts and a MAC address with
+/// another container's network stack, and discards ports and a MAC address with the
+/// host's.
+pub fn left_out_by_network_mode(service: &Service) -> Vec<&'static str> {
+    let shares_container = matches!(
+        service.network_mode,
+        Some(NetworkMode::Service(_) | NetworkMode::Container(_))
+    );
+    let on_host = service.network_mode == Some(NetworkMode::Host);
+    let mut out = Vec::new();
+    let mut check = |set: bool, refused: bool, key: &'static str| {
+        if set && refused {
+            out.push(key);
+        }
+    };
+    check(service.hostname.is_some(), shares_container, "hostname");
+    check(
+        !service.ports.is_empty(),
+        shares_container || on_host,
+        "ports",
+    );
+    check(!service.expose.is_empty(), shares_container, "expose");
+    check(!service.dns.is_empty(), shares_container, "dns");
+    check(
+        !service.dns_search.is_empty(),
+        shares_container,
+        "dns_search",
+    );
+    check(!service.dns_opt.is_empty(), shares_container, "dns_opt");
+    check(
+        !service.extra_hosts.is_empty(),
+        shares_container,
+        "extra_hosts",
+    );
+    check(
+        service.mac_address.is_some(),
+        shares_container || on_host,
+        "mac_address",
+    );
+    out
+}
+
+/// `value`, or nothing when the container cannot have it.
+fn kept<T: Clone + Default>(keep: bool, value: &T) -> T {
+    if keep {
+        value.clone()
+    } else {
+        T::default()
+    }
+}
+
+/// The command that runs a `post_start` or `pre_stop` hook in a replica. Its output
+/// goes to stderr: stdout carries only the data a command prints.
+pub fn hook_exec(hook: &Hook) -> ExecSpec {
+    ExecSpec {
+        command: hook.command.clone(),
+        env: hook
+            .environment
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect(),
+        user: hook.user.clone(),
+        workdir: hook.working_dir.clone(),
+        privileged: hook.privileged,
+        output: ExecOutput::Stderr,
+        ..ExecSpec::default()
+    }
+}
+
+impl SecretSource {
+    fn of(secret: &Secret) -> SecretSource {
+        match secret {
+            Secret::File(path) => SecretSource::File(path.clone()),
+            Secret::Environment(variable) => SecretSource::Environment(variable.clone()),
+            Secret::Content(text) => SecretSource::Content(text.clone()),
         }
     }
 }
@@ -210,6 +393,10 @@ impl NetworkSpec {
             driver: network.driver.clone(),
             internal: network.internal,
             labels: labels::network_labels(project_name, network_key, &network.labels),
+            driver_opts: network.driver_opts.clone(),
+            ipam: network.ipam.clone(),
+            attachable: network.attachable,
+            enable_ipv6: network.enable_ipv6,
         }
     }
 }

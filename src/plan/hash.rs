@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
-use crate::manifest::model::Service;
+use super::names;
+use crate::manifest::model::{Project, Service};
 
 /// The sha256, in lowercase hex, of the canonical JSON of `service` without its replica
 /// count and its dependencies. Deterministic: every map in the model is a `BTreeMap` and
@@ -27,6 +28,27 @@ pub fn config_hash(service: &Service) -> String {
         let _ = write!(hex, "{byte:02x}");
     }
     hex
+}
+
+/// The config hash of `service`'s containers in `project`: [`config_hash`] of the
+/// service with the DNS aliases other services' `links` give it, which are part of its
+/// containers although its own manifest entry does not name them. A service no link
+/// points at hashes as [`config_hash`] says.
+pub fn replica_config_hash(project: &Project, service: &Service) -> String {
+    let link_aliases = names::link_aliases(project, service);
+    if link_aliases.is_empty() {
+        return config_hash(service);
+    }
+    let mut effective = service.clone();
+    for (network_key, aliases) in link_aliases {
+        let attachment = effective.networks.entry(network_key).or_default();
+        for alias in aliases {
+            if !attachment.aliases.contains(&alias) {
+                attachment.aliases.push(alias);
+            }
+        }
+    }
+    config_hash(&effective)
 }
 
 #[cfg(test)]
@@ -74,6 +96,29 @@ mod tests {
             },
         );
         assert_eq!(config_hash(&web()), config_hash(&dependent));
+    }
+
+    #[test]
+    fn a_link_to_the_service_changes_its_hash() {
+        let mut project = Project {
+            name: "demo".to_string(),
+            working_dir: ".".into(),
+            services: BTreeMap::from([("web".to_string(), web())]),
+            networks: BTreeMap::new(),
+            volumes: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            configs: BTreeMap::new(),
+        };
+        let unlinked = replica_config_hash(&project, &project.services["web"]);
+        assert_eq!(unlinked, config_hash(&web()));
+        let client = Service {
+            name: "client".to_string(),
+            links: vec!["web:frontend".to_string()],
+            ..Service::default()
+        };
+        project.services.insert("client".to_string(), client);
+        let linked = replica_config_hash(&project, &project.services["web"]);
+        assert_ne!(linked, unlinked);
     }
 
     #[test]

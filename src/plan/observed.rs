@@ -75,6 +75,10 @@ pub struct ObservedContainer {
     pub labels: BTreeMap<String, String>,
     pub state: ContainerState,
     pub health: Health,
+    /// Docker's network mode as the engine keeps it: `container:<id>` for a container
+    /// that shares another's network stack (the engine resolves the name it was created
+    /// with to the id then); `None` when unknown.
+    pub network_mode: Option<String>,
 }
 
 impl ObservedContainer {
@@ -115,6 +119,11 @@ impl ObservedContainer {
 
     pub fn is_unhealthy(&self) -> bool {
         self.health == Health::Unhealthy
+    }
+
+    /// The id of the container whose network stack this one shares, when it does.
+    pub fn network_peer_id(&self) -> Option<&str> {
+        self.network_mode.as_deref()?.strip_prefix("container:")
     }
 
     fn label(&self, key: &str) -> Option<&str> {
