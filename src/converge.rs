@@ -3,8 +3,11 @@
 //!
 //! Execution follows the plan's actions service by service: a service starts once its
 //! dependencies meet their `depends_on` conditions (started, healthy, completed
-//! successfully); independent services run in parallel, and every engine call shares one
-//! bound on concurrency. Ctrl-C stops new actions; those in flight finish.
+//! successfully); `links` and `network_mode: service:NAME` count as `service_started`
+//! ([`crate::plan::dependencies`]). A dependency that is not `required` and is not in
+//! the project, not selected, or fails, is skipped with a warning rather than waited
+//! for. Independent services run in parallel, and every engine call shares one bound on
+//! concurrency. Ctrl-C stops new actions; those in flight finish.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +20,7 @@ use crate::engine::{observe, Engine, EngineError, LabelFilter};
 use crate::executor::apply_action;
 use crate::health::{wait_ready, ReadyError, ReplicaRef};
 use crate::manifest::model::{Condition, Project, Service};
+use crate::plan::dependencies::{self, dependencies};
 use crate::plan::{labels, plan, Action, PlanOptions};
 
 /// How many engine operations run at once.
@@ -94,6 +98,8 @@ pub enum ConvergeError {
         dependency: String,
         why: String,
     },
+    #[error("services depend on each other in a cycle ({services}): none of them can start first")]
+    Cycle { services: String },
     #[error("interrupted")]
     Interrupted,
     #[error("the project did not converge after {rounds} rounds: still planned:\n{remaining}")]
@@ -120,13 +126,24 @@ pub async fn converge(
 ) -> Result<Outcome, ConvergeError> {
     let started = Instant::now();
     let deadline = started + options.timeout;
-    let selected = project.with_dependencies(&options.plan.services);
+    let selected = dependencies::with_dependencies(project, &options.plan.services);
+    if let Some(cycle) = dependencies::cycle(project) {
+        if cycle.iter().any(|name| selected.contains(name)) {
+            return Err(ConvergeError::Cycle {
+                services: cycle.join(" -> "),
+            });
+        }
+    }
     let mut outcome = Outcome::default();
     let mut plan_options = options.plan.clone();
     for round in 1..=MAX_ROUNDS {
         let observed = observe(engine, &project.name).await?;
         let planned = plan(project, &observed, &plan_options);
-        for warning in &planned.warnings {
+        for warning in planned
+            .warnings
+            .iter()
+            .chain(&left_out(engine, &planned.actions))
+        {
             if !outcome.warnings.contains(warning) {
                 reporter.event(Event::Note(format!("warning: {warning}")));
                 outcome.warnings.push(warning.clone());
@@ -170,6 +187,30 @@ pub async fn converge(
         .await?;
     }
     Ok(outcome)
+}
+
+/// What the engine will leave out of the containers the plan creates, once per service
+/// and message: `service `web`: ...`.
+fn left_out(engine: &dyn Engine, actions: &[Action]) -> Vec<String> {
+    let mut out = Vec::new();
+    for action in actions {
+        let (Action::CreateContainer {
+            service_name, spec, ..
+        }
+        | Action::RecreateContainer {
+            service_name, spec, ..
+        }) = action
+        else {
+            continue;
+        };
+        for message in engine.left_out(spec) {
+            let warning = format!("service `{service_name}`: {message}");
+            if !out.contains(&warning) {
+                out.push(warning);
+            }
+        }
+    }
+    out
 }
 
 /// Services some dependant waits on to complete successfully: they are jobs, done when
@@ -226,15 +267,20 @@ async fn execute(
     }
     let one_shot = one_shot_services(project);
     // A service's replicas are waited for during execution only if a dependant needs
-    // them healthy or completed; the final wait covers the rest.
-    let awaited: BTreeSet<&str> = project
+    // them healthy or completed; the final wait covers the rest. The value says whether
+    // some dependant requires it (`required: true`).
+    let mut awaited: BTreeMap<String, bool> = BTreeMap::new();
+    for (_, service) in project
         .services
         .iter()
         .filter(|(name, _)| selected.contains(*name))
-        .flat_map(|(_, s)| s.depends_on.iter())
-        .filter(|(_, d)| d.condition != Condition::ServiceStarted)
-        .map(|(name, _)| name.as_str())
-        .collect();
+    {
+        for (dependency, how) in dependencies(service) {
+            if how.condition != Condition::ServiceStarted {
+                *awaited.entry(dependency).or_insert(false) |= how.required;
+            }
+        }
+    }
 
     let channels: BTreeMap<&str, (watch::Sender<Stage>, watch::Receiver<Stage>)> = selected
         .iter()
@@ -251,8 +297,15 @@ async fn execute(
         let one_shot = &one_shot;
         Some(async move {
             let result = async {
-                for (dependency, how) in &service.depends_on {
+                for (dependency, how) in dependencies(service) {
                     let Some((_, receiver)) = channels.get(dependency.as_str()) else {
+                        // Not in the project or not selected: validation refuses a required
+                        // dependency that is missing, so there is nothing to wait for.
+                        if !how.required {
+                            reporter.event(Event::Note(format!(
+                                "warning: service `{name}`: optional dependency `{dependency}` is not part of this run: not waited for"
+                            )));
+                        }
                         continue;
                     };
                     let wanted = match how.condition {
@@ -266,6 +319,12 @@ async fn execute(
                         .map(|stage| *stage)
                         .unwrap_or(Stage::Failed);
                     if reached == Stage::Failed {
+                        if !how.required {
+                            reporter.event(Event::Note(format!(
+                                "warning: service `{name}`: optional dependency `{dependency}` failed: starting without it"
+                            )));
+                            continue;
+                        }
                         return Err(ConvergeError::Dependency {
                             service: name.clone(),
                             dependency: dependency.clone(),
@@ -278,18 +337,21 @@ async fn execute(
                     result?;
                 }
                 let _ = sender.send(Stage::Started);
-                if awaited.contains(name.as_str()) {
+                if let Some(&required) = awaited.get(name.as_str()) {
                     let replicas =
                         replicas_of(engine, project, &BTreeSet::from([name.clone()])).await?;
                     let remaining = deadline.saturating_duration_since(Instant::now());
-                    if replicas.is_empty() {
+                    if replicas.is_empty() && required {
                         return Err(ConvergeError::Dependency {
                             service: name.clone(),
                             dependency: name.clone(),
                             why: "has no replica to wait for (scaled to 0?)".to_string(),
                         });
                     }
-                    wait_for(engine, project, &replicas, one_shot, remaining, reporter).await?;
+                    if !replicas.is_empty() {
+                        wait_for(engine, project, &replicas, one_shot, remaining, reporter)
+                            .await?;
+                    }
                 }
                 let _ = sender.send(Stage::Ready);
                 Ok(())
@@ -344,12 +406,17 @@ impl Step<'_> {
             resource: resource.clone(),
             line: line.clone(),
         });
-        apply_action(action, self.engine)
-            .await
-            .map_err(|source| ConvergeError::Action {
-                action: line.clone(),
-                source,
-            })?;
+        let warnings =
+            apply_action(action, self.engine)
+                .await
+                .map_err(|source| ConvergeError::Action {
+                    action: line.clone(),
+                    source,
+                })?;
+        for warning in warnings {
+            self.reporter
+                .event(Event::Note(format!("warning: {warning}")));
+        }
         self.reporter.event(Event::Done { resource, line });
         Ok(())
     }
@@ -416,4 +483,210 @@ async fn wait_for(
         })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::engine::fake::{FakeEngine, FakeFault};
+    use crate::manifest::model::{Dependency, NetworkMode};
+    use crate::plan::ContainerState;
+
+    #[derive(Default)]
+    struct Notes(Mutex<Vec<String>>);
+
+    impl Reporter for Notes {
+        fn event(&self, event: Event) {
+            if let Event::Note(note) = event {
+                self.0.lock().unwrap_or_else(|p| p.into_inner()).push(note);
+            }
+        }
+    }
+
+    fn service(name: &str) -> Service {
+        Service {
+            name: name.to_string(),
+            image: Some("img".to_string()),
+            ..Service::default()
+        }
+    }
+
+    fn needs(
+        mut service: Service,
+        dependency: &str,
+        condition: Condition,
+        required: bool,
+    ) -> Service {
+        service.depends_on.insert(
+            dependency.to_string(),
+            Dependency {
+                condition,
+                restart: false,
+                required,
+            },
+        );
+        service
+    }
+
+    fn project(services: Vec<Service>) -> Project {
+        Project {
+            name: "demo".to_string(),
+            working_dir: ".".into(),
+            services: services.into_iter().map(|s| (s.name.clone(), s)).collect(),
+            networks: BTreeMap::new(),
+            volumes: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            configs: BTreeMap::new(),
+        }
+    }
+
+    fn options() -> ConvergeOptions {
+        ConvergeOptions {
+            plan: PlanOptions::default(),
+            wait: true,
+            timeout: Duration::from_secs(5),
+            concurrency: 4,
+        }
+    }
+
+    fn run(
+        engine: &FakeEngine,
+        project: &Project,
+    ) -> (Result<Outcome, ConvergeError>, Vec<String>) {
+        let notes = Notes::default();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("a runtime");
+        let result = runtime.block_on(async {
+            // A dependency waited for forever would hang the test: bound it.
+            tokio::time::timeout(
+                Duration::from_secs(10),
+                converge(engine, project, &options(), &notes, &Cancel::default()),
+            )
+            .await
+            .expect("converge ends")
+        });
+        let notes = notes.0.into_inner().unwrap_or_else(|p| p.into_inner());
+        (result, notes)
+    }
+
+    fn created(engine: &FakeEngine) -> Vec<String> {
+        engine
+            .calls()
+            .into_iter()
+            .filter(|call| call.starts_with("create_container"))
+            .collect()
+    }
+
+    #[test]
+    fn an_optional_dependency_outside_the_project_is_not_waited_for() {
+        let web = needs(service("web"), "cache", Condition::ServiceHealthy, false);
+        let (result, notes) = run(&FakeEngine::new(), &project(vec![web]));
+        let outcome = result.expect("up without the optional dependency");
+        assert_eq!(outcome.replicas.len(), 1);
+        assert_eq!(
+            notes,
+            vec!["warning: service `web`: optional dependency `cache` is not part of this run: not waited for"]
+        );
+    }
+
+    #[test]
+    fn a_failed_optional_dependency_does_not_keep_its_dependant_from_starting() {
+        let web = needs(service("web"), "cache", Condition::ServiceHealthy, false);
+        let engine = FakeEngine::new();
+        // `cache` is created first (dependency order) and fails.
+        engine.fail_next("create_container", FakeFault::Other);
+        let (result, notes) = run(&engine, &project(vec![service("cache"), web]));
+        assert!(result.is_err(), "cache itself failed: up fails");
+        assert_eq!(
+            created(&engine),
+            vec![
+                "create_container demo-cache-1",
+                "create_container demo-web-1"
+            ]
+        );
+        assert!(
+            notes.contains(
+                &"warning: service `web`: optional dependency `cache` failed: starting without it"
+                    .to_string()
+            ),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn a_failed_required_dependency_keeps_its_dependant_from_starting() {
+        let web = needs(service("web"), "cache", Condition::ServiceStarted, true);
+        let engine = FakeEngine::new();
+        engine.fail_next("create_container", FakeFault::Other);
+        let (result, _) = run(&engine, &project(vec![service("cache"), web]));
+        assert!(result.is_err());
+        assert_eq!(created(&engine), vec!["create_container demo-cache-1"]);
+    }
+
+    #[test]
+    fn a_shared_network_stack_waits_for_its_peer_to_start() {
+        let mut proxy = service("a-proxy");
+        proxy.network_mode = Some(NetworkMode::Service("web".to_string()));
+        let engine = FakeEngine::new();
+        let (result, _) = run(&engine, &project(vec![proxy, service("web")]));
+        result.expect("up");
+        let starts: Vec<String> = engine
+            .calls()
+            .into_iter()
+            .filter(|call| call.starts_with("create_container") || call.starts_with("start_"))
+            .collect();
+        assert_eq!(
+            starts,
+            vec![
+                "create_container demo-web-1",
+                "start_container c0001",
+                "create_container demo-a-proxy-1",
+                "start_container c0002",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cycle_closed_by_links_is_an_error_not_a_hang() {
+        let mut a = service("a");
+        a.links = vec!["b".to_string()];
+        let b = needs(service("b"), "a", Condition::ServiceStarted, true);
+        let engine = FakeEngine::new();
+        let (result, _) = run(&engine, &project(vec![a, b]));
+        let error = result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            error,
+            "services depend on each other in a cycle (a -> b -> a): none of them can start first"
+        );
+        assert!(created(&engine).is_empty());
+    }
+
+    #[test]
+    fn post_start_hooks_run_before_the_replica_counts_as_started() {
+        let mut web = service("web");
+        web.post_start = vec![crate::manifest::model::Hook {
+            command: vec!["touch".to_string(), "/ready".to_string()],
+            user: Some("app".to_string()),
+            privileged: true,
+            working_dir: Some("/srv".to_string()),
+            environment: BTreeMap::from([("MODE".to_string(), "up".to_string())]),
+        }];
+        let engine = FakeEngine::new();
+        let (result, _) = run(&engine, &project(vec![web]));
+        result.expect("up");
+        let execs = engine.execs();
+        assert_eq!(execs.len(), 1);
+        let (container_id, exec) = &execs[0];
+        assert_eq!(container_id, "c0001");
+        assert_eq!(exec.command, vec!["touch", "/ready"]);
+        assert_eq!(exec.user.as_deref(), Some("app"));
+        assert_eq!(exec.workdir.as_deref(), Some("/srv"));
+        assert_eq!(exec.env, vec!["MODE=up"]);
+        assert!(exec.privileged);
+        assert_eq!(engine.containers()[0].state, ContainerState::Running);
+    }
 }

@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use msctl::engine::fake::FakeEngine;
-use msctl::engine::{observe, ContainerSummary};
+use msctl::engine::{observe, ContainerSummary, ExecOutput};
 use msctl::executor::apply;
 use msctl::manifest::model::{
-    Condition, Dependency, Mount, MountType, Network, Project, Service, Volume,
+    Condition, Dependency, Hook, Mount, MountType, Network, NetworkMode, Project, Service, Volume,
 };
 use msctl::plan::{
     config_hash, labels, plan, Action, ContainerState, Health, ObservedContainer, ObservedNetwork,
@@ -762,6 +762,341 @@ fn a_failed_action_names_the_plan_line() {
                 .to_string()
         )
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Real-world Compose keys: fixed names, shared network stacks, links, lifecycle hooks
+// ---------------------------------------------------------------------------------------
+
+fn hook(command: &[&str]) -> Hook {
+    Hook {
+        command: command.iter().map(|word| word.to_string()).collect(),
+        user: None,
+        privileged: false,
+        working_dir: None,
+        environment: BTreeMap::new(),
+    }
+}
+
+fn sharing_stack_of(mut service: Service, peer: &str) -> Service {
+    service.network_mode = Some(NetworkMode::Service(peer.to_string()));
+    service
+}
+
+/// `web`, and `a-proxy` in web's network stack: by name, a-proxy would come first.
+fn proxied() -> Project {
+    project(vec![
+        service("web", "shop/web:1"),
+        sharing_stack_of(service("a-proxy", "proxy:1"), "web"),
+    ])
+}
+
+fn create_spec<'a>(plan: &'a Plan, service_name: &str) -> &'a msctl::engine::ContainerSpec {
+    plan.actions
+        .iter()
+        .find_map(|action| match action {
+            Action::CreateContainer {
+                service_name: name,
+                spec,
+                ..
+            } if name == service_name => Some(spec),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no create for {service_name} in\n{plan}"))
+}
+
+#[test]
+fn a_fixed_container_name_names_the_one_replica() {
+    let mut web = service("web", "shop/web:1");
+    web.container_name = Some("shop-frontend".to_string());
+    let project = project(vec![web]);
+    let scaled = PlanOptions {
+        scale: BTreeMap::from([("web".to_string(), 3)]),
+        ..options()
+    };
+    let plan = plan(&project, &ObservedState::default(), &scaled);
+    assert_plan(
+        &plan,
+        &[
+            "create network demo_default (network:default, missing)",
+            "create container shop-frontend (service:web:1, missing)",
+        ],
+    );
+    assert_eq!(
+        plan.warnings,
+        vec!["service `web` names its container `shop-frontend`, and a name is unique: running 1 replica, not 3"]
+    );
+    // Found again by its labels, whatever its name: nothing more to do.
+    let mut running = replica(&project, "web", 1);
+    running.name = "shop-frontend".to_string();
+    let observed = ObservedState {
+        containers: vec![running],
+        networks: vec![default_network()],
+        volumes: vec![],
+    };
+    assert_plan(&plan_of(&project, &observed), &[]);
+}
+
+fn plan_of(project: &Project, observed: &ObservedState) -> Plan {
+    plan(project, observed, &options())
+}
+
+#[test]
+fn sharing_a_network_stack_starts_after_the_peer_and_joins_no_network() {
+    let project = proxied();
+    let plan = plan_of(&project, &ObservedState::default());
+    assert_plan(
+        &plan,
+        &[
+            "create network demo_default (network:default, missing)",
+            "create container demo-web-1 (service:web:1, missing)",
+            "create container demo-a-proxy-1 (service:a-proxy:1, missing)",
+        ],
+    );
+    let proxy = create_spec(&plan, "a-proxy");
+    assert_eq!(proxy.network_mode.as_deref(), Some("container:demo-web-1"));
+    assert!(proxy.networks.is_empty(), "{:?}", proxy.networks);
+    assert_eq!(create_spec(&plan, "web").network_mode, None);
+}
+
+#[test]
+fn the_peer_of_a_shared_stack_is_named_by_its_fixed_container_name() {
+    let mut project = proxied();
+    if let Some(web) = project.services.get_mut("web") {
+        web.container_name = Some("frontend".to_string());
+    }
+    let plan = plan_of(&project, &ObservedState::default());
+    assert_eq!(
+        create_spec(&plan, "a-proxy").network_mode.as_deref(),
+        Some("container:frontend")
+    );
+}
+
+#[test]
+fn replacing_the_peer_recreates_the_replicas_in_its_network_stack() {
+    let before = proxied();
+    let observed = ObservedState {
+        containers: vec![replica(&before, "a-proxy", 1), replica(&before, "web", 1)],
+        networks: vec![default_network()],
+        volumes: vec![],
+    };
+    assert_plan(&plan_of(&before, &observed), &[]);
+    let mut after = before.clone();
+    if let Some(web) = after.services.get_mut("web") {
+        web.image = Some("shop/web:2".to_string());
+    }
+    assert_plan(
+        &plan_of(&after, &observed),
+        &[
+            "recreate container demo-web-1 (service:web:1, config changed)",
+            "recreate container demo-a-proxy-1 (service:a-proxy:1, network peer replaced)",
+        ],
+    );
+}
+
+#[test]
+fn a_replica_sharing_a_stack_that_is_gone_is_recreated() {
+    let project = proxied();
+    let sharing = |peer_id: &str| {
+        let mut proxy = replica(&project, "a-proxy", 1);
+        proxy.network_mode = Some(format!("container:{peer_id}"));
+        ObservedState {
+            containers: vec![proxy, replica(&project, "web", 1)],
+            networks: vec![default_network()],
+            volumes: vec![],
+        }
+    };
+    // The engine keeps the peer's id: web-1 is still the one it shares.
+    assert_plan(&plan_of(&project, &sharing("id-demo-web-1")), &[]);
+    // web-1 was replaced by an earlier run that left a-proxy alone.
+    assert_plan(
+        &plan_of(&project, &sharing("id-of-a-removed-container")),
+        &["recreate container demo-a-proxy-1 (service:a-proxy:1, network peer replaced)"],
+    );
+}
+
+#[test]
+fn keys_docker_refuses_in_a_shared_stack_are_left_out_with_a_warning() {
+    let mut project = proxied();
+    if let Some(proxy) = project.services.get_mut("a-proxy") {
+        proxy.hostname = Some("proxy".to_string());
+        proxy.ports = vec![msctl::manifest::model::Port {
+            target: 80,
+            published: Some(8080),
+            host_ip: None,
+            protocol: msctl::manifest::model::Protocol::Tcp,
+        }];
+        proxy.extra_hosts = vec!["db:10.0.0.5".to_string()];
+    }
+    let plan = plan_of(&project, &ObservedState::default());
+    let proxy = create_spec(&plan, "a-proxy");
+    assert_eq!(proxy.hostname, None);
+    assert!(proxy.ports.is_empty());
+    assert!(proxy.extra_hosts.is_empty());
+    assert_eq!(
+        plan.warnings,
+        vec!["service `a-proxy` uses `network_mode: service:web`, where Docker does not take `hostname`, `ports`, `extra_hosts`: left out"]
+    );
+}
+
+#[test]
+fn a_link_makes_its_alias_a_name_of_the_linked_replicas_and_orders_the_start() {
+    let mut api = service("api", "shop/api:1");
+    api.links = vec!["zdb:database".to_string(), "cache".to_string()];
+    let project = project(vec![
+        api,
+        replicas(service("zdb", "postgres:16"), 2),
+        service("cache", "redis:7"),
+    ]);
+    let plan = plan_of(&project, &ObservedState::default());
+    assert_plan(
+        &plan,
+        &[
+            "create network demo_default (network:default, missing)",
+            "create container demo-cache-1 (service:cache:1, missing)",
+            "create container demo-zdb-1 (service:zdb:1, missing)",
+            "create container demo-zdb-2 (service:zdb:2, missing)",
+            "create container demo-api-1 (service:api:1, missing)",
+        ],
+    );
+    assert_eq!(
+        create_spec(&plan, "zdb").networks[0].aliases,
+        vec!["zdb".to_string(), "database".to_string()]
+    );
+    assert_eq!(
+        create_spec(&plan, "cache").networks[0].aliases,
+        vec!["cache".to_string()]
+    );
+    // The alias is part of zdb's containers: a replica made before the link is replaced.
+    let observed = ObservedState {
+        containers: vec![replica(&project, "zdb", 1)],
+        networks: vec![default_network()],
+        volumes: vec![],
+    };
+    let again = msctl::plan::plan(
+        &project,
+        &observed,
+        &PlanOptions {
+            services: BTreeSet::from(["zdb".to_string()]),
+            scale: BTreeMap::from([("zdb".to_string(), 1)]),
+            ..options()
+        },
+    );
+    assert_plan(
+        &again,
+        &["recreate container demo-zdb-1 (service:zdb:1, config changed)"],
+    );
+}
+
+#[test]
+fn hooks_ride_on_the_actions_that_start_and_stop_running_replicas() {
+    let mut web = replicas(service("web", "shop/web:1"), 1);
+    web.post_start = vec![hook(&["touch", "/ready"])];
+    web.pre_stop = vec![hook(&["sh", "-c", "drain"])];
+    let project = project(vec![web]);
+    let hash = config_hash(&project.services["web"]);
+    let observed = ObservedState {
+        containers: vec![
+            replica_with_hash("web", 1, &hash),
+            in_state(
+                replica_with_hash("web", 2, &hash),
+                ContainerState::Exited { code: 0 },
+            ),
+            replica_with_hash("web", 3, &hash),
+        ],
+        networks: vec![default_network()],
+        volumes: vec![],
+    };
+    let plan = plan_of(&project, &observed);
+    assert_plan(
+        &plan,
+        &[
+            "remove container demo-web-2 (service:web:2, scale down)",
+            "remove container demo-web-3 (service:web:3, scale down)",
+        ],
+    );
+    let pre_stops: Vec<Vec<Vec<String>>> = plan
+        .actions
+        .iter()
+        .map(|action| match action {
+            Action::StopAndRemove { pre_stop, .. } => {
+                pre_stop.iter().map(|exec| exec.command.clone()).collect()
+            }
+            other => panic!("unexpected {other}"),
+        })
+        .collect();
+    // The stopped replica has nothing to run its hook in.
+    assert_eq!(
+        pre_stops,
+        vec![
+            vec![],
+            vec![vec![
+                "sh".to_string(),
+                "-c".to_string(),
+                "drain".to_string()
+            ]]
+        ]
+    );
+    let fresh = plan_of(&project, &ObservedState::default());
+    let Some(Action::CreateContainer { post_start, .. }) = fresh.actions.last() else {
+        panic!("no create in\n{fresh}");
+    };
+    assert_eq!(post_start.len(), 1);
+    assert_eq!(post_start[0].command, vec!["touch", "/ready"]);
+    assert_eq!(post_start[0].output, ExecOutput::Stderr);
+}
+
+#[test]
+fn a_failing_post_start_hook_fails_the_replicas_start_naming_it() {
+    let mut web = service("web", "shop/web:1");
+    web.post_start = vec![hook(&["true"]), hook(&["sh", "-c", "exit 3"])];
+    let project = project(vec![web]);
+    let engine = FakeEngine::new();
+    engine.set_exec_exit_code(3);
+    let error = runtime()
+        .block_on(apply(
+            &plan_of(&project, &ObservedState::default()),
+            &engine,
+        ))
+        .expect_err("the hook fails");
+    assert_eq!(
+        error.to_string(),
+        "failed to create container demo-web-1 (service:web:1, missing)"
+    );
+    assert_eq!(
+        std::error::Error::source(&error).map(ToString::to_string),
+        Some(
+            "`post_start` failed: post_start hook 1 (`true`) of replica `web-1` (service `web`) exited with code 3"
+                .to_string()
+        )
+    );
+    // It ran in the started replica, and the hooks after it did not run.
+    let execs = engine.execs();
+    assert_eq!(execs.len(), 1);
+    assert_eq!(engine.containers()[0].state, ContainerState::Running);
+}
+
+#[test]
+fn a_failing_pre_stop_hook_is_a_warning_and_the_replica_still_goes() {
+    let mut web = replicas(service("web", "shop/web:1"), 0);
+    web.pre_stop = vec![hook(&["drain"])];
+    let project = project(vec![web]);
+    let observed = ObservedState {
+        containers: vec![replica(&project, "web", 1)],
+        networks: vec![default_network()],
+        volumes: vec![],
+    };
+    let engine = FakeEngine::with_state(&observed);
+    engine.set_exec_exit_code(1);
+    let warnings = runtime()
+        .block_on(apply(&plan_of(&project, &observed), &engine))
+        .expect("the stop goes on");
+    assert_eq!(
+        warnings,
+        vec!["pre_stop hook 1 (`drain`) of replica `web-1` (service `web`) exited with code 1; stopping it anyway"]
+    );
+    assert!(engine.containers().is_empty());
+    assert_eq!(engine.execs().len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! `msctl down`: stop (each service's stop signal, then its grace period) and remove the
 //! project's containers and networks; volumes only with `--volumes`, images with `--rmi`.
-//! Only resources carrying this project's labels are touched.
+//! Only resources carrying this project's labels are touched. A running replica's
+//! `pre_stop` hooks run before it stops; one that fails is a warning.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -9,9 +10,10 @@ use tokio::sync::Semaphore;
 
 use crate::cli::DownArgs;
 use crate::converge::DEFAULT_CONCURRENCY;
-use crate::engine::{Engine, EngineError, LabelFilter};
+use crate::engine::{hook_exec, Engine, EngineError, LabelFilter};
+use crate::executor::Replica;
 use crate::output::progress::seconds;
-use crate::plan::{labels, names, DEFAULT_STOP_TIMEOUT};
+use crate::plan::{labels, names, ContainerState, DEFAULT_STOP_TIMEOUT};
 
 use super::{CommandError, Context};
 
@@ -50,6 +52,21 @@ pub fn run(ctx: &Context, args: DownArgs) -> Result<(), CommandError> {
                     .and_then(|s| project.as_ref()?.services.get(s)?.stop_grace_period)
                     .unwrap_or(DEFAULT_STOP_TIMEOUT)
             });
+            let service = c
+                .labels
+                .get(labels::SERVICE)
+                .and_then(|s| project.as_ref()?.services.get(s));
+            let pre_stop: Vec<_> = match service {
+                Some(service) if c.state == ContainerState::Running => {
+                    service.pre_stop.iter().map(hook_exec).collect()
+                }
+                _ => Vec::new(),
+            };
+            let replica_number = c
+                .labels
+                .get(labels::REPLICA)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
             let engine = engine.as_ref();
             let semaphore = &semaphore;
             async move {
@@ -57,6 +74,12 @@ pub fn run(ctx: &Context, args: DownArgs) -> Result<(), CommandError> {
                     operation: "down".to_string(),
                     message: "closed".to_string(),
                 })?;
+                if let Some(service) = service.filter(|_| !pre_stop.is_empty()) {
+                    let replica = Replica::new(&service.name, replica_number, &c.id);
+                    for warning in replica.pre_stop(engine, &pre_stop).await {
+                        ctx.printer.status(&format!("warning: {warning}"));
+                    }
+                }
                 engine.stop_container(&c.id, grace).await?;
                 engine.remove_container(&c.id, true).await?;
                 ctx.printer.status(&format!("removed container {}", c.name));

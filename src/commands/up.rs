@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
             .map_err(|e| CommandError::Failed(e.into()))?;
         drop(store);
 
-        let selected = project.with_dependencies(&args.services);
+        let selected = crate::plan::dependencies::with_dependencies(&project, &args.services);
         let policy = if args.no_build {
             BuildPolicy::Never
         } else if args.build {

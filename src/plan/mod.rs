@@ -3,6 +3,7 @@
 //! [`labels`] holds every label key, [`hash`] the config hash, [`observed`] the snapshot
 //! of reality, [`planner`] the pure planning function and [`plan`] its result.
 
+pub mod dependencies;
 pub mod hash;
 pub mod labels;
 pub mod names;
@@ -12,7 +13,7 @@ pub mod observed;
 pub mod plan;
 pub mod planner;
 
-pub use hash::config_hash;
+pub use hash::{config_hash, replica_config_hash};
 pub use observed::{
     ContainerState, Health, ObservedContainer, ObservedNetwork, ObservedState, ObservedVolume,
 };

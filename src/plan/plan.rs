@@ -6,7 +6,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::engine::{ContainerSpec, NetworkSpec, VolumeSpec};
+use crate::engine::{ContainerSpec, ExecSpec, NetworkSpec, VolumeSpec};
 
 /// Why an action is in the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,6 +23,9 @@ pub enum Cause {
     Dead,
     /// The service has more replicas than desired.
     ScaleDown,
+    /// The replica shares the network stack of a replica that is replaced or started
+    /// again (`network_mode: service:NAME`), and would keep the old one.
+    PeerReplaced,
     /// The container's service is no longer in the manifest.
     Orphan,
 }
@@ -36,6 +39,7 @@ impl Cause {
             Cause::Forced => "forced",
             Cause::Dead => "dead",
             Cause::ScaleDown => "scale down",
+            Cause::PeerReplaced => "network peer replaced",
             Cause::Orphan => "orphan",
         }
     }
@@ -59,20 +63,24 @@ pub enum Action {
         volume_key: String,
         spec: VolumeSpec,
     },
-    /// Create and start a replica.
+    /// Create and start a replica, then run its `post_start` hooks.
     CreateContainer {
         service_name: String,
         replica_number: u32,
         config_hash: String,
         spec: ContainerSpec,
+        post_start: Vec<ExecSpec>,
     },
+    /// Start a stopped replica, then run its `post_start` hooks.
     StartContainer {
         container_id: String,
         container_name: String,
         service_name: String,
         replica_number: u32,
+        post_start: Vec<ExecSpec>,
     },
-    /// Stop and remove a replica, then create and start its replacement under the same name.
+    /// Run the `pre_stop` hooks of a replica (when it runs), stop and remove it, then
+    /// create and start its replacement under the same name and run its `post_start` hooks.
     RecreateContainer {
         old_container_id: String,
         container_name: String,
@@ -82,8 +90,11 @@ pub enum Action {
         spec: ContainerSpec,
         stop_timeout: Duration,
         cause: Cause,
+        pre_stop: Vec<ExecSpec>,
+        post_start: Vec<ExecSpec>,
     },
-    /// Stop and remove a replica that is not wanted.
+    /// Run the `pre_stop` hooks of a replica that is not wanted (when it runs), then stop
+    /// and remove it.
     StopAndRemove {
         container_id: String,
         container_name: String,
@@ -91,6 +102,7 @@ pub enum Action {
         replica_number: u32,
         stop_timeout: Duration,
         cause: Cause,
+        pre_stop: Vec<ExecSpec>,
     },
     /// Stop and remove a container of this project whose service left the manifest.
     RemoveOrphan {

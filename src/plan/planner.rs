@@ -13,6 +13,13 @@
 //!    whoever paused them and to the engine's restart policy);
 //! 4. creates missing replicas with the lowest free replica numbers.
 //!
+//! A replica that shares the network stack of another service's first replica
+//! (`network_mode: service:NAME`) is recreated when that replica is replaced (the engine
+//! resolved the peer to its container id at creation, so it points at a container that
+//! is gone), or started again while the sharing replica runs (it would keep the old
+//! stack). Actions that start a replica carry its
+//! `post_start` hooks; actions that stop a running one carry its `pre_stop` hooks.
+//!
 //! Before the services come the networks and named volumes they use, then orphans.
 //! Containers are considered only when they carry this project's label: anything else is
 //! never in an action (invariant 6).
@@ -21,12 +28,15 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::hash::config_hash;
+use super::dependencies;
+use super::hash::replica_config_hash;
 use super::names;
 use super::observed::{ContainerState, ObservedContainer, ObservedState};
 use super::plan::{Action, Cause, Plan};
-use crate::engine::{ContainerSpec, NetworkSpec, VolumeSpec};
-use crate::manifest::model::{MountType, Network, Project, Service};
+use crate::engine::{
+    hook_exec, left_out_by_network_mode, ContainerSpec, ExecSpec, NetworkSpec, VolumeSpec,
+};
+use crate::manifest::model::{MountType, Network, NetworkMode, Project, Service};
 
 /// How long a replica gets between its stop signal and a kill when its service sets no
 /// `stop_grace_period` (Docker's and Compose's default).
@@ -56,10 +66,20 @@ pub fn plan(desired: &Project, observed: &ObservedState, options: &PlanOptions) 
         observed,
         options,
         plan: Plan::default(),
+        replaced_first_replicas: BTreeSet::new(),
+        started_first_replicas: BTreeSet::new(),
+        first_replica_ids: BTreeMap::new(),
     };
     planner.check_options();
     let selected = planner.selected_services();
     let containers = planner.classify_containers();
+    for (service_name, replicas) in &containers.replicas {
+        if let Some(first) = replicas.iter().find(|replica| replica.number == 1) {
+            planner
+                .first_replica_ids
+                .insert(service_name.to_string(), first.container.id.clone());
+        }
+    }
     planner.plan_networks(&selected);
     planner.plan_volumes(&selected);
     planner.plan_orphans(&containers.orphans);
@@ -79,6 +99,12 @@ struct Planner<'a> {
     observed: &'a ObservedState,
     options: &'a PlanOptions,
     plan: Plan,
+    /// Services whose replica 1 this plan creates or replaces, and whose replica 1 it
+    /// starts: the network stack `network_mode: service:NAME` shares changes.
+    replaced_first_replicas: BTreeSet<String>,
+    started_first_replicas: BTreeSet<String>,
+    /// Service name -> the id of its replica 1 as observed.
+    first_replica_ids: BTreeMap<String, String>,
 }
 
 /// This project's containers msctl may act on, sorted by name.
@@ -128,9 +154,8 @@ impl<'a> Planner<'a> {
                 self.warn(format!("service `{service_name}` is not in the project"));
             }
         }
-        let wanted = project.with_dependencies(&self.options.services);
-        project
-            .dependency_order()
+        let wanted = dependencies::with_dependencies(project, &self.options.services);
+        dependencies::dependency_order(project)
             .iter()
             .filter(|service_name| wanted.contains(*service_name))
             .filter_map(|service_name| project.services.get(service_name))
@@ -274,14 +299,62 @@ impl<'a> Planner<'a> {
 
     fn plan_service(&mut self, service: &'a Service, replicas: &[Replica<'a>]) {
         let project_name = self.project.name.as_str();
-        let desired_count = self
+        let mut desired_count = self
             .options
             .scale
             .get(&service.name)
             .copied()
             .unwrap_or_else(|| service.replicas()) as usize;
-        let hash = config_hash(service);
+        if let (Some(fixed), true) = (&service.container_name, desired_count > 1) {
+            self.warn(format!(
+                "service `{}` names its container `{fixed}`, and a name is unique: running 1 replica, not {desired_count}",
+                service.name
+            ));
+            desired_count = 1;
+        }
+        let hash = replica_config_hash(self.project, service);
         let stop_timeout = service.stop_grace_period.unwrap_or(DEFAULT_STOP_TIMEOUT);
+        let post_start: Vec<ExecSpec> = service.post_start.iter().map(hook_exec).collect();
+        // Hooks run in a container that runs: a stopped one has nothing to run them in.
+        let pre_stop_of = |container: &ObservedContainer| -> Vec<ExecSpec> {
+            if container.is_running() {
+                service.pre_stop.iter().map(hook_exec).collect()
+            } else {
+                Vec::new()
+            }
+        };
+        let left_out = left_out_by_network_mode(service);
+        if let (false, Some(mode)) = (left_out.is_empty(), &service.network_mode) {
+            self.warn(format!(
+                "service `{}` uses `network_mode: {mode}`, where Docker does not take {}: left out",
+                service.name,
+                left_out
+                    .iter()
+                    .map(|key| format!("`{key}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        // Whether a replica's shared network stack is gone or about to change.
+        let peer = match &service.network_mode {
+            Some(NetworkMode::Service(peer)) => Some((
+                self.first_replica_ids.get(peer).cloned(),
+                self.replaced_first_replicas.contains(peer),
+                self.started_first_replicas.contains(peer),
+            )),
+            _ => None,
+        };
+        let peer_changed = |container: &ObservedContainer| -> bool {
+            let Some((peer_id, replaced, started)) = &peer else {
+                return false;
+            };
+            let stale = match (container.network_peer_id(), peer_id) {
+                (Some(shared), Some(peer_id)) => shared != peer_id,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            stale || *replaced || (*started && container.is_running())
+        };
 
         // 1. Scale down.
         let mut kept: Vec<Replica<'a>> = replicas.to_vec();
@@ -295,6 +368,7 @@ impl<'a> Planner<'a> {
                 replica_number: number,
                 stop_timeout,
                 cause: Cause::ScaleDown,
+                pre_stop: pre_stop_of(container),
             });
         }
         kept.sort_by_key(|replica| {
@@ -314,6 +388,8 @@ impl<'a> Planner<'a> {
                 Some(Cause::Forced)
             } else if container.state == ContainerState::Dead {
                 Some(Cause::Dead)
+            } else if peer_changed(container) {
+                Some(Cause::PeerReplaced)
             } else {
                 None
             };
@@ -333,7 +409,12 @@ impl<'a> Planner<'a> {
                         spec,
                         stop_timeout,
                         cause,
+                        pre_stop: pre_stop_of(container),
+                        post_start: post_start.clone(),
                     });
+                    if number == 1 {
+                        self.replaced_first_replicas.insert(service.name.clone());
+                    }
                 }
                 Some(Cause::Dead) => {
                     self.warn(format!(
@@ -353,7 +434,11 @@ impl<'a> Planner<'a> {
                     container_name: container.name.clone(),
                     service_name: service.name.clone(),
                     replica_number: number,
+                    post_start: post_start.clone(),
                 });
+                if number == 1 {
+                    self.started_first_replicas.insert(service.name.clone());
+                }
             }
         }
 
@@ -370,7 +455,7 @@ impl<'a> Planner<'a> {
             if used_numbers.contains(&number) {
                 continue;
             }
-            let name = names::container_name(project_name, &service.name, number);
+            let name = names::replica_container_name(project_name, service, number);
             if self.observed.container_name_taken(&name) {
                 self.warn(format!(
                     "container name `{name}` is taken by a container msctl does not manage as a replica of `{}`: replica {number} skipped",
@@ -383,7 +468,11 @@ impl<'a> Planner<'a> {
                 replica_number: number,
                 config_hash: hash.clone(),
                 spec: ContainerSpec::for_replica(self.project, service, number, &hash),
+                post_start: post_start.clone(),
             });
+            if number == 1 {
+                self.replaced_first_replicas.insert(service.name.clone());
+            }
             created += 1;
         }
     }
