@@ -7,6 +7,7 @@
 pub mod support;
 
 mod build;
+mod compat;
 mod engine;
 mod exec;
 mod logs;
