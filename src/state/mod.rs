@@ -27,6 +27,8 @@ pub enum StateError {
     },
     #[error("state store query failed: {0}")]
     Query(#[from] rusqlite::Error),
+    #[error("the state store holds something msctl cannot read: {0}")]
+    Corrupt(String),
 }
 
 /// msctl's own directory: `MSCTL_STATE_DIR`, else `$XDG_STATE_HOME/msctl`, else
@@ -78,7 +80,24 @@ impl StateStore {
                      replicas INTEGER NOT NULL,
                      manifest_replicas INTEGER NOT NULL,
                      PRIMARY KEY (project, service)
-                 );",
+                 );
+                 CREATE TABLE IF NOT EXISTS desired (
+                     project TEXT PRIMARY KEY,
+                     working_dir TEXT NOT NULL,
+                     spec TEXT NOT NULL,
+                     self_heal INTEGER NOT NULL,
+                     updated_at_ms INTEGER NOT NULL
+                 );
+                 CREATE TABLE IF NOT EXISTS events (
+                     id INTEGER PRIMARY KEY AUTOINCREMENT,
+                     at_ms INTEGER NOT NULL,
+                     project TEXT NOT NULL,
+                     service TEXT NOT NULL,
+                     replica TEXT NOT NULL,
+                     kind TEXT NOT NULL,
+                     message TEXT NOT NULL
+                 );
+                 CREATE INDEX IF NOT EXISTS events_by_project ON events (project, id);",
             )
             .map_err(open_error)?;
         Ok(StateStore { connection })
@@ -167,6 +186,164 @@ impl StateStore {
     }
 }
 
+/// What `up` last asked for a project: the resolved manifest, and whether the control
+/// plane keeps it healthy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    pub project: crate::manifest::model::Project,
+    pub self_heal: bool,
+    pub updated_at_ms: i64,
+}
+
+/// One thing that happened to a project, as `msctl events` and the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredEvent {
+    pub id: i64,
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    pub project: String,
+    /// Empty for an event of the whole project.
+    pub service: String,
+    /// The replica's container name, or empty.
+    pub replica: String,
+    /// `started`, `ready`, `unhealthy`, `died`, `replaced`, `scaled`, `backoff`, ...
+    pub kind: String,
+    pub message: String,
+}
+
+/// How many events are kept per project; older ones are dropped.
+pub const EVENTS_KEPT: i64 = 2000;
+
+impl StateStore {
+    /// Keep `project` as the desired state of its name (one transaction).
+    pub fn save_desired(
+        &mut self,
+        project: &crate::manifest::model::Project,
+        self_heal: bool,
+        now_ms: i64,
+    ) -> Result<(), StateError> {
+        let spec = serde_json::to_string(project).map_err(|e| {
+            StateError::Corrupt(format!("cannot encode project `{}`: {e}", project.name))
+        })?;
+        self.connection.execute(
+            "INSERT INTO desired (project, working_dir, spec, self_heal, updated_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (project) DO UPDATE
+             SET working_dir = excluded.working_dir, spec = excluded.spec,
+                 self_heal = excluded.self_heal, updated_at_ms = excluded.updated_at_ms",
+            params![
+                project.name,
+                project.working_dir.display().to_string(),
+                spec,
+                self_heal,
+                now_ms
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The desired state of `project`, if `up` recorded one.
+    pub fn desired(&self, project: &str) -> Result<Option<Desired>, StateError> {
+        let row: Option<(String, String, bool, i64)> = self
+            .connection
+            .query_row(
+                "SELECT working_dir, spec, self_heal, updated_at_ms FROM desired WHERE project = ?1",
+                params![project],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?;
+        row.map(|(dir, spec, self_heal, updated_at_ms)| {
+            let project = crate::manifest::model::Project::from_json(&spec, PathBuf::from(dir))
+                .map_err(|e| StateError::Corrupt(format!("desired state of `{project}`: {e}")))?;
+            Ok(Desired {
+                project,
+                self_heal,
+                updated_at_ms,
+            })
+        })
+        .transpose()
+    }
+
+    /// The names of every project with a desired state.
+    pub fn desired_projects(&self) -> Result<Vec<String>, StateError> {
+        let mut stmt = self
+            .connection
+            .prepare("SELECT project FROM desired ORDER BY project")?;
+        let rows = stmt.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Turn the control plane's care for `project` on or off; false when it has no
+    /// desired state.
+    pub fn set_self_heal(&mut self, project: &str, on: bool) -> Result<bool, StateError> {
+        let changed = self.connection.execute(
+            "UPDATE desired SET self_heal = ?2 WHERE project = ?1",
+            params![project, on],
+        )?;
+        Ok(changed > 0)
+    }
+
+    /// Forget the desired state and the events of `project` (`down`).
+    pub fn forget_project(&mut self, project: &str) -> Result<(), StateError> {
+        let tx = self.connection.transaction()?;
+        tx.execute("DELETE FROM desired WHERE project = ?1", params![project])?;
+        tx.execute("DELETE FROM events WHERE project = ?1", params![project])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Record an event, keeping the newest [`EVENTS_KEPT`] of its project.
+    pub fn record_event(&mut self, event: &StoredEvent) -> Result<i64, StateError> {
+        let tx = self.connection.transaction()?;
+        tx.execute(
+            "INSERT INTO events (at_ms, project, service, replica, kind, message)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                event.at_ms,
+                event.project,
+                event.service,
+                event.replica,
+                event.kind,
+                event.message
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "DELETE FROM events WHERE project = ?1 AND id <= ?2 - ?3",
+            params![event.project, id, EVENTS_KEPT],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Events after `after_id` (0: from the oldest kept), oldest first, of one project
+    /// or of all.
+    pub fn events(
+        &self,
+        project: Option<&str>,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, StateError> {
+        let mut stmt = self.connection.prepare(
+            "SELECT id, at_ms, project, service, replica, kind, message FROM events
+             WHERE id > ?1 AND (?2 IS NULL OR project = ?2)
+             ORDER BY id LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![after_id, project, limit], |row| {
+            Ok(StoredEvent {
+                id: row.get(0)?,
+                at_ms: row.get(1)?,
+                project: row.get(2)?,
+                service: row.get(3)?,
+                replica: row.get(4)?,
+                kind: row.get(5)?,
+                message: row.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +390,75 @@ mod tests {
         assert!(store
             .effective_scale("shop", &manifest)
             .expect("after reset")
+            .is_empty());
+    }
+
+    #[test]
+    fn desired_state_and_events_persist_per_project() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = StateStore::open(dir.path()).expect("open");
+        let project = crate::manifest::model::Project {
+            name: "shop".to_string(),
+            working_dir: PathBuf::from("/srv/shop"),
+            services: BTreeMap::from([(
+                "web".to_string(),
+                crate::manifest::model::Service {
+                    name: "web".to_string(),
+                    image: Some("web:1".to_string()),
+                    ..Default::default()
+                },
+            )]),
+            networks: BTreeMap::new(),
+            volumes: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            configs: BTreeMap::new(),
+        };
+        store.save_desired(&project, true, 10).expect("save");
+        drop(store);
+        let mut store = StateStore::open(dir.path()).expect("reopen");
+        let desired = store.desired("shop").expect("read").expect("desired");
+        assert_eq!(desired.project, project);
+        assert!(desired.self_heal);
+        assert!(store.set_self_heal("shop", false).expect("off"));
+        assert!(
+            !store
+                .desired("shop")
+                .expect("read")
+                .expect("desired")
+                .self_heal
+        );
+        assert!(!store.set_self_heal("other", false).expect("none"));
+        assert_eq!(store.desired_projects().expect("list"), ["shop"]);
+
+        for i in 0..(EVENTS_KEPT + 5) {
+            store
+                .record_event(&StoredEvent {
+                    id: 0,
+                    at_ms: i,
+                    project: "shop".to_string(),
+                    service: "web".to_string(),
+                    replica: "shop-web-1".to_string(),
+                    kind: "died".to_string(),
+                    message: format!("exit {i}"),
+                })
+                .expect("record");
+        }
+        let all = store.events(Some("shop"), 0, 10_000).expect("events");
+        assert_eq!(all.len() as i64, EVENTS_KEPT);
+        assert_eq!(
+            all.last().expect("last").message,
+            format!("exit {}", EVENTS_KEPT + 4)
+        );
+        let newer = store
+            .events(None, all[all.len() - 2].id, 10)
+            .expect("after");
+        assert_eq!(newer.len(), 1);
+
+        store.forget_project("shop").expect("forget");
+        assert_eq!(store.desired("shop").expect("read"), None);
+        assert!(store
+            .events(Some("shop"), 0, 10)
+            .expect("events")
             .is_empty());
     }
 }
