@@ -1,7 +1,7 @@
 //! `msctl config`: the resolved manifest, as YAML (default) or JSON, or one list of names.
 
 use crate::cli::{ConfigArgs, Format};
-use crate::plan::config_hash;
+use crate::plan::replica_config_hash;
 
 use super::{CommandError, Context};
 
@@ -10,7 +10,7 @@ pub fn run(ctx: &Context, args: ConfigArgs) -> Result<(), CommandError> {
     let project = &loaded.project;
     let lines = |items: Vec<String>| items.iter().map(|s| format!("{s}\n")).collect::<String>();
     let text = if args.services {
-        lines(project.dependency_order())
+        lines(crate::plan::dependencies::dependency_order(project))
     } else if args.volumes {
         lines(project.volumes.keys().cloned().collect())
     } else if args.networks {
@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: ConfigArgs) -> Result<(), CommandError> {
                 .services
                 .iter()
                 .filter(|(name, _)| all || wanted.contains(&name.as_str()))
-                .map(|(name, service)| format!("{name} {}", config_hash(service)))
+                .map(|(name, service)| format!("{name} {}", replica_config_hash(project, service)))
                 .collect(),
         )
     } else {

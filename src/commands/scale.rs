@@ -98,7 +98,7 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
         drop(store);
         scale.extend(targets.clone());
 
-        let selected = project.with_dependencies(&names);
+        let selected = crate::plan::dependencies::with_dependencies(&project, &names);
         let images = super::up::ensure_images(
             ctx,
             engine.as_ref(),

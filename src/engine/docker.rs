@@ -543,21 +543,29 @@ fn docker_mount(mount: &MountSpec) -> Mount {
 }
 
 /// Writes `contents` to `path`, readable and writable by its owner only.
+/// Write a secret's or config's file for a bind mount. The directory is the user's alone
+/// (0700), so no other host user reads it; the file itself is readable by all (0444) so
+/// that a container running as a non-root user can read it, as Compose mounts secrets.
+/// Written to a temporary file and renamed, so a container never sees half a file.
 fn write_private_file(dir: &Path, path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
-        .open(path)?;
-    // `mode` applies only when the file is created; an older file keeps its bits.
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    file.write_all(contents)
+        .open(&temporary)?;
+    file.write_all(contents)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o444))?;
+    drop(file);
+    std::fs::rename(&temporary, path)
 }
 
 /// The innermost message of an error chain: `Connection refused (os error 111)` rather
@@ -1796,8 +1804,27 @@ mod tests {
             Some("level: debug\n")
         );
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&config).map(|m| m.permissions().mode() & 0o777);
-        assert_eq!(mode.ok(), Some(0o600));
+        let mode = |path: &std::path::Path| {
+            std::fs::metadata(path)
+                .map(|m| m.permissions().mode() & 0o777)
+                .ok()
+        };
+        // Readable by a container's non-root user; the directory keeps host users out.
+        assert_eq!(mode(&config), Some(0o444));
+        assert_eq!(mode(config.parent().expect("dir")), Some(0o700));
+        assert_eq!(mode(secret.parent().expect("dir")), Some(0o700));
+        // Writing again replaces the read-only file.
+        let again = engine
+            .secret_host_path(
+                "demo",
+                FileKind::Config,
+                &mount(SecretSource::Content("level: info\n".to_string())),
+            )
+            .expect("rewritten");
+        assert_eq!(
+            std::fs::read_to_string(&again).ok().as_deref(),
+            Some("level: info\n")
+        );
     }
 
     #[test]

@@ -27,61 +27,6 @@ pub struct Project {
     pub configs: BTreeMap<String, Config>,
 }
 
-impl Project {
-    /// The named services and, transitively, what they depend on; all services when
-    /// `names` is empty. Unknown names are left out (callers check them first).
-    pub fn with_dependencies<'a>(
-        &self,
-        names: impl IntoIterator<Item = &'a String>,
-    ) -> std::collections::BTreeSet<String> {
-        let mut pending: Vec<String> = names.into_iter().cloned().collect();
-        if pending.is_empty() {
-            return self.services.keys().cloned().collect();
-        }
-        let mut out = std::collections::BTreeSet::new();
-        while let Some(name) = pending.pop() {
-            if let Some(service) = self.services.get(&name) {
-                if out.insert(name.clone()) {
-                    pending.extend(service.depends_on.keys().cloned());
-                }
-            }
-        }
-        out
-    }
-
-    /// Service names in an order where every service comes after what it depends on;
-    /// ties are broken by name so the order is deterministic.
-    pub fn dependency_order(&self) -> Vec<String> {
-        let mut order = Vec::new();
-        let mut placed = std::collections::BTreeSet::new();
-        while order.len() < self.services.len() {
-            let before = order.len();
-            for (name, service) in &self.services {
-                if placed.contains(name) {
-                    continue;
-                }
-                let ready = service
-                    .depends_on
-                    .keys()
-                    .all(|dep| placed.contains(dep) || !self.services.contains_key(dep));
-                if ready {
-                    order.push(name.clone());
-                    placed.insert(name.clone());
-                }
-            }
-            if order.len() == before {
-                // A cycle cannot survive validation; place the rest by name rather than loop.
-                for name in self.services.keys() {
-                    if placed.insert(name.clone()) {
-                        order.push(name.clone());
-                    }
-                }
-            }
-        }
-        order
-    }
-}
-
 /// One service: the template every replica is created from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Service {

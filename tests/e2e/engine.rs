@@ -512,11 +512,16 @@ secrets:
     });
     assert_eq!(messages, vec!["env-secret-file-secret", "read-only"]);
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(&token_file)
-        .expect("the secret file")
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o777, 0o600);
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .expect("the secret file and its directory")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    // Readable by the container's user, kept from other host users by its directory.
+    assert_eq!(mode(&token_file), 0o444);
+    assert_eq!(mode(token_file.parent().expect("dir")), 0o700);
     let inspected =
         block_on(engine().client().inspect_container(&container_id, None)).expect("inspect");
     let env = inspected.config.and_then(|c| c.env).unwrap_or_default();
