@@ -8,6 +8,8 @@
 //! - [`Db`]: one SQLite database per service (WAL, busy timeout, foreign keys, migrations
 //!   tracked by `PRAGMA user_version`), used from async code through [`Db::call`].
 //! - [`TokenKey`], [`Claims`], [`AuthUser`]: HS256 tokens issued by users, checked by all.
+//! - [`ServiceIdentity`], [`ServiceCallers`], [`only_from`]: a service's own credential
+//!   for the calls it makes, and the check of the callers an endpoint allows.
 //! - [`Metrics`], [`with_observability`]: `/healthz`, `/readyz`, `/metrics`, a request
 //!   body limit and a span and a log line per request.
 //! - [`serve`], [`healthcheck_main`], [`run_service`]: the process around the router,
@@ -17,6 +19,7 @@
 mod config;
 mod db;
 mod error;
+mod identity;
 mod ids;
 mod json;
 mod metrics;
@@ -30,6 +33,10 @@ pub mod testing;
 pub use config::{env_duration, env_or, parse_duration, Config};
 pub use db::{Db, DbError};
 pub use error::{error_response, ApiError, ApiResult};
+pub use identity::{
+    identity_digest, only_from, secrets_dir, ServiceCaller, ServiceCallers, ServiceIdentity,
+    DEFAULT_SECRETS_DIR, SERVICE_CREDENTIAL_HEADER,
+};
 pub use ids::OrderId;
 pub use json::{Json, JsonRejection};
 pub use metrics::{Metrics, LATENCY_BUCKETS};

@@ -4,9 +4,13 @@
 use axum::body::Body;
 use axum::http::{header, Method, Request};
 use axum::Router;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
+
+use crate::token::Claims;
 
 /// Send `request` through `app`: (status, JSON body, `Null` when the body is not JSON).
 /// Every 4xx and 5xx must carry the JSON error shape `{"error":{"code","message"}}`.
@@ -54,4 +58,16 @@ pub fn post_raw(path: &str, token: Option<&str>, body: impl Into<Body>) -> Reque
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
     request.body(body.into()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `token` with its claims replaced by `claims` and its header and signature kept: the
+/// forgery of a user who edits their token (a customer making themself admin, or
+/// someone else). Every service must answer it 401.
+pub fn tampered(token: &str, claims: &Claims) -> String {
+    let mut parts = token.split('.');
+    let header = parts.next().unwrap_or_default();
+    let _payload = parts.next();
+    let signature = parts.next().unwrap_or_default();
+    let payload = serde_json::to_vec(claims).unwrap_or_default();
+    format!("{header}.{}.{signature}", URL_SAFE_NO_PAD.encode(payload))
 }
