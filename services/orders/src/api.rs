@@ -194,6 +194,12 @@ async fn price_and_reserve(
             ..
         }) => Err((ApiError::BadRequest(message), false)),
         Err(error @ UpstreamError::Unreachable { .. }) => Err((unavailable(&error), false)),
+        // products refused orders' credential: nothing was reserved.
+        Err(
+            error @ UpstreamError::Refused {
+                status: 401 | 403, ..
+            },
+        ) => Err((unavailable(&error), false)),
         Err(error) => Err((unavailable(&error), true)),
     }
 }
@@ -246,8 +252,8 @@ pub struct PaymentNoticeAnswer {
     pub status: OrderStatus,
 }
 
-/// `POST /internal/payments`: payments tells a charge's outcome. Idempotent; a notice that
-/// contradicts the recorded outcome is a 409.
+/// `POST /internal/payments`: payments tells a charge's outcome (only payments may: see
+/// [`crate::app`]). Idempotent; a notice that contradicts the recorded outcome is a 409.
 pub async fn payment_notice(
     State(state): State<AppState>,
     Json(notice): Json<PaymentNotice>,

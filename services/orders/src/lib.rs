@@ -5,8 +5,15 @@
 //!   the order a previous request with the same key made; 409 when stock is short; 503
 //!   when products cannot be reached (no order is kept).
 //! - `GET /orders`, `GET /orders/{id}`: the caller's own orders only.
-//! - `POST /internal/payments` `{order_id, status: succeeded|declined}`: payments' callback;
-//!   `pending` -> `paid` (reservation committed) or -> `failed` (stock released).
+//! - `POST /internal/payments` `{order_id, status: succeeded|declined}`: payments' callback,
+//!   with payments' service credential (`X-Service-Credential`, see
+//!   [`shop_common::only_from`]): 401 without one or with one that does not verify, 403
+//!   from another service orders knows (itself); `pending` -> `paid` (reservation
+//!   committed) or -> `failed` (stock released).
+//!
+//! orders' own calls to products' reservations and payments' charges carry orders'
+//! credential (the secret `orders_identity`); it checks payments' with the secret
+//! `payments_identity_digest`, both under `SECRETS_DIR` (default `/run/secrets`).
 //!
 //! Architecture invariant: an order answered 201 is in the database together with its
 //! charge in the outbox; the outbox worker ([`outbox`]) sends it until payments answers,
@@ -24,9 +31,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::Router;
-use shop_common::{with_observability, Db, Metrics, TokenKey};
+use shop_common::{only_from, with_observability, Db, Metrics, ServiceCallers, TokenKey};
 
 pub use outbox::OutboxSettings;
+
+/// This service's name, for its credential.
+pub const SERVICE_NAME: &str = "orders";
+/// The only service that may tell orders a payment's outcome.
+pub const PAYMENT_NOTICE_CALLERS: &[&str] = &["payments"];
 use upstream::{Payments, Products};
 
 /// How `POST /orders` paces itself.
@@ -58,6 +70,8 @@ impl Default for PlacingSettings {
 pub struct AppState {
     pub db: Db,
     pub token_key: Arc<TokenKey>,
+    /// The services whose calls orders can verify.
+    pub callers: Arc<ServiceCallers>,
     pub products: Products,
     pub payments: Payments,
     pub metrics: Arc<Metrics>,
@@ -67,10 +81,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, token_key: Arc<TokenKey>, products: Products, payments: Payments) -> Self {
+    pub fn new(
+        db: Db,
+        token_key: Arc<TokenKey>,
+        callers: ServiceCallers,
+        products: Products,
+        payments: Payments,
+    ) -> Self {
         AppState {
             db,
             token_key,
+            callers: Arc::new(callers),
             products,
             payments,
             metrics: Arc::new(Metrics::new()),
@@ -92,10 +113,15 @@ impl FromRef<AppState> for Arc<TokenKey> {
 pub fn app(state: AppState) -> Router {
     let metrics = Arc::clone(&state.metrics);
     let db = state.db.clone();
+    let internal = only_from(
+        Router::new().route("/internal/payments", post(api::payment_notice)),
+        Arc::clone(&state.callers),
+        PAYMENT_NOTICE_CALLERS,
+    );
     let router = Router::new()
         .route("/orders", post(api::create_order).get(api::list_orders))
         .route("/orders/{id}", get(api::get_order))
-        .route("/internal/payments", post(api::payment_notice))
+        .merge(internal)
         .with_state(state);
     with_observability(router, metrics, Arc::new(move || db.is_ready()))
 }

@@ -1,10 +1,12 @@
 //! Calls to products and payments. Each failure says whether the call may have taken effect,
-//! because that decides what orders must undo.
+//! because that decides what orders must undo. The calls only orders may make (reservations,
+//! charges) carry orders' service credential.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use shop_common::reqwest::{self, StatusCode};
+use shop_common::ServiceIdentity;
 
 use crate::domain::{OrderLine, PaymentOutcome};
 
@@ -35,10 +37,11 @@ pub enum UpstreamError {
 
 impl UpstreamError {
     /// Whether the same call might succeed later (anything but a refusal, and the 4xx that
-    /// mean "later": 408 and 429).
+    /// mean "later": 408 and 429, and 401 and 403: the service does not accept orders'
+    /// credential, a configuration to fix rather than an answer about the request).
     pub fn is_transient(&self) -> bool {
         match self {
-            UpstreamError::Refused { status, .. } => matches!(status, 408 | 429),
+            UpstreamError::Refused { status, .. } => matches!(status, 401 | 403 | 408 | 429),
             _ => true,
         }
     }
@@ -63,6 +66,7 @@ pub struct Products {
     client: reqwest::Client,
     base_url: String,
     timeout: Duration,
+    identity: ServiceIdentity,
 }
 
 #[derive(Serialize)]
@@ -72,11 +76,18 @@ struct ReservationRequest<'a> {
 }
 
 impl Products {
-    pub fn new(client: reqwest::Client, base_url: &str, timeout: Duration) -> Self {
+    /// products at `base_url`, reserving stock as `identity` (orders').
+    pub fn new(
+        client: reqwest::Client,
+        base_url: &str,
+        timeout: Duration,
+        identity: ServiceIdentity,
+    ) -> Self {
         Products {
             client,
             base_url: base_url.trim_end_matches('/').to_string(),
             timeout,
+            identity,
         }
     }
 
@@ -118,12 +129,10 @@ impl Products {
             order_id,
             items: lines,
         };
-        send(
-            "products",
-            self.client.post(url).json(&body).timeout(self.timeout),
-        )
-        .await
-        .map(drop)
+        let request = self.client.post(url).json(&body).timeout(self.timeout);
+        send("products", self.identity.authenticate(request))
+            .await
+            .map(drop)
     }
 
     /// `POST /reservations/{order_id}/commit`: the stock is sold.
@@ -142,7 +151,8 @@ impl Products {
             self.base_url,
             encode_path_segment(order_id)
         );
-        send("products", self.client.post(url).timeout(self.timeout))
+        let request = self.client.post(url).timeout(self.timeout);
+        send("products", self.identity.authenticate(request))
             .await
             .map(drop)
     }
@@ -153,6 +163,7 @@ pub struct Payments {
     client: reqwest::Client,
     base_url: String,
     timeout: Duration,
+    identity: ServiceIdentity,
 }
 
 #[derive(Serialize)]
@@ -167,11 +178,18 @@ struct ChargeAnswer {
 }
 
 impl Payments {
-    pub fn new(client: reqwest::Client, base_url: &str, timeout: Duration) -> Self {
+    /// payments at `base_url`, asking for charges as `identity` (orders').
+    pub fn new(
+        client: reqwest::Client,
+        base_url: &str,
+        timeout: Duration,
+        identity: ServiceIdentity,
+    ) -> Self {
         Payments {
             client,
             base_url: base_url.trim_end_matches('/').to_string(),
             timeout,
+            identity,
         }
     }
 
@@ -191,11 +209,8 @@ impl Payments {
             order_id,
             amount_cents,
         };
-        let response = send(
-            "payments",
-            self.client.post(url).json(&body).timeout(self.timeout),
-        )
-        .await?;
+        let request = self.client.post(url).json(&body).timeout(self.timeout);
+        let response = send("payments", self.identity.authenticate(request)).await?;
         let answer: Option<ChargeAnswer> = response.json().await.ok();
         Ok(match answer.and_then(|a| a.status).as_deref() {
             Some("succeeded") => Some(PaymentOutcome::Succeeded),
@@ -298,6 +313,8 @@ mod tests {
         assert!(!refused(400).is_transient());
         assert!(!refused(409).is_transient());
         assert!(refused(429).is_transient());
+        assert!(refused(401).is_transient());
+        assert!(refused(403).is_transient());
         assert!(UpstreamError::Unreachable {
             service: "x",
             detail: String::new()

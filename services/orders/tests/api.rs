@@ -356,11 +356,22 @@ async fn tokens_are_required_and_checked() {
     let orders = &shop.orders;
     let other_key = shop_common::TokenKey::from_bytes(b"another-key-0123456789").unwrap();
     let forged = other_key.issue(1, "x@example.com", "customer", Duration::from_secs(60));
+    // User 2's token changed to say user 1, its signature kept.
+    let tampered = shop_common::testing::tampered(
+        &orders.token(2),
+        &shop_common::Claims {
+            sub: 1,
+            email: "user1@example.com".into(),
+            role: "customer".into(),
+            exp: u64::MAX / 2,
+        },
+    );
     let tokens = [
         ("no token", None),
         ("garbage", Some("not-a-token".to_string())),
         ("signed with another key", Some(forged)),
         ("expired", Some(orders.expired_token(1))),
+        ("tampered", Some(tampered)),
     ];
     for (what, token) in tokens {
         for (method, path) in [
@@ -447,16 +458,55 @@ async fn payment_notices_for_unknown_orders_or_with_bad_bodies_are_4xx() {
         json!("succeeded"),
     ];
     for body in bodies {
-        let response = send(
-            orders
-                .http
-                .post(orders.url("/internal/payments"))
-                .json(&body),
-        )
-        .await;
+        let request = orders
+            .http
+            .post(orders.url("/internal/payments"))
+            .json(&body);
+        let response = send(payments_identity().authenticate(request)).await;
         assert!((400..500).contains(&response.0), "{body}: {response:?}");
         assert_json_error(&body.to_string(), &response, response.0);
     }
+}
+
+/// Only payments tells an order's outcome: without its credential, with a wrong one,
+/// with a user's token or another service's credential the order stays pending.
+#[tokio::test]
+async fn only_payments_tells_an_orders_outcome() {
+    let shop = shop(false).await;
+    let orders = &shop.orders;
+    let (_, order) = orders.place(1, "k", items(&[(1, 1)])).await;
+    let order_id = id_of(&order);
+    let cases = [
+        ("no credential", None, 401),
+        (
+            "payments' name with another token",
+            Some(identity("payments", ORDERS_TOKEN)),
+            401,
+        ),
+        (
+            "products' credential",
+            Some(identity("products", PAYMENTS_TOKEN)),
+            401,
+        ),
+        ("orders' own credential", Some(orders_identity()), 403),
+    ];
+    for (what, identity, expected) in cases {
+        let response = orders
+            .notify_as(identity.as_ref(), &order_id, "succeeded")
+            .await;
+        assert_json_error(what, &response, expected);
+    }
+    // A customer's token is no service credential.
+    let request = orders
+        .http
+        .post(orders.url("/internal/payments"))
+        .bearer_auth(orders.token(1))
+        .json(&json!({"order_id": order_id, "status": "succeeded"}));
+    assert_json_error("a user's token", &send(request).await, 401);
+    assert_eq!(status_of(orders, 1, &order_id).await, "pending");
+
+    let (status, answer) = orders.notify(&order_id, "succeeded").await;
+    assert_eq!((status, &answer["status"]), (200, &json!("paid")));
 }
 
 #[tokio::test]

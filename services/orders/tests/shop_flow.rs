@@ -29,7 +29,12 @@ async fn real_shop(decline: bool) -> RealShop {
     let dir = tempfile::tempdir().unwrap();
     let key = TokenKey::from_bytes(KEY).unwrap();
 
-    let products = shop_products::AppState::open(&dir.path().join("products.db"), key).unwrap();
+    let products = shop_products::AppState::open(
+        &dir.path().join("products.db"),
+        key,
+        verifying("orders", ORDERS_TOKEN),
+    )
+    .unwrap();
     let (products_addr, _) = spawn_server(shop_products::app(products)).await;
 
     let orders_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -54,7 +59,12 @@ async fn real_shop(decline: bool) -> RealShop {
         shop_payments::store::MIGRATIONS,
     )
     .unwrap();
-    let payments = shop_payments::AppState::new(payments_db, settings);
+    let payments = shop_payments::AppState::new(
+        payments_db,
+        settings,
+        payments_identity(),
+        verifying("orders", ORDERS_TOKEN),
+    );
     shop_payments::spawn_callback_worker(payments.clone());
     let (payments_addr, _) = spawn_server(shop_payments::app(payments)).await;
 
@@ -72,6 +82,11 @@ async fn real_shop(decline: bool) -> RealShop {
 
 async fn get_json(url: &str) -> (u16, Value) {
     send(reqwest::Client::new().get(url)).await
+}
+
+/// `GET url` with orders' credential: reservations and charges are orders' to read.
+async fn get_as_orders(url: &str) -> (u16, Value) {
+    send(orders_identity().authenticate(reqwest::Client::new().get(url))).await
 }
 
 async fn stock(shop: &RealShop, product_id: i64) -> i64 {
@@ -103,7 +118,8 @@ async fn an_order_is_reserved_charged_paid_and_its_stock_committed() {
     assert_eq!(stock(&shop, 1).await, before - 2);
 
     wait_for_status(&shop, &order_id, "paid").await;
-    let (status, charge) = get_json(&format!("{}/charges/{order_id}", shop.payments_url)).await;
+    let (status, charge) =
+        get_as_orders(&format!("{}/charges/{order_id}", shop.payments_url)).await;
     assert_eq!(status, 200, "{charge}");
     assert_eq!(
         (&charge["amount_cents"], &charge["status"]),
@@ -111,7 +127,7 @@ async fn an_order_is_reserved_charged_paid_and_its_stock_committed() {
     );
     eventually("the reservation committed", WAIT, || async {
         let (_, reservation) =
-            get_json(&format!("{}/reservations/{order_id}", shop.products_url)).await;
+            get_as_orders(&format!("{}/reservations/{order_id}", shop.products_url)).await;
         (reservation["status"] == "committed").then_some(())
     })
     .await;
@@ -143,7 +159,7 @@ async fn a_declined_charge_fails_the_order_and_gives_the_stock_back() {
     })
     .await;
     let (_, reservation) =
-        get_json(&format!("{}/reservations/{order_id}", shop.products_url)).await;
+        get_as_orders(&format!("{}/reservations/{order_id}", shop.products_url)).await;
     assert_eq!(reservation["status"], "released");
 }
 

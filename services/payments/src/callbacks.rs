@@ -10,7 +10,9 @@
 //! as for a charge made without it; 409: its order says otherwise): retrying would change
 //! nothing, so the row is marked rejected with orders' answer in `last_error`, and logged
 //! as an error. Delivery is at least once: orders treats a repeated callback for an order
-//! as the same news.
+//! as the same news. Each callback carries payments' credential; a 401 or 403 from orders
+//! means orders does not accept it (a secret changed on one side only): the row is kept
+//! and retried, as for orders being down, until the secrets agree again.
 
 use std::time::Duration;
 
@@ -147,12 +149,8 @@ async fn deliver(
     callback: Callback,
 ) -> Result<(), DbError> {
     let body = json!({"order_id": callback.order_id, "status": callback.outcome.as_str()});
-    let result = match client
-        .post(state.callbacks().endpoint())
-        .json(&body)
-        .send()
-        .await
-    {
+    let request = client.post(state.callbacks().endpoint()).json(&body);
+    let result = match state.identity.authenticate(request).send().await {
         Ok(response) if response.status().is_success() => Ok(()),
         Ok(response) => {
             let status = response.status();
@@ -235,12 +233,19 @@ enum Failure {
     Refused(String),
 }
 
-/// A 4xx other than 408 (timeout) and 429 (too many requests): the answers that mean
-/// "not now" are retried, the others are final.
+/// A 4xx other than 408 (timeout), 429 (too many requests), 401 and 403 (orders does not
+/// accept payments' credential: a configuration to fix, not news refused): the answers
+/// that mean "not now" are retried, the others are final.
 fn is_refusal(status: reqwest::StatusCode) -> bool {
+    use reqwest::StatusCode;
     status.is_client_error()
-        && status != reqwest::StatusCode::REQUEST_TIMEOUT
-        && status != reqwest::StatusCode::TOO_MANY_REQUESTS
+        && !matches!(
+            status,
+            StatusCode::REQUEST_TIMEOUT
+                | StatusCode::TOO_MANY_REQUESTS
+                | StatusCode::UNAUTHORIZED
+                | StatusCode::FORBIDDEN
+        )
 }
 
 const CALLBACKS_DELIVERED: &str = "payments_callbacks_delivered_total";
@@ -287,7 +292,7 @@ mod tests {
         for code in [400, 404, 409, 410, 422] {
             assert!(is_refusal(status(code)), "{code}");
         }
-        for code in [200, 408, 429, 500, 502, 503] {
+        for code in [200, 401, 403, 408, 429, 500, 502, 503] {
             assert!(!is_refusal(status(code)), "{code}");
         }
     }

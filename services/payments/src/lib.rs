@@ -10,7 +10,11 @@
 //! `POST /charges` takes `{order_id, amount_cents > 0}`; a charge is
 //! `{charge_id, order_id, amount_cents, status}` with `status` one of `succeeded`,
 //! `declined` or (only while the processor is deciding) `pending`. Both endpoints are
-//! service-to-service calls from orders and take no user token.
+//! service-to-service calls from orders only: they take no user token but orders'
+//! service credential (`X-Service-Credential`, see [`shop_common::only_from`]), checked
+//! before anything else: 401 without one or with one that does not verify, 403 for
+//! another service payments knows (itself). The manifest also keeps payments on a
+//! network only orders shares, and the gateway has no route to it.
 //!
 //! # A charge happens once per order
 //!
@@ -27,9 +31,11 @@
 //!
 //! The transaction that stores an outcome also queues
 //! `POST {ORDERS_URL}/internal/payments {"order_id": ..., "status": "succeeded"|"declined"}`
-//! in this database's `callback_outbox`. A background worker ([`spawn_callback_worker`])
+//! in this database's `callback_outbox`; it carries payments' own credential, which
+//! orders verifies. A background worker ([`spawn_callback_worker`])
 //! sends it and keeps the row until orders answers 2xx, retrying with exponential backoff
-//! (0.5 s doubling to 30 s, jittered) while orders is down or answers 5xx, 408 or 429; the
+//! (0.5 s doubling to 30 s, jittered) while orders is down or answers 5xx, 408, 429, 401
+//! or 403 (it does not take payments' credential: a secret to fix, not news refused); the
 //! row survives restarts of either service, so an outcome is never lost. A callback orders
 //! refuses for good (another 4xx: no such order, or its order says otherwise) is kept
 //! as rejected with the answer, and logged as an error. Delivery is at least once: orders
@@ -39,7 +45,9 @@
 //!
 //! `LISTEN_ADDR` (default `0.0.0.0:8080`), `DATABASE_PATH` (required), `LATENCY` (the
 //! processor's answer time, default `50ms`), `FAILURE_RATE` (the probability of a decline,
-//! `0.0..=1.0`, default `0`), `ORDERS_URL` (default `http://orders:8080`), `RUST_LOG`.
+//! `0.0..=1.0`, default `0`), `ORDERS_URL` (default `http://orders:8080`), `SECRETS_DIR`
+//! (default `/run/secrets`: where `payments_identity`, payments' credential, and
+//! `orders_identity_digest`, the check of orders', are), `RUST_LOG`.
 //!
 //! `/metrics` counts `payments_charges_attempted_total` (charges sent to the processor:
 //! one per order), succeeded and declined charges, and delivered, failed and rejected
@@ -58,7 +66,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use shop_common::{with_observability, ApiError, ApiResult, Db, DbError, Json, Metrics};
+use shop_common::{
+    only_from, with_observability, ApiError, ApiResult, Db, DbError, Json, Metrics, ServiceCallers,
+    ServiceIdentity,
+};
 use tokio::sync::Notify;
 
 pub use crate::callbacks::{spawn_callback_worker, CallbackSettings};
@@ -70,6 +81,11 @@ use crate::store::{Charge, ChargeStatus, Claim, ClaimError};
 /// request's outcome before answering with the charge still pending.
 const DUPLICATE_WAIT_SLACK: Duration = Duration::from_secs(2);
 const DUPLICATE_POLL: Duration = Duration::from_millis(10);
+
+/// This service's name, for its credential.
+pub const SERVICE_NAME: &str = "payments";
+/// The only service that may ask for or read charges.
+pub const CHARGE_CALLERS: &[&str] = &["orders"];
 
 /// Everything payments is configured with.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,26 +124,48 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     processor: Arc<Processor>,
     callbacks: Arc<CallbackSettings>,
+    /// Payments' credential, sent with every callback.
+    identity: ServiceIdentity,
+    /// The services whose calls payments can verify.
+    callers: Arc<ServiceCallers>,
     /// Wakes the callback worker when an outcome is queued.
     wake: Arc<Notify>,
 }
 
 impl AppState {
-    /// A service on `db` (opened with [`store::MIGRATIONS`]).
-    pub fn new(db: Db, settings: Settings) -> AppState {
+    /// A service on `db` (opened with [`store::MIGRATIONS`]) calling orders back as
+    /// `identity` and taking charges from the [`CHARGE_CALLERS`] among `callers`.
+    pub fn new(
+        db: Db,
+        settings: Settings,
+        identity: ServiceIdentity,
+        callers: ServiceCallers,
+    ) -> AppState {
         let metrics = Arc::new(Metrics::new());
         AppState {
             db,
             processor: Arc::new(Processor::new(settings.processor, Arc::clone(&metrics))),
             metrics,
             callbacks: Arc::new(settings.callbacks),
+            callers: Arc::new(callers.with_identity(&identity)),
+            identity,
             wake: Arc::new(Notify::new()),
         }
     }
 
     /// Opens (creating and migrating) the database at `path`.
-    pub fn open(path: &std::path::Path, settings: Settings) -> Result<AppState, DbError> {
-        Ok(AppState::new(Db::open(path, store::MIGRATIONS)?, settings))
+    pub fn open(
+        path: &std::path::Path,
+        settings: Settings,
+        identity: ServiceIdentity,
+        callers: ServiceCallers,
+    ) -> Result<AppState, DbError> {
+        Ok(AppState::new(
+            Db::open(path, store::MIGRATIONS)?,
+            settings,
+            identity,
+            callers,
+        ))
     }
 
     pub fn db(&self) -> &Db {
@@ -155,10 +193,10 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let metrics = Arc::clone(&state.metrics);
     let db = state.db.clone();
-    let routes = Router::new()
+    let charges = Router::new()
         .route("/charges", post(create_charge))
-        .route("/charges/{order_id}", get(get_charge))
-        .with_state(state);
+        .route("/charges/{order_id}", get(get_charge));
+    let routes = only_from(charges, Arc::clone(&state.callers), CHARGE_CALLERS).with_state(state);
     with_observability(routes, metrics, Arc::new(move || db.is_ready()))
 }
 

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use shop_common::testing::{get, send};
+use shop_common::testing::send;
+use shop_common::{identity_digest, ServiceCallers, ServiceIdentity, SERVICE_CREDENTIAL_HEADER};
 use shop_payments::domain::{Amount, FailureRate, OrderId, ProcessorSettings};
 use shop_payments::{app, spawn_callback_worker, store, AppState, CallbackSettings, Settings};
 use tempfile::TempDir;
@@ -35,6 +36,25 @@ fn settings(latency: Duration, failure_rate: FailureRate, orders_url: &str) -> S
             ..CallbackSettings::new(orders_url)
         },
     }
+}
+
+const ORDERS_TOKEN: &str = "orders-identity-0123456789abcdef";
+const PAYMENTS_TOKEN: &str = "payments-identity-0123456789abcdef";
+
+fn identity(name: &str, token: &str) -> ServiceIdentity {
+    ServiceIdentity::new(name, token).unwrap_or_else(|e| panic!("identity: {e}"))
+}
+
+/// `request` with `identity`'s credential.
+fn with_credential(mut request: Request<Body>, identity: &ServiceIdentity) -> Request<Body> {
+    let (name, value) = identity.header();
+    request.headers_mut().insert(name, value);
+    request
+}
+
+/// `request` as orders sends it.
+fn from_orders(request: Request<Body>) -> Request<Body> {
+    with_credential(request, &identity("orders", ORDERS_TOKEN))
 }
 
 /// No orders listens here: callbacks to it fail at once.
@@ -60,15 +80,28 @@ impl Payments {
 
 /// Another payments process on the same database file: a replica, or a restart.
 fn replica(dir: &TempDir, settings: Settings) -> (AppState, Router) {
-    let state = AppState::open(&dir.path().join("payments.db"), settings)
-        .unwrap_or_else(|e| panic!("open: {e}"));
+    let callers = ServiceCallers::none()
+        .with_digest("orders", &identity_digest(ORDERS_TOKEN))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let state = AppState::open(
+        &dir.path().join("payments.db"),
+        settings,
+        identity("payments", PAYMENTS_TOKEN),
+        callers,
+    )
+    .unwrap_or_else(|e| panic!("open: {e}"));
     let app = app(state.clone());
     (state, app)
 }
 
-/// `POST path` with a JSON body: charges are service-to-service calls, without a token.
+/// `POST path` with a JSON body, as orders sends it (no user token, orders' credential).
 fn post_raw(path: &str, body: impl Into<Body>) -> Request<Body> {
-    shop_common::testing::post_raw(path, None, body)
+    from_orders(shop_common::testing::post_raw(path, None, body))
+}
+
+/// `GET path` as orders sends it.
+fn get(path: &str) -> Request<Body> {
+    from_orders(shop_common::testing::get(path))
 }
 
 fn charge(order_id: &str, amount_cents: i64) -> Request<Body> {
@@ -79,11 +112,13 @@ fn charge(order_id: &str, amount_cents: i64) -> Request<Body> {
 }
 
 /// A stand-in for orders' `POST /internal/payments`: records every callback and answers
-/// the scripted statuses in turn, then 200.
+/// the scripted statuses in turn, then 200; like orders, it answers 401 to a callback
+/// without payments' credential (and records none of those).
 #[derive(Clone, Default)]
 struct FakeOrders {
     received: Arc<Mutex<Vec<Value>>>,
     script: Arc<Mutex<Vec<StatusCode>>>,
+    unauthenticated: Arc<Mutex<usize>>,
 }
 
 impl FakeOrders {
@@ -118,7 +153,22 @@ impl FakeOrders {
     }
 }
 
-async fn fake_callback(State(fake): State<FakeOrders>, body: axum::Json<Value>) -> StatusCode {
+async fn fake_callback(
+    State(fake): State<FakeOrders>,
+    headers: HeaderMap,
+    body: axum::Json<Value>,
+) -> StatusCode {
+    let expected = format!("payments:{PAYMENTS_TOKEN}");
+    if headers
+        .get(SERVICE_CREDENTIAL_HEADER)
+        .is_none_or(|v| v.as_bytes() != expected.as_bytes())
+    {
+        *fake
+            .unauthenticated
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) += 1;
+        return StatusCode::UNAUTHORIZED;
+    }
     fake.received
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -208,6 +258,52 @@ async fn the_same_order_for_another_amount_is_a_conflict() {
     assert_eq!(payments.state.charges_attempted(), 1);
 }
 
+/// Charges are orders' alone: no credential, a wrong one, another service's, or a user's
+/// token is refused before the body is read, and nothing is charged.
+#[tokio::test]
+async fn only_orders_asks_for_or_reads_charges() {
+    let payments = Payments::quick();
+    let body = json!({"order_id": "ord-who", "amount_cents": 100}).to_string();
+    let bare = || shop_common::testing::post_raw("/charges", None, body.clone());
+    let user_token = shop_common::TokenKey::from_bytes(b"a-user-token-key-0123456789")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .issue(1, "a@shop.test", "admin", Duration::from_secs(60));
+    let refused = [
+        ("no credential", bare(), 401),
+        (
+            "a user's token",
+            shop_common::testing::post_raw("/charges", Some(&user_token), body.clone()),
+            401,
+        ),
+        (
+            "orders' name with another token",
+            with_credential(bare(), &identity("orders", PAYMENTS_TOKEN)),
+            401,
+        ),
+        (
+            "products' credential",
+            with_credential(bare(), &identity("products", ORDERS_TOKEN)),
+            401,
+        ),
+        (
+            "payments' own credential",
+            with_credential(bare(), &identity("payments", PAYMENTS_TOKEN)),
+            403,
+        ),
+        (
+            "reading a charge without a credential",
+            shop_common::testing::get("/charges/ord-who"),
+            401,
+        ),
+    ];
+    for (what, request, expected) in refused {
+        let (status, error) = send(&payments.app, request).await;
+        assert_eq!(status, expected, "{what}: {error}");
+    }
+    assert_eq!(payments.state.charges_attempted(), 0);
+    assert_eq!(send(&payments.app, post_raw("/charges", body)).await.0, 201);
+}
+
 #[tokio::test]
 async fn bad_inputs_are_4xx_json_and_charge_nothing() {
     let payments = Payments::quick();
@@ -242,10 +338,12 @@ async fn bad_inputs_are_4xx_json_and_charge_nothing() {
         let (status, error) = send(&payments.app, post_raw("/charges", body.clone())).await;
         assert_eq!(status, expected, "{body:.100}: {error}");
     }
-    let text = Request::post("/charges")
-        .header(header::CONTENT_TYPE, "text/plain")
-        .body(Body::from(r#"{"order_id":"o","amount_cents":1}"#))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let text = from_orders(
+        Request::post("/charges")
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(r#"{"order_id":"o","amount_cents":1}"#))
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
     assert_eq!(send(&payments.app, text).await.0, 415);
     for (path, expected) in [
         ("/charges/unknown".to_string(), 404),
@@ -320,6 +418,14 @@ async fn the_outcome_is_called_back_to_orders_once() {
     // Delivered means done: no second callback however long the worker runs.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(orders.received().len(), 1);
+    // Every callback carried payments' credential.
+    assert_eq!(
+        *orders
+            .unauthenticated
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner),
+        0
+    );
     assert_eq!(delivery(&payments.state, "ord-cb").await, (1, true, false));
     // A repeated charge request queues no second callback either.
     assert_eq!(send(&payments.app, charge("ord-cb", 1500)).await.0, 200);
@@ -330,9 +436,13 @@ async fn the_outcome_is_called_back_to_orders_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_orders_gets_the_callback_again_until_it_answers_2xx() {
+    // 401 and 403: orders did not accept payments' credential (a secret changed on one
+    // side only); the outcome waits until the secrets agree again.
     let orders = FakeOrders::failing_first(&[
         StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::UNAUTHORIZED,
         StatusCode::INTERNAL_SERVER_ERROR,
+        StatusCode::FORBIDDEN,
         StatusCode::TOO_MANY_REQUESTS,
     ]);
     let url = orders.serve(([127, 0, 0, 1], 0).into()).await;
@@ -340,16 +450,16 @@ async fn a_failing_orders_gets_the_callback_again_until_it_answers_2xx() {
     let worker = spawn_callback_worker(payments.state.clone());
 
     assert_eq!(send(&payments.app, charge("ord-retry", 990)).await.0, 201);
-    eventually("four tries", || orders.received().len() >= 4).await;
+    eventually("six tries", || orders.received().len() >= 6).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let received = orders.received();
-    assert_eq!(received.len(), 4, "{received:?}");
+    assert_eq!(received.len(), 6, "{received:?}");
     assert!(received
         .iter()
         .all(|r| *r == json!({"order_id": "ord-retry", "status": "succeeded"})));
     assert_eq!(
         delivery(&payments.state, "ord-retry").await,
-        (4, true, false)
+        (6, true, false)
     );
     worker.abort();
 }

@@ -7,10 +7,10 @@
 //! | `GET /products`                        | anyone         | 200 `[product]` |
 //! | `GET /products/{id}`                   | anyone         | 200 `product`, 404 |
 //! | `POST /products`                       | admin token    | 201 `product`; 401 without a valid token, 403 for a non-admin |
-//! | `POST /reservations`                   | internal       | 201 new, 200 repeat; 404 unknown product, 409 short of stock |
-//! | `GET /reservations/{order_id}`         | internal       | 200 `reservation`, 404 |
-//! | `POST /reservations/{order_id}/release`| internal       | 200 `reservation`; 404, 409 if committed |
-//! | `POST /reservations/{order_id}/commit` | internal       | 200 `reservation`; 404, 409 if released |
+//! | `POST /reservations`                   | orders         | 201 new, 200 repeat; 404 unknown product, 409 short of stock |
+//! | `GET /reservations/{order_id}`         | orders         | 200 `reservation`, 404 |
+//! | `POST /reservations/{order_id}/release`| orders         | 200 `reservation`; 404, 409 if committed |
+//! | `POST /reservations/{order_id}/commit` | orders         | 200 `reservation`; 404, 409 if released |
 //!
 //! A product is `{id, name, price_cents, stock}`; `POST /products` takes
 //! `{name, price_cents >= 0, stock >= 0}`. A reservation is
@@ -18,9 +18,11 @@
 //! one of `reserved`, `released`, `committed`; `POST /reservations` takes
 //! `{order_id, items: [{product_id, quantity >= 1}]}`.
 //!
-//! The reservation endpoints are service-to-service calls from orders: they take no user
-//! token (orders has already checked the customer's), and are meant to be reached only
-//! inside the shop's network, not through the gateway's public routes.
+//! The reservation endpoints are service-to-service calls from orders only: they take no
+//! user token (orders has already checked the customer's) but orders' service credential
+//! (`X-Service-Credential`, see [`shop_common::only_from`]), checked before anything else:
+//! 401 without one or with one that does not verify, 403 for a known service that is not
+//! orders. The gateway does not forward them either.
 //!
 //! # Stock never oversells
 //!
@@ -43,7 +45,9 @@
 //! # Environment
 //!
 //! `LISTEN_ADDR` (default `0.0.0.0:8080`), `DATABASE_PATH` (required), `TOKEN_KEY_FILE`
-//! (required: the file holding the key that checks admin tokens), `RUST_LOG`.
+//! (required: the file holding the key that checks admin tokens), `SECRETS_DIR` (default
+//! `/run/secrets`: where `orders_identity_digest`, the check of orders' credential, is),
+//! `RUST_LOG`.
 
 pub mod domain;
 pub mod store;
@@ -58,7 +62,8 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 use shop_common::{
-    with_observability, ApiError, ApiResult, AuthUser, Db, DbError, Json, Metrics, TokenKey,
+    only_from, with_observability, ApiError, ApiResult, AuthUser, Db, DbError, Json, Metrics,
+    ServiceCallers, TokenKey,
 };
 
 use crate::domain::{NewProduct, OrderId, ReservationItem, ReservationItems};
@@ -69,23 +74,36 @@ use crate::store::{Product, Reservation, ReserveError, TransitionError};
 pub struct AppState {
     db: Db,
     token_key: Arc<TokenKey>,
+    callers: Arc<ServiceCallers>,
     metrics: Arc<Metrics>,
 }
 
+/// The only service that may reserve stock.
+pub const RESERVATION_CALLERS: &[&str] = &["orders"];
+
 impl AppState {
     /// A service on `db` (opened with [`store::MIGRATIONS`]) checking admin tokens with
-    /// `token_key`.
-    pub fn new(db: Db, token_key: TokenKey) -> AppState {
+    /// `token_key` and reservation calls with `callers` (orders').
+    pub fn new(db: Db, token_key: TokenKey, callers: ServiceCallers) -> AppState {
         AppState {
             db,
             token_key: Arc::new(token_key),
+            callers: Arc::new(callers),
             metrics: Arc::new(Metrics::new()),
         }
     }
 
     /// Opens (creating and migrating) the database at `path`.
-    pub fn open(path: &std::path::Path, token_key: TokenKey) -> Result<AppState, DbError> {
-        Ok(AppState::new(Db::open(path, store::MIGRATIONS)?, token_key))
+    pub fn open(
+        path: &std::path::Path,
+        token_key: TokenKey,
+        callers: ServiceCallers,
+    ) -> Result<AppState, DbError> {
+        Ok(AppState::new(
+            Db::open(path, store::MIGRATIONS)?,
+            token_key,
+            callers,
+        ))
     }
 
     pub fn metrics(&self) -> &Metrics {
@@ -104,13 +122,20 @@ impl FromRef<AppState> for Arc<TokenKey> {
 pub fn app(state: AppState) -> Router {
     let metrics = Arc::clone(&state.metrics);
     let db = state.db.clone();
-    let routes = Router::new()
-        .route("/products", get(list_products).post(create_product))
-        .route("/products/{id}", get(get_product))
+    let reservations = Router::new()
         .route("/reservations", post(reserve))
         .route("/reservations/{order_id}", get(get_reservation))
         .route("/reservations/{order_id}/release", post(release))
-        .route("/reservations/{order_id}/commit", post(commit))
+        .route("/reservations/{order_id}/commit", post(commit));
+    let reservations = only_from(
+        reservations,
+        Arc::clone(&state.callers),
+        RESERVATION_CALLERS,
+    );
+    let routes = Router::new()
+        .route("/products", get(list_products).post(create_product))
+        .route("/products/{id}", get(get_product))
+        .merge(reservations)
         .with_state(state);
     with_observability(routes, metrics, Arc::new(move || db.is_ready()))
 }

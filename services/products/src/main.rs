@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use shop_common::TokenKey;
-use shop_products::{app, AppState};
+use shop_common::{secrets_dir, ServiceCallers, TokenKey};
+use shop_products::{app, AppState, RESERVATION_CALLERS};
 
 fn main() -> ExitCode {
     shop_common::run_service("products", |config| {
@@ -14,7 +14,8 @@ fn main() -> ExitCode {
             .map(PathBuf::from)
             .ok_or("TOKEN_KEY_FILE is required: the file holding the token key")?;
         let token_key = TokenKey::from_file(&key_file)?;
-        let state = AppState::open(&config.database_path, token_key)
+        let callers = ServiceCallers::load(&secrets_dir(), RESERVATION_CALLERS)?;
+        let state = AppState::open(&config.database_path, token_key, callers)
             .map_err(|e| format!("database {}: {e}", config.database_path.display()))?;
         Ok(app(state))
     })

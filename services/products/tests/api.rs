@@ -8,16 +8,40 @@ use axum::http::{header, Request};
 use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use shop_common::testing::{get, post_raw, send};
-use shop_common::{Claims, TokenKey};
+use shop_common::testing::{get, post_raw, send, tampered};
+use shop_common::{identity_digest, Claims, ServiceCallers, ServiceIdentity, TokenKey};
 use shop_products::{app, AppState};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
 const KEY: &[u8] = b"products-test-key-0123456789";
+const ORDERS_TOKEN: &str = "orders-identity-0123456789abcdef";
+const PAYMENTS_TOKEN: &str = "payments-identity-0123456789abcdef";
 
 fn key() -> TokenKey {
     TokenKey::from_bytes(KEY).unwrap_or_else(|e| panic!("key: {e}"))
+}
+
+fn identity(name: &str, token: &str) -> ServiceIdentity {
+    ServiceIdentity::new(name, token).unwrap_or_else(|e| panic!("identity: {e}"))
+}
+
+/// What products verifies in the shop: orders' credential, by its digest.
+fn orders_only() -> ServiceCallers {
+    ServiceCallers::none()
+        .with_digest("orders", &identity_digest(ORDERS_TOKEN))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `request` as orders sends it: with orders' credential.
+fn from_orders(request: Request<Body>) -> Request<Body> {
+    with_credential(request, &identity("orders", ORDERS_TOKEN))
+}
+
+fn with_credential(mut request: Request<Body>, identity: &ServiceIdentity) -> Request<Body> {
+    let (name, value) = identity.header();
+    request.headers_mut().insert(name, value);
+    request
 }
 
 /// A fresh database in a temporary folder; the folder lives as long as the value.
@@ -36,7 +60,11 @@ impl Shop {
 
 /// Another `app` on the same database file, as a second replica would be.
 fn replica(dir: &TempDir) -> Router {
-    let state = AppState::open(&dir.path().join("products.db"), key())
+    replica_verifying(dir, orders_only())
+}
+
+fn replica_verifying(dir: &TempDir, callers: ServiceCallers) -> Router {
+    let state = AppState::open(&dir.path().join("products.db"), key(), callers)
         .unwrap_or_else(|e| panic!("open: {e}"));
     app(state)
 }
@@ -138,7 +166,23 @@ async fn only_admins_create_products() {
         role: "admin".into(),
         exp: 1,
     });
-    for token in ["garbage", "a.b.c", other_key.as_str(), expired.as_str()] {
+    // A customer's token with its role changed to admin, the signature kept.
+    let tampered = tampered(
+        &customer_token(),
+        &Claims {
+            sub: 2,
+            email: "ann@shop.test".into(),
+            role: "admin".into(),
+            exp: u64::MAX / 2,
+        },
+    );
+    for token in [
+        "garbage",
+        "a.b.c",
+        other_key.as_str(),
+        expired.as_str(),
+        tampered.as_str(),
+    ] {
         let (status, error) = send(&shop.app, post("/products", Some(token), &body)).await;
         assert_eq!(status, 401, "{token}: {error}");
     }
@@ -167,6 +211,79 @@ async fn only_admins_create_products() {
     );
     let (_, products) = send(&shop.app, get("/products")).await;
     assert_eq!(products.as_array().map(Vec::len), Some(6));
+}
+
+/// Reservations are orders' alone: anyone else, a user token included, is refused before
+/// the body is read, and nothing is reserved.
+#[tokio::test]
+async fn only_orders_reserves_stock() {
+    let shop = Shop::new();
+    let before = stock_of(&shop.app, 1).await;
+    let body = reservation("ord-who", &[(1, 1)]);
+    let reserve = || post("/reservations", None, &body);
+    let wrong_token = identity("orders", PAYMENTS_TOKEN);
+    let payments = identity("payments", PAYMENTS_TOKEN);
+    let refused = [
+        ("no credential", reserve()),
+        (
+            "an admin's user token",
+            post("/reservations", Some(&admin_token()), &body),
+        ),
+        (
+            "orders' name with another token",
+            with_credential(reserve(), &wrong_token),
+        ),
+        (
+            "payments' credential",
+            with_credential(reserve(), &payments),
+        ),
+        ("junk", {
+            let mut request = reserve();
+            request.headers_mut().insert(
+                "x-service-credential",
+                header::HeaderValue::from_static("orders"),
+            );
+            request
+        }),
+    ];
+    for (what, request) in refused {
+        let (status, error) = send(&shop.app, request).await;
+        assert_eq!(
+            (status, error["error"]["code"].as_str()),
+            (401, Some("unauthorized")),
+            "{what}: {error}"
+        );
+    }
+    for path in [
+        "/reservations/ord-who/release",
+        "/reservations/ord-who/commit",
+    ] {
+        assert_eq!(
+            send(&shop.app, post_raw(path, None, "")).await.0,
+            401,
+            "{path}"
+        );
+    }
+    assert_eq!(send(&shop.app, get("/reservations/ord-who")).await.0, 401);
+
+    // A service products knows that is not orders: 403.
+    let knows_payments = replica_verifying(
+        &shop.dir,
+        orders_only()
+            .with_digest("payments", &identity_digest(PAYMENTS_TOKEN))
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let (status, error) = send(&knows_payments, with_credential(reserve(), &payments)).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "{error}"
+    );
+    assert_eq!(stock_of(&shop.app, 1).await, before);
+
+    let (status, created) = send(&shop.app, from_orders(reserve())).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(stock_of(&shop.app, 1).await, before - 1);
 }
 
 #[tokio::test]
@@ -223,7 +340,11 @@ async fn a_reservation_takes_every_item_and_a_repeat_takes_nothing_more() {
     let cup = create_product(&shop.app, "Cup", 10).await;
     let request = reservation("ord-1", &[(kettle, 2), (cup, 3)]);
 
-    let (status, created) = send(&shop.app, post("/reservations", None, &request)).await;
+    let (status, created) = send(
+        &shop.app,
+        from_orders(post("/reservations", None, &request)),
+    )
+    .await;
     assert_eq!(status, 201, "{created}");
     assert!(created["reservation_id"].is_string(), "{created}");
     assert_eq!(created["order_id"], "ord-1");
@@ -237,21 +358,31 @@ async fn a_reservation_takes_every_item_and_a_repeat_takes_nothing_more() {
 
     // The same order again, items in another order: the same reservation, no more stock.
     let reordered = reservation("ord-1", &[(cup, 3), (kettle, 2)]);
-    let (status, repeated) = send(&shop.app, post("/reservations", None, &reordered)).await;
+    let (status, repeated) = send(
+        &shop.app,
+        from_orders(post("/reservations", None, &reordered)),
+    )
+    .await;
     assert_eq!((status, &repeated), (200, &created));
     assert_eq!(stock_of(&shop.app, kettle).await, 8);
     assert_eq!(stock_of(&shop.app, cup).await, 7);
 
     // The same order with other items is a conflict, not a second reservation.
     let different = reservation("ord-1", &[(kettle, 1)]);
-    let (status, error) = send(&shop.app, post("/reservations", None, &different)).await;
+    let (status, error) = send(
+        &shop.app,
+        from_orders(post("/reservations", None, &different)),
+    )
+    .await;
     assert_eq!(status, 409, "{error}");
     assert_eq!(stock_of(&shop.app, kettle).await, 8);
 
-    let (status, fetched) = send(&shop.app, get("/reservations/ord-1")).await;
+    let (status, fetched) = send(&shop.app, from_orders(get("/reservations/ord-1"))).await;
     assert_eq!((status, &fetched), (200, &created));
     assert_eq!(
-        send(&shop.app, get("/reservations/ord-unknown")).await.0,
+        send(&shop.app, from_orders(get("/reservations/ord-unknown")))
+            .await
+            .0,
         404
     );
 }
@@ -261,7 +392,11 @@ async fn a_product_named_twice_in_one_reservation_counts_both() {
     let shop = Shop::new();
     let cup = create_product(&shop.app, "Cup", 10).await;
     let request = reservation("ord-twice", &[(cup, 2), (cup, 3)]);
-    let (status, created) = send(&shop.app, post("/reservations", None, &request)).await;
+    let (status, created) = send(
+        &shop.app,
+        from_orders(post("/reservations", None, &request)),
+    )
+    .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(
         created["items"],
@@ -277,7 +412,11 @@ async fn a_short_item_fails_the_whole_reservation_and_names_the_product() {
     let grinder = create_product(&shop.app, "Grinder", 1).await;
     let request = reservation("ord-short", &[(kettle, 4), (grinder, 2)]);
 
-    let (status, error) = send(&shop.app, post("/reservations", None, &request)).await;
+    let (status, error) = send(
+        &shop.app,
+        from_orders(post("/reservations", None, &request)),
+    )
+    .await;
     assert_eq!(status, 409, "{error}");
     assert_eq!(error["error"]["code"], "insufficient_stock");
     assert_eq!(error["error"]["product_id"], grinder);
@@ -288,11 +427,20 @@ async fn a_short_item_fails_the_whole_reservation_and_names_the_product() {
     // Nothing was taken, not even the kettles that were in stock.
     assert_eq!(stock_of(&shop.app, kettle).await, 10);
     assert_eq!(stock_of(&shop.app, grinder).await, 1);
-    assert_eq!(send(&shop.app, get("/reservations/ord-short")).await.0, 404);
+    assert_eq!(
+        send(&shop.app, from_orders(get("/reservations/ord-short")))
+            .await
+            .0,
+        404
+    );
 
     // An unknown product fails it the same way.
     let unknown = reservation("ord-unknown", &[(kettle, 1), (4242, 1)]);
-    let (status, error) = send(&shop.app, post("/reservations", None, &unknown)).await;
+    let (status, error) = send(
+        &shop.app,
+        from_orders(post("/reservations", None, &unknown)),
+    )
+    .await;
     assert_eq!(status, 404, "{error}");
     assert!(error["error"]["message"]
         .as_str()
@@ -302,7 +450,9 @@ async fn a_short_item_fails_the_whole_reservation_and_names_the_product() {
     // Once stock is back, the same order id may reserve: a failure recorded nothing.
     let fits = reservation("ord-short", &[(kettle, 4), (grinder, 1)]);
     assert_eq!(
-        send(&shop.app, post("/reservations", None, &fits)).await.0,
+        send(&shop.app, from_orders(post("/reservations", None, &fits)))
+            .await
+            .0,
         201
     );
 }
@@ -337,11 +487,19 @@ async fn bad_reservation_bodies_are_4xx_json_and_take_nothing() {
         ),
     ];
     for (body, expected) in cases {
-        let (status, error) = send(&shop.app, post_raw("/reservations", None, body.clone())).await;
+        let (status, error) = send(
+            &shop.app,
+            from_orders(post_raw("/reservations", None, body.clone())),
+        )
+        .await;
         assert_eq!(status, expected, "{body:.100}: {error}");
     }
     let huge_quantity = reservation("o-huge", &[(1, i64::MAX)]);
-    let (status, error) = send(&shop.app, post("/reservations", None, &huge_quantity)).await;
+    let (status, error) = send(
+        &shop.app,
+        from_orders(post("/reservations", None, &huge_quantity)),
+    )
+    .await;
     assert_eq!(status, 409, "{error}");
     assert_eq!(stock_of(&shop.app, 1).await, before);
 }
@@ -352,14 +510,17 @@ async fn release_gives_stock_back_once() {
     let cup = create_product(&shop.app, "Cup", 10).await;
     let request = reservation("ord-rel", &[(cup, 4)]);
     assert_eq!(
-        send(&shop.app, post("/reservations", None, &request))
-            .await
-            .0,
+        send(
+            &shop.app,
+            from_orders(post("/reservations", None, &request))
+        )
+        .await
+        .0,
         201
     );
     assert_eq!(stock_of(&shop.app, cup).await, 6);
 
-    let release = || post_raw("/reservations/ord-rel/release", None, "");
+    let release = || from_orders(post_raw("/reservations/ord-rel/release", None, ""));
     let (status, released) = send(&shop.app, release()).await;
     assert_eq!(status, 200, "{released}");
     assert_eq!(released["status"], "released");
@@ -371,22 +532,35 @@ async fn release_gives_stock_back_once() {
     // A released reservation is final: its stock may already be sold again.
     let (status, error) = send(
         &shop.app,
-        post_raw("/reservations/ord-rel/commit", None, ""),
+        from_orders(post_raw("/reservations/ord-rel/commit", None, "")),
     )
     .await;
     assert_eq!(status, 409, "{error}");
     // Reserving the same order again returns the released reservation, taking nothing.
-    let (status, repeated) = send(&shop.app, post("/reservations", None, &request)).await;
+    let (status, repeated) = send(
+        &shop.app,
+        from_orders(post("/reservations", None, &request)),
+    )
+    .await;
     assert_eq!(
         (status, repeated["status"].as_str()),
         (200, Some("released"))
     );
     assert_eq!(stock_of(&shop.app, cup).await, 10);
 
-    let (status, _) = send(&shop.app, post_raw("/reservations/nope/release", None, "")).await;
+    let (status, _) = send(
+        &shop.app,
+        from_orders(post_raw("/reservations/nope/release", None, "")),
+    )
+    .await;
     assert_eq!(status, 404);
     let long = format!("/reservations/{}/release", "x".repeat(200));
-    assert_eq!(send(&shop.app, post_raw(&long, None, "")).await.0, 400);
+    assert_eq!(
+        send(&shop.app, from_orders(post_raw(&long, None, "")))
+            .await
+            .0,
+        400
+    );
 }
 
 #[tokio::test]
@@ -395,13 +569,16 @@ async fn commit_keeps_stock_taken_and_is_idempotent() {
     let cup = create_product(&shop.app, "Cup", 10).await;
     let request = reservation("ord-com", &[(cup, 3)]);
     assert_eq!(
-        send(&shop.app, post("/reservations", None, &request))
-            .await
-            .0,
+        send(
+            &shop.app,
+            from_orders(post("/reservations", None, &request))
+        )
+        .await
+        .0,
         201
     );
 
-    let commit = || post_raw("/reservations/ord-com/commit", None, "");
+    let commit = || from_orders(post_raw("/reservations/ord-com/commit", None, ""));
     let (status, committed) = send(&shop.app, commit()).await;
     assert_eq!(status, 200, "{committed}");
     assert_eq!(committed["status"], "committed");
@@ -410,15 +587,18 @@ async fn commit_keeps_stock_taken_and_is_idempotent() {
 
     let (status, error) = send(
         &shop.app,
-        post_raw("/reservations/ord-com/release", None, ""),
+        from_orders(post_raw("/reservations/ord-com/release", None, "")),
     )
     .await;
     assert_eq!(status, 409, "{error}");
     assert_eq!(stock_of(&shop.app, cup).await, 7);
     assert_eq!(
-        send(&shop.app, post_raw("/reservations/nope/commit", None, ""))
-            .await
-            .0,
+        send(
+            &shop.app,
+            from_orders(post_raw("/reservations/nope/commit", None, ""))
+        )
+        .await
+        .0,
         404
     );
 }
@@ -444,7 +624,7 @@ async fn concurrent_reservations_on_two_replicas_never_oversell() {
         // Every order also takes an item in stock: a failed order must give it back.
         let body = reservation(&format!("ord-{n}"), &[(plenty, 1), (scarce, 1)]);
         tasks.push(tokio::spawn(async move {
-            send(&app, post("/reservations", None, &body)).await
+            send(&app, from_orders(post("/reservations", None, &body))).await
         }));
     }
     let mut created = 0;
@@ -483,7 +663,7 @@ async fn concurrent_duplicates_of_one_order_reserve_once() {
         };
         let body = body.clone();
         tasks.push(tokio::spawn(async move {
-            send(&app, post("/reservations", None, &body)).await
+            send(&app, from_orders(post("/reservations", None, &body))).await
         }));
     }
     let mut statuses = Vec::new();
@@ -526,13 +706,17 @@ async fn interleaved_reserve_release_and_commit_keep_stock_consistent() {
             let order_id = format!("ord-{n}");
             let (status, _) = send(
                 &app,
-                post("/reservations", None, &reservation(&order_id, &[(item, 1)])),
+                from_orders(post(
+                    "/reservations",
+                    None,
+                    &reservation(&order_id, &[(item, 1)]),
+                )),
             )
             .await;
             if status == 201 {
                 let action = if n % 3 == 0 { "commit" } else { "release" };
                 let path = format!("/reservations/{order_id}/{action}");
-                let (status, body) = send(&app, post_raw(&path, None, "")).await;
+                let (status, body) = send(&app, from_orders(post_raw(&path, None, ""))).await;
                 assert_eq!(status, 200, "{body}");
                 return i64::from(action == "commit");
             }

@@ -11,19 +11,61 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use shop_common::reqwest;
-use shop_common::{Claims, Db, TokenKey};
+use shop_common::{
+    identity_digest, Claims, Db, ServiceCallers, ServiceIdentity, TokenKey,
+    SERVICE_CREDENTIAL_HEADER,
+};
 use shop_orders::upstream::{Payments, Products};
 use shop_orders::{app, outbox, AppState, OutboxSettings};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub const KEY: &[u8] = b"orders-test-key-0123456789";
+pub const ORDERS_TOKEN: &str = "orders-identity-0123456789abcdef";
+pub const PAYMENTS_TOKEN: &str = "payments-identity-0123456789abcdef";
+
+pub fn identity(name: &str, token: &str) -> ServiceIdentity {
+    ServiceIdentity::new(name, token).unwrap_or_else(|e| panic!("identity: {e}"))
+}
+
+/// orders' credential.
+pub fn orders_identity() -> ServiceIdentity {
+    identity("orders", ORDERS_TOKEN)
+}
+
+/// payments' credential, which orders' `/internal/payments` takes.
+pub fn payments_identity() -> ServiceIdentity {
+    identity("payments", PAYMENTS_TOKEN)
+}
+
+/// What a service verifying `name` holds: the digest of its token.
+pub fn verifying(name: &str, token: &str) -> ServiceCallers {
+    ServiceCallers::none()
+        .with_digest(name, &identity_digest(token))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Whether `headers` carry orders' credential, as the real products and payments check.
+fn from_orders(headers: &HeaderMap) -> bool {
+    let expected = format!("orders:{ORDERS_TOKEN}");
+    headers
+        .get(SERVICE_CREDENTIAL_HEADER)
+        .is_some_and(|v| v.as_bytes() == expected.as_bytes())
+}
+
+fn unauthorized() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "invalid service credential",
+    )
+}
 
 /// Starts `router` on 127.0.0.1:0 and returns its address.
 pub async fn spawn_server(router: Router) -> (SocketAddr, JoinHandle<()>) {
@@ -134,7 +176,14 @@ async fn product(State(fake): State<FakeProducts>, Path(id): Path<String>) -> Re
     }
 }
 
-async fn reserve(State(fake): State<FakeProducts>, Json(body): Json<Value>) -> Response {
+async fn reserve(
+    State(fake): State<FakeProducts>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if !from_orders(&headers) {
+        return unauthorized();
+    }
     let delay = {
         let mut state = lock(&fake.0);
         state.reserve_calls += 1;
@@ -191,7 +240,14 @@ async fn reserve(State(fake): State<FakeProducts>, Json(body): Json<Value>) -> R
     (StatusCode::CREATED, Json(json!({"reservation_id": 1}))).into_response()
 }
 
-async fn release(State(fake): State<FakeProducts>, Path(order_id): Path<String>) -> Response {
+async fn release(
+    State(fake): State<FakeProducts>,
+    headers: HeaderMap,
+    Path(order_id): Path<String>,
+) -> Response {
+    if !from_orders(&headers) {
+        return unauthorized();
+    }
     let mut state = lock(&fake.0);
     let Some(reservation) = state.reservations.get(&order_id).cloned() else {
         return error(StatusCode::NOT_FOUND, "not_found", "no reservation");
@@ -213,7 +269,14 @@ async fn release(State(fake): State<FakeProducts>, Path(order_id): Path<String>)
     Json(json!({"order_id": order_id, "status": "released"})).into_response()
 }
 
-async fn commit(State(fake): State<FakeProducts>, Path(order_id): Path<String>) -> Response {
+async fn commit(
+    State(fake): State<FakeProducts>,
+    headers: HeaderMap,
+    Path(order_id): Path<String>,
+) -> Response {
+    if !from_orders(&headers) {
+        return unauthorized();
+    }
     let mut state = lock(&fake.0);
     match state.reservations.get_mut(&order_id) {
         None => error(StatusCode::NOT_FOUND, "not_found", "no reservation"),
@@ -302,7 +365,14 @@ impl FakePayments {
     }
 }
 
-async fn charge(State(fake): State<FakePayments>, Json(body): Json<Value>) -> Response {
+async fn charge(
+    State(fake): State<FakePayments>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if !from_orders(&headers) {
+        return unauthorized();
+    }
     let mut state = lock(&fake.0);
     let order_id = body["order_id"].as_str().unwrap_or_default().to_string();
     let amount = body["amount_cents"].as_i64().unwrap_or(-1);
@@ -410,11 +480,13 @@ impl Orders {
         let key = TokenKey::from_bytes(KEY).unwrap_or_else(|e| panic!("key: {e}"));
         let client = reqwest::Client::new();
         let timeout = Duration::from_secs(2);
+        let callers = verifying("payments", PAYMENTS_TOKEN).with_identity(&orders_identity());
         let mut state = AppState::new(
             db,
             Arc::new(key.clone()),
-            Products::new(client.clone(), products_url, timeout),
-            Payments::new(client, payments_url, timeout),
+            callers,
+            Products::new(client.clone(), products_url, timeout, orders_identity()),
+            Payments::new(client, payments_url, timeout, orders_identity()),
         );
         state.outbox = Arc::new(fast_outbox());
         let (addr, _) = match listener {
@@ -487,13 +559,27 @@ impl Orders {
         .await
     }
 
+    /// payments' callback `POST /internal/payments`, with payments' credential.
     pub async fn notify(&self, order_id: &str, status: &str) -> (u16, Value) {
-        send(
-            self.http
-                .post(self.url("/internal/payments"))
-                .json(&json!({"order_id": order_id, "status": status})),
-        )
-        .await
+        self.notify_as(Some(&payments_identity()), order_id, status)
+            .await
+    }
+
+    /// `POST /internal/payments` with `identity`'s credential, or none.
+    pub async fn notify_as(
+        &self,
+        identity: Option<&ServiceIdentity>,
+        order_id: &str,
+        status: &str,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(self.url("/internal/payments"))
+            .json(&json!({"order_id": order_id, "status": status}));
+        if let Some(identity) = identity {
+            request = identity.authenticate(request);
+        }
+        send(request).await
     }
 
     /// Rows of one SQL count query on the database, read from a separate connection.
