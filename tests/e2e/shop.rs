@@ -8,24 +8,72 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
+
 use super::support::TestProject;
 
-/// A project on the repository's shop manifest, under its own name and host port.
-fn shop(hint: &str) -> (TestProject, u16) {
+/// The token signing key of the test shops.
+pub const TOKEN_KEY: &str = "e2e-token-key-0123456789abcdef0123456789abcdef";
+/// The credentials of the services that call others (`manifests/secrets/identity-*`).
+pub const ORDERS_IDENTITY: &str = "e2e-orders-identity-0123456789abcdef";
+pub const PAYMENTS_IDENTITY: &str = "e2e-payments-identity-0123456789abcdef";
+
+/// A project on the repository's shop manifest, under its own name and host port, with
+/// its own secrets in the project directory.
+pub fn shop(hint: &str) -> (TestProject, u16) {
     let root = env!("CARGO_MANIFEST_DIR");
     let yaml = std::fs::read_to_string(format!("{root}/manifests/compose.yaml")).expect("manifest");
-    // Paths in the manifest are relative to manifests/: point them at the repository.
+    // Paths in the manifest are relative to manifests/: point them at the repository,
+    // and the secrets at the project directory.
     let yaml = yaml
         .replace("workspace: ..", &format!("workspace: {root}"))
-        .replace("file: ./secrets/token-key", "file: ./token-key")
+        .replace("file: ./secrets/", "file: ./")
         .replace("name: shop\n", "");
     let project = TestProject::new(hint, &yaml);
-    project.write_file(
-        "token-key",
-        "e2e-token-key-0123456789abcdef0123456789abcdef",
-    );
+    project.write_file("token-key", TOKEN_KEY);
+    for (service, token) in [("orders", ORDERS_IDENTITY), ("payments", PAYMENTS_IDENTITY)] {
+        project.write_file(&format!("identity-{service}"), token);
+        // What scripts/bootstrap writes: `sha256sum` of the token.
+        let digest: String = Sha256::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        project.write_file(
+            &format!("identity-{service}.sha256"),
+            &format!("{digest}\n"),
+        );
+    }
     let port = free_port();
     (project, port)
+}
+
+/// The header a service's credential travels in, as `(name, value)`.
+pub fn credential(service: &str, token: &str) -> (&'static str, String) {
+    ("X-Service-Credential", format!("{service}:{token}"))
+}
+
+/// `msctl up` of the shop on `port`, asserting it succeeded; returns its stderr.
+pub fn up(project: &TestProject, port: u16) -> String {
+    let out = project
+        .command(&["up", "--timeout", "1500"])
+        .env("SHOP_PORT", port.to_string())
+        .output()
+        .expect("msctl up");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    stderr
+}
+
+/// The address of a replica on its first network: the tests reach services the gateway
+/// does not route to there, from the host.
+pub fn address_of(project: &TestProject, container_id: &str) -> String {
+    project
+        .inspect(container_id)
+        .ip_addresses
+        .values()
+        .next()
+        .expect("an address")
+        .clone()
 }
 
 fn free_port() -> u16 {
@@ -105,12 +153,12 @@ fn dechunk(mut rest: &str) -> String {
     out
 }
 
-fn json(text: &str) -> serde_json::Value {
+pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
 /// Register and log in a customer; returns the bearer token.
-fn customer(port: u16, email: &str) -> String {
+pub fn customer(port: u16, email: &str) -> String {
     let body = format!(r#"{{"email":"{email}","password":"correct horse battery"}}"#);
     let (status, text) = http("POST", port, "/api/users/register", &[], &body);
     assert_eq!(status, 201, "register: {text}");
@@ -119,7 +167,7 @@ fn customer(port: u16, email: &str) -> String {
     json(&text)["token"].as_str().expect("token").to_string()
 }
 
-fn place_order(port: u16, token: &str, key: &str, product_id: i64) -> (u16, serde_json::Value) {
+pub fn place_order(port: u16, token: &str, key: &str, product_id: i64) -> (u16, serde_json::Value) {
     let auth = format!("Bearer {token}");
     let body = format!(r#"{{"items":[{{"product_id":{product_id},"quantity":1}}]}}"#);
     let (status, text) = http(
@@ -139,7 +187,7 @@ fn place_order(port: u16, token: &str, key: &str, product_id: i64) -> (u16, serd
     )
 }
 
-fn order_status(port: u16, token: &str, id: &serde_json::Value) -> String {
+pub fn order_status(port: u16, token: &str, id: &serde_json::Value) -> String {
     let auth = format!("Bearer {token}");
     let id = id
         .as_str()
@@ -156,7 +204,7 @@ fn order_status(port: u16, token: &str, id: &serde_json::Value) -> String {
     json(&text)["status"].as_str().unwrap_or("").to_string()
 }
 
-fn first_product(port: u16) -> i64 {
+pub fn first_product(port: u16) -> i64 {
     let (status, text) = http("GET", port, "/api/products/products", &[], "");
     assert_eq!(status, 200, "{text}");
     let products = json(&text);
@@ -175,26 +223,10 @@ fn first_product(port: u16) -> i64 {
 #[test]
 fn the_order_flow_through_the_gateway_scales_logs_and_survives_down_up() {
     let (project, port) = shop("shop-flow");
-    let port_text = port.to_string();
-    let up = |project: &TestProject| {
-        let (code, _, stderr) = project
-            .command(&["up", "--timeout", "1500"])
-            .env("SHOP_PORT", &port_text)
-            .output()
-            .map(|o| {
-                (
-                    o.status.code().unwrap_or(-1),
-                    String::new(),
-                    String::from_utf8_lossy(&o.stderr).into_owned(),
-                )
-            })
-            .expect("msctl up");
-        assert_eq!(code, 0, "{stderr}");
-        stderr
-    };
-    let stderr = up(&project);
+    let stderr = up(&project, port);
+    // Bound to the loopback address only (SHOP_ADDRESS).
     assert!(
-        stderr.contains(&format!("published at http://localhost:{port}")),
+        stderr.contains(&format!("published at http://127.0.0.1:{port}")),
         "{stderr}"
     );
 
@@ -239,13 +271,7 @@ fn the_order_flow_through_the_gateway_scales_logs_and_survives_down_up() {
         assert_eq!(status, 200, "{text}");
     }
     for replica in &orders {
-        let details = project.inspect(&replica.id);
-        let ip = details
-            .ip_addresses
-            .values()
-            .next()
-            .expect("an address")
-            .clone();
+        let ip = address_of(&project, &replica.id);
         let (status, metrics) = http_to(&ip, 8080, "GET", "/metrics", &[], "");
         assert_eq!(status, 200);
         let served: f64 = metrics
@@ -275,7 +301,7 @@ fn the_order_flow_through_the_gateway_scales_logs_and_survives_down_up() {
 
     // Data lives on the volumes: down (keeping them) and up again, the order is there.
     project.msctl_ok(&["down"]);
-    up(&project);
+    up(&project, port);
     let token = {
         let body = r#"{"email":"alice@example.com","password":"correct horse battery"}"#;
         let (status, text) = http("POST", port, "/api/users/login", &[], body);
@@ -289,19 +315,7 @@ fn the_order_flow_through_the_gateway_scales_logs_and_survives_down_up() {
 #[test]
 fn orders_accepted_while_payments_is_down_are_all_paid_once_it_returns() {
     let (project, port) = shop("shop-durable");
-    let (code, _, stderr) = {
-        let out = project
-            .command(&["up", "--timeout", "1500"])
-            .env("SHOP_PORT", port.to_string())
-            .output()
-            .expect("up");
-        (
-            out.status.code().unwrap_or(-1),
-            (),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
-    assert_eq!(code, 0, "{stderr}");
+    up(&project, port);
     let token = customer(port, "bob@example.com");
     let product = first_product(port);
     let payments = project.replicas("payments").remove(0);
@@ -328,14 +342,10 @@ fn orders_accepted_while_payments_is_down_are_all_paid_once_it_returns() {
             .all(|id| order_status(port, &token, id) == "paid")
     });
 
-    // Each order charged exactly once: payments' own record, read through its API.
-    let details = project.inspect(&payments.id);
-    let ip = details
-        .ip_addresses
-        .values()
-        .next()
-        .expect("an address")
-        .clone();
+    // Each order charged exactly once: payments' own record, read through its API as
+    // orders reads it (payments answers nobody else).
+    let ip = address_of(&project, &payments.id);
+    let (header, value) = credential("orders", ORDERS_IDENTITY);
     for id in &ids {
         let (status, text) = http_to(
             &ip,
@@ -345,7 +355,7 @@ fn orders_accepted_while_payments_is_down_are_all_paid_once_it_returns() {
                 "/charges/{}",
                 id.as_str().map(str::to_string).unwrap_or(id.to_string())
             ),
-            &[],
+            &[(header, &value)],
             "",
         );
         assert_eq!(status, 200, "{text}");
@@ -363,16 +373,7 @@ fn orders_accepted_while_payments_is_down_are_all_paid_once_it_returns() {
 #[test]
 fn every_order_the_gateway_acknowledged_survives_an_orders_replica_being_killed() {
     let (project, port) = shop("shop-kill");
-    let out = project
-        .command(&["up", "--timeout", "1500"])
-        .env("SHOP_PORT", port.to_string())
-        .output()
-        .expect("up");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    up(&project, port);
     let token = customer(port, "carol@example.com");
     let product = first_product(port);
     let victim = project.replicas("orders").remove(0);
