@@ -12,4 +12,5 @@ mod engine;
 mod exec;
 mod logs;
 mod shop;
+mod shop_security;
 mod up;
