@@ -519,3 +519,88 @@ fn base64url_round_trips() {
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
     );
 }
+
+/// Every secret's value: the signing key, each caller's credential, and the digests the
+/// callees keep of them.
+fn secret_values() -> Vec<(&'static str, String)> {
+    let digest = |token: &str| -> String {
+        Sha256::digest(token.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    vec![
+        ("token_key", TOKEN_KEY.to_string()),
+        ("orders_identity", ORDERS_IDENTITY.to_string()),
+        ("payments_identity", PAYMENTS_IDENTITY.to_string()),
+        ("orders_identity_digest", digest(ORDERS_IDENTITY)),
+        ("payments_identity_digest", digest(PAYMENTS_IDENTITY)),
+    ]
+}
+
+#[test]
+fn no_secret_value_shows_in_inspect_config_ps_logs_or_up() {
+    let (project, port) = shop("shop-secrets");
+    let mut places: Vec<(String, String)> = vec![("msctl up (stderr)".into(), up(&project, port))];
+
+    // Traffic that uses every credential: a user token, orders calling products and
+    // payments, payments calling orders back.
+    let token = customer(port, "erin@example.com");
+    let (status, order) = place_order(port, &token, "erin-1", first_product(port));
+    assert_eq!(status, 201, "{order}");
+    project.wait_for("the order to be paid", Duration::from_secs(30), || {
+        order_status(port, &token, &order["id"]) == "paid"
+    });
+
+    let containers = project.containers();
+    assert!(containers.len() >= 6, "the shop's replicas: {containers:?}");
+    for container in &containers {
+        let inspected =
+            block_on(engine().client().inspect_container(&container.id, None)).expect("inspect");
+        let env = inspected
+            .config
+            .as_ref()
+            .and_then(|c| c.env.clone())
+            .unwrap_or_default();
+        assert!(
+            !env.is_empty(),
+            "{} has an environment to search",
+            container.name
+        );
+        places.push((
+            format!("docker inspect {}", container.name),
+            serde_json::to_string(&inspected).expect("inspect as JSON"),
+        ));
+    }
+    for args in [
+        &["config"][..],
+        &["config", "--format", "json"],
+        &["ps", "--format", "json"],
+        &["logs", "--no-color"],
+    ] {
+        let (code, stdout, stderr) = project.msctl(args);
+        assert_eq!(code, 0, "msctl {}: {stderr}", args.join(" "));
+        places.push((format!("msctl {} (stdout)", args.join(" ")), stdout));
+        places.push((format!("msctl {} (stderr)", args.join(" ")), stderr));
+    }
+    let logs = &places
+        .iter()
+        .find(|(what, _)| what.starts_with("msctl logs"))
+        .expect("logs")
+        .1;
+    assert!(
+        logs.contains("orders") && logs.contains("payments") && logs.lines().count() > 10,
+        "the logs searched hold the services' lines:\n{logs}"
+    );
+
+    let mut leaks = Vec::new();
+    for (secret, value) in secret_values() {
+        for (what, text) in &places {
+            if text.contains(&value) {
+                leaks.push(format!("the value of `{secret}` is in {what}"));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+    project.msctl_ok(&["down", "--volumes"]);
+}
