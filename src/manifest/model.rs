@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// A whole project: the merged manifests after validation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Project {
     pub name: String,
     /// The directory relative paths are resolved against.
@@ -297,13 +297,8 @@ pub struct Device {
     pub permissions: String,
 }
 
-/// A config a service mounts read-only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ServiceConfig {
-    pub source: String,
-    /// Absolute path inside the container: `/<source>` unless given.
-    pub target: String,
-}
+/// A config a service mounts read-only at `target` (`/<source>` unless given).
+pub type ServiceConfig = ServiceFile;
 
 /// `post_start` / `pre_stop`: a command run inside a replica.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -583,12 +578,17 @@ pub struct UpdateConfig {
     pub order: UpdateOrder,
 }
 
+/// A top-level secret or config a service mounts read-only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ServiceSecret {
+pub struct ServiceFile {
+    /// The top-level name.
     pub source: String,
-    /// Path inside the container: `/run/secrets/<target>` unless absolute.
+    /// Absolute path inside the container.
     pub target: String,
 }
+
+/// A secret a service mounts read-only at `target` (`/run/secrets/<name>` unless absolute).
+pub type ServiceSecret = ServiceFile;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Network {
@@ -807,6 +807,17 @@ fn de_opt_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D
 }
 
 impl Project {
+    /// A project of these services and nothing else, in the current directory (tests,
+    /// and callers that build a project by hand).
+    pub fn of_services(name: &str, services: impl IntoIterator<Item = Service>) -> Project {
+        Project {
+            name: name.to_string(),
+            working_dir: PathBuf::from("."),
+            services: services.into_iter().map(|s| (s.name.clone(), s)).collect(),
+            ..Project::default()
+        }
+    }
+
     /// The project from its JSON form (`msctl config --format json`, the state store),
     /// with what that form leaves out restored: each service's name, and `working_dir`.
     pub fn from_json(json: &str, working_dir: PathBuf) -> Result<Project, serde_json::Error> {

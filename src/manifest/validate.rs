@@ -1042,9 +1042,9 @@ fn service(
             "stop_grace_period" => svc.stop_grace_period = r.duration(v, &field),
             "tmpfs" => svc.tmpfs = r.strings(v, &field, true).unwrap_or_default(),
             "profiles" => svc.profiles = r.strings(v, &field, false).unwrap_or_default(),
-            "secrets" => svc.secrets = service_secrets(r, v, &what, refs),
+            "secrets" => svc.secrets = mounted_files(r, v, &what, &FileKind::SECRET, &refs.secrets),
             "hostname" => svc.hostname = r.string(v, &field),
-            "configs" => svc.configs = service_configs(r, v, &what, refs),
+            "configs" => svc.configs = mounted_files(r, v, &what, &FileKind::CONFIG, &refs.configs),
             "links" => {
                 svc.links = r.strings(v, &field, false).unwrap_or_default();
                 if let Value::Seq(items) = &v.value {
@@ -1844,30 +1844,6 @@ fn update_config(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<UpdateCo
     Some(cfg)
 }
 
-fn service_secrets(
-    r: &mut Reader<'_>,
-    node: &Node,
-    what: &str,
-    refs: &References,
-) -> Vec<ServiceSecret> {
-    mounted_files(r, node, what, &FileKind::SECRET, &refs.secrets)
-        .into_iter()
-        .map(|(source, target)| ServiceSecret { source, target })
-        .collect()
-}
-
-fn service_configs(
-    r: &mut Reader<'_>,
-    node: &Node,
-    what: &str,
-    refs: &References,
-) -> Vec<ServiceConfig> {
-    mounted_files(r, node, what, &FileKind::CONFIG, &refs.configs)
-        .into_iter()
-        .map(|(source, target)| ServiceConfig { source, target })
-        .collect()
-}
-
 /// What differs between a service's `secrets` and its `configs`.
 struct FileKind {
     /// `secret` or `config`.
@@ -1890,14 +1866,15 @@ impl FileKind {
     };
 }
 
-/// A service's `secrets` or `configs`: (top-level name, absolute path in the container).
+/// A service's `secrets` or `configs`: each top-level name with its absolute path in the
+/// container.
 fn mounted_files(
     r: &mut Reader<'_>,
     node: &Node,
     what: &str,
     kind: &FileKind,
     declared: &BTreeSet<String>,
-) -> Vec<(String, String)> {
+) -> Vec<ServiceFile> {
     let noun = kind.noun;
     let field = format!("`{noun}s` of {what}");
     let Value::Seq(items) = &node.value else {
@@ -1963,7 +1940,7 @@ fn mounted_files(
         } else {
             format!("{}{target}", kind.target_dir)
         };
-        out.push((source, target));
+        out.push(ServiceFile { source, target });
     }
     out
 }

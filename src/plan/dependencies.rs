@@ -128,15 +128,7 @@ mod tests {
     use crate::manifest::model::NetworkMode;
 
     fn project(services: Vec<Service>) -> Project {
-        Project {
-            name: "demo".to_string(),
-            working_dir: ".".into(),
-            services: services.into_iter().map(|s| (s.name.clone(), s)).collect(),
-            networks: BTreeMap::new(),
-            volumes: BTreeMap::new(),
-            secrets: BTreeMap::new(),
-            configs: BTreeMap::new(),
-        }
+        Project::of_services("demo", services)
     }
 
     fn service(name: &str) -> Service {

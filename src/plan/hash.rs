@@ -100,15 +100,7 @@ mod tests {
 
     #[test]
     fn a_link_to_the_service_changes_its_hash() {
-        let mut project = Project {
-            name: "demo".to_string(),
-            working_dir: ".".into(),
-            services: BTreeMap::from([("web".to_string(), web())]),
-            networks: BTreeMap::new(),
-            volumes: BTreeMap::new(),
-            secrets: BTreeMap::new(),
-            configs: BTreeMap::new(),
-        };
+        let mut project = Project::of_services("demo", [web()]);
         let unlinked = replica_config_hash(&project, &project.services["web"]);
         assert_eq!(unlinked, config_hash(&web()));
         let client = Service {
