@@ -672,12 +672,29 @@ pub struct Extensions {
     pub probe: Option<Probe>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<CargoBuild>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscale: Option<Autoscale>,
 }
 
 impl Extensions {
     pub fn is_empty(&self) -> bool {
-        self.probe.is_none() && self.build.is_none()
+        self.probe.is_none() && self.build.is_none() && self.autoscale.is_none()
     }
+}
+
+/// `x-msctl.autoscale`: the control plane keeps the replica count between `min` and
+/// `max`, aiming at an average CPU use per replica of `cpu_percent` (of one CPU).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Autoscale {
+    pub min: u32,
+    pub max: u32,
+    pub cpu_percent: f64,
+    /// The least time between a change and a scale-up.
+    #[serde(serialize_with = "ser_duration", deserialize_with = "de_duration")]
+    pub scale_up_cooldown: Duration,
+    /// The least time between a change and a scale-down.
+    #[serde(serialize_with = "ser_duration", deserialize_with = "de_duration")]
+    pub scale_down_cooldown: Duration,
 }
 
 /// A health probe msctl runs itself against each replica.

@@ -17,6 +17,8 @@ pub fn config_hash(service: &Service) -> String {
     let mut canonical = service.clone();
     canonical.deploy.replicas = 0;
     canonical.depends_on.clear();
+    // Autoscaling settings change how many replicas run, not what each one is.
+    canonical.extensions.autoscale = None;
     // Serializing the model cannot fail: all map keys are strings and no field has a
     // fallible serializer. The Debug form keeps the function total and deterministic anyway.
     let bytes =

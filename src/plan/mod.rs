@@ -3,6 +3,7 @@
 //! [`labels`] holds every label key, [`hash`] the config hash, [`observed`] the snapshot
 //! of reality, [`planner`] the pure planning function and [`plan`] its result.
 
+pub mod autoscale;
 pub mod dependencies;
 pub mod hash;
 pub mod labels;
