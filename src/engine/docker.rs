@@ -26,7 +26,7 @@ use bollard::query_parameters::{
     CreateContainerOptionsBuilder, EventsOptionsBuilder, KillContainerOptionsBuilder,
     ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
     LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
-    RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder,
+    RemoveVolumeOptionsBuilder, StatsOptionsBuilder, StopContainerOptionsBuilder,
 };
 use bollard::Docker;
 use futures_util::stream::{BoxStream, StreamExt};
@@ -566,6 +566,31 @@ fn write_private_file(dir: &Path, path: &Path, contents: &[u8]) -> std::io::Resu
     file.set_permissions(std::fs::Permissions::from_mode(0o444))?;
     drop(file);
     std::fs::rename(&temporary, path)
+}
+
+/// Percent of one CPU used between the two samples of a stats answer, as `docker stats`
+/// computes it; 0 when a sample is missing (a container that just started).
+fn cpu_percent_of(stats: &bollard::models::ContainerStatsResponse) -> f64 {
+    let sample = |cpu: &Option<bollard::models::ContainerCpuStats>| {
+        let cpu = cpu.as_ref()?;
+        Some((
+            cpu.cpu_usage.as_ref()?.total_usage?,
+            cpu.system_cpu_usage?,
+            cpu.online_cpus,
+        ))
+    };
+    let (Some((total, system, cpus)), Some((pre_total, pre_system, _))) =
+        (sample(&stats.cpu_stats), sample(&stats.precpu_stats))
+    else {
+        return 0.0;
+    };
+    let cpu_delta = total.saturating_sub(pre_total) as f64;
+    let system_delta = system.saturating_sub(pre_system) as f64;
+    if system_delta <= 0.0 {
+        return 0.0;
+    }
+    let cpus = f64::from(cpus.unwrap_or(1).max(1));
+    cpu_delta / system_delta * cpus * 100.0
 }
 
 /// The innermost message of an error chain: `Connection refused (os error 111)` rather
@@ -1439,6 +1464,34 @@ impl Engine for DockerEngine {
         .await
     }
 
+    async fn cpu_percent(&self, container_id: &str) -> Result<f64, EngineError> {
+        // Not streamed and not one-shot: the engine samples twice, about a second apart,
+        // and returns both (`cpu_stats` and `precpu_stats`).
+        let options = StatsOptionsBuilder::default()
+            .stream(false)
+            .one_shot(false)
+            .build();
+        let stats = self
+            .call(
+                "cpu_percent",
+                container_what(container_id),
+                CALL_TIMEOUT,
+                async {
+                    match self.docker.stats(container_id, Some(options)).next().await {
+                        Some(result) => result,
+                        None => Err(bollard::errors::Error::IOError {
+                            err: std::io::Error::new(
+                                std::io::ErrorKind::UnexpectedEof,
+                                "the engine sent no statistics",
+                            ),
+                        }),
+                    }
+                },
+            )
+            .await?;
+        Ok(cpu_percent_of(&stats))
+    }
+
     fn left_out(&self, spec: &ContainerSpec) -> Vec<String> {
         let mut out = Vec::new();
         if !spec.annotations.is_empty() && !self.api_version.at_least(API_ANNOTATIONS) {
@@ -1825,6 +1878,32 @@ mod tests {
             std::fs::read_to_string(&again).ok().as_deref(),
             Some("level: info\n")
         );
+    }
+
+    #[test]
+    fn cpu_percent_is_the_share_of_the_machine_times_its_cpus() {
+        use bollard::models::{ContainerCpuStats, ContainerCpuUsage, ContainerStatsResponse};
+        let sample = |total: u64, system: u64| ContainerCpuStats {
+            cpu_usage: Some(ContainerCpuUsage {
+                total_usage: Some(total),
+                ..Default::default()
+            }),
+            system_cpu_usage: Some(system),
+            online_cpus: Some(2),
+            ..Default::default()
+        };
+        let stats = ContainerStatsResponse {
+            cpu_stats: Some(sample(1_500, 20_000)),
+            precpu_stats: Some(sample(1_000, 18_000)),
+            ..Default::default()
+        };
+        // 500 of 2000 ns of the machine, on 2 CPUs: half a CPU.
+        assert!((cpu_percent_of(&stats) - 50.0).abs() < 1e-9);
+        let first = ContainerStatsResponse {
+            cpu_stats: Some(sample(1_500, 20_000)),
+            ..Default::default()
+        };
+        assert_eq!(cpu_percent_of(&first), 0.0);
     }
 
     #[test]

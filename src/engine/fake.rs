@@ -77,6 +77,8 @@ struct FakeState {
     execs: Vec<(String, ExecSpec)>,
     /// The fake's clock for events, in nanoseconds: it only moves forward.
     event_clock: i64,
+    /// Container id -> the CPU use `cpu_percent` reports (0 when not set).
+    cpu: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +222,11 @@ impl FakeEngine {
     /// All images, sorted.
     pub fn images(&self) -> Vec<String> {
         self.lock().images.iter().cloned().collect()
+    }
+
+    /// What `cpu_percent` reports for `container_id`.
+    pub fn set_cpu_percent(&self, container_id: &str, percent: f64) {
+        self.lock().cpu.insert(container_id.to_string(), percent);
     }
 
     /// What the next `exec` calls return.
@@ -771,6 +778,17 @@ impl Engine for FakeEngine {
         }
         state.images.remove(reference);
         Ok(())
+    }
+
+    async fn cpu_percent(&self, container_id: &str) -> Result<f64, EngineError> {
+        let mut state = self.enter("cpu_percent", container_id)?;
+        if state.container_mut(container_id)?.summary.state != ContainerState::Running {
+            return Err(EngineError::Conflict {
+                what: format!("container `{container_id}`"),
+                message: "the container is not running".to_string(),
+            });
+        }
+        Ok(state.cpu.get(container_id).copied().unwrap_or(0.0))
     }
 
     async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError> {

@@ -295,6 +295,10 @@ pub trait Engine: Send + Sync {
     /// Sends `signal` (`SIGKILL`, `SIGTERM`, ...) to a running container's main process.
     async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError>;
 
+    /// The CPU use of a running container, in percent of one CPU (200 = two CPUs busy),
+    /// measured by the engine over about a second.
+    async fn cpu_percent(&self, container_id: &str) -> Result<f64, EngineError>;
+
     /// What this engine leaves out of `spec` when it creates the container, because its
     /// API cannot carry it (an older Docker API version): one lowercase message each,
     /// naming the setting and why. Callers warn once per service.

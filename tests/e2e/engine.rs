@@ -435,6 +435,24 @@ fn kill_ends_the_replica_and_events_report_its_exit_code() {
 }
 
 #[test]
+fn cpu_percent_tells_a_busy_replica_from_an_idle_one() {
+    let busy = script_project("cpu-busy", "while :; do :; done");
+    let idle = script_project("cpu-idle", "sleep 60");
+    let busy_id = busy.start_replica("app", 1);
+    let idle_id = idle.start_replica("app", 1);
+    let (busy_cpu, idle_cpu) = block_on(async {
+        // Let the loop run a moment, then both samples of each.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let busy_cpu = engine().cpu_percent(&busy_id).await.expect("busy stats");
+        let idle_cpu = engine().cpu_percent(&idle_id).await.expect("idle stats");
+        (busy_cpu, idle_cpu)
+    });
+    // One shell spinning is one CPU, whatever else the machine does (2 cores here).
+    assert!(busy_cpu > 40.0, "busy: {busy_cpu}%");
+    assert!(idle_cpu < 10.0, "idle: {idle_cpu}%");
+}
+
+#[test]
 fn exec_returns_the_commands_exit_code() {
     let project = script_project("exec-code", "sleep 60");
     let container_id = project.start_replica("app", 1);
