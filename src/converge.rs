@@ -21,7 +21,7 @@ use crate::executor::apply_action;
 use crate::health::{wait_ready, ReadyError, ReplicaRef};
 use crate::manifest::model::{Condition, Project, Service};
 use crate::plan::dependencies::{self, dependencies};
-use crate::plan::{labels, plan, Action, PlanOptions};
+use crate::plan::{labels, plan_healing, Action, HealOptions, PlanOptions};
 
 /// How many engine operations run at once.
 pub const DEFAULT_CONCURRENCY: usize = 16;
@@ -63,6 +63,12 @@ pub trait Reporter: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct ConvergeOptions {
     pub plan: PlanOptions,
+    /// What the control plane adds to the plan; the default for commands.
+    pub heal: HealOptions,
+    /// Execute one plan and return without observing again: for the control plane,
+    /// whose own loop observes again (on the next engine event or resync), so that a
+    /// replica that fails at once is retried after its backoff, not right away.
+    pub single_round: bool,
     /// Wait for every selected replica to be ready before returning.
     pub wait: bool,
     /// Deadline for the whole operation, waiting included.
@@ -138,7 +144,7 @@ pub async fn converge(
     let mut plan_options = options.plan.clone();
     for round in 1..=MAX_ROUNDS {
         let observed = observe(engine, &project.name).await?;
-        let planned = plan(project, &observed, &plan_options);
+        let planned = plan_healing(project, &observed, &plan_options, &options.heal);
         for warning in planned
             .warnings
             .iter()
@@ -170,6 +176,9 @@ pub async fn converge(
             cancel,
         )
         .await?;
+        if options.single_round {
+            break;
+        }
         // Forcing applies once: the next round only repairs what is still off.
         plan_options.force_recreate = false;
     }
@@ -215,7 +224,7 @@ fn left_out(engine: &dyn Engine, actions: &[Action]) -> Vec<String> {
 
 /// Services some dependant waits on to complete successfully: they are jobs, done when
 /// they exit 0, not servers that must stay up.
-fn one_shot_services(project: &Project) -> BTreeSet<String> {
+pub fn one_shot_services(project: &Project) -> BTreeSet<String> {
     project
         .services
         .values()
@@ -545,6 +554,8 @@ mod tests {
     fn options() -> ConvergeOptions {
         ConvergeOptions {
             plan: PlanOptions::default(),
+            heal: HealOptions::default(),
+            single_round: false,
             wait: true,
             timeout: Duration::from_secs(5),
             concurrency: 4,

@@ -116,6 +116,8 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
                 scale,
                 ..PlanOptions::default()
             },
+            heal: crate::plan::HealOptions::default(),
+            single_round: false,
             wait: !args.no_wait,
             timeout: Duration::from_secs(args.timeout),
             concurrency: DEFAULT_CONCURRENCY,

@@ -67,6 +67,8 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
                 no_recreate: args.no_recreate,
                 scale,
             },
+            heal: crate::plan::HealOptions::default(),
+            single_round: false,
             wait: !args.detach,
             timeout: Duration::from_secs(args.timeout),
             concurrency: DEFAULT_CONCURRENCY,

@@ -19,4 +19,4 @@ pub use observed::{
     ContainerState, Health, ObservedContainer, ObservedNetwork, ObservedState, ObservedVolume,
 };
 pub use plan::{Action, Cause, Plan};
-pub use planner::{plan, PlanOptions, DEFAULT_STOP_TIMEOUT};
+pub use planner::{plan, plan_healing, HealOptions, PlanOptions, DEFAULT_STOP_TIMEOUT};

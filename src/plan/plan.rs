@@ -21,6 +21,8 @@ pub enum Cause {
     Forced,
     /// The replica is dead: the engine cannot start it again.
     Dead,
+    /// The replica runs but its health check says it is unhealthy (control plane).
+    Unhealthy,
     /// The service has more replicas than desired.
     ScaleDown,
     /// The replica shares the network stack of a replica that is replaced or started
@@ -38,6 +40,7 @@ impl Cause {
             Cause::ConfigChanged => "config changed",
             Cause::Forced => "forced",
             Cause::Dead => "dead",
+            Cause::Unhealthy => "unhealthy",
             Cause::ScaleDown => "scale down",
             Cause::PeerReplaced => "network peer replaced",
             Cause::Orphan => "orphan",

@@ -13,6 +13,10 @@
 //!    whoever paused them and to the engine's restart policy);
 //! 4. creates missing replicas with the lowest free replica numbers.
 //!
+//! The control plane adds [`HealOptions`]: unhealthy running replicas are replaced,
+//! replicas with another config hash are left to the next `up`, and services in backoff
+//! are held as they are.
+//!
 //! A replica that shares the network stack of another service's first replica
 //! (`network_mode: service:NAME`) is recreated when that replica is replaced (the engine
 //! resolved the peer to its container id at creation, so it points at a container that
@@ -59,12 +63,39 @@ pub struct PlanOptions {
     pub scale: BTreeMap<String, u32>,
 }
 
+/// What the control plane asks for on top of [`PlanOptions`]: it repairs what broke
+/// and leaves rollouts to `up`. The default asks for nothing, as a command plans.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HealOptions {
+    /// Replace running replicas whose health check reports them unhealthy: they will not
+    /// recover by themselves while they run.
+    pub replace_unhealthy: bool,
+    /// Leave replicas whose config hash differs from the desired one as they are (an
+    /// `up` that failed half-way made them; the next `up` decides), unless they are dead
+    /// or unhealthy and must be replaced anyway.
+    pub keep_changed: bool,
+    /// Services left exactly as they are: no action on their replicas (the control
+    /// plane's backoff, and one-shot jobs that already ran).
+    pub hold: BTreeSet<String>,
+}
+
 /// Plans the actions that take `observed` to `desired`.
 pub fn plan(desired: &Project, observed: &ObservedState, options: &PlanOptions) -> Plan {
+    plan_healing(desired, observed, options, &HealOptions::default())
+}
+
+/// [`plan`], with the control plane's [`HealOptions`].
+pub fn plan_healing(
+    desired: &Project,
+    observed: &ObservedState,
+    options: &PlanOptions,
+    heal: &HealOptions,
+) -> Plan {
     let mut planner = Planner {
         project: desired,
         observed,
         options,
+        heal,
         plan: Plan::default(),
         replaced_first_replicas: BTreeSet::new(),
         started_first_replicas: BTreeSet::new(),
@@ -98,6 +129,7 @@ struct Planner<'a> {
     project: &'a Project,
     observed: &'a ObservedState,
     options: &'a PlanOptions,
+    heal: &'a HealOptions,
     plan: Plan,
     /// Services whose replica 1 this plan creates or replaces, and whose replica 1 it
     /// starts: the network stack `network_mode: service:NAME` shares changes.
@@ -298,6 +330,9 @@ impl<'a> Planner<'a> {
     }
 
     fn plan_service(&mut self, service: &'a Service, replicas: &[Replica<'a>]) {
+        if self.heal.hold.contains(&service.name) {
+            return;
+        }
         let project_name = self.project.name.as_str();
         let mut desired_count = self
             .options
@@ -382,12 +417,18 @@ impl<'a> Planner<'a> {
         // 2. Replace.
         let mut not_recreated = Vec::new();
         for Replica { number, container } in kept.iter().copied() {
-            let cause = if container.config_hash() != Some(hash.as_str()) {
+            let changed = container.config_hash() != Some(hash.as_str());
+            let cause = if changed && !self.heal.keep_changed {
                 Some(Cause::ConfigChanged)
             } else if self.options.force_recreate {
                 Some(Cause::Forced)
             } else if container.state == ContainerState::Dead {
                 Some(Cause::Dead)
+            } else if self.heal.replace_unhealthy
+                && container.is_running()
+                && container.is_unhealthy()
+            {
+                Some(Cause::Unhealthy)
             } else if peer_changed(container) {
                 Some(Cause::PeerReplaced)
             } else {
@@ -416,9 +457,9 @@ impl<'a> Planner<'a> {
                         self.replaced_first_replicas.insert(service.name.clone());
                     }
                 }
-                Some(Cause::Dead) => {
+                Some(cause @ (Cause::Dead | Cause::Unhealthy)) => {
                     self.warn(format!(
-                        "replica `{}` is dead and no-recreate was asked for: left alone",
+                        "replica `{}` is {cause} and no-recreate was asked for: left alone",
                         container.name
                     ));
                 }
@@ -487,4 +528,156 @@ fn removal_rank(replica: Replica<'_>) -> (bool, bool, Reverse<u32>, &str, &str) 
         &replica.container.name,
         &replica.container.id,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{config_hash, labels, Health};
+
+    fn project() -> Project {
+        let web = Service {
+            name: "web".to_string(),
+            image: Some("web:1".to_string()),
+            ..Service::default()
+        };
+        let mut db = web.clone();
+        db.name = "db".to_string();
+        Project {
+            name: "demo".to_string(),
+            working_dir: ".".into(),
+            services: BTreeMap::from([("web".to_string(), web), ("db".to_string(), db)]),
+            networks: BTreeMap::new(),
+            volumes: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            configs: BTreeMap::new(),
+        }
+    }
+
+    fn replica(
+        service: &str,
+        hash: &str,
+        state: ContainerState,
+        health: Health,
+    ) -> ObservedContainer {
+        let name = format!("demo-{service}-1");
+        ObservedContainer {
+            id: format!("id-{name}"),
+            name,
+            image: "image".to_string(),
+            labels: [
+                (labels::PROJECT, "demo"),
+                (labels::SERVICE, service),
+                (labels::REPLICA, "1"),
+                (labels::CONFIG_HASH, hash),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            state,
+            health,
+            network_mode: None,
+        }
+    }
+
+    fn observed(containers: Vec<ObservedContainer>) -> ObservedState {
+        ObservedState {
+            containers,
+            networks: vec![super::super::ObservedNetwork {
+                name: "demo_default".to_string(),
+                labels: BTreeMap::from([(labels::PROJECT.to_string(), "demo".to_string())]),
+            }],
+            volumes: Vec::new(),
+        }
+    }
+
+    fn hash_of(project: &Project, service: &str) -> String {
+        config_hash(&project.services[service])
+    }
+
+    fn heal() -> HealOptions {
+        HealOptions {
+            replace_unhealthy: true,
+            keep_changed: true,
+            hold: BTreeSet::new(),
+        }
+    }
+
+    #[test]
+    fn healing_replaces_an_unhealthy_running_replica_which_a_command_leaves_alone() {
+        let project = project();
+        let observed = observed(vec![
+            replica(
+                "db",
+                &hash_of(&project, "db"),
+                ContainerState::Running,
+                Health::Healthy,
+            ),
+            replica(
+                "web",
+                &hash_of(&project, "web"),
+                ContainerState::Running,
+                Health::Unhealthy,
+            ),
+        ]);
+        let healing = plan_healing(&project, &observed, &PlanOptions::default(), &heal());
+        assert_eq!(
+            healing.to_string(),
+            "recreate container demo-web-1 (service:web:1, unhealthy)\n"
+        );
+        assert!(plan(&project, &observed, &PlanOptions::default()).is_empty());
+    }
+
+    #[test]
+    fn healing_leaves_a_changed_replica_to_up_but_restarts_it_when_it_stopped() {
+        let project = project();
+        let running = observed(vec![
+            replica("db", "old", ContainerState::Running, Health::None),
+            replica(
+                "web",
+                &hash_of(&project, "web"),
+                ContainerState::Running,
+                Health::None,
+            ),
+        ]);
+        assert!(plan_healing(&project, &running, &PlanOptions::default(), &heal()).is_empty());
+        let exited = observed(vec![
+            replica(
+                "db",
+                "old",
+                ContainerState::Exited { code: 1 },
+                Health::None,
+            ),
+            replica(
+                "web",
+                &hash_of(&project, "web"),
+                ContainerState::Dead,
+                Health::None,
+            ),
+        ]);
+        assert_eq!(
+            plan_healing(&project, &exited, &PlanOptions::default(), &heal()).to_string(),
+            "start container demo-db-1 (service:db:1, stopped)\n\
+             recreate container demo-web-1 (service:web:1, dead)\n"
+        );
+    }
+
+    #[test]
+    fn a_held_service_is_not_touched_even_when_its_replica_is_down_or_missing() {
+        let project = project();
+        let observed = observed(vec![replica(
+            "web",
+            &hash_of(&project, "web"),
+            ContainerState::Exited { code: 3 },
+            Health::None,
+        )]);
+        let mut options = heal();
+        options.hold = BTreeSet::from(["web".to_string()]);
+        assert_eq!(
+            plan_healing(&project, &observed, &PlanOptions::default(), &options).to_string(),
+            "create container demo-db-1 (service:db:1, missing)\n"
+        );
+        options.hold.insert("db".to_string());
+        assert!(plan_healing(&project, &observed, &PlanOptions::default(), &options).is_empty());
+    }
 }
