@@ -1,5 +1,6 @@
 //! The embedded state store: desired state that is not in the manifests (a `scale`),
-//! shared by every msctl command and, later, the control plane.
+//! shared by every msctl command and the control plane: what `up` last asked for, the
+//! event log, and which services the control plane is backing off.
 //!
 //! One SQLite database in msctl's state directory; every change is one transaction, so
 //! two commands never see half a change. Actual state is never stored here: it is read
@@ -97,7 +98,15 @@ impl StateStore {
                      kind TEXT NOT NULL,
                      message TEXT NOT NULL
                  );
-                 CREATE INDEX IF NOT EXISTS events_by_project ON events (project, id);",
+                 CREATE INDEX IF NOT EXISTS events_by_project ON events (project, id);
+                 CREATE TABLE IF NOT EXISTS backoff (
+                     project TEXT NOT NULL,
+                     service TEXT NOT NULL,
+                     failures INTEGER NOT NULL,
+                     next_attempt_ms INTEGER NOT NULL,
+                     reason TEXT NOT NULL,
+                     PRIMARY KEY (project, service)
+                 );",
             )
             .map_err(open_error)?;
         Ok(StateStore { connection })
@@ -283,11 +292,21 @@ impl StateStore {
         Ok(changed > 0)
     }
 
-    /// Forget the desired state and the events of `project` (`down`).
+    /// The names of the projects the control plane keeps healthy (self-heal on).
+    pub fn self_healing_projects(&self) -> Result<Vec<String>, StateError> {
+        let mut stmt = self
+            .connection
+            .prepare("SELECT project FROM desired WHERE self_heal ORDER BY project")?;
+        let rows = stmt.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Forget the desired state, the events and the backoff of `project` (`down`).
     pub fn forget_project(&mut self, project: &str) -> Result<(), StateError> {
         let tx = self.connection.transaction()?;
         tx.execute("DELETE FROM desired WHERE project = ?1", params![project])?;
         tx.execute("DELETE FROM events WHERE project = ?1", params![project])?;
+        tx.execute("DELETE FROM backoff WHERE project = ?1", params![project])?;
         tx.commit()?;
         Ok(())
     }
@@ -339,6 +358,75 @@ impl StateStore {
                 kind: row.get(5)?,
                 message: row.get(6)?,
             })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A service the control plane holds back after its replicas kept failing, as `ps` and
+/// the API show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ServiceBackoff {
+    /// Failures in a row.
+    pub failures: u32,
+    /// When the control plane tries again, in milliseconds since the Unix epoch.
+    pub next_attempt_ms: i64,
+    /// Why: the last failure, e.g. `replica `shop-web-1` exited with code 3`.
+    pub reason: String,
+}
+
+impl StateStore {
+    /// Record that `service` is backing off (replacing what was recorded).
+    pub fn set_backoff(
+        &mut self,
+        project: &str,
+        service: &str,
+        backoff: &ServiceBackoff,
+    ) -> Result<(), StateError> {
+        self.connection.execute(
+            "INSERT INTO backoff (project, service, failures, next_attempt_ms, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (project, service) DO UPDATE
+             SET failures = excluded.failures, next_attempt_ms = excluded.next_attempt_ms,
+                 reason = excluded.reason",
+            params![
+                project,
+                service,
+                backoff.failures,
+                backoff.next_attempt_ms,
+                backoff.reason
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Forget the backoff of one service, or of every service of `project` (`None`).
+    pub fn clear_backoff(
+        &mut self,
+        project: &str,
+        service: Option<&str>,
+    ) -> Result<(), StateError> {
+        self.connection.execute(
+            "DELETE FROM backoff WHERE project = ?1 AND (?2 IS NULL OR service = ?2)",
+            params![project, service],
+        )?;
+        Ok(())
+    }
+
+    /// The services of `project` that are backing off, by name.
+    pub fn backoffs(&self, project: &str) -> Result<BTreeMap<String, ServiceBackoff>, StateError> {
+        let mut stmt = self.connection.prepare(
+            "SELECT service, failures, next_attempt_ms, reason FROM backoff WHERE project = ?1",
+        )?;
+        let rows = stmt.query_map(params![project], |row| {
+            Ok((
+                row.get(0)?,
+                ServiceBackoff {
+                    failures: row.get(1)?,
+                    next_attempt_ms: row.get(2)?,
+                    reason: row.get(3)?,
+                },
+            ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -454,7 +542,27 @@ mod tests {
             .expect("after");
         assert_eq!(newer.len(), 1);
 
+        assert_eq!(
+            store.self_healing_projects().expect("list"),
+            Vec::<String>::new()
+        );
+        assert!(store.set_self_heal("shop", true).expect("on"));
+        assert_eq!(store.self_healing_projects().expect("list"), ["shop"]);
+        let backoff = ServiceBackoff {
+            failures: 3,
+            next_attempt_ms: 99,
+            reason: "replica `shop-web-1` exited with code 3".to_string(),
+        };
+        store.set_backoff("shop", "web", &backoff).expect("backoff");
+        store.set_backoff("shop", "db", &backoff).expect("backoff");
+        store.clear_backoff("shop", Some("db")).expect("clear one");
+        assert_eq!(
+            store.backoffs("shop").expect("backoffs"),
+            BTreeMap::from([("web".to_string(), backoff)])
+        );
+
         store.forget_project("shop").expect("forget");
+        assert!(store.backoffs("shop").expect("backoffs").is_empty());
         assert_eq!(store.desired("shop").expect("read"), None);
         assert!(store
             .events(Some("shop"), 0, 10)
