@@ -5,6 +5,7 @@
 pub mod build;
 pub mod cli;
 pub mod commands;
+pub mod control;
 pub mod converge;
 pub mod engine;
 pub mod executor;
