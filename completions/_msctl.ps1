@@ -25,6 +25,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
@@ -48,6 +49,8 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build or rebuild services'' images')
             [CompletionResult]::new('restart', 'restart', [CompletionResultType]::ParameterValue, 'Restart services one replica at a time, each ready before the next')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command in a running replica')
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'Show what happened to projects: replicas that died and were replaced, backoff, scaling')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -57,6 +60,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
@@ -79,6 +83,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
@@ -105,6 +110,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
@@ -117,6 +123,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--no-build', '--no-build', [CompletionResultType]::ParameterName, 'Do not build images, even missing ones')
             [CompletionResult]::new('--build', '--build', [CompletionResultType]::ParameterName, 'Build images before starting, even unchanged ones')
             [CompletionResult]::new('--reset-scale', '--reset-scale', [CompletionResultType]::ParameterName, 'Forget counts set by `scale`: use the manifest''s replicas again')
+            [CompletionResult]::new('--no-self-heal', '--no-self-heal', [CompletionResultType]::ParameterName, 'Do not keep the project healthy afterwards: no control plane replaces replicas that die (also: MSCTL_SELF_HEAL=0)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
@@ -136,6 +143,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
@@ -158,6 +166,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
@@ -182,6 +191,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
@@ -206,6 +216,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
@@ -231,6 +242,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
@@ -255,6 +267,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
@@ -282,6 +295,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
@@ -299,11 +313,62 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'msctl;events' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only the last N events before following')
+            [CompletionResult]::new('--tail', '--tail', [CompletionResultType]::ParameterName, 'Only the last N events before following')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep printing new events as they happen (`-f` after `events`)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: NO_COLOR, CI=true)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'msctl;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address of the HTTP API [default: 127.0.0.1:7311, or a free port when that one is taken; the address is written to `api-addr` in the state directory]')
+            [CompletionResult]::new('--resync', '--resync', [CompletionResultType]::ParameterName, 'Seconds between two rounds of a project when no event comes')
+            [CompletionResult]::new('--backoff-initial', '--backoff-initial', [CompletionResultType]::ParameterName, 'Seconds a service is held back after its first failure (doubled after each next)')
+            [CompletionResult]::new('--backoff-max', '--backoff-max', [CompletionResultType]::ParameterName, 'Longest a failing service is held back, in seconds')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--background', '--background', [CompletionResultType]::ParameterName, 'Started by `msctl up`: detach from the terminal, stop when no project needs it')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: NO_COLOR, CI=true)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'msctl;completions' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
             [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
@@ -330,6 +395,8 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build or rebuild services'' images')
             [CompletionResult]::new('restart', 'restart', [CompletionResultType]::ParameterValue, 'Restart services one replica at a time, each ready before the next')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command in a running replica')
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'Show what happened to projects: replicas that died and were replaced, backoff, scaling')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -362,6 +429,12 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             break
         }
         'msctl;help;exec' {
+            break
+        }
+        'msctl;help;events' {
+            break
+        }
+        'msctl;help;serve' {
             break
         }
         'msctl;help;completions' {

@@ -28,6 +28,9 @@ _msctl() {
             msctl,down)
                 cmd="msctl__subcmd__down"
                 ;;
+            msctl,events)
+                cmd="msctl__subcmd__events"
+                ;;
             msctl,exec)
                 cmd="msctl__subcmd__exec"
                 ;;
@@ -45,6 +48,9 @@ _msctl() {
                 ;;
             msctl,scale)
                 cmd="msctl__subcmd__scale"
+                ;;
+            msctl,serve)
+                cmd="msctl__subcmd__serve"
                 ;;
             msctl,up)
                 cmd="msctl__subcmd__up"
@@ -64,6 +70,9 @@ _msctl() {
             msctl__subcmd__help,down)
                 cmd="msctl__subcmd__help__subcmd__down"
                 ;;
+            msctl__subcmd__help,events)
+                cmd="msctl__subcmd__help__subcmd__events"
+                ;;
             msctl__subcmd__help,exec)
                 cmd="msctl__subcmd__help__subcmd__exec"
                 ;;
@@ -82,6 +91,9 @@ _msctl() {
             msctl__subcmd__help,scale)
                 cmd="msctl__subcmd__help__subcmd__scale"
                 ;;
+            msctl__subcmd__help,serve)
+                cmd="msctl__subcmd__help__subcmd__serve"
+                ;;
             msctl__subcmd__help,up)
                 cmd="msctl__subcmd__help__subcmd__up"
                 ;;
@@ -95,7 +107,7 @@ _msctl() {
 
     case "${cmd}" in
         msctl)
-            opts="-f -p -q -v -h -V --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version validate config up down ps scale logs build restart exec completions help"
+            opts="-f -p -q -v -h -V --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version validate config up down ps scale logs build restart exec events serve completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -110,6 +122,10 @@ _msctl() {
                     return 0
                     ;;
                 --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -141,7 +157,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__build)
-            opts="-f -p -q -v -h -V --no-cache --pull --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --no-cache --pull --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -160,6 +176,10 @@ _msctl() {
                     return 0
                     ;;
                 --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -191,7 +211,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__completions)
-            opts="-f -p -q -v -h -V --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version bash elvish fish powershell zsh"
+            opts="-f -p -q -v -h -V --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -206,6 +226,10 @@ _msctl() {
                     return 0
                     ;;
                 --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -237,7 +261,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__config)
-            opts="-f -p -q -v -h -V --services --volumes --networks --profiles --images --hash --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --services --volumes --networks --profiles --images --hash --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,6 +280,10 @@ _msctl() {
                     return 0
                     ;;
                 --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -287,7 +315,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__down)
-            opts="-t -f -p -q -v -h -V --volumes --rmi --timeout --remove-orphans --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-t -f -p -q -v -h -V --volumes --rmi --timeout --remove-orphans --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -314,6 +342,68 @@ _msctl() {
                     return 0
                     ;;
                 --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-directory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msctl__subcmd__events)
+            opts="-n -f -p -q -v -h -V --follow --tail --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -345,7 +435,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__exec)
-            opts="-T -e -u -w -f -p -q -v -h -V --index --no-tty --env --user --workdir --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-T -e -u -w -f -p -q -v -h -V --index --no-tty --env --user --workdir --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,6 +481,10 @@ _msctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -419,7 +513,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__help)
-            opts="validate config up down ps scale logs build restart exec completions help"
+            opts="validate config up down ps scale logs build restart exec events serve completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -475,6 +569,20 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__help__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msctl__subcmd__help__subcmd__events)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -572,6 +680,20 @@ _msctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        msctl__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         msctl__subcmd__help__subcmd__up)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -601,7 +723,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__logs)
-            opts="-t -f -p -q -v -h -V --follow --tail --since --until --timestamps --no-prefix --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-t -f -p -q -v -h -V --follow --tail --since --until --timestamps --no-prefix --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -628,6 +750,10 @@ _msctl() {
                     return 0
                     ;;
                 --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -659,7 +785,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__ps)
-            opts="-a -f -p -q -v -h -V --all --ids --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-a -f -p -q -v -h -V --all --ids --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -674,6 +800,10 @@ _msctl() {
                     return 0
                     ;;
                 --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -705,7 +835,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__restart)
-            opts="-t -f -p -q -v -h -V --timeout --ready-timeout --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-t -f -p -q -v -h -V --timeout --ready-timeout --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -732,6 +862,10 @@ _msctl() {
                     return 0
                     ;;
                 --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -763,7 +897,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__scale)
-            opts="-f -p -q -v -h -V --no-wait --timeout --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --no-wait --timeout --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -782,6 +916,76 @@ _msctl() {
                     return 0
                     ;;
                 --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-directory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msctl__subcmd__serve)
+            opts="-f -p -q -v -h -V --listen --resync --backoff-initial --backoff-max --background --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resync)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-initial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -813,7 +1017,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__up)
-            opts="-d -f -p -q -v -h -V --detach --timeout --remove-orphans --force-recreate --no-recreate --no-build --build --reset-scale --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-d -f -p -q -v -h -V --detach --timeout --remove-orphans --force-recreate --no-recreate --no-build --build --reset-scale --no-self-heal --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -832,6 +1036,10 @@ _msctl() {
                     return 0
                     ;;
                 --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -863,7 +1071,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__validate)
-            opts="-f -p -q -v -h -V --strict --file --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --strict --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -878,6 +1086,10 @@ _msctl() {
                     return 0
                     ;;
                 --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -25,7 +25,7 @@ function __fish_msctl_using_subcommand
 end
 
 complete -c msctl -n "__fish_msctl_needs_command" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
-complete -c msctl -n "__fish_msctl_needs_command" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_needs_command" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_needs_command" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
 complete -c msctl -n "__fish_msctl_needs_command" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
 complete -c msctl -n "__fish_msctl_needs_command" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
@@ -47,10 +47,12 @@ complete -c msctl -n "__fish_msctl_needs_command" -f -a "logs" -d 'Show the logs
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "build" -d 'Build or rebuild services\' images'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "exec" -d 'Run a command in a running replica'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "events" -d 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "serve" -d 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
-complete -c msctl -n "__fish_msctl_using_subcommand validate" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand validate" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
@@ -65,7 +67,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand validate" -s h -l help -d 'P
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -s V -l version -d 'Print version'
 complete -c msctl -n "__fish_msctl_using_subcommand config" -l hash -d 'Print each service\'s config hash (`*` or a comma-separated list of services)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand config" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
-complete -c msctl -n "__fish_msctl_using_subcommand config" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand config" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand config" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand config" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand config" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
@@ -84,7 +86,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand config" -s h -l help -d 'Pri
 complete -c msctl -n "__fish_msctl_using_subcommand config" -s V -l version -d 'Print version'
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l timeout -d 'Longest wait for every replica to be ready, in seconds' -r
 complete -c msctl -n "__fish_msctl_using_subcommand up" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
-complete -c msctl -n "__fish_msctl_using_subcommand up" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand up" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
@@ -98,6 +100,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand up" -l no-recreate -d 'Never
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l no-build -d 'Do not build images, even missing ones'
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l build -d 'Build images before starting, even unchanged ones'
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l reset-scale -d 'Forget counts set by `scale`: use the manifest\'s replicas again'
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l no-self-heal -d 'Do not keep the project healthy afterwards: no control plane replaces replicas that die (also: MSCTL_SELF_HEAL=0)'
 complete -c msctl -n "__fish_msctl_using_subcommand up" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand up" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
@@ -107,7 +110,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand down" -l rmi -d 'Also remove
 all\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand down" -s t -l timeout -d 'Seconds to wait for each container to stop before killing it (default: its stop_grace_period)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand down" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
-complete -c msctl -n "__fish_msctl_using_subcommand down" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand down" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand down" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand down" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand down" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
@@ -122,7 +125,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand down" -l no-color -d 'Never 
 complete -c msctl -n "__fish_msctl_using_subcommand down" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand down" -s V -l version -d 'Print version'
 complete -c msctl -n "__fish_msctl_using_subcommand ps" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
-complete -c msctl -n "__fish_msctl_using_subcommand ps" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand ps" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand ps" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand ps" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
@@ -138,7 +141,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand ps" -s h -l help -d 'Print h
 complete -c msctl -n "__fish_msctl_using_subcommand ps" -s V -l version -d 'Print version'
 complete -c msctl -n "__fish_msctl_using_subcommand scale" -l timeout -d 'Longest wait for new replicas to be ready, in seconds' -r
 complete -c msctl -n "__fish_msctl_using_subcommand scale" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
-complete -c msctl -n "__fish_msctl_using_subcommand scale" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand scale" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand scale" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand scale" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
@@ -155,7 +158,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand logs" -l tail -d 'Lines to s
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -l since -d 'Only lines since this time (RFC 3339, or a duration like 10m ago)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -l until -d 'Only lines before this time (RFC 3339, or a duration like 10m ago)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
-complete -c msctl -n "__fish_msctl_using_subcommand logs" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
@@ -172,7 +175,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand logs" -s h -l help -d 'Print
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -s V -l version -d 'Print version'
 complete -c msctl -n "__fish_msctl_using_subcommand build" -l pull -d 'Pull policy for base images: only `never` is possible without a registry' -r -f -a "never\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand build" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
-complete -c msctl -n "__fish_msctl_using_subcommand build" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand build" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand build" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand build" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand build" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
@@ -188,7 +191,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand build" -s V -l version -d 'P
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -s t -l timeout -d 'Seconds to wait for each replica to stop before killing it' -r
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -l ready-timeout -d 'Longest wait for each restarted replica to be ready, in seconds' -r
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
-complete -c msctl -n "__fish_msctl_using_subcommand restart" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
@@ -205,7 +208,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand exec" -s e -l env -d 'Enviro
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s u -l user -d 'Run as this user' -r
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s w -l workdir -d 'Working directory inside the container' -r
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
-complete -c msctl -n "__fish_msctl_using_subcommand exec" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
@@ -218,8 +221,41 @@ complete -c msctl -n "__fish_msctl_using_subcommand exec" -s v -l verbose -d 'Mo
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand events" -s n -l tail -d 'Only the last N events before following' -r
+complete -c msctl -n "__fish_msctl_using_subcommand events" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand events" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand events" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand events" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand events" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand events" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand events" -l follow -d 'Keep printing new events as they happen (`-f` after `events`)'
+complete -c msctl -n "__fish_msctl_using_subcommand events" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand events" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand events" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand events" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand events" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l listen -d 'Address of the HTTP API [default: 127.0.0.1:7311, or a free port when that one is taken; the address is written to `api-addr` in the state directory]' -r
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l resync -d 'Seconds between two rounds of a project when no event comes' -r
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l backoff-initial -d 'Seconds a service is held back after its first failure (doubled after each next)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l backoff-max -d 'Longest a failing service is held back, in seconds' -r
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l background -d 'Started by `msctl up`: detach from the terminal, stop when no project needs it'
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
-complete -c msctl -n "__fish_msctl_using_subcommand completions" -s p -l project-name -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand completions" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
@@ -231,15 +267,17 @@ complete -c msctl -n "__fish_msctl_using_subcommand completions" -s v -l verbose
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "up" -d 'Build what is missing or changed, then create and start replicas until all are ready'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "down" -d 'Stop and remove the project\'s containers and networks'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "ps" -d 'List the project\'s replicas with their state and health'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "build" -d 'Build or rebuild services\' images'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "exec" -d 'Run a command in a running replica'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "up" -d 'Build what is missing or changed, then create and start replicas until all are ready'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "down" -d 'Stop and remove the project\'s containers and networks'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "ps" -d 'List the project\'s replicas with their state and health'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "build" -d 'Build or rebuild services\' images'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "exec" -d 'Run a command in a running replica'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "events" -d 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "serve" -d 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up down ps scale logs build restart exec events serve completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

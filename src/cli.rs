@@ -26,7 +26,13 @@ pub struct GlobalArgs {
     pub files: Vec<PathBuf>,
 
     /// Project name (default: `name:` in the manifest, else the directory name)
-    #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
+    #[arg(
+        short = 'p',
+        long = "project-name",
+        visible_alias = "project",
+        global = true,
+        value_name = "NAME"
+    )]
     pub project_name: Option<String>,
 
     /// Directory relative paths are resolved against (default: the first manifest's)
@@ -87,6 +93,10 @@ pub enum Command {
     Restart(RestartArgs),
     /// Run a command in a running replica
     Exec(ExecArgs),
+    /// Show what happened to projects: replicas that died and were replaced, backoff, scaling
+    Events(EventsArgs),
+    /// Run the control plane in the foreground: keep projects healthy, serve the HTTP API
+    Serve(ServeArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -119,6 +129,53 @@ pub struct UpArgs {
     /// Forget counts set by `scale`: use the manifest's replicas again
     #[arg(long)]
     pub reset_scale: bool,
+    /// Do not keep the project healthy afterwards: no control plane replaces replicas
+    /// that die (also: MSCTL_SELF_HEAL=0)
+    #[arg(long)]
+    pub no_self_heal: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Keep printing new events as they happen (`-f` after `events`)
+    #[arg(long)]
+    pub follow: bool,
+    /// Only the last N events before following
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address of the HTTP API [default: 127.0.0.1:7311, or a free port when that one is
+    /// taken; the address is written to `api-addr` in the state directory]
+    #[arg(long, env = "MSCTL_API_ADDR", value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Seconds between two rounds of a project when no event comes
+    #[arg(long, env = "MSCTL_RESYNC_INTERVAL", value_name = "SECONDS", default_value = "5", value_parser = seconds)]
+    pub resync: std::time::Duration,
+    /// Seconds a service is held back after its first failure (doubled after each next)
+    #[arg(long, env = "MSCTL_BACKOFF_INITIAL", value_name = "SECONDS", default_value = "0.5", value_parser = seconds)]
+    pub backoff_initial: std::time::Duration,
+    /// Longest a failing service is held back, in seconds
+    #[arg(long, env = "MSCTL_BACKOFF_MAX", value_name = "SECONDS", default_value = "30", value_parser = seconds)]
+    pub backoff_max: std::time::Duration,
+    /// Started by `msctl up`: detach from the terminal, stop when no project needs it
+    #[arg(long, hide = true)]
+    pub background: bool,
+}
+
+/// A positive number of seconds, fractions allowed (`0.5`).
+fn seconds(text: &str) -> Result<std::time::Duration, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !value.is_finite() || value <= 0.0 || value > 86_400.0 {
+        return Err(format!(
+            "`{text}` must be more than 0 and at most 86400 seconds"
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(value))
 }
 
 #[derive(Debug, Args)]
@@ -278,8 +335,11 @@ pub struct CompletionsArgs {
 /// letter, as in Compose: `msctl -f compose.yaml logs -f` reads a file, then follows.
 /// clap cannot give one letter to a global flag and a command's flag, so the command's
 /// one is long-only in the definitions above and its letter is rewritten here.
-const SHADOWING_SHORTS: &[(&str, char, &str)] =
-    &[("logs", 'f', "--follow"), ("down", 'v', "--volumes")];
+const SHADOWING_SHORTS: &[(&str, char, &str)] = &[
+    ("logs", 'f', "--follow"),
+    ("events", 'f', "--follow"),
+    ("down", 'v', "--volumes"),
+];
 
 /// Global options that take a value, which must be skipped to find the command.
 const GLOBAL_OPTIONS_WITH_VALUE: &[&str] = &[
@@ -287,6 +347,7 @@ const GLOBAL_OPTIONS_WITH_VALUE: &[&str] = &[
     "--file",
     "-p",
     "--project-name",
+    "--project",
     "--project-directory",
     "--env-file",
     "--profile",

@@ -23,8 +23,12 @@ pub fn run(ctx: &Context, args: DownArgs) -> Result<(), CommandError> {
     let (project_name, project) = ctx.project_by_name(true)?;
     ctx.block_on(async {
         let engine = ctx.engine().await?;
-        let _lock = ctx.lock(&project_name).await?;
+        let lock = ctx.lock(&project_name).await?;
         let started = Instant::now();
+        // First, so that the control plane does not bring back what goes next.
+        ctx.state_store()?
+            .forget_project(&project_name)
+            .map_err(|e| CommandError::Failed(e.into()))?;
         let containers = engine
             .list_containers(&LabelFilter::project(&project_name))
             .await
@@ -123,13 +127,34 @@ pub fn run(ctx: &Context, args: DownArgs) -> Result<(), CommandError> {
         store
             .reset_scale(&project_name)
             .map_err(|e| CommandError::Failed(e.into()))?;
+        drop(lock);
         ctx.printer.status(&format!(
             "project `{project_name}` is down ({} containers removed in {})",
             remove.len(),
             seconds(started.elapsed())
         ));
+        let kept = store
+            .self_healing_projects()
+            .map_err(|e| CommandError::Failed(e.into()))?;
+        if kept.is_empty() {
+            stop_control_plane(ctx);
+        }
         Ok(())
     })
+}
+
+/// No project needs the background control plane any more: stop it now rather than at
+/// its next resync, so that nothing `up` started outlives `down`.
+fn stop_control_plane(ctx: &Context) {
+    let stopped =
+        crate::control::process::stop_background(&ctx.state_dir(), Duration::from_secs(10));
+    match stopped {
+        Ok(Some(pid)) => ctx.printer.status(&format!(
+            "control plane stopped (pid {pid}): no project has self-heal on"
+        )),
+        Ok(None) => {}
+        Err(err) => ctx.printer.status(&format!("warning: {err}")),
+    }
 }
 
 /// `local`: images msctl built for the project; `all`: also the images services name.

@@ -4,11 +4,13 @@ pub mod build;
 pub mod completions;
 pub mod config;
 pub mod down;
+pub mod events;
 pub mod exec;
 pub mod logs;
 pub mod ps;
 pub mod restart;
 pub mod scale;
+pub mod serve;
 pub mod up;
 pub mod validate;
 
@@ -169,6 +171,16 @@ impl Context {
         }
     }
 
+    /// Whether `MSCTL_SELF_HEAL` turns self-heal off (`0`, `false`, `no`, `off`).
+    pub fn self_heal_disabled(&self) -> bool {
+        self.environment.get("MSCTL_SELF_HEAL").is_some_and(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "0" | "false" | "no" | "off"
+            )
+        })
+    }
+
     /// msctl's state directory (state store, locks, secret files).
     pub fn state_dir(&self) -> PathBuf {
         crate::state::state_dir(&self.environment)
@@ -272,5 +284,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Restart(args) => restart::run(&ctx, args),
         Command::Logs(args) => logs::run(&ctx, args),
         Command::Exec(args) => exec::run(&ctx, args),
+        Command::Events(args) => events::run(&ctx, args),
+        Command::Serve(args) => serve::run(&ctx, args),
     }
 }

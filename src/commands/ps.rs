@@ -1,14 +1,21 @@
 //! `msctl ps`: the project's replicas with their state and health, as a table or JSON.
 //!
 //! The JSON shape is stable (docs/ps.schema.json, checked by an e2e test): an array of objects with service,
-//! replica, name, id, image, state, health, exit_code, ports, created; sorted by
+//! replica, name, id, image, state, health, exit_code, ports, created, backoff; sorted by
 //! service then replica.
+//!
+//! A service the control plane is backing off (its replicas kept failing) shows why and
+//! when it tries again: `backoff` in JSON, a NOTE column in the table; its stopped
+//! replicas are listed even without `--all`.
 
 use serde::Serialize;
 
 use crate::cli::{Format, PsArgs};
 use crate::engine::{Engine, LabelFilter};
+use std::collections::BTreeMap;
+
 use crate::plan::{labels, ContainerState, Health};
+use crate::state::ServiceBackoff;
 
 use super::{CommandError, Context};
 
@@ -25,13 +32,44 @@ pub struct Row {
     pub exit_code: Option<i64>,
     pub ports: Vec<String>,
     pub created: Option<String>,
+    /// The control plane holds the replica's service back: `null` when it does not.
+    pub backoff: Option<Backoff>,
+}
+
+/// Why and until when the control plane holds a service back.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Backoff {
+    /// Failures in a row.
+    pub failures: u32,
+    /// RFC 3339.
+    pub next_attempt: String,
+    pub reason: String,
 }
 
 pub fn run(ctx: &Context, args: PsArgs) -> Result<(), CommandError> {
     let (project_name, _) = ctx.project_by_name(false)?;
     ctx.block_on(async {
         let engine = ctx.engine().await?;
-        let rows = rows(engine.as_ref(), &project_name, &args.services, args.all).await?;
+        let backoffs = ctx
+            .state_store()?
+            .backoffs(&project_name)
+            .map_err(|e| CommandError::Failed(e.into()))?;
+        let mut rows = rows(
+            engine.as_ref(),
+            &project_name,
+            &args.services,
+            args.all,
+            &backoffs,
+        )
+        .await?;
+        let now = crate::control::now_ms();
+        for row in &mut rows {
+            row.backoff = backoffs.get(&row.service).map(|b| Backoff {
+                failures: b.failures,
+                next_attempt: crate::control::format_ms(b.next_attempt_ms),
+                reason: b.reason.clone(),
+            });
+        }
         let text = if args.ids || ctx.global.quiet {
             rows.iter().map(|r| format!("{}\n", r.id)).collect()
         } else {
@@ -39,7 +77,7 @@ pub fn run(ctx: &Context, args: PsArgs) -> Result<(), CommandError> {
                 Some(Format::Json) => {
                     serde_json::to_string_pretty(&rows).map_err(anyhow::Error::from)? + "\n"
                 }
-                None | Some(Format::Table) => table(&rows),
+                None | Some(Format::Table) => table(&rows, &backoffs, now),
                 Some(Format::Yaml) => {
                     return Err(CommandError::Usage(
                         "`ps` prints table or json, not yaml".to_string(),
@@ -57,6 +95,7 @@ pub async fn rows(
     project_name: &str,
     services: &[String],
     all: bool,
+    backing_off: &BTreeMap<String, ServiceBackoff>,
 ) -> Result<Vec<Row>, CommandError> {
     let containers = engine
         .list_containers(&LabelFilter::project(project_name))
@@ -65,7 +104,11 @@ pub async fn rows(
     let wanted: Vec<_> = containers
         .into_iter()
         .filter(|c| {
-            all || c.state == ContainerState::Running || c.state == ContainerState::Restarting
+            all || c.state == ContainerState::Running
+                || c.state == ContainerState::Restarting
+                || c.labels
+                    .get(labels::SERVICE)
+                    .is_some_and(|s| backing_off.contains_key(s))
         })
         .filter(|c| {
             services.is_empty()
@@ -105,6 +148,7 @@ pub async fn rows(
             },
             ports: details.ports.clone(),
             created: details.created.clone(),
+            backoff: None,
         });
     }
     rows.sort_by(|a, b| (&a.service, a.replica, &a.name).cmp(&(&b.service, b.replica, &b.name)));
@@ -131,18 +175,42 @@ pub fn health_name(health: Health) -> &'static str {
     }
 }
 
-fn table(rows: &[Row]) -> String {
-    let header = [
+/// What the NOTE column says of a service the control plane holds back.
+fn backoff_note(backoff: &ServiceBackoff, now_ms: i64) -> String {
+    let failures = match backoff.failures {
+        1 => "1 failure".to_string(),
+        n => format!("{n} failures"),
+    };
+    let wait = backoff.next_attempt_ms - now_ms;
+    if wait > 0 {
+        format!(
+            "backing off after {failures} ({}): next attempt in {:.1}s at {}",
+            backoff.reason,
+            wait as f64 / 1000.0,
+            crate::control::format_ms(backoff.next_attempt_ms)
+        )
+    } else {
+        format!("retrying after {failures} ({})", backoff.reason)
+    }
+}
+
+fn table(rows: &[Row], backoffs: &BTreeMap<String, ServiceBackoff>, now_ms: i64) -> String {
+    let mut header = vec![
         "NAME", "SERVICE", "REPLICA", "STATE", "HEALTH", "IMAGE", "PORTS",
     ];
-    let cells: Vec<[String; 7]> = rows
+    // The column appears only when there is something to say.
+    let notes = rows.iter().any(|r| backoffs.contains_key(&r.service));
+    if notes {
+        header.push("NOTE");
+    }
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
             let state = match r.exit_code {
                 Some(code) if r.state == "exited" => format!("exited ({code})"),
                 _ => r.state.clone(),
             };
-            [
+            let mut row = vec![
                 r.name.clone(),
                 r.service.clone(),
                 r.replica.to_string(),
@@ -150,10 +218,19 @@ fn table(rows: &[Row]) -> String {
                 r.health.clone(),
                 r.image.clone(),
                 r.ports.join(", "),
-            ]
+            ];
+            if notes {
+                row.push(
+                    backoffs
+                        .get(&r.service)
+                        .map(|b| backoff_note(b, now_ms))
+                        .unwrap_or_default(),
+                );
+            }
+            row
         })
         .collect();
-    let mut widths = header.map(str::len);
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &cells {
         for (i, cell) in row.iter().enumerate() {
             widths[i] = widths[i].max(cell.len());
@@ -169,7 +246,7 @@ fn table(rows: &[Row]) -> String {
             .to_string()
             + "\n"
     };
-    let mut out = line(&header.map(str::to_string));
+    let mut out = line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
     for row in &cells {
         out.push_str(&line(row));
     }

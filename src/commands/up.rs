@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
     ctx.check_services(&project, &args.services)?;
     ctx.block_on(async {
         let engine = ctx.engine().await?;
-        let _lock = ctx.lock(&project.name).await?;
+        let lock = ctx.lock(&project.name).await?;
         let cancel = Cancel::default();
         ctx.watch_interrupts(&cancel);
         let started = Instant::now();
@@ -80,6 +80,12 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
             Ok(outcome) => outcome,
             Err(err) => return Err(explain(engine.as_ref(), err).await),
         };
+        let self_heal = !args.no_self_heal && !ctx.self_heal_disabled();
+        record_desired(ctx, &project, &selected, args.services.is_empty(), self_heal)?;
+        drop(lock);
+        if self_heal {
+            ensure_control_plane(ctx, &project.name);
+        }
         let replicas = outcome.replicas.len();
         let services = selected.len();
         for name in &selected {
@@ -115,6 +121,83 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
         }
         Ok(())
     })
+}
+
+/// Keep what this `up` brought up as the project's desired state, for the control plane.
+fn record_desired(
+    ctx: &Context,
+    project: &Project,
+    selected: &BTreeSet<String>,
+    everything: bool,
+    self_heal: bool,
+) -> Result<(), CommandError> {
+    let failed = |e: crate::state::StateError| CommandError::Failed(e.into());
+    let mut store = ctx.state_store()?;
+    let previous = store.desired(&project.name).ok().flatten();
+    let desired = crate::control::desired_after_up(
+        previous.as_ref().map(|d| &d.project),
+        project,
+        selected,
+        everything,
+    );
+    let now = crate::control::now_ms();
+    store
+        .save_desired(&desired, self_heal, now)
+        .map_err(failed)?;
+    store
+        .record_event(&crate::state::StoredEvent {
+            id: 0,
+            at_ms: now,
+            project: project.name.clone(),
+            service: String::new(),
+            replica: String::new(),
+            kind: "up".to_string(),
+            message: format!(
+                "desired state recorded: {} ({}), self-heal {}",
+                desired
+                    .services
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if everything {
+                    "every service"
+                } else {
+                    "services brought up"
+                },
+                if self_heal { "on" } else { "off" }
+            ),
+        })
+        .map_err(failed)?;
+    Ok(())
+}
+
+/// Start the background control plane if none runs. Failing to is a warning: the
+/// project is up; only its self-heal is missing, and the next `up` tries again.
+fn ensure_control_plane(ctx: &Context, project_name: &str) {
+    use crate::control::process::{start_background, Started};
+    let state_dir = ctx.state_dir();
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(err) => {
+            ctx.printer.status(&format!(
+                "warning: self-heal is off for now: cannot find msctl's own program to start the control plane: {err}"
+            ));
+            return;
+        }
+    };
+    match start_background(&state_dir, &program, Duration::from_secs(10)) {
+        Ok(Started::Started(pid)) => ctx.printer.status(&format!(
+            "control plane started (pid {pid}): it keeps project `{project_name}` healthy; `msctl events` shows what it does, `msctl down` stops it with the last project"
+        )),
+        Ok(Started::AlreadyRunning(running)) => ctx.printer.status(&format!(
+            "control plane running (pid {}): it keeps project `{project_name}` healthy",
+            running.pid
+        )),
+        Err(err) => ctx.printer.status(&format!(
+            "warning: self-heal is off for now: {err}\n\nhint: run `msctl serve` to see why, or `msctl up --no-self-heal` to go without"
+        )),
+    }
 }
 
 /// Build images that are missing or whose inputs changed; services with only `image:`

@@ -1,0 +1,175 @@
+//! `msctl serve`: the control plane in the foreground (or, with the hidden
+//! `--background`, as `msctl up` starts it): keeps every project with self-heal on
+//! healthy and serves the HTTP API until SIGTERM or Ctrl-C, then exits 0.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use crate::cli::ServeArgs;
+use crate::control::api::{router, ApiState};
+use crate::control::backoff::BackoffPolicy;
+use crate::control::process::{self, Instance, Mode, ProcessError};
+use crate::control::{format_ms, now_ms, ControlPlane, Handle, Log, Settings, Status};
+
+use super::{CommandError, Context};
+
+/// The API's address when none is given.
+pub const DEFAULT_API_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 7311);
+
+pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CommandError> {
+    let printer = ctx.printer;
+    let log: Log = Arc::new(move |line: &str| {
+        printer.status(&format!("{} {line}", format_ms(now_ms())));
+    });
+    if args.background {
+        // Its own session: no terminal, no hang-up when the one that ran `up` closes.
+        if let Err(err) = process::detach() {
+            log(&format!(
+                "warning: cannot start a session of its own: {err}"
+            ));
+        }
+    }
+    let state_dir = ctx.state_dir();
+    let mode = if args.background {
+        Mode::Background
+    } else {
+        Mode::Foreground
+    };
+    let instance = match Instance::claim(&state_dir, mode) {
+        Ok(instance) => instance,
+        // Two `up`s raced to start one: the other one serves.
+        Err(ProcessError::AlreadyRunning { pid, .. }) if args.background => {
+            log(&format!("a control plane already runs (pid {pid}): leaving it the work"));
+            return Ok(());
+        }
+        Err(err @ ProcessError::AlreadyRunning { .. }) => {
+            return Err(CommandError::hinted(
+                err,
+                "one control plane per state directory: stop the other (`msctl down` stops one `msctl up` started once no project needs it), or give this one another MSCTL_STATE_DIR",
+            ))
+        }
+        Err(err) => return Err(CommandError::Failed(err.into())),
+    };
+    let token = process::api_token(&state_dir).map_err(|e| CommandError::Failed(e.into()))?;
+    let settings = Settings {
+        resync: args.resync,
+        backoff: BackoffPolicy {
+            initial: args.backoff_initial,
+            max: args.backoff_max.max(args.backoff_initial),
+            ..BackoffPolicy::default()
+        },
+        ..Settings::default()
+    };
+    ctx.block_on(async {
+        let engine = ctx.engine().await?;
+        let listener = bind(args.listen, &log).await?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| anyhow::anyhow!("cannot read the API's address: {e}"))?;
+        instance
+            .publish_address(address)
+            .map_err(|e| CommandError::Failed(e.into()))?;
+        if !address.ip().is_loopback() {
+            log(&format!(
+                "warning: the API listens on {address}, which other machines can reach: anyone with the token can scale your projects"
+            ));
+        }
+        let status = Status::default();
+        let handle = Handle::default();
+        let api = ApiState::new(
+            &token,
+            state_dir.clone(),
+            engine.clone(),
+            status.clone(),
+            handle.clone(),
+        )
+        .map_err(|e| CommandError::Failed(e.into()))?;
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        let stop = Arc::new(stop);
+        {
+            let stop = stop.clone();
+            let log = log.clone();
+            tokio::spawn(async move {
+                let why = stop_signal().await;
+                log(&format!("{why}: stopping"));
+                let _ = stop.send(true);
+            });
+        }
+        let server = {
+            let mut shutdown = shutdown.clone();
+            let app = router(api);
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = shutdown.wait_for(|stop| *stop).await;
+                    })
+                    .await
+            })
+        };
+        log(&format!(
+            "control plane of `{}` ({mode}, pid {}): API on http://{address} (token in `{}`), resync every {}s",
+            state_dir.display(),
+            std::process::id(),
+            state_dir.join(process::TOKEN_FILE).display(),
+            settings.resync.as_secs_f64()
+        ));
+        let control = ControlPlane {
+            engine,
+            state_dir: state_dir.clone(),
+            settings,
+            status,
+            handle,
+            log: log.clone(),
+            exit_when_idle: args.background,
+        };
+        let result = control.run(shutdown).await;
+        let _ = stop.send(true);
+        // Open event streams end with the server; do not wait on a slow client forever.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(3), server).await;
+        drop(instance);
+        log("control plane stopped");
+        result.map_err(|e| CommandError::Failed(e.into()))
+    })
+}
+
+/// The API's listener: the address asked for, else the default one, else (when another
+/// process holds the default port) a free port on 127.0.0.1.
+async fn bind(
+    asked: Option<SocketAddr>,
+    log: &Log,
+) -> Result<tokio::net::TcpListener, CommandError> {
+    let address = asked.unwrap_or(DEFAULT_API_ADDR);
+    match tokio::net::TcpListener::bind(address).await {
+        Ok(listener) => Ok(listener),
+        Err(err) if asked.is_none() && err.kind() == std::io::ErrorKind::AddrInUse => {
+            log(&format!(
+                "warning: {address} is taken: the API listens on a free port instead (see `api-addr`)"
+            ));
+            let any = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+            tokio::net::TcpListener::bind(any)
+                .await
+                .map_err(|e| CommandError::Failed(anyhow::anyhow!("cannot listen on {any}: {e}")))
+        }
+        Err(err) => Err(CommandError::hinted(
+            anyhow::anyhow!("cannot listen on {address}: {err}"),
+            "choose another address with `--listen` or MSCTL_API_ADDR (port 0: any free one)",
+        )),
+    }
+}
+
+/// SIGTERM or SIGINT (Ctrl-C), whichever comes first.
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let term = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    match (term, interrupt) {
+        (Ok(mut term), Ok(mut interrupt)) => tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = interrupt.recv() => "interrupted",
+        },
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+            "interrupted"
+        }
+    }
+}
