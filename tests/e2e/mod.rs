@@ -8,6 +8,7 @@ pub mod support;
 
 mod build;
 mod compat;
+mod control;
 mod engine;
 mod exec;
 mod logs;

@@ -263,14 +263,17 @@ impl TestProject {
             .unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
     }
 
-    /// `msctl -p <project> ARGS...` in the project directory, with `CI=true NO_COLOR=1`,
-    /// ready to run or spawn. Standard input is closed.
+    /// `msctl -p <project> ARGS...` in the project directory, with `CI=true NO_COLOR=1`
+    /// and `MSCTL_SELF_HEAL=0`, ready to run or spawn. Standard input is closed.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_msctl"));
         crate::support::clean_env(&mut command);
         command
             .current_dir(self.dir.path())
             .env("MSCTL_STATE_DIR", self.state_dir())
+            // `up` would start a control plane that outlives the command and repairs
+            // what a test breaks on purpose; tests of the control plane turn it on.
+            .env("MSCTL_SELF_HEAL", "0")
             .arg("-p")
             .arg(&self.name)
             .args(args)
