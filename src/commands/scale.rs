@@ -143,6 +143,20 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
                     "scaled {summary} in {}",
                     seconds(started.elapsed())
                 ));
+                // The event log tells what changed the counts the control plane keeps.
+                let event = crate::state::StoredEvent {
+                    id: 0,
+                    at_ms: crate::control::now_ms(),
+                    project: project.name.clone(),
+                    service: String::new(),
+                    replica: String::new(),
+                    kind: "scaled".to_string(),
+                    message: format!("`msctl scale {}`", summary.replace(", ", " ")),
+                };
+                if let Err(err) = ctx.state_store()?.record_event(&event) {
+                    ctx.printer
+                        .status(&format!("warning: cannot record the event: {err}"));
+                }
                 Ok(())
             }
             Err(err) => Err(super::up::explain(engine.as_ref(), err).await),

@@ -603,6 +603,51 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_event_stream_sends_what_is_recorded_then_what_comes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = StateStore::open(dir.path()).expect("store");
+        let event = |message: &str| StoredEvent {
+            id: 0,
+            at_ms: 1,
+            project: "shop".to_string(),
+            service: "web".to_string(),
+            replica: String::new(),
+            kind: "died".to_string(),
+            message: message.to_string(),
+        };
+        store.record_event(&event("first")).expect("record");
+        let request = axum::http::Request::get("/v1/events/stream?project=shop")
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let response = app(dir.path()).oneshot(request).await.expect("response");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/event-stream"
+        );
+        let mut body = response.into_body();
+        let mut text = String::new();
+        let mut recorded_second = false;
+        while !text.contains("second") {
+            let frame = tokio::time::timeout(Duration::from_secs(5), body.frame())
+                .await
+                .expect("a frame within 5 s")
+                .expect("a frame")
+                .expect("data");
+            if let Ok(data) = frame.into_data() {
+                text.push_str(&String::from_utf8_lossy(&data));
+            }
+            if text.contains("first") && !recorded_second {
+                store.record_event(&event("second")).expect("record");
+                recorded_second = true;
+            }
+        }
+        assert!(text.contains("id: 1\nevent: died\ndata: {"), "{text}");
+        assert!(text.contains("\"message\":\"second\""), "{text}");
+    }
+
+    #[tokio::test]
     async fn scale_records_the_count_and_checks_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = StateStore::open(dir.path()).expect("store");
