@@ -160,6 +160,9 @@ pub struct ServeArgs {
     /// Longest a failing service is held back, in seconds
     #[arg(long, env = "MSCTL_BACKOFF_MAX", value_name = "SECONDS", default_value = "30", value_parser = seconds)]
     pub backoff_max: std::time::Duration,
+    /// Seconds between two CPU measurements of an autoscaled service's replicas
+    #[arg(long, env = "MSCTL_AUTOSCALE_INTERVAL", value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    pub autoscale_interval: std::time::Duration,
     /// Started by `msctl up`: detach from the terminal, stop when no project needs it
     #[arg(long, hide = true)]
     pub background: bool,

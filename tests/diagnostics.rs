@@ -69,6 +69,7 @@ invalid_fixtures! {
     x_msctl_cargo_missing_package: "x-msctl-cargo-missing-package",
     x_msctl_probe_bad_port: "x-msctl-probe-bad-port",
     x_msctl_probe_two_checks: "x-msctl-probe-two-checks",
+    x_msctl_autoscale_range: "x-msctl-autoscale-range",
     x_msctl_unknown_key: "x-msctl-unknown-key",
     yaml_bad_indent: "yaml-bad-indent",
     yaml_duplicate_key: "yaml-duplicate-key",

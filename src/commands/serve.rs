@@ -53,6 +53,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CommandError> {
     let token = process::api_token(&state_dir).map_err(|e| CommandError::Failed(e.into()))?;
     let settings = Settings {
         resync: args.resync,
+        autoscale_every: args.autoscale_interval,
         backoff: BackoffPolicy {
             initial: args.backoff_initial,
             max: args.backoff_max.max(args.backoff_initial),

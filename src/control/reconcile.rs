@@ -21,11 +21,12 @@ use crate::converge::{
 use crate::engine::{observe, Engine, EngineEvent, EventAction};
 use crate::health::ReadyError;
 use crate::lock::{LockError, ProjectLock};
-use crate::manifest::model::Project;
+use crate::manifest::model::{Autoscale, Project};
 use crate::plan::{
-    names, plan_healing, ContainerState, HealOptions, Health, ObservedContainer, PlanOptions,
+    autoscale, names, plan_healing, ContainerState, HealOptions, Health, ObservedContainer,
+    PlanOptions,
 };
-use crate::state::{ServiceBackoff, StateStore, StoredEvent};
+use crate::state::{ScaleOverride, ServiceBackoff, StateStore, StoredEvent};
 
 use super::backoff::{random_unit, Backoff, BackoffPolicy};
 use super::status::{ServiceStatus, Status};
@@ -41,6 +42,9 @@ pub struct Settings {
     pub round_timeout: Duration,
     /// Rounds of one project are at least this far apart, however many events arrive.
     pub min_gap: Duration,
+    /// Services with `x-msctl.autoscale` have their replicas' CPU measured at most this
+    /// often (a measurement takes the engine about a second).
+    pub autoscale_every: Duration,
 }
 
 impl Default for Settings {
@@ -50,6 +54,7 @@ impl Default for Settings {
             backoff: BackoffPolicy::default(),
             round_timeout: Duration::from_secs(60),
             min_gap: Duration::from_millis(200),
+            autoscale_every: Duration::from_secs(10),
         }
     }
 }
@@ -155,6 +160,12 @@ pub struct ProjectWorker {
     first_round: bool,
     /// The last error recorded, so that a problem that lasts is recorded once.
     last_error: Option<String>,
+    /// When this worker started: a service's cooldown counts from here until the
+    /// autoscaler changes it (an earlier control plane's changes are not known).
+    started: Instant,
+    /// When the autoscaler last measured, and last changed each service.
+    measured: Option<Instant>,
+    autoscaled: BTreeMap<String, Instant>,
 }
 
 impl ProjectWorker {
@@ -185,6 +196,9 @@ impl ProjectWorker {
             restarts: BTreeMap::new(),
             first_round: true,
             last_error: None,
+            started: Instant::now(),
+            measured: None,
+            autoscaled: BTreeMap::new(),
         })
     }
 
@@ -291,7 +305,11 @@ impl ProjectWorker {
                 }
             };
         let project = desired.project;
+        let decisions = self.autoscale(&project).await;
         let mut failed = false;
+        if !decisions.is_empty() {
+            self.apply_autoscale(&project, decisions);
+        }
         self.heal(&project, cancel, &mut failed).await;
         if !failed {
             self.last_error = None;
@@ -301,6 +319,95 @@ impl ProjectWorker {
         self.status
             .update(&self.project, |status| status.reconcile.observe(elapsed));
         RoundOutcome::Done
+    }
+
+    /// What the autoscaler decides for the services with `x-msctl.autoscale`, from
+    /// the CPU use of their ready replicas; nothing between two measurements.
+    async fn autoscale(&mut self, project: &Project) -> Vec<(String, autoscale::Decision)> {
+        let services: Vec<(&String, &Autoscale)> = project
+            .services
+            .iter()
+            .filter_map(|(name, s)| s.extensions.autoscale.as_ref().map(|a| (name, a)))
+            .collect();
+        let now = Instant::now();
+        if services.is_empty()
+            || self
+                .measured
+                .is_some_and(|at| now.duration_since(at) < self.settings.autoscale_every)
+        {
+            return Vec::new();
+        }
+        self.measured = Some(now);
+        let observed = match observe(self.engine.as_ref(), &project.name).await {
+            Ok(observed) => observed,
+            Err(err) => {
+                self.error(format!("cannot observe the project to autoscale it: {err}"));
+                return Vec::new();
+            }
+        };
+        let scale = self.scale(project);
+        let mut decisions = Vec::new();
+        for (name, settings) in services {
+            let ready: Vec<&str> = observed
+                .containers
+                .iter()
+                .filter(|c| {
+                    c.service() == Some(name.as_str())
+                        && c.state == ContainerState::Running
+                        && matches!(c.health, Health::None | Health::Healthy)
+                })
+                .map(|c| c.id.as_str())
+                .collect();
+            let engine = &self.engine;
+            let samples: Vec<f64> =
+                futures_util::future::join_all(ready.iter().map(|id| engine.cpu_percent(id)))
+                    .await
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    .collect();
+            let current = scale
+                .get(name)
+                .copied()
+                .unwrap_or_else(|| project.services[name].replicas());
+            let since = now.duration_since(*self.autoscaled.get(name).unwrap_or(&self.started));
+            if let Some(decision) = autoscale::decide(settings, current, &samples, Some(since)) {
+                decisions.push((name.clone(), decision));
+            }
+        }
+        decisions
+    }
+
+    /// Keep each decision as the service's count (as `msctl scale` does) and record it.
+    fn apply_autoscale(
+        &mut self,
+        project: &Project,
+        decisions: Vec<(String, autoscale::Decision)>,
+    ) {
+        for (name, decision) in decisions {
+            let count = BTreeMap::from([(
+                name.clone(),
+                ScaleOverride {
+                    replicas: decision.to,
+                    manifest_replicas: project.services[&name].replicas(),
+                },
+            )]);
+            if let Err(err) = self.store.set_scale(&project.name, &count) {
+                self.error(format!(
+                    "cannot record the autoscaled count of `{name}`: {err}"
+                ));
+                continue;
+            }
+            self.autoscaled.insert(name.clone(), Instant::now());
+            self.record(
+                &name,
+                "",
+                "scaled",
+                format!(
+                    "autoscaled `{name}` from {} to {} replicas: {}",
+                    decision.from, decision.to, decision.reason
+                ),
+            );
+        }
     }
 
     async fn heal(&mut self, project: &Project, cancel: &Cancel, failed: &mut bool) {

@@ -350,7 +350,21 @@ const IPAM_POOL: Schema = Schema {
 };
 
 const EXTENSIONS: Schema = Schema {
-    keys: &[("probe", Supported), ("build", Supported)],
+    keys: &[
+        ("probe", Supported),
+        ("build", Supported),
+        ("autoscale", Supported),
+    ],
+};
+
+const AUTOSCALE: Schema = Schema {
+    keys: &[
+        ("min", Supported),
+        ("max", Supported),
+        ("cpu_percent", Supported),
+        ("scale_up_cooldown", Supported),
+        ("scale_down_cooldown", Supported),
+    ],
 };
 
 const PROBE: Schema = Schema {
@@ -416,6 +430,7 @@ pub fn key_tables() -> Vec<(&'static str, &'static Schema)> {
         ("services.*.x-msctl.probe.http", &PROBE_HTTP),
         ("services.*.x-msctl.probe.tcp", &PROBE_TCP),
         ("services.*.x-msctl.build", &EXT_BUILD),
+        ("services.*.x-msctl.autoscale", &AUTOSCALE),
         ("services.*.x-msctl.build.cargo", &CARGO_BUILD),
         ("networks.*", &NETWORK),
         ("networks.*.ipam", &IPAM),
@@ -1093,6 +1108,26 @@ fn service(
     if svc.networks.is_empty() && svc.network_mode.is_none() {
         svc.networks
             .insert("default".to_string(), ServiceNetwork::default());
+    }
+    if let Some(auto) = &svc.extensions.autoscale {
+        let written = node
+            .get("deploy")
+            .and_then(|d| d.get("replicas"))
+            .or_else(|| node.get("scale"));
+        if let Some(written) = written {
+            if !(auto.min..=auto.max).contains(&svc.deploy.replicas) {
+                r.error_hint(
+                    format!(
+                        "{what} starts {} replicas, outside its autoscale range {} to {}",
+                        svc.deploy.replicas, auto.min, auto.max
+                    ),
+                    written.span,
+                    "start within the range, or leave the count out: the control plane starts at `min`",
+                );
+            }
+        } else {
+            svc.deploy.replicas = auto.min;
+        }
     }
     if let Some(cargo) = svc.extensions.build.as_mut() {
         cargo.data_dirs = data_dirs(svc.user.as_deref(), &svc.volumes);
@@ -1957,6 +1992,9 @@ fn extensions(
     for e in EXTENSIONS.check(node, &where_, r.diags) {
         match e.key.as_str() {
             "probe" => ext.probe = probe(r, &e.value, &format!("`x-msctl.probe` of {what}")),
+            "autoscale" => {
+                ext.autoscale = autoscale(r, &e.value, &format!("`x-msctl.autoscale` of {what}"))
+            }
             "build" => {
                 let field = format!("`x-msctl.build` of {what}");
                 r.map(&e.value, &field)?;
@@ -1975,6 +2013,77 @@ fn extensions(
         }
     }
     Some(ext)
+}
+
+fn autoscale(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Autoscale> {
+    r.map(node, what)?;
+    let mut min = None;
+    let mut max = None;
+    let mut cpu_percent = None;
+    let mut scale_up_cooldown = Duration::from_secs(15);
+    let mut scale_down_cooldown = Duration::from_secs(60);
+    for e in AUTOSCALE.check(node, what, r.diags) {
+        let field = field_name(what, &e.key);
+        let v = &e.value;
+        match e.key.as_str() {
+            "min" => min = r.int(v, &field, 1, MAX_REPLICAS).map(|n| n as u32),
+            "max" => max = r.int(v, &field, 1, MAX_REPLICAS).map(|n| n as u32),
+            "cpu_percent" => {
+                cpu_percent = r.float(v, &field);
+                if let Some(p) = cpu_percent.filter(|p| !(1.0..=10_000.0).contains(p)) {
+                    r.error_hint(
+                        format!("{field} is {p}, out of range"),
+                        v.span,
+                        "the target average CPU use per replica, in percent of one CPU: e.g. `70`",
+                    );
+                    cpu_percent = None;
+                }
+            }
+            "scale_up_cooldown" => scale_up_cooldown = r.duration(v, &field)?,
+            "scale_down_cooldown" => scale_down_cooldown = r.duration(v, &field)?,
+            _ => {}
+        }
+    }
+    let missing: Vec<&str> = [
+        ("min", min.is_none()),
+        ("max", max.is_none()),
+        ("cpu_percent", cpu_percent.is_none()),
+    ]
+    .into_iter()
+    .filter(|(key, absent)| *absent && node.get(key).is_none())
+    .map(|(key, _)| key)
+    .collect();
+    if !missing.is_empty() {
+        r.error_hint(
+            format!(
+                "{what} has no {}",
+                missing
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            node.span,
+            "write `autoscale: {min: 1, max: 4, cpu_percent: 70}`",
+        );
+        return None;
+    }
+    let (min, max, cpu_percent) = (min?, max?, cpu_percent?);
+    if min > max {
+        r.error_hint(
+            format!("{what} has `min: {min}` above `max: {max}`"),
+            node.get("min").map_or(node.span, |n| n.span),
+            "the control plane keeps the count from min to max",
+        );
+        return None;
+    }
+    Some(Autoscale {
+        min,
+        max,
+        cpu_percent,
+        scale_up_cooldown,
+        scale_down_cooldown,
+    })
 }
 
 fn probe(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Probe> {

@@ -663,3 +663,83 @@ fn the_api_needs_its_token_and_listens_on_loopback_only() {
     down_stops_the_control_plane(&project, pid);
     drop(guard);
 }
+
+#[test]
+fn cpu_load_scales_an_autoscaled_service_up_and_idle_scales_it_back_down() {
+    // Each replica keeps a CPU busy for its first 12 seconds, then idles: one replica's
+    // load scales the service up, the new replicas' load keeps it up for a while, and
+    // once all idle the service comes back down to `min` after the cooldown.
+    let project = TestProject::new(
+        "autoscale",
+        &format!(
+            r#"services:
+  worker:
+    image: {image}
+    init: true
+    command: ["sh", "-c", "end=$$(( $$(date +%s) + 12 )); while [ $$(date +%s) -lt $$end ]; do :; done; exec sleep 3600"]
+    x-msctl:
+      autoscale: {{min: 1, max: 4, cpu_percent: 40, scale_up_cooldown: 1s, scale_down_cooldown: 5s}}
+"#,
+            image = test_image()
+        ),
+    );
+    let guard = ControlPlaneGuard::new(&project);
+    let mut up = healing(&project, &["up"]);
+    up.env("MSCTL_AUTOSCALE_INTERVAL", "2");
+    run_ok(up, "msctl up");
+    assert_eq!(
+        project.replicas("worker").len(),
+        1,
+        "the count starts at min"
+    );
+    let pid = control_pid(&project);
+
+    let scaled = |project: &TestProject| -> Vec<(u32, u32, String)> {
+        events_of(project, "scaled", "worker")
+            .into_iter()
+            .filter_map(|e| {
+                let (_, rest) = e.message.split_once(" from ")?;
+                let (from, rest) = rest.split_once(" to ")?;
+                let to = rest.split_whitespace().next()?;
+                Some((from.parse().ok()?, to.parse().ok()?, e.message.clone()))
+            })
+            .collect()
+    };
+    project.wait_for("a scale-up", Duration::from_secs(30), || {
+        scaled(&project).iter().any(|(from, to, _)| to > from)
+    });
+    let up_event = scaled(&project).remove(0);
+    assert_eq!(up_event.0, 1, "{up_event:?}");
+    assert!(up_event.1 > 1 && up_event.1 <= 4, "{up_event:?}");
+    assert!(
+        up_event.2.contains("average CPU") && up_event.2.contains("target of 40%"),
+        "the event says why: {up_event:?}"
+    );
+    project.wait_for(
+        "the replicas the autoscaler asked for",
+        Duration::from_secs(15),
+        || project.replicas("worker").len() >= 2,
+    );
+
+    project.wait_for(
+        "a scale-down to min once idle",
+        Duration::from_secs(60),
+        || {
+            scaled(&project)
+                .last()
+                .is_some_and(|(from, to, _)| to < from && *to == 1)
+        },
+    );
+    project.wait_for("one replica left", Duration::from_secs(15), || {
+        project.replicas("worker").len() == 1
+    });
+    let story = scaled(&project);
+    let peak = story.iter().map(|(_, to, _)| *to).max().unwrap_or(0);
+    assert!(peak <= 4, "never beyond max: {story:?}");
+    // `msctl events` shows both decisions.
+    let table = project.msctl_ok(&["events"]);
+    assert!(table.matches("autoscaled `worker`").count() >= 2, "{table}");
+
+    down_stops_the_control_plane(&project, pid);
+    drop(guard);
+}
