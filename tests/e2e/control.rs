@@ -553,6 +553,10 @@ fn the_api_needs_its_token_and_listens_on_loopback_only() {
     run_ok(healing(&project, &["up"]), "msctl up");
     let pid = control_pid(&project);
     let state_dir = project.state_dir();
+    // `up` returns once the control plane runs; it writes `api-addr` once it listens.
+    project.wait_for("the API to listen", Duration::from_secs(10), || {
+        process::api_address(&state_dir).is_some()
+    });
     let address = process::api_address(&state_dir).expect("api-addr");
     assert!(address.ip().is_loopback(), "{address}");
     let token_path = state_dir.join(process::TOKEN_FILE);
