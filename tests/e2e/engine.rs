@@ -447,9 +447,10 @@ fn cpu_percent_tells_a_busy_replica_from_an_idle_one() {
         let idle_cpu = engine().cpu_percent(&idle_id).await.expect("idle stats");
         (busy_cpu, idle_cpu)
     });
-    // One shell spinning is one CPU, whatever else the machine does (2 cores here).
-    assert!(busy_cpu > 40.0, "busy: {busy_cpu}%");
-    assert!(idle_cpu < 10.0, "idle: {idle_cpu}%");
+    // One shell spinning takes a CPU when it can; on a loaded machine (other tests,
+    // builds) it still gets a good share, while a sleeping one gets none.
+    assert!(busy_cpu > 25.0, "busy: {busy_cpu}%");
+    assert!(idle_cpu < 5.0, "idle: {idle_cpu}%");
 }
 
 #[test]
