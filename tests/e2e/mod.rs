@@ -7,6 +7,7 @@
 pub mod support;
 
 mod build;
+mod chaos;
 mod compat;
 mod control;
 mod engine;
