@@ -35,16 +35,25 @@ pub async fn create_order(
     let lines = OrderLines::parse(&request).map_err(ApiError::BadRequest)?;
     let user_id = claims.sub;
 
-    let order_id = match claim_key(&state, user_id, &key, &lines).await? {
-        Ok(order_id) => order_id,
-        Err(existing) => return Ok((StatusCode::OK, Json(existing))),
-    };
-    // From here the claim must end in an order or be given up, even if the client goes
-    // away (which drops this future): the rest runs in its own task.
-    let placing = tokio::spawn(place(state.clone(), order_id.clone(), lines));
-    let order = placing
+    // Once the key is claimed, the claim must end in an order or be given up, even if
+    // the client goes away (which drops this future). So the claim and what follows run
+    // in a task of their own: a client hanging up while the claim is being written
+    // cannot leave the key claimed with no one placing its order.
+    let placing = tokio::spawn({
+        let state = state.clone();
+        async move {
+            match claim_key(&state, user_id, &key, &lines).await? {
+                Ok(order_id) => place(state, order_id, lines).await.map(|o| (true, o)),
+                Err(existing) => Ok((false, existing)),
+            }
+        }
+    });
+    let (created, order) = placing
         .await
-        .map_err(|e| ApiError::Internal(format!("placing order {order_id}: {e}")))??;
+        .map_err(|e| ApiError::Internal(format!("placing an order: {e}")))??;
+    if !created {
+        return Ok((StatusCode::OK, Json(order)));
+    }
     state
         .metrics
         .add("orders_created_total", "Orders placed (201).", 1);
