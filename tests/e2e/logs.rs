@@ -13,13 +13,19 @@ use super::support::{block_on, engine, test_image, TestProject};
 
 /// A service whose replicas print `tick N` every 20 ms, `count` times, then wait.
 fn ticker(hint: &str, count: u32) -> TestProject {
+    ticker_every(hint, count, 20_000)
+}
+
+/// A service whose replicas print `tick N` every `interval_us` microseconds, `count`
+/// times, then wait.
+fn ticker_every(hint: &str, count: u32, interval_us: u32) -> TestProject {
     TestProject::new(
         hint,
         &format!(
             r#"services:
   ticker:
     image: {image}
-    command: ["sh", "-c", "for i in $$(seq 1 {count}); do echo tick $$i; usleep 20000; done; sleep 300"]
+    command: ["sh", "-c", "for i in $$(seq 1 {count}); do echo tick $$i; usleep {interval_us}; done; sleep 300"]
     init: true
 "#,
             image = test_image()
@@ -48,7 +54,9 @@ fn wait_for_lines(project: &TestProject, container_id: &str, lines: usize) {
 
 #[test]
 fn the_logs_of_several_replicas_are_merged_in_timestamp_order() {
-    let project = ticker("logs-merged", 25);
+    // 25 ticks over 5 s: the replicas, started one after the other, tick side by side
+    // even when a loaded machine takes a second or two to start each.
+    let project = ticker_every("logs-merged", 25, 200_000);
     let ids: Vec<String> = (1..=3)
         .map(|n| project.start_replica("ticker", n))
         .collect();
