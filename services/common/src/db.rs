@@ -79,6 +79,19 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// WAL mode, foreign keys and the migrations, on a freshly opened connection.
+fn prepare(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<(), DbError> {
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+        return Err(DbError::Other(format!(
+            "{}: journal_mode is {mode}, not wal",
+            path.display()
+        )));
+    }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrate(conn, migrations)
+}
+
 impl Db {
     /// Opens (creating it and its folder if missing) the database at `path`, with
     /// `journal_mode=WAL`, `busy_timeout=5000` and `foreign_keys=ON`, and applies the
@@ -96,15 +109,17 @@ impl Db {
         let mut conn = Connection::open(path)
             .map_err(|e| DbError::Other(format!("opening {}: {e}", path.display())))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
-            return Err(DbError::Other(format!(
-                "{}: journal_mode is {mode}, not wal",
-                path.display()
-            )));
+        // Switching to WAL while another replica opens the same file can answer `Busy`
+        // at once, without waiting on the busy timeout: try again until it passes.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match prepare(&mut conn, path, migrations) {
+                Err(DbError::Busy) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                result => break result?,
+            }
         }
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrate(&mut conn, migrations)?;
         Ok(Db {
             conn: Arc::new(Mutex::new(conn)),
             migrations: migrations.len(),
