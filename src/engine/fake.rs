@@ -77,8 +77,6 @@ struct FakeState {
     execs: Vec<(String, ExecSpec)>,
     /// The fake's clock for events, in nanoseconds: it only moves forward.
     event_clock: i64,
-    /// Container id -> the CPU use `cpu_percent` reports (0 when not set).
-    cpu: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -222,11 +220,6 @@ impl FakeEngine {
     /// All images, sorted.
     pub fn images(&self) -> Vec<String> {
         self.lock().images.iter().cloned().collect()
-    }
-
-    /// What `cpu_percent` reports for `container_id`.
-    pub fn set_cpu_percent(&self, container_id: &str, percent: f64) {
-        self.lock().cpu.insert(container_id.to_string(), percent);
     }
 
     /// What the next `exec` calls return.
@@ -788,7 +781,8 @@ impl Engine for FakeEngine {
                 message: "the container is not running".to_string(),
             });
         }
-        Ok(state.cpu.get(container_id).copied().unwrap_or(0.0))
+        // The fake runs nothing: its replicas use no CPU.
+        Ok(0.0)
     }
 
     async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError> {
