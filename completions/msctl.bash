@@ -951,7 +951,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__serve)
-            opts="-f -p -q -v -h -V --listen --resync --backoff-initial --backoff-max --autoscale-interval --background --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --listen --resync --backoff-initial --backoff-max --autoscale-interval --readiness-interval --background --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -974,6 +974,10 @@ _msctl() {
                     return 0
                     ;;
                 --autoscale-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --readiness-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

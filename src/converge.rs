@@ -192,6 +192,7 @@ pub async fn converge(
             &one_shot_services(project),
             remaining,
             reporter,
+            options.plan.gate_traffic,
         )
         .await?;
     }
@@ -358,8 +359,16 @@ async fn execute(
                         });
                     }
                     if !replicas.is_empty() {
-                        wait_for(engine, project, &replicas, one_shot, remaining, reporter)
-                            .await?;
+                        wait_for(
+                            engine,
+                            project,
+                            &replicas,
+                            one_shot,
+                            remaining,
+                            reporter,
+                            options.plan.gate_traffic,
+                        )
+                        .await?;
                     }
                 }
                 let _ = sender.send(Stage::Ready);
@@ -477,6 +486,7 @@ async fn wait_for(
     one_shot: &BTreeSet<String>,
     timeout: Duration,
     reporter: &dyn Reporter,
+    gate_traffic: bool,
 ) -> Result<(), ReadyError> {
     let watched: Vec<(ReplicaRef, &Service, bool)> = replicas
         .iter()
@@ -491,7 +501,19 @@ async fn wait_for(
             after,
         })
     })
-    .await
+    .await?;
+    if gate_traffic {
+        // Ready: they take their service's names now, before anything that waited for
+        // them goes on (the control plane would, within a second, but a dependant may
+        // look the name up at once).
+        let joins = watched.iter().map(|(replica, service, _)| {
+            crate::serving::join_if_ready(engine, project, service, &replica.container_id)
+        });
+        for joined in futures_util::future::join_all(joins).await {
+            joined?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,4 +14,5 @@ pub mod lock;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod serving;
 pub mod state;

@@ -203,6 +203,7 @@ mod tests {
                 state,
                 health,
                 network_mode: None,
+                networks: Vec::new(),
             },
         )
     }

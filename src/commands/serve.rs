@@ -54,6 +54,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CommandError> {
     let settings = Settings {
         resync: args.resync,
         autoscale_every: args.autoscale_interval,
+        serving_every: args.readiness_interval,
         backoff: BackoffPolicy {
             initial: args.backoff_initial,
             max: args.backoff_max.max(args.backoff_initial),

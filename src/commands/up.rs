@@ -59,6 +59,8 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
             return Err(CommandError::Interrupted);
         }
 
+        // With self-heal on, the control plane gates the service names (plan::serving).
+        let self_heal = !args.no_self_heal && !ctx.self_heal_disabled();
         let options = ConvergeOptions {
             plan: PlanOptions {
                 services: args.services.iter().cloned().collect(),
@@ -66,6 +68,7 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
                 force_recreate: args.force_recreate,
                 no_recreate: args.no_recreate,
                 scale,
+                gate_traffic: self_heal,
             },
             heal: crate::plan::HealOptions::default(),
             single_round: false,
@@ -80,7 +83,6 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
             Ok(outcome) => outcome,
             Err(err) => return Err(explain(engine.as_ref(), err).await),
         };
-        let self_heal = !args.no_self_heal && !ctx.self_heal_disabled();
         record_desired(ctx, &project, &selected, args.services.is_empty(), self_heal)?;
         drop(lock);
         if self_heal {

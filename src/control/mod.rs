@@ -20,6 +20,7 @@ pub mod api;
 pub mod backoff;
 pub mod process;
 pub mod reconcile;
+pub mod serving;
 pub mod status;
 
 use std::collections::BTreeMap;
@@ -290,6 +291,15 @@ impl ControlPlane {
             };
             let (sender, receiver) = mpsc::unbounded_channel();
             workers.insert(project.clone(), sender);
+            // Ends by itself once the project is no longer kept, or on shutdown.
+            tokio::spawn(serving::keep_serving(
+                project.clone(),
+                self.engine.clone(),
+                self.state_dir.clone(),
+                self.settings.serving_every,
+                self.log.clone(),
+                shutdown.clone(),
+            ));
             tasks.insert(
                 project.clone(),
                 tokio::spawn(work(worker, receiver, shutdown.clone(), self.settings)),

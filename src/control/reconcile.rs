@@ -45,6 +45,9 @@ pub struct Settings {
     /// Services with `x-msctl.autoscale` have their replicas' CPU measured at most this
     /// often (a measurement takes the engine about a second).
     pub autoscale_every: Duration,
+    /// How often a project's replicas are checked for readiness, to give a service's
+    /// names to the ready ones only (`control::serving`).
+    pub serving_every: Duration,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             round_timeout: Duration::from_secs(60),
             min_gap: Duration::from_millis(200),
             autoscale_every: Duration::from_secs(10),
+            serving_every: Duration::from_secs(1),
         }
     }
 }
@@ -575,6 +579,7 @@ impl ProjectWorker {
             .collect();
         let plan_options = PlanOptions {
             scale,
+            gate_traffic: true,
             ..PlanOptions::default()
         };
         let heal = HealOptions {

@@ -19,8 +19,8 @@ use bollard::models::{
     ContainerSummaryStateEnum, DeviceMapping, EndpointIpamConfig, EndpointSettings, EventMessage,
     EventMessageTypeEnum, HealthConfig, HealthStatusEnum, HostConfig, HostConfigLogConfig,
     Ipam as DockerIpam, IpamConfig, Mount, MountType as DockerMountType, NetworkConnectRequest,
-    NetworkCreateRequest, NetworkingConfig, PortBinding, ResourcesUlimits, RestartPolicy,
-    RestartPolicyNameEnum, VolumeCreateRequest,
+    NetworkCreateRequest, NetworkDisconnectRequest, NetworkingConfig, PortBinding,
+    ResourcesUlimits, RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, EventsOptionsBuilder, KillContainerOptionsBuilder,
@@ -734,6 +734,10 @@ fn details_of(container_id: &str, inspect: ContainerInspectResponse) -> Containe
         _ => None,
     };
     let health = state.health.unwrap_or_default();
+    let failing_streak = health
+        .failing_streak
+        .and_then(|streak| u32::try_from(streak).ok())
+        .unwrap_or(0);
     let health_log = health
         .log
         .unwrap_or_default()
@@ -747,6 +751,7 @@ fn details_of(container_id: &str, inspect: ContainerInspectResponse) -> Containe
         })
         .collect();
     let network_settings = inspect.network_settings.unwrap_or_default();
+    let attached = sorted_keys(network_settings.networks.clone());
     let ip_addresses = network_settings
         .networks
         .unwrap_or_default()
@@ -789,6 +794,7 @@ fn details_of(container_id: &str, inspect: ContainerInspectResponse) -> Containe
             state: container_state,
             health: health_of(health.status),
             network_mode: inspect.host_config.and_then(|host| host.network_mode),
+            networks: attached,
         },
         restart_count: inspect
             .restart_count
@@ -800,8 +806,16 @@ fn details_of(container_id: &str, inspect: ContainerInspectResponse) -> Containe
         finished_at: real_time(state.finished_at),
         exit_code,
         health_log,
+        failing_streak,
         ports,
     }
+}
+
+/// The names of a map's keys, sorted: the networks a container is attached to.
+fn sorted_keys<V>(map: Option<HashMap<String, V>>) -> Vec<String> {
+    let mut keys: Vec<String> = map.unwrap_or_default().into_keys().collect();
+    keys.sort();
+    keys
 }
 
 /// Splits Docker's `TIMESTAMP message\n` frame into a [`LogLine`]. A frame without a
@@ -946,6 +960,11 @@ impl Engine for DockerEngine {
                     state: state_of(container.state, &status),
                     health,
                     network_mode: container.host_config.and_then(|host| host.network_mode),
+                    networks: sorted_keys(
+                        container
+                            .network_settings
+                            .and_then(|settings| settings.networks),
+                    ),
                 })
             })
             // The engine filters too; this keeps the trait's contract whatever it does.
@@ -1154,6 +1173,57 @@ impl Engine for DockerEngine {
             self.docker.remove_network(name),
         )
         .await
+    }
+
+    async fn connect_network(
+        &self,
+        container_id: &str,
+        attachment: &NetworkAttachment,
+    ) -> Result<(), EngineError> {
+        let request = NetworkConnectRequest {
+            container: container_id.to_string(),
+            endpoint_config: Some(self.endpoint(attachment, None)),
+        };
+        let connected = self
+            .call(
+                "connect_network",
+                || format!("network `{}`", attachment.network_name),
+                CALL_TIMEOUT,
+                self.docker
+                    .connect_network(&attachment.network_name, request),
+            )
+            .await;
+        match connected {
+            // Docker answers 403 "endpoint with name ... already exists in network ...".
+            Err(EngineError::Other { message, .. }) if message.contains("already exists") => Ok(()),
+            other => other,
+        }
+    }
+
+    async fn disconnect_network(
+        &self,
+        container_id: &str,
+        network_name: &str,
+    ) -> Result<(), EngineError> {
+        let request = NetworkDisconnectRequest {
+            container: container_id.to_string(),
+            force: Some(false),
+        };
+        let disconnected = self
+            .call(
+                "disconnect_network",
+                || format!("network `{network_name}`"),
+                CALL_TIMEOUT,
+                self.docker.disconnect_network(network_name, request),
+            )
+            .await;
+        match disconnected {
+            // Docker answers 403 "container ... is not connected to network ...".
+            Err(EngineError::Other { message, .. }) if message.contains("is not connected") => {
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     async fn list_volumes(&self, filter: &LabelFilter) -> Result<Vec<VolumeSummary>, EngineError> {

@@ -21,8 +21,8 @@ use tokio::sync::broadcast;
 
 use super::{
     ContainerDetails, ContainerSpec, ContainerSummary, Engine, EngineError, EngineEvent,
-    EventAction, ExecSpec, LabelFilter, LogLine, LogOptions, NetworkSpec, NetworkSummary,
-    VolumeSpec, VolumeSummary,
+    EventAction, ExecSpec, LabelFilter, LogLine, LogOptions, NetworkAttachment, NetworkSpec,
+    NetworkSummary, VolumeSpec, VolumeSummary,
 };
 use crate::manifest::model::MountType;
 use crate::plan::{ContainerState, Health, ObservedContainer, ObservedState};
@@ -88,10 +88,7 @@ struct FakeContainer {
 
 impl FakeContainer {
     fn network_names(&self) -> impl Iterator<Item = &str> {
-        self.spec
-            .iter()
-            .flat_map(|spec| &spec.networks)
-            .map(|attachment| attachment.network_name.as_str())
+        self.summary.networks.iter().map(String::as_str)
     }
 
     fn volume_names(&self) -> impl Iterator<Item = &str> {
@@ -113,6 +110,7 @@ impl From<ObservedContainer> for ContainerSummary {
             state: container.state,
             health: container.health,
             network_mode: container.network_mode,
+            networks: Vec::new(),
         }
     }
 }
@@ -434,6 +432,7 @@ impl Engine for FakeEngine {
             finished_at: None,
             exit_code,
             health_log: Vec::new(),
+            failing_streak: 0,
             ports,
         })
     }
@@ -498,6 +497,16 @@ impl Engine for FakeEngine {
             state: ContainerState::Created,
             health: Health::None,
             network_mode,
+            networks: {
+                let mut names: Vec<String> = spec
+                    .networks
+                    .iter()
+                    .map(|attachment| attachment.network_name.clone())
+                    .collect();
+                names.sort();
+                names.dedup();
+                names
+            },
         };
         self.emit(&mut state, &summary, EventAction::Create);
         state.containers.insert(
@@ -640,6 +649,40 @@ impl Engine for FakeEngine {
             });
         }
         state.networks.remove(name);
+        Ok(())
+    }
+
+    async fn connect_network(
+        &self,
+        container_id: &str,
+        attachment: &NetworkAttachment,
+    ) -> Result<(), EngineError> {
+        let mut state = self.enter("connect_network", &attachment.network_name)?;
+        if !state.networks.contains_key(&attachment.network_name) {
+            return Err(EngineError::NotFound {
+                what: format!("network `{}`", attachment.network_name),
+            });
+        }
+        let container = state.container_mut(container_id)?;
+        let networks = &mut container.summary.networks;
+        if !networks.contains(&attachment.network_name) {
+            networks.push(attachment.network_name.clone());
+            networks.sort();
+        }
+        Ok(())
+    }
+
+    async fn disconnect_network(
+        &self,
+        container_id: &str,
+        network_name: &str,
+    ) -> Result<(), EngineError> {
+        let mut state = self.enter("disconnect_network", network_name)?;
+        let container = state.container_mut(container_id)?;
+        container
+            .summary
+            .networks
+            .retain(|name| name != network_name);
         Ok(())
     }
 

@@ -344,6 +344,7 @@ pub async fn follow_merged<E: Engine + ?Sized>(
                             state: ContainerState::Running,
                             health: Health::None,
                             network_mode: None,
+                            networks: Vec::new(),
                         };
                         follow_container(engine, &container, &mut followed, &mut by_id, options, &sender, sink).await;
                     }
@@ -530,6 +531,7 @@ mod tests {
             state: ContainerState::Running,
             health: Health::None,
             network_mode: None,
+            networks: Vec::new(),
         }
     }
 

@@ -80,6 +80,8 @@ pub struct ContainerSummary {
     /// Docker's network mode as the engine keeps it (`container:<id>` for a shared
     /// network stack); `None` when the engine does not say.
     pub network_mode: Option<String>,
+    /// The engine names of the networks it is attached to, sorted.
+    pub networks: Vec<String>,
 }
 
 /// A container as inspected: the summary and what only inspection tells.
@@ -101,6 +103,9 @@ pub struct ContainerDetails {
     /// The outputs of the last health checks the engine ran, most recent last (Docker
     /// keeps five).
     pub health_log: Vec<String>,
+    /// How many health checks in a row failed, up to now (0 after one passes, and with
+    /// no health check).
+    pub failing_streak: u32,
     /// Published ports, `host_ip:published->target/protocol`, sorted.
     pub ports: Vec<String>,
 }
@@ -260,6 +265,21 @@ pub trait Engine: Send + Sync {
     async fn create_network(&self, spec: &NetworkSpec) -> Result<String, EngineError>;
 
     async fn remove_network(&self, name: &str) -> Result<(), EngineError>;
+
+    /// Attaches a container, running or not, to a network with the attachment's DNS
+    /// aliases; a container already attached is not an error.
+    async fn connect_network(
+        &self,
+        container_id: &str,
+        attachment: &NetworkAttachment,
+    ) -> Result<(), EngineError>;
+
+    /// Detaches a container from a network; one not attached is not an error.
+    async fn disconnect_network(
+        &self,
+        container_id: &str,
+        network_name: &str,
+    ) -> Result<(), EngineError>;
 
     async fn list_volumes(&self, filter: &LabelFilter) -> Result<Vec<VolumeSummary>, EngineError>;
 

@@ -12,7 +12,7 @@ use crate::manifest::model::{
     Device, Healthcheck, Hook, Ipam, Logging, MountType, Network, NetworkMode, Port, Project,
     RestartMode, Secret, Service, Ulimit, Volume,
 };
-use crate::plan::{labels, names};
+use crate::plan::{labels, names, serving};
 
 /// A container to create: one replica of a service.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,23 +179,20 @@ impl ContainerSpec {
                 read_only: mount.read_only,
             })
             .collect();
-        let link_aliases = names::link_aliases(project, service);
-        let networks = names::service_network_keys(service)
+        let mut networks: Vec<NetworkAttachment> = names::service_network_keys(service)
             .into_iter()
             .map(|key| {
                 let network_name = match project.networks.get(key) {
                     Some(network) => names::network_name(&project.name, key, network),
                     None => names::network_name(&project.name, key, &Network::default()),
                 };
-                let mut aliases = vec![service.name.clone()];
+                // A gated service's names live on its serving networks (plan::serving).
+                let aliases = if serving::names_stay_on(project, service, key) {
+                    serving::service_aliases(project, service, key)
+                } else {
+                    Vec::new()
+                };
                 let attachment = service.networks.get(key);
-                let declared = attachment.into_iter().flat_map(|a| &a.aliases);
-                let linked = link_aliases.get(key).into_iter().flatten();
-                for alias in declared.chain(linked) {
-                    if !aliases.contains(alias) {
-                        aliases.push(alias.clone());
-                    }
-                }
                 NetworkAttachment {
                     network_name,
                     aliases,
@@ -204,6 +201,10 @@ impl ContainerSpec {
                 }
             })
             .collect();
+        // Its own serving networks last: the planner holds them back until the replica
+        // is ready when the control plane gates traffic.
+        networks.extend(serving::caller_attachments(project, service));
+        networks.extend(serving::own_attachments(project, service));
         let secrets = service
             .secrets
             .iter()

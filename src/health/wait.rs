@@ -104,8 +104,20 @@ async fn readiness(details: &ContainerDetails, service: &Service, one_shot: bool
     }
     match summary.health {
         Health::Starting => Readiness::Waiting("health: starting".to_string()),
+        // Docker calls it unhealthy only after `retries` failures in a row; one is
+        // enough not to count it ready (as a readiness probe, not a liveness one).
+        Health::Healthy if details.failing_streak > 0 => Readiness::Waiting(format!(
+            "health check failing ({} in a row)",
+            details.failing_streak
+        )),
         _ => Readiness::Ready,
     }
+}
+
+/// Whether a running replica should carry its service's names now: the readiness of
+/// [`check_replica`], for a container already inspected.
+pub async fn serving_readiness(details: &ContainerDetails, service: &Service) -> Readiness {
+    readiness(details, service, false).await
 }
 
 /// Wait until every replica is ready (or completed, for one-shot ones), failing as soon as

@@ -13,6 +13,7 @@ pub mod observed;
 #[allow(clippy::module_inception)]
 pub mod plan;
 pub mod planner;
+pub mod serving;
 
 pub use hash::{config_hash, replica_config_hash};
 pub use observed::{

@@ -74,13 +74,15 @@ pub enum Action {
         spec: ContainerSpec,
         post_start: Vec<ExecSpec>,
     },
-    /// Start a stopped replica, then run its `post_start` hooks.
+    /// Take a stopped replica off the serving networks it would rejoin (`withdraw`),
+    /// start it, then run its `post_start` hooks.
     StartContainer {
         container_id: String,
         container_name: String,
         service_name: String,
         replica_number: u32,
         post_start: Vec<ExecSpec>,
+        withdraw: Vec<String>,
     },
     /// Run the `pre_stop` hooks of a replica (when it runs), stop and remove it, then
     /// create and start its replacement under the same name and run its `post_start` hooks.
