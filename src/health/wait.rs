@@ -89,6 +89,15 @@ async fn readiness(details: &ContainerDetails, service: &Service, one_shot: bool
     if summary.health == Health::Unhealthy {
         return Readiness::Failed("unhealthy".to_string());
     }
+    // Docker calls it unhealthy only after `retries` failures in a row; one is enough
+    // not to count it ready (a readiness check, not a liveness one), whatever a probe
+    // says. Failures during `start_period` are not counted in the streak.
+    if details.failing_streak > 0 {
+        return Readiness::Waiting(format!(
+            "health check failing ({} in a row)",
+            details.failing_streak
+        ));
+    }
     if let Some(p) = &service.extensions.probe {
         let Some(ip) = details
             .ip_addresses
@@ -104,12 +113,6 @@ async fn readiness(details: &ContainerDetails, service: &Service, one_shot: bool
     }
     match summary.health {
         Health::Starting => Readiness::Waiting("health: starting".to_string()),
-        // Docker calls it unhealthy only after `retries` failures in a row; one is
-        // enough not to count it ready (as a readiness probe, not a liveness one).
-        Health::Healthy if details.failing_streak > 0 => Readiness::Waiting(format!(
-            "health check failing ({} in a row)",
-            details.failing_streak
-        )),
         _ => Readiness::Ready,
     }
 }

@@ -17,7 +17,8 @@
 //! so it is reachable as itself (logs, `exec`, probes) whether it serves or not.
 //!
 //! Not gated: services without a readiness signal (ready once running: nothing to wait
-//! for), services on another network stack (`network_mode`), and names on external
+//! for), services on another network stack (`network_mode`), names on a network no other
+//! service of the project joins (nobody there to look them up), and names on external
 //! networks, which other projects' containers resolve and which msctl does not own.
 //!
 //! Everything here is pure; `crate::serving` does the joining and leaving.
@@ -90,8 +91,10 @@ pub fn serving_network_name(
     )
 }
 
-/// The serving networks of `service`: one per network it joins that is not external,
-/// when it is gated; none otherwise.
+/// The serving networks of `service`: one per network it joins that is not external and
+/// that another service of the project joins too, when it is gated; none otherwise. On a
+/// network it has to itself nobody else looks its names up, so they stay there (and the
+/// engine's address pools are spared a network).
 pub fn serving_networks_of(project: &Project, service: &Service) -> Vec<ServingNetwork> {
     if !is_gated(service) {
         return Vec::new();
@@ -100,7 +103,10 @@ pub fn serving_networks_of(project: &Project, service: &Service) -> Vec<ServingN
         .into_iter()
         .filter_map(|key| {
             let network = project.networks.get(key).cloned().unwrap_or_default();
-            if network.external {
+            let shared = project.services.values().any(|other| {
+                other.name != service.name && names::service_network_keys(other).contains(&key)
+            });
+            if network.external || !shared {
                 return None;
             }
             Some(ServingNetwork {
@@ -247,10 +253,10 @@ networks:
             .into_iter()
             .map(|s| s.name)
             .collect();
+        // The gateway has `edge` to itself: its names stay there.
         assert_eq!(
             names,
             [
-                "demo_edge.ready.gateway",
                 "demo_services.ready.gateway",
                 "demo_payments.ready.orders",
                 "demo_services.ready.orders",
@@ -317,6 +323,9 @@ services:
     image: web
     networks: [shared, own]
     healthcheck: {test: [CMD, /web, check]}
+  client:
+    image: client
+    networks: [shared, own]
 networks:
   shared: {external: true}
   own: {}

@@ -747,3 +747,153 @@ fn cpu_load_scales_an_autoscaled_service_up_and_idle_scales_it_back_down() {
     down_stops_the_control_plane(&project, pid);
     drop(guard);
 }
+
+/// The addresses `name` resolves to from inside `container_id` (busybox `nslookup`,
+/// through Docker's embedded DNS); empty when it does not resolve.
+fn resolve_from(container_id: &str, name: &str) -> std::collections::BTreeSet<String> {
+    let output = Command::new("docker")
+        .args(["exec", container_id, "nslookup", name])
+        .output()
+        .expect("docker exec nslookup");
+    let text = String::from_utf8_lossy(&output.stdout);
+    // The answer's addresses follow its `Name:` lines; the first `Address:` is the server's.
+    let answer = text.split_once("Name:").map_or("", |(_, rest)| rest);
+    answer
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("Address:"))
+        .map(|address| address.trim().to_string())
+        .filter(|address| !address.contains(':'))
+        .collect()
+}
+
+/// The address of a replica on its service's serving network `network`.
+fn serving_address(container_id: &str, network: &str) -> Option<String> {
+    let details = block_on(engine().inspect_container(container_id)).ok()?;
+    details.ip_addresses.get(network).cloned()
+}
+
+#[test]
+fn a_service_name_leads_only_to_its_ready_replicas() {
+    // web becomes ready 3 s after it starts (its health check looks for /tmp/ok); a
+    // client on the same network looks its name up.
+    let yaml = format!(
+        r#"services:
+  web:
+    image: {image}
+    init: true
+    command: [sh, -c, "mkdir -p /tmp; sleep 3; touch /tmp/ok; while true; do sleep 1; done"]
+    deploy: {{replicas: 2}}
+    healthcheck:
+      test: [CMD, test, -f, /tmp/ok]
+      interval: 500ms
+      retries: 4
+      start_period: 10s
+  client:
+    image: {image}
+    init: true
+    command: [sh, -c, "while true; do sleep 1; done"]
+"#,
+        image = test_image()
+    );
+    let project = TestProject::new("gate-dns", &yaml);
+    let guard = ControlPlaneGuard::new(&project);
+    run_ok(healing(&project, &["up", "-d"]), "msctl up -d");
+    let serving = format!("{}_default.ready.web", project.name());
+    let client = project.replicas("client").remove(0).id;
+
+    // Started, not ready: the name leads nowhere.
+    let mut web = project.replicas("web");
+    assert_eq!(web.len(), 2);
+    for _ in 0..4 {
+        let found = resolve_from(&client, "web");
+        assert!(
+            found.is_empty(),
+            "`web` resolves to {found:?} before any replica is ready"
+        );
+        for replica in &web {
+            assert_eq!(serving_address(&replica.id, &serving), None);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // Each replica can still be reached as itself while it is not ready.
+    assert_eq!(resolve_from(&client, &web[0].name).len(), 1);
+
+    // Ready: the name leads to both, on their serving addresses.
+    let mut addresses = std::collections::BTreeSet::new();
+    project.wait_for("both replicas to serve", Duration::from_secs(15), || {
+        addresses = web
+            .iter()
+            .filter_map(|r| serving_address(&r.id, &serving))
+            .collect();
+        addresses.len() == 2 && resolve_from(&client, "web") == addresses
+    });
+    assert_eq!(events_of(&project, "serving", "web").len(), 2);
+
+    // Its health check fails: the name stops leading to it well before Docker calls it
+    // unhealthy (4 failures, 2 s), and it is replaced.
+    web.sort_by_key(|r| r.name.clone());
+    let (kept, failing) = (&web[0], &web[1]);
+    let kept_address = serving_address(&kept.id, &serving).expect("serving");
+    let status = Command::new("docker")
+        .args(["exec", &failing.id, "rm", "/tmp/ok"])
+        .status()
+        .expect("docker exec");
+    assert!(status.success());
+    let failed_at = Instant::now();
+    project.wait_for(
+        "the failing replica to leave",
+        Duration::from_secs(3),
+        || resolve_from(&client, "web") == std::collections::BTreeSet::from([kept_address.clone()]),
+    );
+    assert!(failed_at.elapsed() < Duration::from_secs(3));
+    project.wait_for("the unhealthy event", Duration::from_secs(15), || {
+        events(&project)
+            .iter()
+            .any(|e| e.kind == "unhealthy" && e.replica == failing.name)
+    });
+    let story = events(&project);
+    let withdrawn = story
+        .iter()
+        .find(|e| e.kind == "withdrawn" && e.replica == failing.name)
+        .unwrap_or_else(|| panic!("no `withdrawn` event: {story:?}"));
+    let unhealthy = story
+        .iter()
+        .find(|e| e.kind == "unhealthy" && e.replica == failing.name)
+        .expect("unhealthy");
+    assert!(
+        withdrawn.at_ms < unhealthy.at_ms,
+        "withdrawn at {} but unhealthy at {}; the control plane's log:\n{}",
+        withdrawn.at_ms,
+        unhealthy.at_ms,
+        std::fs::read_to_string(project.state_dir().join("control.log")).unwrap_or_default()
+    );
+    assert!(
+        withdrawn.message.contains("health check failing"),
+        "{withdrawn:?}"
+    );
+
+    // Its replacement takes the name once it is ready.
+    project.wait_for("the replacement to serve", Duration::from_secs(20), || {
+        let replacement = project
+            .replicas("web")
+            .into_iter()
+            .find(|r| r.name == failing.name && r.id != failing.id);
+        replacement
+            .and_then(|r| serving_address(&r.id, &serving))
+            .is_some_and(|address| {
+                resolve_from(&client, "web")
+                    == std::collections::BTreeSet::from([kept_address.clone(), address])
+            })
+    });
+
+    let pid = control_pid(&project);
+    down_stops_the_control_plane(&project, pid);
+    assert!(
+        project
+            .networks()
+            .iter()
+            .all(|n| !n.name.starts_with(project.name())),
+        "down removes the serving networks too"
+    );
+    drop(guard);
+}

@@ -50,6 +50,7 @@ async fn run() -> Result<(), String> {
     let config = GatewayConfig {
         connect_timeout: env_duration("CONNECT_TIMEOUT", Duration::from_secs(1))?,
         response_timeout: env_duration("UPSTREAM_TIMEOUT", Duration::from_secs(30))?,
+        retry_timeout: env_duration("RETRY_TIMEOUT", Duration::from_secs(2))?,
         private_paths: env_or("PRIVATE_PATHS", DEFAULT_PRIVATE_PATHS)
             .parse()
             .map_err(|e| format!("PRIVATE_PATHS: {e}"))?,

@@ -46,6 +46,10 @@ pub struct GatewayConfig {
     pub connect_timeout: Duration,
     /// How long a replica has to answer with a status line once the request is sent.
     pub response_timeout: Duration,
+    /// How long a replica has to answer a GET or HEAD before it goes to another replica
+    /// instead (the last one tried gets `response_timeout`): a replica that left the
+    /// network (taken out of service, or gone) never answers on a kept-alive connection.
+    pub retry_timeout: Duration,
     /// What is never forwarded.
     pub private_paths: PrivatePaths,
 }
@@ -55,6 +59,7 @@ impl Default for GatewayConfig {
         GatewayConfig {
             connect_timeout: Duration::from_secs(1),
             response_timeout: Duration::from_secs(30),
+            retry_timeout: Duration::from_secs(2),
             private_paths: PrivatePaths::default(),
         }
     }
@@ -218,16 +223,26 @@ async fn forward_inner(gateway: &Gateway, request: Request) -> Result<Response, 
     };
     let headers = forwarded_headers(&parts.headers, upstream);
 
+    // Reading changes nothing: a GET or HEAD that gets no answer, or a broken one, is
+    // asked of another replica. A request with an Idempotency-Key is only sent again when
+    // it could not be sent at all (its first try may still be running: the service would
+    // answer the second with 409).
+    let reading = parts.method == Method::GET || parts.method == Method::HEAD;
     let mut refused = 0;
     for attempt in 0..addrs.len() {
         let addr = addrs[(start + attempt) % addrs.len()];
+        let last = attempt + 1 == addrs.len();
         let upstream_request = build_request(&parts.method, addr, &path_and_query, &headers, &body)
             .map_err(|_| ProxyError::NotForwarded(parts.uri.path().to_string()))?;
-        let sent = tokio::time::timeout(
-            gateway.config.response_timeout,
-            gateway.client.request(upstream_request),
-        )
-        .await;
+        let wait = if reading && !last {
+            gateway
+                .config
+                .retry_timeout
+                .min(gateway.config.response_timeout)
+        } else {
+            gateway.config.response_timeout
+        };
+        let sent = tokio::time::timeout(wait, gateway.client.request(upstream_request)).await;
         match sent {
             Ok(Ok(response)) => return Ok(into_response(response)),
             Ok(Err(error)) if error.is_connect() => {
@@ -237,17 +252,17 @@ async fn forward_inner(gateway: &Gateway, request: Request) -> Result<Response, 
                     "Connections to a replica that could not be made.",
                     1,
                 );
-                if resendable && attempt + 1 < addrs.len() {
-                    gateway.metrics.add(
-                        "gateway_retries_total",
-                        "Requests sent again to another replica after a refused connection.",
-                        1,
-                    );
+                if resendable && !last {
+                    count_retry(gateway);
                 }
                 tracing::warn!(service = service_name, %addr, error = %error_chain(&error), resendable, "replica refused a connection");
                 if !resendable {
                     break;
                 }
+            }
+            Ok(Err(error)) if reading && !last => {
+                count_retry(gateway);
+                tracing::warn!(service = service_name, %addr, error = %error_chain(&error), "bad answer from a replica: asking another");
             }
             Ok(Err(error)) => {
                 tracing::warn!(service = service_name, %addr, error = %error_chain(&error), "bad answer from a replica");
@@ -255,10 +270,14 @@ async fn forward_inner(gateway: &Gateway, request: Request) -> Result<Response, 
                     service: service_name.to_string(),
                 });
             }
+            Err(_) if reading && !last => {
+                count_retry(gateway);
+                tracing::warn!(service = service_name, %addr, timeout = ?wait, "no answer from a replica: asking another");
+            }
             Err(_) => {
                 return Err(ProxyError::Timeout {
                     service: service_name.to_string(),
-                    timeout: gateway.config.response_timeout,
+                    timeout: wait,
                 })
             }
         }
@@ -273,6 +292,14 @@ async fn forward_inner(gateway: &Gateway, request: Request) -> Result<Response, 
             service: service_name.to_string(),
         })
     }
+}
+
+fn count_retry(gateway: &Gateway) {
+    gateway.metrics.add(
+        "gateway_retries_total",
+        "Requests sent again to another replica after a refused connection, a broken answer or none in time.",
+        1,
+    );
 }
 
 /// `/api/orders/orders/7` -> (`orders`, `/orders/7`); `/api/orders` -> (`orders`, `/`).

@@ -105,6 +105,20 @@ async fn garbage_addr() -> SocketAddr {
     addr
 }
 
+/// A server that accepts connections and never answers: a replica that left the network
+/// while a connection to it was kept alive looks like this.
+async fn silent_addr() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    addr
+}
+
 struct TestGateway {
     base: String,
     http: reqwest::Client,
@@ -294,6 +308,33 @@ async fn a_post_with_idempotency_key_is_retried() {
         assert_eq!(body["idempotency_key"], format!("k{n}"));
     }
     assert_eq!(replica.hits.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn a_get_without_an_answer_in_time_goes_to_another_replica_but_a_keyed_post_does_not() {
+    let (up, replica) = start_replica("up").await;
+    let gateway = TestGateway::start(
+        "shop=http://shop:8080",
+        StaticResolver::new().with("shop", vec![silent_addr().await, up]),
+        GatewayConfig {
+            retry_timeout: Duration::from_millis(200),
+            response_timeout: Duration::from_millis(800),
+            ..GatewayConfig::default()
+        },
+    )
+    .await;
+    // Round robin starts at the silent replica.
+    let started = std::time::Instant::now();
+    let (status, body) = gateway.get("/api/shop/items").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["replica"], "up");
+    assert!(started.elapsed() < Duration::from_millis(800));
+    assert_eq!(replica.hits.load(Ordering::SeqCst), 1);
+    // Its first try may still be running: a keyed POST waits for the silent replica.
+    let _ = gateway.get("/api/shop/items").await;
+    let response = gateway.post("/api/shop/orders", Some("k1")).await;
+    assert_json_error("POST to a silent replica", &response, 504);
+    assert_eq!(replica.hits.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
