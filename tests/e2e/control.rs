@@ -20,7 +20,7 @@ use super::support::{block_on, engine, httpd_service, test_image, TestProject};
 
 /// `msctl ARGS...` for the project with self-heal on, the API on a free loopback port
 /// and quick rounds.
-fn healing(project: &TestProject, args: &[&str]) -> Command {
+pub fn healing(project: &TestProject, args: &[&str]) -> Command {
     let mut command = project.command(args);
     command
         .env("MSCTL_SELF_HEAL", "1")
@@ -43,13 +43,13 @@ fn run_ok(mut command: Command, what: &str) -> (String, String) {
 /// Stops the project's control plane when the test ends, passed or failed: the
 /// background one by its pid file, a foreground child by its handle. Declared after
 /// the [`TestProject`], it drops first, so nothing recreates what the clean-up removes.
-struct ControlPlaneGuard<'a> {
+pub struct ControlPlaneGuard<'a> {
     project: &'a TestProject,
     child: Option<Child>,
 }
 
 impl<'a> ControlPlaneGuard<'a> {
-    fn new(project: &'a TestProject) -> Self {
+    pub fn new(project: &'a TestProject) -> Self {
         ControlPlaneGuard {
             project,
             child: None,
@@ -106,7 +106,7 @@ fn cpu_ticks(pid: i32) -> u64 {
     fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
 }
 
-fn events(project: &TestProject) -> Vec<StoredEvent> {
+pub fn events(project: &TestProject) -> Vec<StoredEvent> {
     StateStore::open(&project.state_dir())
         .expect("the state store")
         .events(Some(project.name()), 0, 10_000)

@@ -419,3 +419,196 @@ fn every_order_the_gateway_acknowledged_survives_an_orders_replica_being_killed(
     }
     project.msctl_ok(&["down", "--volumes"]);
 }
+
+/// What a products replica logs of the requests it served, with the engine's receive
+/// time, gathered from `docker logs --follow` until the container is gone.
+struct RequestLog {
+    lines: std::sync::Arc<std::sync::Mutex<Vec<(i64, String)>>>,
+    child: std::process::Child,
+}
+
+impl RequestLog {
+    fn follow(container_id: &str) -> RequestLog {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("docker")
+            .args(["logs", "--follow", "--timestamps", container_id])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("docker logs");
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stdout: Box<dyn Read + Send> = Box::new(child.stdout.take().expect("stdout"));
+        let stderr: Box<dyn Read + Send> = Box::new(child.stderr.take().expect("stderr"));
+        for stream in [stdout, stderr] {
+            let lines = lines.clone();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stream)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    let Some((stamp, text)) = line.split_once(' ') else {
+                        continue;
+                    };
+                    if let Some(at) = msctl::engine::parse_rfc3339_nanos(stamp) {
+                        lines.lock().expect("lines").push((at, text.to_string()));
+                    }
+                }
+            });
+        }
+        RequestLog { lines, child }
+    }
+
+    /// When it served a request for the product list, in nanoseconds since the epoch.
+    fn list_requests(&self) -> Vec<i64> {
+        self.lines
+            .lock()
+            .expect("lines")
+            .iter()
+            .filter(|(_, text)| text.contains("\"route\":\"/products\"") && text.contains("GET"))
+            .map(|(at, _)| *at)
+            .collect()
+    }
+}
+
+impl Drop for RequestLog {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The engine's verdict time of a container turning unhealthy: the end of the health
+/// check that made it so, in nanoseconds since the epoch; `None` while it is not.
+fn unhealthy_since(container_id: &str) -> Option<i64> {
+    let output = std::process::Command::new("docker")
+        .args([
+            "inspect",
+            "--format",
+            "{{json .State.Health}}",
+            container_id,
+        ])
+        .output()
+        .ok()?;
+    let health: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
+    if health["Status"] != "unhealthy" {
+        return None;
+    }
+    let end = health["Log"].as_array()?.last()?["End"]
+        .as_str()?
+        .to_string();
+    msctl::engine::parse_rfc3339_nanos(&end)
+}
+
+#[test]
+fn while_a_products_replica_is_unhealthy_no_request_through_the_gateway_reaches_it() {
+    let (project, port) = shop("shop-gate");
+    // Three products replicas whose health check an operator can fail by hand (a file in
+    // /tmp), with busybox lent to them for it; self-heal on, as after a plain `up`.
+    project.write_file(
+        "compose.override.yaml",
+        r#"services:
+  products:
+    deploy: {replicas: 3}
+    volumes: ["/bin/busybox:/bin/busybox:ro"]
+    healthcheck:
+      test: [CMD, /bin/busybox, test, "!", -e, /tmp/unready]
+      interval: 1s
+      retries: 3
+"#,
+    );
+    let guard = super::control::ControlPlaneGuard::new(&project);
+    let out = super::control::healing(&project, &["up", "--timeout", "1500"])
+        .env("SHOP_PORT", port.to_string())
+        .output()
+        .expect("msctl up");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut products = project.replicas("products");
+    products.sort_by_key(|r| r.name.clone());
+    assert_eq!(products.len(), 3);
+    let victim = products[1].clone();
+    let log = RequestLog::follow(&victim.id);
+
+    // A client reads the catalogue through the gateway, about 50 times a second.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (ok, failed) = (
+        std::sync::atomic::AtomicUsize::new(0),
+        std::sync::atomic::AtomicUsize::new(0),
+    );
+    let unhealthy_at = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let (status, _) = http("GET", port, "/api/products/products", &[], "");
+                let counter = if status == 200 { &ok } else { &failed };
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        project.wait_for(
+            "the victim to serve some requests",
+            Duration::from_secs(20),
+            || log.list_requests().len() >= 3,
+        );
+        let status = std::process::Command::new("docker")
+            .args(["exec", &victim.id, "/bin/busybox", "touch", "/tmp/unready"])
+            .status()
+            .expect("docker exec");
+        assert!(status.success());
+        let mut unhealthy_at = None;
+        project.wait_for(
+            "the engine to call it unhealthy",
+            Duration::from_secs(30),
+            || {
+                unhealthy_at = unhealthy_since(&victim.id);
+                unhealthy_at.is_some()
+            },
+        );
+        // Replaced: a new replica 2, serving.
+        project.wait_for("its replacement to serve", Duration::from_secs(60), || {
+            super::control::events(&project).iter().any(|e| {
+                e.kind == "serving"
+                    && e.replica == victim.name
+                    && e.at_ms * 1_000_000 > unhealthy_at.unwrap_or(0)
+            })
+        });
+        std::thread::sleep(Duration::from_secs(1));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        unhealthy_at.expect("unhealthy")
+    });
+
+    let served = log.list_requests();
+    let late: Vec<&i64> = served.iter().filter(|at| **at >= unhealthy_at).collect();
+    assert!(
+        late.is_empty(),
+        "{} of {} requests reached the replica after it turned unhealthy at {unhealthy_at}: {late:?}",
+        late.len(),
+        served.len()
+    );
+    let replicas = project.replicas("products");
+    assert_eq!(replicas.len(), 3);
+    assert!(
+        replicas.iter().all(|r| r.id != victim.id),
+        "the unhealthy replica was replaced"
+    );
+    let story = super::control::events(&project);
+    assert!(
+        story
+            .iter()
+            .any(|e| e.kind == "withdrawn" && e.replica == victim.name),
+        "{story:?}"
+    );
+    let (ok, failed) = (ok.into_inner(), failed.into_inner());
+    assert!(ok > 100, "{ok} reads answered, {failed} failed");
+    // A read the victim was serving when it left the network is asked of another
+    // replica; the service kept answering throughout.
+    assert!(
+        failed * 100 <= ok,
+        "{failed} reads failed of {}",
+        ok + failed
+    );
+    project.msctl_ok(&["down", "--volumes"]);
+    drop(guard);
+}
