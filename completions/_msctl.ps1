@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check the manifests; print a summary, or every problem with its place')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the resolved manifest: merged, interpolated, defaults applied')
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Build what is missing or changed, then create and start replicas until all are ready')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Print what `up` would do, one line per action, changing nothing')
             [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop and remove the project''s containers and networks')
             [CompletionResult]::new('ps', 'ps', [CompletionResultType]::ParameterValue, 'List the project''s replicas with their state and health')
             [CompletionResult]::new('scale', 'scale', [CompletionResultType]::ParameterValue, 'Set the number of replicas of services: SERVICE=N')
@@ -124,6 +125,35 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--build', '--build', [CompletionResultType]::ParameterName, 'Build images before starting, even unchanged ones')
             [CompletionResult]::new('--reset-scale', '--reset-scale', [CompletionResultType]::ParameterName, 'Forget counts set by `scale`: use the manifest''s replicas again')
             [CompletionResult]::new('--no-self-heal', '--no-self-heal', [CompletionResultType]::ParameterName, 'Do not keep the project healthy afterwards: no control plane replaces replicas that die (also: MSCTL_SELF_HEAL=0)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan, one line per action, and change nothing (as `msctl plan`)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: NO_COLOR, CI=true)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'msctl;plan' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--detailed-exitcode', '--detailed-exitcode', [CompletionResultType]::ParameterName, 'Exit 0 when nothing would change, 2 when something would, 1 on error')
+            [CompletionResult]::new('--remove-orphans', '--remove-orphans', [CompletionResultType]::ParameterName, 'Plan removing containers of services no longer in the manifest')
+            [CompletionResult]::new('--force-recreate', '--force-recreate', [CompletionResultType]::ParameterName, 'Plan recreating every replica, even unchanged ones')
+            [CompletionResult]::new('--no-recreate', '--no-recreate', [CompletionResultType]::ParameterName, 'Plan never recreating existing replicas')
+            [CompletionResult]::new('--no-build', '--no-build', [CompletionResultType]::ParameterName, 'Plan building no image')
+            [CompletionResult]::new('--build', '--build', [CompletionResultType]::ParameterName, 'Plan building every buildable image')
+            [CompletionResult]::new('--reset-scale', '--reset-scale', [CompletionResultType]::ParameterName, 'Plan with the manifest''s replicas, forgetting counts set by `scale`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
@@ -390,6 +420,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check the manifests; print a summary, or every problem with its place')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the resolved manifest: merged, interpolated, defaults applied')
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Build what is missing or changed, then create and start replicas until all are ready')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Print what `up` would do, one line per action, changing nothing')
             [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop and remove the project''s containers and networks')
             [CompletionResult]::new('ps', 'ps', [CompletionResultType]::ParameterValue, 'List the project''s replicas with their state and health')
             [CompletionResult]::new('scale', 'scale', [CompletionResultType]::ParameterValue, 'Set the number of replicas of services: SERVICE=N')
@@ -410,6 +441,9 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             break
         }
         'msctl;help;up' {
+            break
+        }
+        'msctl;help;plan' {
             break
         }
         'msctl;help;down' {

@@ -39,6 +39,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand validate 'Check the manifests; print a summary, or every problem with its place'
             cand config 'Print the resolved manifest: merged, interpolated, defaults applied'
             cand up 'Build what is missing or changed, then create and start replicas until all are ready'
+            cand plan 'Print what `up` would do, one line per action, changing nothing'
             cand down 'Stop and remove the project''s containers and networks'
             cand ps 'List the project''s replicas with their state and health'
             cand scale 'Set the number of replicas of services: SERVICE=N'
@@ -118,6 +119,34 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand --build 'Build images before starting, even unchanged ones'
             cand --reset-scale 'Forget counts set by `scale`: use the manifest''s replicas again'
             cand --no-self-heal 'Do not keep the project healthy afterwards: no control plane replaces replicas that die (also: MSCTL_SELF_HEAL=0)'
+            cand --dry-run 'Print the plan, one line per action, and change nothing (as `msctl plan`)'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --no-color 'Never colour output (also: NO_COLOR, CI=true)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msctl;plan'= {
+            cand -f 'Manifest file (repeatable; later files override earlier ones)'
+            cand --file 'Manifest file (repeatable; later files override earlier ones)'
+            cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-name 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-directory 'Directory relative paths are resolved against (default: the first manifest''s)'
+            cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
+            cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
+            cand --format 'Output format of commands that print data'
+            cand --detailed-exitcode 'Exit 0 when nothing would change, 2 when something would, 1 on error'
+            cand --remove-orphans 'Plan removing containers of services no longer in the manifest'
+            cand --force-recreate 'Plan recreating every replica, even unchanged ones'
+            cand --no-recreate 'Plan never recreating existing replicas'
+            cand --no-build 'Plan building no image'
+            cand --build 'Plan building every buildable image'
+            cand --reset-scale 'Plan with the manifest''s replicas, forgetting counts set by `scale`'
             cand -q 'Print only errors on stderr'
             cand --quiet 'Print only errors on stderr'
             cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -373,6 +402,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand validate 'Check the manifests; print a summary, or every problem with its place'
             cand config 'Print the resolved manifest: merged, interpolated, defaults applied'
             cand up 'Build what is missing or changed, then create and start replicas until all are ready'
+            cand plan 'Print what `up` would do, one line per action, changing nothing'
             cand down 'Stop and remove the project''s containers and networks'
             cand ps 'List the project''s replicas with their state and health'
             cand scale 'Set the number of replicas of services: SERVICE=N'
@@ -390,6 +420,8 @@ set edit:completion:arg-completer[msctl] = {|@words|
         &'msctl;help;config'= {
         }
         &'msctl;help;up'= {
+        }
+        &'msctl;help;plan'= {
         }
         &'msctl;help;down'= {
         }

@@ -79,6 +79,8 @@ pub enum Command {
     Config(ConfigArgs),
     /// Build what is missing or changed, then create and start replicas until all are ready
     Up(UpArgs),
+    /// Print what `up` would do, one line per action, changing nothing
+    Plan(PlanArgs),
     /// Stop and remove the project's containers and networks
     Down(DownArgs),
     /// List the project's replicas with their state and health
@@ -133,6 +135,36 @@ pub struct UpArgs {
     /// that die (also: MSCTL_SELF_HEAL=0)
     #[arg(long)]
     pub no_self_heal: bool,
+    /// Print the plan, one line per action, and change nothing (as `msctl plan`)
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Services to plan for, with what they depend on (default: all)
+    pub services: Vec<String>,
+    /// Exit 0 when nothing would change, 2 when something would, 1 on error
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan removing containers of services no longer in the manifest
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Plan recreating every replica, even unchanged ones
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// Plan never recreating existing replicas
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Plan building no image
+    #[arg(long, conflicts_with = "build")]
+    pub no_build: bool,
+    /// Plan building every buildable image
+    #[arg(long)]
+    pub build: bool,
+    /// Plan with the manifest's replicas, forgetting counts set by `scale`
+    #[arg(long)]
+    pub reset_scale: bool,
 }
 
 #[derive(Debug, Args)]

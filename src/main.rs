@@ -24,6 +24,7 @@ fn main() {
 
 fn report(err: &CommandError) {
     let text = match err {
+        CommandError::Changes => return,
         CommandError::Manifest(load) => {
             let count = load.error_count;
             let summary = if count == 1 {

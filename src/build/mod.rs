@@ -43,6 +43,19 @@ pub enum BuildPolicy {
     Never,
 }
 
+impl BuildPolicy {
+    /// The policy of `up`'s `--no-build` and `--build` flags.
+    pub fn from_flags(no_build: bool, build: bool) -> BuildPolicy {
+        if no_build {
+            BuildPolicy::Never
+        } else if build {
+            BuildPolicy::Always
+        } else {
+            BuildPolicy::Missing
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildOptions {
     /// Build without the engine's layer cache.
@@ -436,6 +449,70 @@ async fn build_in(
         });
     }
     result
+}
+
+/// What `up` would do about a buildable service's image, found without building.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImagePlan {
+    /// The image on the engine is current: `up` runs it as it is.
+    Current(ImageRef),
+    /// `up` would build it, for this reason (`missing`, `inputs changed`, `--build`).
+    Build { image: String, reason: String },
+}
+
+/// What `up` would do with `policy` about the images of the buildable services among
+/// `services`, building nothing (`msctl plan`, `up --dry-run`).
+pub async fn plan_images(
+    project: &Project,
+    services: &[String],
+    policy: BuildPolicy,
+) -> Result<BTreeMap<String, ImagePlan>, BuildError> {
+    let engine = crate::engine::docker::DockerEngine::connect(None).await?;
+    let docker = engine.client();
+    let mut plans = BTreeMap::new();
+    for name in services {
+        let Some(service) = project.services.get(name) else {
+            continue;
+        };
+        let Some(digest) = input_digest(service).await? else {
+            continue;
+        };
+        let image = names::image_name(&project.name, service);
+        let existing = existing_image(docker, &service.name, &image).await?;
+        let plan = match (existing, policy) {
+            (None, BuildPolicy::Never) => {
+                return Err(BuildError::ImageMissing {
+                    service: service.name.clone(),
+                    image,
+                    reason: MissingReason::NoBuild,
+                })
+            }
+            (None, _) => ImagePlan::Build {
+                image,
+                reason: "missing".to_string(),
+            },
+            (Some(_), BuildPolicy::Always) => ImagePlan::Build {
+                image,
+                reason: "--build".to_string(),
+            },
+            (Some(existing), BuildPolicy::Missing)
+                if existing.build_digest.as_deref() != Some(digest.as_str()) =>
+            {
+                ImagePlan::Build {
+                    image,
+                    reason: "inputs changed".to_string(),
+                }
+            }
+            (Some(existing), _) => ImagePlan::Current(ImageRef {
+                name: image,
+                id: existing.id,
+                build_digest: existing.build_digest,
+                built: false,
+            }),
+        };
+        plans.insert(name.clone(), plan);
+    }
+    Ok(plans)
 }
 
 /// Makes sure every service in `services` has its image, building per `policy`, with

@@ -7,6 +7,7 @@ pub mod down;
 pub mod events;
 pub mod exec;
 pub mod logs;
+pub mod plan;
 pub mod ps;
 pub mod restart;
 pub mod scale;
@@ -39,6 +40,9 @@ pub enum CommandError {
     /// Ctrl-C: what was in flight finished, nothing new started (exit 130).
     #[error("interrupted")]
     Interrupted,
+    /// `plan --detailed-exitcode` found changes to make (exit 2, nothing more to say).
+    #[error("changes planned")]
+    Changes,
 }
 
 impl CommandError {
@@ -54,7 +58,7 @@ impl CommandError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CommandError::Manifest(_) | CommandError::Failed(_) | CommandError::Hinted { .. } => 1,
-            CommandError::Usage(_) => 2,
+            CommandError::Usage(_) | CommandError::Changes => 2,
             CommandError::Interrupted => 130,
         }
     }
@@ -278,6 +282,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Build(args) => build::run(&ctx, args),
         Command::Up(args) => up::run(&ctx, args),
+        Command::Plan(args) => plan::run(&ctx, args),
         Command::Down(args) => down::run(&ctx, args),
         Command::Ps(args) => ps::run(&ctx, args),
         Command::Scale(args) => scale::run(&ctx, args),

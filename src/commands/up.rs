@@ -18,6 +18,18 @@ use crate::plan::PlanOptions;
 use super::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
+    if args.dry_run {
+        let planning = super::plan::Planning {
+            services: args.services.clone(),
+            remove_orphans: args.remove_orphans,
+            force_recreate: args.force_recreate,
+            no_recreate: args.no_recreate,
+            policy: BuildPolicy::from_flags(args.no_build, args.build),
+            reset_scale: args.reset_scale,
+            self_heal: !args.no_self_heal && !ctx.self_heal_disabled(),
+        };
+        return super::plan::show(ctx, &planning).map(|_| ());
+    }
     let loaded = ctx.load()?;
     let project = loaded.project;
     ctx.check_services(&project, &args.services)?;
@@ -45,13 +57,7 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
         drop(store);
 
         let selected = crate::plan::dependencies::with_dependencies(&project, &args.services);
-        let policy = if args.no_build {
-            BuildPolicy::Never
-        } else if args.build {
-            BuildPolicy::Always
-        } else {
-            BuildPolicy::Missing
-        };
+        let policy = BuildPolicy::from_flags(args.no_build, args.build);
         let images = ensure_images(ctx, engine.as_ref(), &project, &selected, policy).await?;
         let mut project = project;
         pin_images(&mut project, &images);

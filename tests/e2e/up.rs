@@ -573,3 +573,43 @@ fn up_brings_back_a_replica_that_died() {
     assert_eq!(project.replicas("web").len(), 2);
     assert!(stderr.contains("stopped"), "the plan says why: {stderr}");
 }
+
+#[test]
+fn a_dry_run_prints_the_replacements_of_a_changed_manifest_and_changes_nothing() {
+    let project = TestProject::new("dry-run", &two_services("    deploy:\n      replicas: 2\n"));
+    project.msctl_ok(&["up"]);
+    let before = ids(&project);
+    assert_eq!(before.len(), 3);
+
+    // Nothing changed: an empty plan, exit 0 even with --detailed-exitcode.
+    let (code, stdout, stderr) = project.msctl(&["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "", "{stderr}");
+    assert!(stderr.contains("would change nothing"), "{stderr}");
+
+    // web's command changes and db scales up.
+    project.write_compose(&two_services(
+        "    deploy:\n      replicas: 2\n    environment: {COLOUR: blue}\n",
+    ));
+    let (code, stdout, stderr) = project.msctl(&["up", "--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    let name = project.name();
+    assert_eq!(
+        stdout,
+        format!(
+            "recreate container {name}-web-1 (service:web:1, config changed)\n\
+             recreate container {name}-web-2 (service:web:2, config changed)\n"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(ids(&project), before, "a dry run changes no container");
+    let (code, plan_stdout, _) = project.msctl(&["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 2, "changes planned");
+    assert_eq!(plan_stdout, stdout, "`plan` and `up --dry-run` agree");
+    assert_eq!(ids(&project), before);
+
+    // An error is 1, not 2.
+    let (code, _, stderr) = project.msctl(&["plan", "--detailed-exitcode", "nosuch"]);
+    assert_eq!(code, 1, "{stderr}");
+    project.msctl_ok(&["down"]);
+}
