@@ -52,6 +52,9 @@ pub enum Event {
     Done { resource: String, line: String },
     /// A replica is ready, this long after waiting began.
     Ready { replica: String, after: Duration },
+    /// A ready replica took its service's names (`crate::serving`): `replica` is the
+    /// container's name.
+    Serving { service: String, replica: String },
     /// Anything worth a line: warnings of the plan, waiting for a dependency.
     Note(String),
 }
@@ -506,11 +509,19 @@ async fn wait_for(
         // Ready: they take their service's names now, before anything that waited for
         // them goes on (the control plane would, within a second, but a dependant may
         // look the name up at once).
-        let joins = watched.iter().map(|(replica, service, _)| {
-            crate::serving::join_if_ready(engine, project, service, &replica.container_id)
+        let joins = watched.iter().map(|(replica, service, _)| async move {
+            let joined =
+                crate::serving::join_if_ready(engine, project, service, &replica.container_id)
+                    .await?;
+            Ok::<_, crate::engine::EngineError>(joined.then_some(replica))
         });
         for joined in futures_util::future::join_all(joins).await {
-            joined?;
+            if let Some(replica) = joined? {
+                reporter.event(Event::Serving {
+                    service: replica.service_name.clone(),
+                    replica: replica.container_name.clone(),
+                });
+            }
         }
     }
     Ok(())

@@ -611,6 +611,10 @@ impl ProjectWorker {
                     unfinished.remove(&resource);
                     self.acted(project, &resource, &line, &reasons, &containers);
                 }
+                Event::Serving { service, replica } => {
+                    let message = super::serving::serving_message(&replica);
+                    self.record(&service, &replica, "serving", message);
+                }
                 Event::Ready { .. } | Event::Note(_) => {}
             }
         }

@@ -15,6 +15,11 @@ use super::{log_line, now_ms, Log};
 use crate::engine::Engine;
 use crate::state::{StateStore, StoredEvent};
 
+/// The message of a `serving` event, wherever the replica joined.
+pub fn serving_message(replica: &str) -> String {
+    format!("replica `{replica}` is ready: its service's names lead to it")
+}
+
 /// Sweep `project` every `every` until `shutdown`, or until it is no longer kept (no
 /// desired state, or self-heal off).
 pub async fn keep_serving(

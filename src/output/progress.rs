@@ -33,6 +33,7 @@ impl Reporter for PlainReporter {
             Event::Ready { replica, after } => self
                 .printer
                 .status(&format!("{replica}: ready after {}", seconds(after))),
+            Event::Serving { .. } => {}
             Event::Note(text) => self.printer.status(&text),
         }
     }
@@ -112,6 +113,7 @@ impl Reporter for TtyReporter {
                     bar.set_message(format!("{replica} ready after {}", seconds(after)));
                 }
             }
+            Event::Serving { .. } => {}
             Event::Note(text) => {
                 let _ = self.multi.println(text);
             }

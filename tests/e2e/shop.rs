@@ -547,6 +547,15 @@ fn while_a_products_replica_is_unhealthy_no_request_through_the_gateway_reaches_
                 std::thread::sleep(Duration::from_millis(20));
             }
         });
+        // Stops the client however this ends: a failed wait would otherwise leave the
+        // scope waiting for it forever.
+        struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+        impl Drop for StopOnDrop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        let _stop = StopOnDrop(&stop);
         project.wait_for(
             "the victim to serve some requests",
             Duration::from_secs(20),
@@ -567,13 +576,25 @@ fn while_a_products_replica_is_unhealthy_no_request_through_the_gateway_reaches_
             },
         );
         // Replaced: a new replica 2, serving.
-        project.wait_for("its replacement to serve", Duration::from_secs(60), || {
-            super::control::events(&project).iter().any(|e| {
-                e.kind == "serving"
-                    && e.replica == victim.name
-                    && e.at_ms * 1_000_000 > unhealthy_at.unwrap_or(0)
-            })
-        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !super::control::events(&project).iter().any(|e| {
+            e.kind == "serving"
+                && e.replica == victim.name
+                && e.at_ms * 1_000_000 > unhealthy_at.unwrap_or(0)
+        }) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no replacement served within 60 s; events:\n{}\ncontrol plane log:\n{}",
+                super::control::events(&project)
+                    .iter()
+                    .map(|e| format!("{} {} {} {}", e.at_ms, e.replica, e.kind, e.message))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                std::fs::read_to_string(project.state_dir().join("control.log"))
+                    .unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
         std::thread::sleep(Duration::from_secs(1));
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         unhealthy_at.expect("unhealthy")
