@@ -19,8 +19,16 @@ use super::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
+    ctx.check_services(&loaded.project, &args.services)?;
+    // With self-heal on, the control plane gates the service names (plan::serving) and
+    // runs the ingress.
+    let self_heal = !args.no_self_heal && !ctx.self_heal_disabled();
+    check_ingress(
+        &loaded,
+        &crate::plan::dependencies::with_dependencies(&loaded.project, &args.services),
+        self_heal,
+    )?;
     let project = loaded.project;
-    ctx.check_services(&project, &args.services)?;
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let lock = ctx.lock(&project.name).await?;
@@ -59,8 +67,6 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
             return Err(CommandError::Interrupted);
         }
 
-        // With self-heal on, the control plane gates the service names (plan::serving).
-        let self_heal = !args.no_self_heal && !ctx.self_heal_disabled();
         let options = ConvergeOptions {
             plan: PlanOptions {
                 services: args.services.iter().cloned().collect(),
@@ -92,12 +98,31 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
         let services = selected.len();
         for name in &selected {
             let Some(service) = project.services.get(name) else { continue };
-            for port in service.ports.iter().filter(|p| p.published.is_some()) {
-                let host = match port.host_ip.as_deref() {
-                    None | Some("0.0.0.0") | Some("::") => "localhost".to_string(),
-                    Some(ip) if ip.contains(':') => format!("[{ip}]"),
-                    Some(ip) => ip.to_string(),
-                };
+            for port in crate::plan::ingress::ingress_ports(service) {
+                let ready = outcome
+                    .replicas
+                    .iter()
+                    .filter(|r| &r.service_name == name)
+                    .count();
+                wait_for_ingress(port).await.map_err(|error| {
+                    CommandError::hinted(
+                        anyhow::anyhow!(
+                            "service `{name}`: the ingress does not accept connections on {} after {}s: {error}",
+                            crate::plan::ingress::listen_address(port),
+                            INGRESS_WAIT.as_secs()
+                        ),
+                        "`msctl events` shows why (kind `ingress`); another program may hold the port",
+                    )
+                })?;
+                ctx.printer.status(&format!(
+                    "service `{name}` is published at http://{}:{} (ingress over {ready} replicas)",
+                    display_host(port.host_ip.as_deref()),
+                    port.published.unwrap_or_default()
+                ));
+            }
+            let bound = crate::plan::ingress::bound_ports(service);
+            for port in bound {
+                let host = display_host(port.host_ip.as_deref());
                 let published = port.published.unwrap_or_default();
                 let address = match port.protocol {
                     crate::manifest::model::Protocol::Tcp => format!("http://{host}:{published}"),
@@ -123,6 +148,102 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
         }
         Ok(())
     })
+}
+
+/// How long `up` waits for the control plane's ingress to listen on a port.
+const INGRESS_WAIT: Duration = Duration::from_secs(10);
+
+/// How `up` names the host of a published port.
+fn display_host(host_ip: Option<&str>) -> String {
+    match host_ip {
+        None | Some("0.0.0.0") | Some("::") => "localhost".to_string(),
+        Some(ip) if ip.contains(':') => format!("[{ip}]"),
+        Some(ip) => ip.to_string(),
+    }
+}
+
+/// Refuses, before anything changes, the selected services whose published ports go
+/// through the ingress when nothing would carry them: the ingress runs in the control
+/// plane (self-heal off means none), and reaches replicas on a network the host can
+/// route to (not an internal one).
+fn check_ingress(
+    loaded: &crate::manifest::Loaded,
+    selected: &BTreeSet<String>,
+    self_heal: bool,
+) -> Result<(), CommandError> {
+    use crate::plan::ingress::{ingress_ports, reachable_networks};
+    let project = &loaded.project;
+    for name in selected {
+        let Some(service) = project.services.get(name) else {
+            continue;
+        };
+        let Some(port) = ingress_ports(service).into_iter().next() else {
+            continue;
+        };
+        let published = port.published.unwrap_or_default();
+        let refusal = if !self_heal {
+            Some((
+                vec!["services", name.as_str(), "ports"],
+                format!(
+                    "service `{name}` publishes port {published} through msctl's ingress, which runs in the control plane, and self-heal is off"
+                ),
+                "turn self-heal on (leave out `--no-self-heal` and `MSCTL_SELF_HEAL=0`), or run one replica without `mode: ingress` so that its container binds the port".to_string(),
+            ))
+        } else if reachable_networks(project, service).is_empty() {
+            let key = if service.network_mode.is_some() {
+                "network_mode"
+            } else {
+                "networks"
+            };
+            Some((
+                vec!["services", name.as_str(), key],
+                format!(
+                    "service `{name}` publishes port {published} through msctl's ingress, but is on no network the host can reach"
+                ),
+                "the ingress connects to replicas over a network that is not `internal: true` and not a `network_mode`: add one to the service".to_string(),
+            ))
+        } else {
+            None
+        };
+        if let Some((path, message, hint)) = refusal {
+            return Err(CommandError::Manifest(crate::manifest::LoadError {
+                rendered: loaded.error_at(&path, &message, &hint),
+                error_count: 1,
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// Waits until `port`'s ingress accepts a TCP connection on this host, at most
+/// [`INGRESS_WAIT`]: `up` returns once what it published can be reached.
+async fn wait_for_ingress(port: &crate::manifest::model::Port) -> Result<(), String> {
+    let ip = match port.host_ip.as_deref() {
+        None | Some("0.0.0.0") => "127.0.0.1",
+        Some("::") => "::1",
+        Some(ip) => ip,
+    };
+    let address = crate::plan::ingress::listen_address(&crate::manifest::model::Port {
+        host_ip: Some(ip.to_string()),
+        ..port.clone()
+    });
+    let deadline = Instant::now() + INGRESS_WAIT;
+    loop {
+        let attempt = tokio::time::timeout(
+            Duration::from_secs(1),
+            tokio::net::TcpStream::connect(&address),
+        )
+        .await;
+        let error = match attempt {
+            Ok(Ok(_)) => return Ok(()),
+            Ok(Err(err)) => err.to_string(),
+            Err(_) => "connecting timed out".to_string(),
+        };
+        if Instant::now() >= deadline {
+            return Err(error);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Keep what this `up` brought up as the project's desired state, for the control plane.
