@@ -89,6 +89,7 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
             Ok(outcome) => outcome,
             Err(err) => return Err(explain(engine.as_ref(), err).await),
         };
+        let ingress_before = IngressBefore::read(ctx, &project.name);
         record_desired(ctx, &project, &selected, args.services.is_empty(), self_heal)?;
         drop(lock);
         if self_heal {
@@ -104,7 +105,7 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
                     .iter()
                     .filter(|r| &r.service_name == name)
                     .count();
-                wait_for_ingress(port).await.map_err(|error| {
+                wait_for_ingress(ctx, &project.name, name, port, &ingress_before).await.map_err(|error| {
                     CommandError::hinted(
                         anyhow::anyhow!(
                             "service `{name}`: the ingress does not accept connections on {} after {}s: {error}",
@@ -215,9 +216,76 @@ fn check_ingress(
     Ok(())
 }
 
-/// Waits until `port`'s ingress accepts a TCP connection on this host, at most
-/// [`INGRESS_WAIT`]: `up` returns once what it published can be reached.
-async fn wait_for_ingress(port: &crate::manifest::model::Port) -> Result<(), String> {
+/// What the control plane's ingress served before this `up` recorded the desired state.
+struct IngressBefore {
+    /// The listen addresses of the ingress ports of the desired state kept then.
+    addresses: BTreeSet<String>,
+    /// The id of the project's last event then.
+    last_event_id: i64,
+}
+
+impl IngressBefore {
+    fn read(ctx: &Context, project_name: &str) -> IngressBefore {
+        let store = ctx.state_store().ok();
+        let addresses = store
+            .as_ref()
+            .and_then(|store| store.desired(project_name).ok().flatten())
+            .filter(|desired| desired.self_heal)
+            .map(|desired| {
+                crate::ingress::routes(&desired.project)
+                    .into_iter()
+                    .map(|route| route.address)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let last_event_id = store
+            .and_then(|store| store.events(Some(project_name), 0, i64::MAX).ok())
+            .and_then(|events| events.last().map(|e| e.id))
+            .unwrap_or(0);
+        IngressBefore {
+            addresses,
+            last_event_id,
+        }
+    }
+}
+
+/// Waits until `port`'s ingress listens and accepts a TCP connection on this host, at
+/// most [`INGRESS_WAIT`]: `up` returns once what it published can be reached. Something
+/// else may accept connections on the port, so the control plane's `ingress` events
+/// decide whether it is the ingress: a port the ingress did not serve before this `up`
+/// needs a newer `listening` event; one it served must not have a newer `cannot listen`
+/// or `stopped listening` event (the `listening` one may be long gone from the bounded
+/// event log).
+async fn wait_for_ingress(
+    ctx: &Context,
+    project_name: &str,
+    service_name: &str,
+    port: &crate::manifest::model::Port,
+    before: &IngressBefore,
+) -> Result<(), String> {
+    let listen = crate::plan::ingress::listen_address(port);
+    let served_before = before.addresses.contains(&listen);
+    let store = ctx.state_store().ok();
+    // `None`: the ingress listens (as far as its events say); else why not (yet).
+    let not_listening = || -> Option<String> {
+        let needle = format!("on {listen} for");
+        let events = store
+            .as_ref()
+            .and_then(|store| store.events(Some(project_name), 0, i64::MAX).ok())
+            .unwrap_or_default();
+        let latest = events.into_iter().rev().find(|e| {
+            e.kind == "ingress" && e.service == service_name && e.message.contains(&needle)
+        });
+        let fresh = |e: &crate::state::StoredEvent| served_before || e.id > before.last_event_id;
+        match latest {
+            Some(e) if fresh(&e) && e.message.starts_with("listening") => None,
+            Some(e) if fresh(&e) => Some(e.message),
+            // An event older than this `up` (or none, the log being bounded): a port
+            // served before listens unless an event says otherwise.
+            _ if served_before => None,
+            _ => Some("the control plane has not listened on it yet".to_string()),
+        }
+    };
     let ip = match port.host_ip.as_deref() {
         None | Some("0.0.0.0") => "127.0.0.1",
         Some("::") => "::1",
@@ -234,10 +302,11 @@ async fn wait_for_ingress(port: &crate::manifest::model::Port) -> Result<(), Str
             tokio::net::TcpStream::connect(&address),
         )
         .await;
-        let error = match attempt {
-            Ok(Ok(_)) => return Ok(()),
-            Ok(Err(err)) => err.to_string(),
-            Err(_) => "connecting timed out".to_string(),
+        let error = match (attempt, not_listening()) {
+            (_, Some(failure)) => failure,
+            (Ok(Ok(_)), None) => return Ok(()),
+            (Ok(Err(err)), None) => err.to_string(),
+            (Err(_), None) => "connecting timed out".to_string(),
         };
         if Instant::now() >= deadline {
             return Err(error);

@@ -145,3 +145,33 @@ fn the_ingress_spreads_a_published_port_over_ready_replicas_and_frees_it_on_down
     );
     drop(guard);
 }
+
+#[test]
+fn a_port_another_program_holds_fails_up_and_is_taken_once_free() {
+    let holder = TcpListener::bind("0.0.0.0:0").expect("a free port");
+    let port = holder.local_addr().expect("its address").port();
+    let project = TestProject::new("ingress-taken", &web(port));
+    let guard = ControlPlaneGuard::new(&project);
+    let output = healing(&project, &["up"]).output().expect("msctl up");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let why = format!("cannot listen on 0.0.0.0:{port} for service `web`");
+    assert!(stderr.contains(&why), "{stderr}");
+    assert!(stderr.contains("hint: `msctl events`"), "{stderr}");
+    assert!(
+        events(&project)
+            .iter()
+            .any(|e| e.kind == "ingress" && e.message.starts_with(&why)),
+        "{:?}",
+        events(&project)
+    );
+
+    // The control plane keeps trying: the port is the ingress's once it is free.
+    drop(holder);
+    project.wait_for(
+        "the ingress on the freed port",
+        Duration::from_secs(10),
+        || get(port).is_ok(),
+    );
+    drop(guard);
+}
