@@ -1,6 +1,7 @@
 //! The control plane's side of the ingress: for each project it keeps, a task that
 //! listens on the project's ingress ports ([`crate::ingress::routes`]) and refreshes the
-//! ready replicas of their services about every second.
+//! ready replicas of their services every `Settings::serving_every` (1 s), the cadence
+//! at which the serving sweep gives and takes service names.
 //!
 //! It rebinds when the desired state's ports change, retries a port it cannot bind
 //! (taken by another program) every [`RETRY_BIND`], recording an `ingress` event for
@@ -19,9 +20,6 @@ use super::{log_line, now_ms, Log};
 use crate::engine::Engine;
 use crate::ingress::{self, Backends, Route};
 use crate::state::{StateStore, StoredEvent};
-
-/// How often the ready replicas are looked up again.
-pub const REFRESH: Duration = Duration::from_secs(1);
 
 /// How long after a failed bind the port is tried again.
 pub const RETRY_BIND: Duration = Duration::from_secs(3);
@@ -42,12 +40,14 @@ struct Unbound {
     retry_at: Instant,
 }
 
-/// Keep `project`'s ingress ports open until `shutdown`, or until it is no longer kept.
-/// `limit` bounds the connections of every project together.
+/// Keep `project`'s ingress ports open until `shutdown`, or until it is no longer kept,
+/// looking up the ready replicas `every` so often. `limit` bounds the connections of
+/// every project together.
 pub async fn keep_ingress(
     project: String,
     engine: Arc<dyn Engine>,
     state_dir: PathBuf,
+    every: Duration,
     log: Log,
     limit: Arc<Semaphore>,
     mut shutdown: watch::Receiver<bool>,
@@ -89,7 +89,7 @@ pub async fn keep_ingress(
                     "warning: project `{project}`: cannot read its desired state: {err}"
                 ));
                 tokio::select! {
-                    _ = tokio::time::sleep(REFRESH) => continue,
+                    _ = tokio::time::sleep(every) => continue,
                     _ = shutdown.changed() => break,
                 }
             }
@@ -206,7 +206,7 @@ pub async fn keep_ingress(
         last_error = error;
 
         tokio::select! {
-            _ = tokio::time::sleep(REFRESH) => {}
+            _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => break,
         }
     }

@@ -315,6 +315,7 @@ impl ControlPlane {
                 project.clone(),
                 self.engine.clone(),
                 self.state_dir.clone(),
+                self.settings.serving_every,
                 self.log.clone(),
                 connections.clone(),
                 shutdown.clone(),
