@@ -373,7 +373,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--backoff-initial', '--backoff-initial', [CompletionResultType]::ParameterName, 'Seconds a service is held back after its first failure (doubled after each next)')
             [CompletionResult]::new('--backoff-max', '--backoff-max', [CompletionResultType]::ParameterName, 'Longest a failing service is held back, in seconds')
             [CompletionResult]::new('--autoscale-interval', '--autoscale-interval', [CompletionResultType]::ParameterName, 'Seconds between two CPU measurements of an autoscaled service''s replicas')
-            [CompletionResult]::new('--readiness-interval', '--readiness-interval', [CompletionResultType]::ParameterName, 'Seconds between two readiness checks of a project''s replicas, which decide which of them its service names lead to')
+            [CompletionResult]::new('--readiness-interval', '--readiness-interval', [CompletionResultType]::ParameterName, 'Seconds between two readiness checks of a project''s replicas, which decide which of them its service names and its ingress ports lead to')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')

@@ -357,7 +357,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand --backoff-initial 'Seconds a service is held back after its first failure (doubled after each next)'
             cand --backoff-max 'Longest a failing service is held back, in seconds'
             cand --autoscale-interval 'Seconds between two CPU measurements of an autoscaled service''s replicas'
-            cand --readiness-interval 'Seconds between two readiness checks of a project''s replicas, which decide which of them its service names lead to'
+            cand --readiness-interval 'Seconds between two readiness checks of a project''s replicas, which decide which of them its service names and its ingress ports lead to'
             cand -f 'Manifest file (repeatable; later files override earlier ones)'
             cand --file 'Manifest file (repeatable; later files override earlier ones)'
             cand -p 'Project name (default: `name:` in the manifest, else the directory name)'

@@ -263,7 +263,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand serve" -l resync -d 'Seconds
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -l backoff-initial -d 'Seconds a service is held back after its first failure (doubled after each next)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -l backoff-max -d 'Longest a failing service is held back, in seconds' -r
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -l autoscale-interval -d 'Seconds between two CPU measurements of an autoscaled service\'s replicas' -r
-complete -c msctl -n "__fish_msctl_using_subcommand serve" -l readiness-interval -d 'Seconds between two readiness checks of a project\'s replicas, which decide which of them its service names lead to' -r
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l readiness-interval -d 'Seconds between two readiness checks of a project\'s replicas, which decide which of them its service names and its ingress ports lead to' -r
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F

@@ -196,7 +196,7 @@ pub struct ServeArgs {
     #[arg(long, env = "MSCTL_AUTOSCALE_INTERVAL", value_name = "SECONDS", default_value = "10", value_parser = seconds)]
     pub autoscale_interval: std::time::Duration,
     /// Seconds between two readiness checks of a project's replicas, which decide which
-    /// of them its service names lead to
+    /// of them its service names and its ingress ports lead to
     #[arg(long, env = "MSCTL_READINESS_INTERVAL", value_name = "SECONDS", default_value = "1", value_parser = seconds)]
     pub readiness_interval: std::time::Duration,
     /// Started by `msctl up`: detach from the terminal, stop when no project needs it

@@ -10,6 +10,7 @@ pub mod converge;
 pub mod engine;
 pub mod executor;
 pub mod health;
+pub mod ingress;
 pub mod lock;
 pub mod manifest;
 pub mod output;

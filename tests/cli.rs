@@ -331,3 +331,73 @@ fn verbose_traces_go_to_stderr_without_colour_off_a_terminal() {
     );
     assert_eq!(stdout.lines().count(), 1);
 }
+
+/// `msctl ARGS...` in `dir` with no engine to reach: a refusal must come before any
+/// engine call.
+fn without_engine(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = msctl(dir);
+    cmd.args(args)
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env("MSCTL_STATE_DIR", dir.join("state"));
+    run(&mut cmd)
+}
+
+#[test]
+fn up_refuses_ingress_ports_with_self_heal_off_before_anything() {
+    let dir = project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    deploy:\n      replicas: 3\n    ports:\n      - \"8080:80\"\n",
+    )]);
+    for args in [&["up", "--no-self-heal"][..], &["up"][..]] {
+        let mut cmd = msctl(dir.path());
+        cmd.args(args)
+            .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+            .env("MSCTL_STATE_DIR", dir.path().join("state"))
+            .env("MSCTL_SELF_HEAL", "0");
+        let (code, stdout, stderr) = run(&mut cmd);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(
+            stderr.contains(
+                "through msctl's ingress, which runs in the control plane, and self-heal is off"
+            ),
+            "{stderr}"
+        );
+        assert!(stderr.contains("compose.yaml:6:5"), "{stderr}");
+        assert!(stderr.contains("hint: turn self-heal on"), "{stderr}");
+    }
+}
+
+#[test]
+fn up_refuses_ingress_ports_of_a_service_on_internal_networks_only() {
+    let dir = project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    deploy:\n      replicas: 3\n    ports:\n      - \"8080:80\"\n    networks: [back]\nnetworks:\n  back:\n    internal: true\n",
+    )]);
+    let (code, _, stderr) = without_engine(dir.path(), &["up"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("is on no network the host can reach"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("compose.yaml:8:5"), "{stderr}");
+}
+
+#[test]
+fn scale_refuses_replicas_of_a_service_whose_container_binds_its_port_not_the_ingress() {
+    let dir = project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    ports:\n      - \"8080:80\"\n",
+    )]);
+    let (code, _, stderr) = without_engine(dir.path(), &["scale", "web=2"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot have 2 replicas: its container binds host port 8080"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("compose.yaml:4:5"), "{stderr}");
+    assert!(
+        stderr.contains("give the port `mode: ingress` or `replicas` above 1 in the manifest"),
+        "{stderr}"
+    );
+}

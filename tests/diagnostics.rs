@@ -56,6 +56,7 @@ invalid_fixtures! {
     port_range_mismatch: "port-range-mismatch",
     self_dependency: "self-dependency",
     services_not_mapping: "services-not-mapping",
+    udp_port_with_replicas: "udp-port-with-replicas",
     undefined_required_variable: "undefined-required-variable",
     unknown_healthcheck_key: "unknown-healthcheck-key",
     unknown_network_reference: "unknown-network-reference",

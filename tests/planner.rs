@@ -925,6 +925,7 @@ fn keys_docker_refuses_in_a_shared_stack_are_left_out_with_a_warning() {
             published: Some(8080),
             host_ip: None,
             protocol: msctl::manifest::model::Protocol::Tcp,
+            mode: None,
         }];
         proxy.extra_hosts = vec!["db:10.0.0.5".to_string()];
     }
@@ -1463,4 +1464,38 @@ mod properties {
         let summary = ContainerSummary::from(container.clone());
         assert_eq!(ObservedContainer::from(summary), container);
     }
+}
+
+#[test]
+fn a_port_through_the_ingress_is_exposed_on_each_replica_but_bound_on_none() {
+    let mut web = replicas(service("web", "shop/web:1"), 3);
+    web.ports = vec![
+        msctl::manifest::model::Port {
+            target: 80,
+            published: Some(8080),
+            host_ip: None,
+            protocol: msctl::manifest::model::Protocol::Tcp,
+            mode: None,
+        },
+        msctl::manifest::model::Port {
+            target: 9000,
+            published: None,
+            host_ip: None,
+            protocol: msctl::manifest::model::Protocol::Tcp,
+            mode: None,
+        },
+    ];
+    let project = project(vec![web]);
+    let plan = plan_of(&project, &ObservedState::default());
+    let spec = create_spec(&plan, "web");
+    assert_eq!(
+        spec.ports.iter().map(|p| p.target).collect::<Vec<_>>(),
+        [9000],
+        "only the port that is not published stays on the container"
+    );
+    assert!(
+        spec.expose.contains(&"80/tcp".to_string()),
+        "{:?}",
+        spec.expose
+    );
 }

@@ -4,6 +4,9 @@
 //! replica, name, id, image, state, health, exit_code, ports, created, backoff; sorted by
 //! service then replica.
 //!
+//! A port published through the ingress (see `plan::ingress`) is listed on each replica
+//! of its service, marked `(ingress)`: no container binds it, the control plane does.
+//!
 //! A service the control plane is backing off (its replicas kept failing) shows why and
 //! when it tries again: `backoff` in JSON, a NOTE column in the table; its stopped
 //! replicas are listed even without `--all`.
@@ -50,10 +53,18 @@ pub fn run(ctx: &Context, args: PsArgs) -> Result<(), CommandError> {
     let (project_name, _) = ctx.project_by_name(false)?;
     ctx.block_on(async {
         let engine = ctx.engine().await?;
-        let backoffs = ctx
-            .state_store()?
+        let store = ctx.state_store()?;
+        let backoffs = store
             .backoffs(&project_name)
             .map_err(|e| CommandError::Failed(e.into()))?;
+        // The ingress carries the ports of the desired state the control plane keeps.
+        let desired = store
+            .desired(&project_name)
+            .ok()
+            .flatten()
+            .filter(|desired| desired.self_heal)
+            .map(|desired| desired.project);
+        drop(store);
         let mut rows = rows(
             engine.as_ref(),
             &project_name,
@@ -64,6 +75,9 @@ pub fn run(ctx: &Context, args: PsArgs) -> Result<(), CommandError> {
         .await?;
         let now = crate::control::now_ms();
         for row in &mut rows {
+            if let Some(service) = desired.as_ref().and_then(|p| p.services.get(&row.service)) {
+                row.ports.extend(ingress_ports(service));
+            }
             row.backoff = backoffs.get(&row.service).map(|b| Backoff {
                 failures: b.failures,
                 next_attempt: crate::control::format_ms(b.next_attempt_ms),
@@ -153,6 +167,15 @@ pub async fn rows(
     }
     rows.sort_by(|a, b| (&a.service, a.replica, &a.name).cmp(&(&b.service, b.replica, &b.name)));
     Ok(rows)
+}
+
+/// The ports the ingress publishes for `service`, as `ps` shows them on each replica:
+/// `HOST_IP:PUBLISHED->TARGET/tcp (ingress)`.
+pub fn ingress_ports(service: &crate::manifest::model::Service) -> Vec<String> {
+    crate::plan::ingress::ingress_ports(service)
+        .into_iter()
+        .map(crate::plan::ingress::describe)
+        .collect()
 }
 
 pub fn state_name(state: ContainerState) -> &'static str {

@@ -63,6 +63,22 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
             }));
         }
     }
+    for (service, count) in &targets {
+        let bound = crate::plan::ingress::bound_ports(&loaded.project.services[service]);
+        if let (Some(port), true) = (bound.first(), *count > 1) {
+            return Err(CommandError::Manifest(LoadError {
+                rendered: loaded.error_at(
+                    &["services", service, "ports"],
+                    &format!(
+                        "service `{service}` cannot have {count} replicas: its container binds host port {}, and only one container can",
+                        port.published.unwrap_or_default()
+                    ),
+                    "give the port `mode: ingress` or `replicas` above 1 in the manifest: msctl's ingress then publishes it over every replica",
+                ),
+                error_count: 1,
+            }));
+        }
+    }
     let project = loaded.project;
     ctx.block_on(async {
         let engine = ctx.engine().await?;

@@ -31,8 +31,16 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
         return super::plan::show(ctx, &planning).map(|_| ());
     }
     let loaded = ctx.load()?;
+    ctx.check_services(&loaded.project, &args.services)?;
+    // With self-heal on, the control plane gates the service names (plan::serving) and
+    // runs the ingress.
+    let self_heal = !args.no_self_heal && !ctx.self_heal_disabled();
+    check_ingress(
+        &loaded,
+        &crate::plan::dependencies::with_dependencies(&loaded.project, &args.services),
+        self_heal,
+    )?;
     let project = loaded.project;
-    ctx.check_services(&project, &args.services)?;
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let lock = ctx.lock(&project.name).await?;
@@ -65,8 +73,6 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
             return Err(CommandError::Interrupted);
         }
 
-        // With self-heal on, the control plane gates the service names (plan::serving).
-        let self_heal = !args.no_self_heal && !ctx.self_heal_disabled();
         let options = ConvergeOptions {
             plan: PlanOptions {
                 services: args.services.iter().cloned().collect(),
@@ -89,6 +95,7 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
             Ok(outcome) => outcome,
             Err(err) => return Err(explain(engine.as_ref(), err).await),
         };
+        let ingress_before = IngressBefore::read(ctx, &project.name);
         record_desired(ctx, &project, &selected, args.services.is_empty(), self_heal)?;
         drop(lock);
         if self_heal {
@@ -98,12 +105,31 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
         let services = selected.len();
         for name in &selected {
             let Some(service) = project.services.get(name) else { continue };
-            for port in service.ports.iter().filter(|p| p.published.is_some()) {
-                let host = match port.host_ip.as_deref() {
-                    None | Some("0.0.0.0") | Some("::") => "localhost".to_string(),
-                    Some(ip) if ip.contains(':') => format!("[{ip}]"),
-                    Some(ip) => ip.to_string(),
-                };
+            for port in crate::plan::ingress::ingress_ports(service) {
+                let ready = outcome
+                    .replicas
+                    .iter()
+                    .filter(|r| &r.service_name == name)
+                    .count();
+                wait_for_ingress(ctx, &project.name, name, port, &ingress_before).await.map_err(|error| {
+                    CommandError::hinted(
+                        anyhow::anyhow!(
+                            "service `{name}`: the ingress does not accept connections on {} after {}s: {error}",
+                            crate::plan::ingress::listen_address(port),
+                            INGRESS_WAIT.as_secs()
+                        ),
+                        "`msctl events` shows why (kind `ingress`); another program may hold the port",
+                    )
+                })?;
+                ctx.printer.status(&format!(
+                    "service `{name}` is published at http://{}:{} (ingress over {ready} replicas)",
+                    display_host(port.host_ip.as_deref()),
+                    port.published.unwrap_or_default()
+                ));
+            }
+            let bound = crate::plan::ingress::bound_ports(service);
+            for port in bound {
+                let host = display_host(port.host_ip.as_deref());
                 let published = port.published.unwrap_or_default();
                 let address = match port.protocol {
                     crate::manifest::model::Protocol::Tcp => format!("http://{host}:{published}"),
@@ -129,6 +155,170 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
         }
         Ok(())
     })
+}
+
+/// How long `up` waits for the control plane's ingress to listen on a port.
+const INGRESS_WAIT: Duration = Duration::from_secs(10);
+
+/// How `up` names the host of a published port.
+fn display_host(host_ip: Option<&str>) -> String {
+    match host_ip {
+        None | Some("0.0.0.0") | Some("::") => "localhost".to_string(),
+        Some(ip) if ip.contains(':') => format!("[{ip}]"),
+        Some(ip) => ip.to_string(),
+    }
+}
+
+/// Refuses, before anything changes, the selected services whose published ports go
+/// through the ingress when nothing would carry them: the ingress runs in the control
+/// plane (self-heal off means none), and reaches replicas on a network the host can
+/// route to (not an internal one).
+fn check_ingress(
+    loaded: &crate::manifest::Loaded,
+    selected: &BTreeSet<String>,
+    self_heal: bool,
+) -> Result<(), CommandError> {
+    use crate::plan::ingress::{ingress_ports, reachable_networks};
+    let project = &loaded.project;
+    for name in selected {
+        let Some(service) = project.services.get(name) else {
+            continue;
+        };
+        let Some(port) = ingress_ports(service).into_iter().next() else {
+            continue;
+        };
+        let published = port.published.unwrap_or_default();
+        let refusal = if !self_heal {
+            Some((
+                vec!["services", name.as_str(), "ports"],
+                format!(
+                    "service `{name}` publishes port {published} through msctl's ingress, which runs in the control plane, and self-heal is off"
+                ),
+                "turn self-heal on (leave out `--no-self-heal` and `MSCTL_SELF_HEAL=0`), or run one replica without `mode: ingress` so that its container binds the port".to_string(),
+            ))
+        } else if reachable_networks(project, service).is_empty() {
+            let key = if service.network_mode.is_some() {
+                "network_mode"
+            } else {
+                "networks"
+            };
+            Some((
+                vec!["services", name.as_str(), key],
+                format!(
+                    "service `{name}` publishes port {published} through msctl's ingress, but is on no network the host can reach"
+                ),
+                "the ingress connects to replicas over a network that is not `internal: true` and not a `network_mode`: add one to the service".to_string(),
+            ))
+        } else {
+            None
+        };
+        if let Some((path, message, hint)) = refusal {
+            return Err(CommandError::Manifest(crate::manifest::LoadError {
+                rendered: loaded.error_at(&path, &message, &hint),
+                error_count: 1,
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// What the control plane's ingress served before this `up` recorded the desired state.
+struct IngressBefore {
+    /// The listen addresses of the ingress ports of the desired state kept then.
+    addresses: BTreeSet<String>,
+    /// The id of the project's last event then.
+    last_event_id: i64,
+}
+
+impl IngressBefore {
+    fn read(ctx: &Context, project_name: &str) -> IngressBefore {
+        let store = ctx.state_store().ok();
+        let addresses = store
+            .as_ref()
+            .and_then(|store| store.desired(project_name).ok().flatten())
+            .filter(|desired| desired.self_heal)
+            .map(|desired| {
+                crate::ingress::routes(&desired.project)
+                    .into_iter()
+                    .map(|route| route.address)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let last_event_id = store
+            .and_then(|store| store.events(Some(project_name), 0, i64::MAX).ok())
+            .and_then(|events| events.last().map(|e| e.id))
+            .unwrap_or(0);
+        IngressBefore {
+            addresses,
+            last_event_id,
+        }
+    }
+}
+
+/// Waits until `port`'s ingress listens and accepts a TCP connection on this host, at
+/// most [`INGRESS_WAIT`]: `up` returns once what it published can be reached. Something
+/// else may accept connections on the port, so the control plane's `ingress` events
+/// decide whether it is the ingress: a port the ingress did not serve before this `up`
+/// needs a newer `listening` event; one it served must not have a newer `cannot listen`
+/// or `stopped listening` event (the `listening` one may be long gone from the bounded
+/// event log).
+async fn wait_for_ingress(
+    ctx: &Context,
+    project_name: &str,
+    service_name: &str,
+    port: &crate::manifest::model::Port,
+    before: &IngressBefore,
+) -> Result<(), String> {
+    let listen = crate::plan::ingress::listen_address(port);
+    let served_before = before.addresses.contains(&listen);
+    let store = ctx.state_store().ok();
+    // `None`: the ingress listens (as far as its events say); else why not (yet).
+    let not_listening = || -> Option<String> {
+        let needle = format!("on {listen} for");
+        let events = store
+            .as_ref()
+            .and_then(|store| store.events(Some(project_name), 0, i64::MAX).ok())
+            .unwrap_or_default();
+        let latest = events.into_iter().rev().find(|e| {
+            e.kind == "ingress" && e.service == service_name && e.message.contains(&needle)
+        });
+        let fresh = |e: &crate::state::StoredEvent| served_before || e.id > before.last_event_id;
+        match latest {
+            Some(e) if fresh(&e) && e.message.starts_with("listening") => None,
+            Some(e) if fresh(&e) => Some(e.message),
+            // An event older than this `up` (or none, the log being bounded): a port
+            // served before listens unless an event says otherwise.
+            _ if served_before => None,
+            _ => Some("the control plane has not listened on it yet".to_string()),
+        }
+    };
+    let ip = match port.host_ip.as_deref() {
+        None | Some("0.0.0.0") => "127.0.0.1",
+        Some("::") => "::1",
+        Some(ip) => ip,
+    };
+    let address = crate::plan::ingress::listen_address(&crate::manifest::model::Port {
+        host_ip: Some(ip.to_string()),
+        ..port.clone()
+    });
+    let deadline = Instant::now() + INGRESS_WAIT;
+    loop {
+        let attempt = tokio::time::timeout(
+            Duration::from_secs(1),
+            tokio::net::TcpStream::connect(&address),
+        )
+        .await;
+        let error = match (attempt, not_listening()) {
+            (_, Some(failure)) => failure,
+            (Ok(Ok(_)), None) => return Ok(()),
+            (Ok(Err(err)), None) => err.to_string(),
+            (Err(_), None) => "connecting timed out".to_string(),
+        };
+        if Instant::now() >= deadline {
+            return Err(error);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Keep what this `up` brought up as the project's desired state, for the control plane.

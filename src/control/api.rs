@@ -383,6 +383,18 @@ async fn scale(
                 ),
             )));
         }
+        if let (Some(port), true) = (
+            crate::plan::ingress::bound_ports(found).first(),
+            replicas > 1,
+        ) {
+            return Ok(Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "service `{wanted}` cannot have {replicas} replicas: its container binds host port {}, and only one container can; give the port `mode: ingress` or `replicas` above 1 in the manifest",
+                    port.published.unwrap_or_default()
+                ),
+            )));
+        }
         let before = store
             .scale_override(&name, &wanted)?
             .filter(|o| o.manifest_replicas == found.replicas())
@@ -656,10 +668,22 @@ mod tests {
             image: Some("web:1".to_string()),
             ..Default::default()
         };
+        let bound = crate::manifest::model::Service {
+            name: "bound".to_string(),
+            image: Some("web:1".to_string()),
+            ports: vec![crate::manifest::model::Port {
+                target: 80,
+                published: Some(8080),
+                host_ip: None,
+                protocol: crate::manifest::model::Protocol::Tcp,
+                mode: None,
+            }],
+            ..Default::default()
+        };
         let project = crate::manifest::model::Project {
             name: "shop".to_string(),
             working_dir: dir.path().to_path_buf(),
-            services: BTreeMap::from([("web".to_string(), web)]),
+            services: BTreeMap::from([("web".to_string(), web), ("bound".to_string(), bound)]),
             networks: BTreeMap::new(),
             volumes: BTreeMap::new(),
             secrets: BTreeMap::new(),
@@ -705,6 +729,16 @@ mod tests {
         assert_eq!(
             post(r#"{"count": 2}"#, path).await.0,
             StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            post(
+                r#"{"replicas": 2}"#,
+                "/v1/projects/shop/services/bound/scale"
+            )
+            .await
+            .0,
+            StatusCode::CONFLICT,
+            "its container binds a host port: a second replica could not"
         );
         assert_eq!(
             post(r#"{"replicas": 2}"#, "/v1/projects/shop/services/db/scale")

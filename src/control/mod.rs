@@ -10,6 +10,9 @@
 //! - a periodic resync (every 5 s by default), which also catches missed events;
 //! - the end of a service's backoff ([`backoff`]).
 //!
+//! Beside each worker run the project's serving sweep ([`serving`]) and its ingress
+//! ([`ingress`]: the published ports of replicated services).
+//!
 //! Rounds of one project are at least 200 ms apart and a failing service is held back
 //! with exponential backoff and jitter, so no event storm or crash loop becomes a hot
 //! loop. Every decision is an event in the state store (`msctl events`, the API).
@@ -18,6 +21,7 @@
 
 pub mod api;
 pub mod backoff;
+pub mod ingress;
 pub mod process;
 pub mod reconcile;
 pub mod serving;
@@ -179,6 +183,10 @@ impl ControlPlane {
             self.log.clone(),
         ));
         let mut tasks: BTreeMap<String, JoinHandle<()>> = BTreeMap::new();
+        // One bound for the connections of every project's ingress.
+        let connections = Arc::new(tokio::sync::Semaphore::new(
+            crate::ingress::connection_limit(),
+        ));
         let mut last_refresh: Option<Instant> = None;
         let mut idle_logged = false;
         let mut idle_since: Option<Instant> = None;
@@ -202,7 +210,7 @@ impl ControlPlane {
                         Vec::new()
                     }
                 };
-                self.refresh(&projects, &mut tasks, &shutdown);
+                self.refresh(&projects, &mut tasks, &connections, &shutdown);
                 if tasks.is_empty() {
                     let since = *idle_since.get_or_insert_with(Instant::now);
                     if self.exit_when_idle && since.elapsed() >= IDLE_GRACE {
@@ -257,6 +265,7 @@ impl ControlPlane {
         &self,
         projects: &[String],
         tasks: &mut BTreeMap<String, JoinHandle<()>>,
+        connections: &Arc<tokio::sync::Semaphore>,
         shutdown: &watch::Receiver<bool>,
     ) {
         let mut workers = self
@@ -300,9 +309,24 @@ impl ControlPlane {
                 self.log.clone(),
                 shutdown.clone(),
             ));
+            // The ingress ends with the worker, so that a project kept again after its
+            // worker ended gets one ingress, never two fighting over its ports.
+            let ingress = ingress::AbortOnDrop(tokio::spawn(ingress::keep_ingress(
+                project.clone(),
+                self.engine.clone(),
+                self.state_dir.clone(),
+                self.settings.serving_every,
+                self.log.clone(),
+                connections.clone(),
+                shutdown.clone(),
+            )));
+            let worker = work(worker, receiver, shutdown.clone(), self.settings);
             tasks.insert(
                 project.clone(),
-                tokio::spawn(work(worker, receiver, shutdown.clone(), self.settings)),
+                tokio::spawn(async move {
+                    worker.await;
+                    drop(ingress);
+                }),
             );
         }
     }

@@ -12,7 +12,7 @@ use crate::manifest::model::{
     Device, Healthcheck, Hook, Ipam, Logging, MountType, Network, NetworkMode, Port, Project,
     RestartMode, Secret, Service, Ulimit, Volume,
 };
-use crate::plan::{labels, names, serving};
+use crate::plan::{ingress, labels, names, serving};
 
 /// A container to create: one replica of a service.
 #[derive(Debug, Clone, PartialEq)]
@@ -255,8 +255,10 @@ impl ContainerSpec {
             command: service.command.clone(),
             entrypoint: service.entrypoint.clone(),
             environment: service.environment.clone(),
-            ports: kept(own_endpoint, &service.ports),
-            expose: kept(own_stack, &service.expose),
+            // A port that goes through the ingress is bound on no replica (a second one
+            // could not bind it), only exposed.
+            ports: kept(own_endpoint, &ingress::container_ports(service)),
+            expose: kept(own_stack, &expose(service)),
             mounts,
             secrets,
             configs,
@@ -350,6 +352,13 @@ pub fn left_out_by_network_mode(service: &Service) -> Vec<&'static str> {
 }
 
 /// `value`, or nothing when the container cannot have it.
+/// The service's `expose` entries and the container ports of its ingress ports.
+fn expose(service: &Service) -> Vec<String> {
+    let mut expose = service.expose.clone();
+    expose.extend(ingress::exposed_ingress_ports(service));
+    expose
+}
+
 fn kept<T: Clone + Default>(keep: bool, value: &T) -> T {
     if keep {
         value.clone()

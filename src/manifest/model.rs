@@ -358,6 +358,21 @@ pub struct Port {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_ip: Option<String>,
     pub protocol: Protocol,
+    /// The long form's `mode`; `None` when the manifest does not say. `ingress` sends a
+    /// published port through msctl's ingress even with one replica (see
+    /// `plan::ingress`); `host` changes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<PortMode>,
+}
+
+/// How a published port reaches a service (Compose's long-form `mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PortMode {
+    /// Through a listener in front of the replicas that spreads connections over them.
+    Ingress,
+    /// Bound on the container itself.
+    Host,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

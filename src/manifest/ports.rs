@@ -2,7 +2,7 @@
 //! form. Ranges are expanded into one [`Port`] per container port.
 
 use super::diagnostic::Span;
-use super::model::{Port, Protocol};
+use super::model::{Port, PortMode, Protocol};
 use super::yaml::{Node, Value};
 
 fn protocol(text: &str) -> Result<Protocol, String> {
@@ -95,6 +95,7 @@ pub fn parse_port_short(text: &str) -> Result<Vec<Port>, String> {
             published,
             host_ip: host_ip.clone(),
             protocol: proto,
+            mode: None,
         })
         .collect())
 }
@@ -153,22 +154,25 @@ pub fn parse_port_long(node: &Node) -> Result<Vec<Port>, PortError> {
         }
         _ => None,
     };
-    if let Some(mode) = field("mode") {
-        match mode.scalar_text().as_deref() {
-            Some("ingress") | Some("host") => {}
+    let mode = match field("mode") {
+        None => None,
+        Some(mode) => match mode.scalar_text().as_deref() {
+            Some("ingress") => Some(PortMode::Ingress),
+            Some("host") => Some(PortMode::Host),
             _ => {
                 return Err((
                     "`mode` of a port must be `ingress` or `host`".to_string(),
                     Some(mode.span),
                 ))
             }
-        }
-    }
+        },
+    };
     Ok(vec![Port {
         target,
         published,
         host_ip,
         protocol: proto,
+        mode,
     }])
 }
 

@@ -2451,6 +2451,23 @@ fn check_published_ports(
             let Some(published) = port.published else {
                 continue;
             };
+            if crate::plan::ingress::wants_ingress(svc, port) && port.protocol != Protocol::Tcp {
+                if let Some(span) = spans.get(name).and_then(|s| s.ports.get(i)) {
+                    let why = if crate::plan::ingress::may_replicate(svc) {
+                        "can have more than one replica"
+                    } else {
+                        "asks for `mode: ingress`"
+                    };
+                    r.error_hint(
+                        format!(
+                            "service `{name}` {why}, so its host port {published}/{} would go through msctl's ingress, which carries TCP only",
+                            port.protocol.as_str()
+                        ),
+                        *span,
+                        "publish the port over TCP, or run one replica without `mode: ingress` (one container binds the port itself)",
+                    );
+                }
+            }
             let ip = port
                 .host_ip
                 .clone()

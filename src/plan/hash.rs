@@ -15,6 +15,15 @@ use crate::manifest::model::{Project, Service};
 /// struct fields serialize in declaration order.
 pub fn config_hash(service: &Service) -> String {
     let mut canonical = service.clone();
+    // Whether a port is bound on the container or goes through the ingress is container
+    // config: a replica that binds a host port must be replaced when the service starts
+    // to replicate, and that follows from the replica count. Marking such ports keeps
+    // the count itself out, and the hash of a service without them as it was.
+    for port in canonical.ports.iter_mut() {
+        if super::ingress::uses_ingress(service, port) {
+            port.mode = Some(crate::manifest::model::PortMode::Ingress);
+        }
+    }
     canonical.deploy.replicas = 0;
     canonical.depends_on.clear();
     // Autoscaling settings change how many replicas run, not what each one is.
@@ -84,6 +93,28 @@ mod tests {
         let mut scaled = web();
         scaled.deploy.replicas = 5;
         assert_eq!(config_hash(&web()), config_hash(&scaled));
+    }
+
+    #[test]
+    fn a_published_port_moving_to_the_ingress_changes_the_hash_but_scaling_past_it_does_not() {
+        let published = |replicas: u32| {
+            let mut service = web();
+            service.deploy.replicas = replicas;
+            service.ports = vec![crate::manifest::model::Port {
+                target: 80,
+                published: Some(8080),
+                host_ip: None,
+                protocol: crate::manifest::model::Protocol::Tcp,
+                mode: None,
+            }];
+            service
+        };
+        assert_ne!(
+            config_hash(&published(1)),
+            config_hash(&published(2)),
+            "the single replica binds the port; it must make way for the ingress"
+        );
+        assert_eq!(config_hash(&published(2)), config_hash(&published(5)));
     }
 
     #[test]

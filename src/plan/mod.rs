@@ -6,6 +6,7 @@
 pub mod autoscale;
 pub mod dependencies;
 pub mod hash;
+pub mod ingress;
 pub mod labels;
 pub mod names;
 pub mod observed;

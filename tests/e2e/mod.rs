@@ -12,6 +12,7 @@ mod compat;
 mod control;
 mod engine;
 mod exec;
+mod ingress;
 mod logs;
 mod shop;
 mod shop_security;
