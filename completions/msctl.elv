@@ -46,6 +46,8 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand logs 'Show the logs of services'' replicas, merged in time order'
             cand build 'Build or rebuild services'' images'
             cand restart 'Restart services one replica at a time, each ready before the next'
+            cand rollback 'Roll a service back to its config before its last completed rollout'
+            cand history 'List a service''s rollouts: when, how they ended, from which image to which'
             cand exec 'Run a command in a running replica'
             cand events 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
             cand serve 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
@@ -299,6 +301,47 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'msctl;rollback'= {
+            cand --timeout 'Longest wait for the rolled-back replicas to be ready, in seconds'
+            cand -f 'Manifest file (repeatable; later files override earlier ones)'
+            cand --file 'Manifest file (repeatable; later files override earlier ones)'
+            cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-name 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-directory 'Directory relative paths are resolved against (default: the first manifest''s)'
+            cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
+            cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
+            cand --format 'Output format of commands that print data'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --no-color 'Never colour output (also: NO_COLOR, CI=true)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msctl;history'= {
+            cand -f 'Manifest file (repeatable; later files override earlier ones)'
+            cand --file 'Manifest file (repeatable; later files override earlier ones)'
+            cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-name 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-directory 'Directory relative paths are resolved against (default: the first manifest''s)'
+            cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
+            cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
+            cand --format 'Output format of commands that print data'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --no-color 'Never colour output (also: NO_COLOR, CI=true)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'msctl;exec'= {
             cand --index 'Replica number (default: the first ready replica)'
             cand -e 'Environment variables for the command'
@@ -409,6 +452,8 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand logs 'Show the logs of services'' replicas, merged in time order'
             cand build 'Build or rebuild services'' images'
             cand restart 'Restart services one replica at a time, each ready before the next'
+            cand rollback 'Roll a service back to its config before its last completed rollout'
+            cand history 'List a service''s rollouts: when, how they ended, from which image to which'
             cand exec 'Run a command in a running replica'
             cand events 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
             cand serve 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
@@ -434,6 +479,10 @@ set edit:completion:arg-completer[msctl] = {|@words|
         &'msctl;help;build'= {
         }
         &'msctl;help;restart'= {
+        }
+        &'msctl;help;rollback'= {
+        }
+        &'msctl;help;history'= {
         }
         &'msctl;help;exec'= {
         }

@@ -47,6 +47,8 @@ complete -c msctl -n "__fish_msctl_needs_command" -f -a "scale" -d 'Set the numb
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "build" -d 'Build or rebuild services\' images'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "rollback" -d 'Roll a service back to its config before its last completed rollout'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "history" -d 'List a service\'s rollouts: when, how they ended, from which image to which'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "exec" -d 'Run a command in a running replica'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "events" -d 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "serve" -d 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
@@ -225,6 +227,33 @@ complete -c msctl -n "__fish_msctl_using_subcommand restart" -s v -l verbose -d 
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -l timeout -d 'Longest wait for the rolled-back replicas to be ready, in seconds' -r
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand history" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand history" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand history" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand history" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand history" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand history" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand history" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand history" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand history" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand history" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand history" -s V -l version -d 'Print version'
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -l index -d 'Replica number (default: the first ready replica)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s e -l env -d 'Environment variables for the command' -r
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s u -l user -d 'Run as this user' -r
@@ -291,18 +320,20 @@ complete -c msctl -n "__fish_msctl_using_subcommand completions" -s v -l verbose
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "up" -d 'Build what is missing or changed, then create and start replicas until all are ready'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "plan" -d 'Print what `up` would do, one line per action, changing nothing'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "down" -d 'Stop and remove the project\'s containers and networks'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "ps" -d 'List the project\'s replicas with their state and health'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "build" -d 'Build or rebuild services\' images'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "exec" -d 'Run a command in a running replica'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "events" -d 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "serve" -d 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart exec events serve completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "up" -d 'Build what is missing or changed, then create and start replicas until all are ready'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "plan" -d 'Print what `up` would do, one line per action, changing nothing'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "down" -d 'Stop and remove the project\'s containers and networks'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "ps" -d 'List the project\'s replicas with their state and health'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "build" -d 'Build or rebuild services\' images'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "rollback" -d 'Roll a service back to its config before its last completed rollout'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "history" -d 'List a service\'s rollouts: when, how they ended, from which image to which'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "exec" -d 'Run a command in a running replica'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "events" -d 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "serve" -d 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

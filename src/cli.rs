@@ -93,6 +93,10 @@ pub enum Command {
     Build(BuildArgs),
     /// Restart services one replica at a time, each ready before the next
     Restart(RestartArgs),
+    /// Roll a service back to its config before its last completed rollout
+    Rollback(RollbackArgs),
+    /// List a service's rollouts: when, how they ended, from which image to which
+    History(HistoryArgs),
     /// Run a command in a running replica
     Exec(ExecArgs),
     /// Show what happened to projects: replicas that died and were replaced, backoff, scaling
@@ -138,6 +142,21 @@ pub struct UpArgs {
     /// Print the plan, one line per action, and change nothing (as `msctl plan`)
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The service to roll back
+    pub service: String,
+    /// Longest wait for the rolled-back replicas to be ready, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The service whose rollouts to list
+    pub service: String,
 }
 
 #[derive(Debug, Args)]

@@ -77,6 +77,9 @@ pub struct ConvergeOptions {
     /// Deadline for the whole operation, waiting included.
     pub timeout: Duration,
     pub concurrency: usize,
+    /// The project as the last successful `up` left it (the desired state): what a
+    /// failed rollout rolls back to (`crate::rollout`). `None`: nothing to roll back to.
+    pub previous: Option<Project>,
 }
 
 /// What a converge did.
@@ -87,6 +90,8 @@ pub struct Outcome {
     /// Replicas of the selected services, ready (or started, without waiting).
     pub replicas: Vec<ReplicaRef>,
     pub warnings: Vec<String>,
+    /// The rollouts it ran, for `msctl history`.
+    pub rollouts: Vec<crate::rollout::Record>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +116,12 @@ pub enum ConvergeError {
     Cycle { services: String },
     #[error("interrupted")]
     Interrupted,
+    #[error("the rollout of service `{}` {}: {}", .record.service, .record.outcome, .record.reason)]
+    Rollout {
+        record: Box<crate::rollout::Record>,
+        /// The rollouts that completed before it, for `msctl history`.
+        completed: Vec<crate::rollout::Record>,
+    },
     #[error("the project did not converge after {rounds} rounds: still planned:\n{remaining}")]
     NotConverged { rounds: usize, remaining: String },
 }
@@ -168,7 +179,8 @@ pub async fn converge(
             });
         }
         outcome.actions += planned.actions.len();
-        execute(
+        let rollouts = std::sync::Mutex::new(Vec::new());
+        let executed = execute(
             engine,
             project,
             &selected,
@@ -177,8 +189,22 @@ pub async fn converge(
             deadline,
             reporter,
             cancel,
+            &rollouts,
         )
-        .await?;
+        .await;
+        outcome
+            .rollouts
+            .extend(rollouts.into_inner().unwrap_or_else(|p| p.into_inner()));
+        match executed {
+            Ok(()) => {}
+            Err(ConvergeError::Rollout { record, .. }) => {
+                return Err(ConvergeError::Rollout {
+                    record,
+                    completed: std::mem::take(&mut outcome.rollouts),
+                })
+            }
+            Err(err) => return Err(err),
+        }
         if options.single_round {
             break;
         }
@@ -248,6 +274,7 @@ async fn execute(
     deadline: Instant,
     reporter: &dyn Reporter,
     cancel: &Cancel,
+    rollouts: &std::sync::Mutex<Vec<crate::rollout::Record>>,
 ) -> Result<(), ConvergeError> {
     let semaphore = Semaphore::new(options.concurrency.max(1));
     let step = Step {
@@ -345,9 +372,19 @@ async fn execute(
                         });
                     }
                 }
-                let own_actions = own.iter().map(|a| step.run(a));
+                // A changed service with `update_config` rolls; the rest is applied at once.
+                let (rolling, direct): (Vec<&Action>, Vec<&Action>) = own
+                    .iter()
+                    .partition(|action| rolls(action, service, options));
+                let own_actions = direct.iter().map(|a| step.run(a));
                 for result in futures_util::future::join_all(own_actions).await {
                     result?;
+                }
+                if !rolling.is_empty() {
+                    let record =
+                        roll_out(engine, project, service, &rolling, options, deadline, reporter, cancel)
+                            .await?;
+                    rollouts.lock().unwrap_or_else(|p| p.into_inner()).push(record);
                 }
                 let _ = sender.send(Stage::Started);
                 if let Some(&required) = awaited.get(name.as_str()) {
@@ -401,6 +438,239 @@ async fn execute(
         None if cancel.is_cancelled() => Err(ConvergeError::Interrupted),
         None => Ok(()),
     }
+}
+
+/// Whether `action` is part of a rolling update: a replica of a service with
+/// `update_config` replaced because its config changed (or `--force-recreate`), by a
+/// command (the control plane repairs, it does not roll out).
+fn rolls(action: &Action, service: &Service, options: &ConvergeOptions) -> bool {
+    matches!(
+        action,
+        Action::RecreateContainer {
+            cause: crate::plan::Cause::ConfigChanged | crate::plan::Cause::Forced,
+            ..
+        }
+    ) && service.deploy.update_config.is_some()
+        && !options.single_round
+}
+
+/// Rolls `service` out per its `update_config` (`crate::rollout`), and back per its
+/// `rollback_config` when that fails with `failure_action: rollback`.
+#[allow(clippy::too_many_arguments)]
+async fn roll_out(
+    engine: &dyn Engine,
+    project: &Project,
+    service: &Service,
+    actions: &[&Action],
+    options: &ConvergeOptions,
+    deadline: Instant,
+    reporter: &dyn Reporter,
+    cancel: &Cancel,
+) -> Result<crate::rollout::Record, ConvergeError> {
+    use crate::rollout::{Outcome, Record, Rollout, Step};
+    let started_ms = crate::control::now_ms();
+    let steps: Vec<Step> = actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::RecreateContainer {
+                old_container_id,
+                container_name,
+                replica_number,
+                spec,
+                stop_timeout,
+                pre_stop,
+                post_start,
+                ..
+            } => Some(Step {
+                old_container_id: old_container_id.clone(),
+                old_name: container_name.clone(),
+                replica_number: *replica_number,
+                spec: spec.clone(),
+                stop_timeout: *stop_timeout,
+                pre_stop: pre_stop.clone(),
+                post_start: post_start.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    let config = service
+        .deploy
+        .update_config
+        .clone()
+        .unwrap_or_else(crate::rollout::default_config);
+    let rollout = Rollout {
+        engine,
+        project,
+        service,
+        config,
+        gate_traffic: options.plan.gate_traffic,
+        deadline,
+        reporter,
+        cancel,
+    };
+    let report = rollout.run(&steps).await?;
+    let previous = options
+        .previous
+        .as_ref()
+        .and_then(|p| p.services.get(&service.name).map(|s| (p, s)));
+    let image_of = |s: &Service| s.labels.get(labels::IMAGE_ID).cloned();
+    let mut record = Record {
+        service: service.name.clone(),
+        started_ms,
+        finished_ms: 0,
+        outcome: "completed".to_string(),
+        reason: String::new(),
+        replicas: steps.len(),
+        from_hash: previous.map(|(p, s)| crate::plan::replica_config_hash(p, s)),
+        to_hash: crate::plan::replica_config_hash(project, service),
+        from_image: previous.and_then(|(_, s)| image_of(s)),
+        to_image: image_of(service),
+        from_config: previous.map(|(_, s)| s.clone()),
+        to_config: service.clone(),
+    };
+    let failures = report.failures.join("; ");
+    match report.outcome {
+        Outcome::Completed => {
+            if !report.failures.is_empty() {
+                record.reason = format!("went on past failures: {failures}");
+            }
+            record.finished_ms = crate::control::now_ms();
+            return Ok(record);
+        }
+        Outcome::Paused => {
+            record.outcome = "paused".to_string();
+            record.reason = format!(
+                "{failures}; paused (failure_action: pause), {} of {} replicas replaced",
+                report.replaced,
+                steps.len()
+            );
+        }
+        Outcome::NeedsRollback => match previous {
+            None => {
+                record.outcome = "paused".to_string();
+                record.reason = format!(
+                    "{failures}; no earlier config of `{}` to roll back to: paused",
+                    service.name
+                );
+            }
+            Some((previous_project, previous_service)) => {
+                reporter.event(Event::Note(format!(
+                    "rolling `{}` back to its previous config: {failures}",
+                    service.name
+                )));
+                let back = roll_back(
+                    engine,
+                    previous_project,
+                    previous_service,
+                    service,
+                    options,
+                    deadline,
+                    reporter,
+                    cancel,
+                )
+                .await?;
+                record.outcome = "rolled back".to_string();
+                record.reason = if back.failures.is_empty() {
+                    format!("{failures}; every replica runs the previous config again")
+                } else {
+                    format!(
+                        "{failures}; the rollback failed too: {}",
+                        back.failures.join("; ")
+                    )
+                };
+            }
+        },
+    }
+    record.finished_ms = crate::control::now_ms();
+    Err(ConvergeError::Rollout {
+        record: Box::new(record),
+        completed: Vec::new(),
+    })
+}
+
+/// Puts every replica of `service` whose config is not `previous`'s back on it, per
+/// `rollback_config` (else `update_config`), from the image the previous config ran.
+#[allow(clippy::too_many_arguments)]
+pub async fn roll_back(
+    engine: &dyn Engine,
+    previous_project: &Project,
+    previous: &Service,
+    current: &Service,
+    options: &ConvergeOptions,
+    deadline: Instant,
+    reporter: &dyn Reporter,
+    cancel: &Cancel,
+) -> Result<crate::rollout::Report, ConvergeError> {
+    use crate::rollout::{Rollout, Step};
+    let hash = crate::plan::replica_config_hash(previous_project, previous);
+    // The image the previous config ran, by id: its name may lead to a newer build now.
+    let mut runnable = previous.clone();
+    if let Some(id) = previous.labels.get(labels::IMAGE_ID) {
+        runnable.image = Some(id.clone());
+    }
+    let containers = engine
+        .list_containers(
+            &LabelFilter::project(&previous_project.name)
+                .with(labels::SERVICE, Some(&previous.name)),
+        )
+        .await?;
+    let stop_timeout = previous
+        .stop_grace_period
+        .unwrap_or(crate::plan::DEFAULT_STOP_TIMEOUT);
+    let steps: Vec<Step> = containers
+        .iter()
+        .filter(|c| c.labels.get(labels::CONFIG_HASH) != Some(&hash))
+        .filter(|c| !c.labels.contains_key(labels::ONEOFF))
+        .filter_map(|c| {
+            let number: u32 = c.labels.get(labels::REPLICA)?.parse().ok()?;
+            let mut spec = crate::plan::planner::replica_spec(
+                previous_project,
+                &runnable,
+                number,
+                &hash,
+                options.plan.gate_traffic,
+            );
+            spec.name = c.name.clone();
+            Some(Step {
+                old_container_id: c.id.clone(),
+                old_name: c.name.clone(),
+                replica_number: number,
+                spec,
+                stop_timeout,
+                pre_stop: current
+                    .pre_stop
+                    .iter()
+                    .map(crate::engine::hook_exec)
+                    .collect(),
+                post_start: previous
+                    .post_start
+                    .iter()
+                    .map(crate::engine::hook_exec)
+                    .collect(),
+            })
+        })
+        .collect();
+    let mut config = current
+        .deploy
+        .rollback_config
+        .clone()
+        .or_else(|| current.deploy.update_config.clone())
+        .unwrap_or_else(crate::rollout::default_config);
+    // A rollback that fails has nowhere further back to go.
+    if config.failure_action == crate::manifest::model::FailureAction::Rollback {
+        config.failure_action = crate::manifest::model::FailureAction::Continue;
+    }
+    let rollout = Rollout {
+        engine,
+        project: previous_project,
+        service: previous,
+        config,
+        gate_traffic: options.plan.gate_traffic,
+        deadline,
+        reporter,
+        cancel,
+    };
+    Ok(rollout.run(&steps).await?)
 }
 
 /// Applies one action under the concurrency bound, reporting it.
@@ -592,6 +862,7 @@ mod tests {
             wait: true,
             timeout: Duration::from_secs(5),
             concurrency: 4,
+            previous: None,
         }
     }
 

@@ -15,5 +15,6 @@ pub mod lock;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod rollout;
 pub mod serving;
 pub mod state;

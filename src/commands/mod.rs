@@ -6,10 +6,12 @@ pub mod config;
 pub mod down;
 pub mod events;
 pub mod exec;
+pub mod history;
 pub mod logs;
 pub mod plan;
 pub mod ps;
 pub mod restart;
+pub mod rollback;
 pub mod scale;
 pub mod serve;
 pub mod up;
@@ -283,6 +285,8 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Build(args) => build::run(&ctx, args),
         Command::Up(args) => up::run(&ctx, args),
         Command::Plan(args) => plan::run(&ctx, args),
+        Command::Rollback(args) => rollback::run(&ctx, args),
+        Command::History(args) => history::run(&ctx, args),
         Command::Down(args) => down::run(&ctx, args),
         Command::Ps(args) => ps::run(&ctx, args),
         Command::Scale(args) => scale::run(&ctx, args),

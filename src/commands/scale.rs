@@ -144,6 +144,7 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
             wait: !args.no_wait,
             timeout: Duration::from_secs(args.timeout),
             concurrency: DEFAULT_CONCURRENCY,
+            previous: None,
         };
         let reporter = ctx.reporter();
         let result = converge(

@@ -62,6 +62,12 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
         let scale = store
             .effective_scale(&project.name, &manifest_counts)
             .map_err(|e| CommandError::Failed(e.into()))?;
+        // What a failed rollout rolls back to: the project as the last `up` left it.
+        let previous = store
+            .desired(&project.name)
+            .ok()
+            .flatten()
+            .map(|desired| desired.project);
         drop(store);
 
         let selected = crate::plan::dependencies::with_dependencies(&project, &args.services);
@@ -87,14 +93,38 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
             wait: !args.detach,
             timeout: Duration::from_secs(args.timeout),
             concurrency: DEFAULT_CONCURRENCY,
+            previous,
         };
         let reporter = ctx.reporter();
         let result = converge(engine.as_ref(), &project, &options, reporter.as_ref(), &cancel).await;
         drop(reporter);
         let outcome = match result {
             Ok(outcome) => outcome,
+            Err(ConvergeError::Rollout { record, completed }) => {
+                // The history keeps what happened, the desired state what runs: the
+                // previous config, which `up` does not replace.
+                let mut store = ctx.state_store()?;
+                for done in completed.iter().chain(std::iter::once(record.as_ref())) {
+                    store
+                        .record_rollout(&project.name, done)
+                        .map_err(|e| CommandError::Failed(e.into()))?;
+                }
+                let service = record.service.clone();
+                return Err(CommandError::hinted(
+                    ConvergeError::Rollout { record, completed: Vec::new() },
+                    format!("`msctl history {service}` lists its rollouts; `msctl logs {service}` shows why its new replicas failed"),
+                ));
+            }
             Err(err) => return Err(explain(engine.as_ref(), err).await),
         };
+        if !outcome.rollouts.is_empty() {
+            let mut store = ctx.state_store()?;
+            for record in &outcome.rollouts {
+                store
+                    .record_rollout(&project.name, record)
+                    .map_err(|e| CommandError::Failed(e.into()))?;
+            }
+        }
         let ingress_before = IngressBefore::read(ctx, &project.name);
         record_desired(ctx, &project, &selected, args.services.is_empty(), self_heal)?;
         drop(lock);

@@ -597,6 +597,7 @@ impl ProjectWorker {
             wait: false,
             timeout: self.settings.round_timeout,
             concurrency: DEFAULT_CONCURRENCY,
+            previous: None,
         };
         let collected = Collected::default();
         let result = converge(self.engine.as_ref(), project, &options, &collected, cancel).await;

@@ -26,7 +26,8 @@ use bollard::query_parameters::{
     CreateContainerOptionsBuilder, EventsOptionsBuilder, KillContainerOptionsBuilder,
     ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
     LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
-    RemoveVolumeOptionsBuilder, StatsOptionsBuilder, StopContainerOptionsBuilder,
+    RemoveVolumeOptionsBuilder, RenameContainerOptionsBuilder, StatsOptionsBuilder,
+    StopContainerOptionsBuilder,
 };
 use bollard::Docker;
 use futures_util::stream::{BoxStream, StreamExt};
@@ -1519,6 +1520,23 @@ impl Engine for DockerEngine {
         )
         .await
         .map(|_| ())
+    }
+
+    async fn rename_container(
+        &self,
+        container_id: &str,
+        new_name: &str,
+    ) -> Result<(), EngineError> {
+        let options = RenameContainerOptionsBuilder::default()
+            .name(new_name)
+            .build();
+        self.call(
+            "rename_container",
+            container_what(container_id),
+            CALL_TIMEOUT,
+            self.docker.rename_container(container_id, options),
+        )
+        .await
     }
 
     async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError> {

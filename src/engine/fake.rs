@@ -828,6 +828,27 @@ impl Engine for FakeEngine {
         Ok(0.0)
     }
 
+    async fn rename_container(
+        &self,
+        container_id: &str,
+        new_name: &str,
+    ) -> Result<(), EngineError> {
+        let mut state = self.enter("rename_container", container_id)?;
+        if state
+            .containers
+            .values()
+            .any(|c| c.summary.name == new_name && c.summary.id != container_id)
+        {
+            return Err(EngineError::Conflict {
+                what: format!("container `{new_name}`"),
+                message: "the name is in use".to_string(),
+            });
+        }
+        let container = state.container_mut(container_id)?;
+        container.summary.name = new_name.to_string();
+        Ok(())
+    }
+
     async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError> {
         let mut state = self.enter("kill_container", container_id)?;
         let container = state.container_mut(container_id)?;

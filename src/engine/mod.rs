@@ -312,6 +312,10 @@ pub trait Engine: Send + Sync {
     /// Removes an image; a missing image is `NotFound`, one in use a `Conflict`.
     async fn remove_image(&self, reference: &str) -> Result<(), EngineError>;
 
+    /// Renames a container (running or not).
+    async fn rename_container(&self, container_id: &str, new_name: &str)
+        -> Result<(), EngineError>;
+
     /// Sends `signal` (`SIGKILL`, `SIGTERM`, ...) to a running container's main process.
     async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError>;
 

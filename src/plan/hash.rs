@@ -26,8 +26,11 @@ pub fn config_hash(service: &Service) -> String {
     }
     canonical.deploy.replicas = 0;
     canonical.depends_on.clear();
-    // Autoscaling settings change how many replicas run, not what each one is.
+    // Autoscaling settings change how many replicas run, not what each one is; the
+    // update and rollback settings, how a change is rolled out.
     canonical.extensions.autoscale = None;
+    canonical.deploy.update_config = None;
+    canonical.deploy.rollback_config = None;
     // Serializing the model cannot fail: all map keys are strings and no field has a
     // fallible serializer. The Debug form keeps the function total and deterministic anyway.
     let bytes =

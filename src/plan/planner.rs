@@ -308,15 +308,13 @@ impl<'a> Planner<'a> {
     /// The spec of a new replica: without its own serving networks while traffic is
     /// gated (it joins them once ready).
     fn replica_spec(&self, service: &Service, number: u32, hash: &str) -> ContainerSpec {
-        let mut spec = ContainerSpec::for_replica(self.project, service, number, hash);
-        if self.options.gate_traffic {
-            let own = serving::own_attachments(self.project, service);
-            spec.networks.retain(|attachment| {
-                !own.iter()
-                    .any(|o| o.network_name == attachment.network_name)
-            });
-        }
-        spec
+        replica_spec(
+            self.project,
+            service,
+            number,
+            hash,
+            self.options.gate_traffic,
+        )
     }
 
     fn plan_volumes(&mut self, selected: &[&'a Service]) {
@@ -574,6 +572,26 @@ impl<'a> Planner<'a> {
             created += 1;
         }
     }
+}
+
+/// The spec of a new replica `number` of `service` with config hash `hash`: without its
+/// own serving networks when traffic is gated (it joins them once ready).
+pub fn replica_spec(
+    project: &Project,
+    service: &Service,
+    number: u32,
+    hash: &str,
+    gate_traffic: bool,
+) -> ContainerSpec {
+    let mut spec = ContainerSpec::for_replica(project, service, number, hash);
+    if gate_traffic {
+        let own = serving::own_attachments(project, service);
+        spec.networks.retain(|attachment| {
+            !own.iter()
+                .any(|o| o.network_name == attachment.network_name)
+        });
+    }
+    spec
 }
 
 /// Sort key for scale-down: the replicas to remove first sort first.

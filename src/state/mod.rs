@@ -106,10 +106,58 @@ impl StateStore {
                      next_attempt_ms INTEGER NOT NULL,
                      reason TEXT NOT NULL,
                      PRIMARY KEY (project, service)
+                 );
+                 CREATE TABLE IF NOT EXISTS rollouts (
+                     id INTEGER PRIMARY KEY AUTOINCREMENT,
+                     project TEXT NOT NULL,
+                     service TEXT NOT NULL,
+                     record TEXT NOT NULL
                  );",
             )
             .map_err(open_error)?;
         Ok(StateStore { connection })
+    }
+
+    /// Keeps a rollout of `project` for `msctl history`; returns its number.
+    pub fn record_rollout(
+        &mut self,
+        project: &str,
+        record: &crate::rollout::Record,
+    ) -> Result<i64, StateError> {
+        let json = serde_json::to_string(record)
+            .map_err(|e| StateError::Corrupt(format!("rollout of `{}`: {e}", record.service)))?;
+        self.connection.execute(
+            "INSERT INTO rollouts (project, service, record) VALUES (?1, ?2, ?3)",
+            params![project, record.service, json],
+        )?;
+        Ok(self.connection.last_insert_rowid())
+    }
+
+    /// The rollouts of `service` in `project`, oldest first, with their numbers.
+    pub fn rollouts(
+        &self,
+        project: &str,
+        service: &str,
+    ) -> Result<Vec<(i64, crate::rollout::Record)>, StateError> {
+        let mut stmt = self.connection.prepare(
+            "SELECT id, record FROM rollouts WHERE project = ?1 AND service = ?2 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![project, service], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, json) = row?;
+            let mut record: crate::rollout::Record = serde_json::from_str(&json)
+                .map_err(|e| StateError::Corrupt(format!("rollout {id} of `{service}`: {e}")))?;
+            // A service's name is its key in the project, not a field of its JSON.
+            record.to_config.name = record.service.clone();
+            if let Some(from) = record.from_config.as_mut() {
+                from.name = record.service.clone();
+            }
+            out.push((id, record));
+        }
+        Ok(out)
     }
 
     /// Record counts set by `scale`, all or none.
@@ -307,6 +355,7 @@ impl StateStore {
         tx.execute("DELETE FROM desired WHERE project = ?1", params![project])?;
         tx.execute("DELETE FROM events WHERE project = ?1", params![project])?;
         tx.execute("DELETE FROM backoff WHERE project = ?1", params![project])?;
+        tx.execute("DELETE FROM rollouts WHERE project = ?1", params![project])?;
         tx.commit()?;
         Ok(())
     }

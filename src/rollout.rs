@@ -1,0 +1,296 @@
+//! Rolling updates: how `up` replaces the replicas of a changed service that has
+//! `deploy.update_config`, so that the service keeps answering while it changes.
+//!
+//! The replicas go in batches of `parallelism` (0: all at once), `delay` apart. With
+//! `order: start-first` the new replica starts beside the old one, under a temporary
+//! name (`<name>-next`), and must be ready (and hold its service's names, when traffic is
+//! gated) before the old one is stopped; it then takes the old one's name. With
+//! `stop-first` the old one stops first. After each batch, its new replicas are watched
+//! for `monitor`: one that exits, dies or turns unhealthy then, or never gets ready,
+//! is a failure. Once the failures exceed `max_failure_ratio` of the replicas to
+//! update, `failure_action` decides: `continue`, `pause` (stop where it is), or
+//! `rollback` (the caller rolls every replica back to the previous config, per
+//! `rollback_config`).
+//!
+//! A replica that failed before its old one was stopped (start-first) leaves the old
+//! one serving: a failed start-first rollout never stops an old replica it has not
+//! replaced with a ready new one.
+
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+
+use crate::converge::{Cancel, Event, Reporter};
+use crate::engine::{ContainerSpec, Engine, EngineError, ExecSpec};
+use crate::executor::Replica;
+use crate::health::{check_replica, wait_ready, Readiness, ReplicaRef};
+use crate::manifest::model::{FailureAction, Project, Service, UpdateConfig, UpdateOrder};
+
+/// One replica to replace.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub old_container_id: String,
+    pub old_name: String,
+    pub replica_number: u32,
+    /// The new replica's spec, under the old one's name.
+    pub spec: ContainerSpec,
+    pub stop_timeout: Duration,
+    pub pre_stop: Vec<ExecSpec>,
+    pub post_start: Vec<ExecSpec>,
+}
+
+/// How a rollout ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    /// Stopped by `failure_action: pause`: some replicas are new, some old.
+    Paused,
+    /// Stopped by `failure_action: rollback`: the caller rolls back.
+    NeedsRollback,
+}
+
+/// What a rollout did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub outcome: Outcome,
+    /// Replicas replaced by a new one that was ready.
+    pub replaced: usize,
+    /// Why replicas failed, one line each (`web-2: exited with code 1`).
+    pub failures: Vec<String>,
+}
+
+/// Everything a rollout needs besides its steps.
+pub struct Rollout<'a> {
+    pub engine: &'a dyn Engine,
+    pub project: &'a Project,
+    pub service: &'a Service,
+    pub config: UpdateConfig,
+    pub gate_traffic: bool,
+    pub deadline: Instant,
+    pub reporter: &'a dyn Reporter,
+    pub cancel: &'a Cancel,
+}
+
+/// The settings of a change when the service has none: all at once, the old replica
+/// stopped first, as Compose recreates.
+pub fn default_config() -> UpdateConfig {
+    UpdateConfig {
+        parallelism: 0,
+        delay: Duration::ZERO,
+        failure_action: FailureAction::Pause,
+        monitor: Duration::ZERO,
+        max_failure_ratio: 0.0,
+        order: UpdateOrder::StopFirst,
+    }
+}
+
+impl Rollout<'_> {
+    /// Replaces the replicas of `steps`, batch by batch.
+    pub async fn run(&self, steps: &[Step]) -> Result<Report, EngineError> {
+        let total = steps.len().max(1);
+        let batch_size = match self.config.parallelism {
+            0 => steps.len().max(1),
+            n => n as usize,
+        };
+        let mut report = Report {
+            outcome: Outcome::Completed,
+            replaced: 0,
+            failures: Vec::new(),
+        };
+        for (index, batch) in steps.chunks(batch_size).enumerate() {
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            if index > 0 && !self.config.delay.is_zero() {
+                tokio::time::sleep(self.config.delay).await;
+            }
+            let results = join_all(batch.iter().map(|step| self.replace(step))).await;
+            let mut fresh = Vec::new();
+            for result in results {
+                match result? {
+                    Ok(replica) => fresh.push(replica),
+                    Err(failure) => report.failures.push(failure),
+                }
+            }
+            let watched = self.monitor(&fresh).await?;
+            report.replaced += fresh.len() - watched.len();
+            report.failures.extend(watched);
+            let ratio = report.failures.len() as f64 / total as f64;
+            if !report.failures.is_empty() && ratio > self.config.max_failure_ratio {
+                match self.config.failure_action {
+                    FailureAction::Continue => {}
+                    FailureAction::Pause => {
+                        report.outcome = Outcome::Paused;
+                        return Ok(report);
+                    }
+                    FailureAction::Rollback => {
+                        report.outcome = Outcome::NeedsRollback;
+                        return Ok(report);
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Replaces one replica; `Ok(Err(why))` when the new one failed (the old one still
+    /// serves with start-first).
+    async fn replace(&self, step: &Step) -> Result<Result<ReplicaRef, String>, EngineError> {
+        let label = format!("{}-{}", self.service.name, step.replica_number);
+        let old = Replica::new(
+            &self.service.name,
+            step.replica_number,
+            &step.old_container_id,
+        );
+        let start_first = self.config.order == UpdateOrder::StartFirst;
+        let mut spec = step.spec.clone();
+        if start_first {
+            spec.name = format!("{}-next", step.old_name);
+            // A leftover of a rollout that was interrupted.
+            if let Ok(details) = self.engine.inspect_container(&spec.name).await {
+                let _ = self
+                    .engine
+                    .stop_container(&details.summary.id, step.stop_timeout)
+                    .await;
+                self.engine
+                    .remove_container(&details.summary.id, false)
+                    .await?;
+            }
+        } else {
+            self.stop_old(&old, step).await?;
+        }
+        self.reporter.event(Event::Note(format!(
+            "rolling out `{label}` ({}): starting its new replica",
+            if start_first {
+                "start-first"
+            } else {
+                "stop-first"
+            }
+        )));
+        let container_id = self.engine.create_container(&spec).await?;
+        self.engine.start_container(&container_id).await?;
+        let new = Replica::new(&self.service.name, step.replica_number, &container_id);
+        let replica = ReplicaRef {
+            service_name: self.service.name.clone(),
+            replica_number: step.replica_number,
+            container_id: container_id.clone(),
+            container_name: spec.name.clone(),
+        };
+        let ready = match new.post_start(self.engine, &step.post_start).await {
+            Ok(()) => {
+                let remaining = self.deadline.saturating_duration_since(Instant::now());
+                wait_ready(
+                    self.engine,
+                    &[(replica.clone(), self.service, false)],
+                    remaining,
+                    |replica, after| {
+                        self.reporter.event(Event::Ready {
+                            replica: replica.label(),
+                            after,
+                        })
+                    },
+                )
+                .await
+                .map_err(|err| err.to_string())
+            }
+            Err(err) => Err(err.to_string()),
+        };
+        if let Err(why) = ready {
+            if start_first {
+                // The old one keeps serving; the failed new one goes.
+                let _ = self
+                    .engine
+                    .stop_container(&container_id, step.stop_timeout)
+                    .await;
+                let _ = self.engine.remove_container(&container_id, false).await;
+            }
+            return Ok(Err(format!("{label}: {why}")));
+        }
+        if self.gate_traffic
+            && crate::serving::join_if_ready(self.engine, self.project, self.service, &container_id)
+                .await?
+        {
+            self.reporter.event(Event::Serving {
+                service: self.service.name.clone(),
+                replica: step.old_name.clone(),
+            });
+        }
+        if start_first {
+            self.stop_old(&old, step).await?;
+            self.engine
+                .rename_container(&container_id, &step.old_name)
+                .await?;
+        }
+        self.reporter.event(Event::Note(format!(
+            "rolled out `{label}`: its new replica is ready"
+        )));
+        Ok(Ok(ReplicaRef {
+            container_name: step.old_name.clone(),
+            ..replica
+        }))
+    }
+
+    /// Stops and removes an old replica, after its `pre_stop` hooks. Its SIGTERM is its
+    /// drain: it keeps its names until it exits (`crate::serving`).
+    async fn stop_old(&self, old: &Replica<'_>, step: &Step) -> Result<(), EngineError> {
+        for warning in old.pre_stop(self.engine, &step.pre_stop).await {
+            self.reporter
+                .event(Event::Note(format!("warning: {warning}")));
+        }
+        self.engine
+            .stop_container(&step.old_container_id, step.stop_timeout)
+            .await?;
+        self.engine
+            .remove_container(&step.old_container_id, false)
+            .await
+    }
+
+    /// Watches new replicas for `monitor`; returns why each that failed meanwhile failed.
+    async fn monitor(&self, fresh: &[ReplicaRef]) -> Result<Vec<String>, EngineError> {
+        let until = Instant::now() + self.config.monitor;
+        let mut failed: Vec<String> = Vec::new();
+        let mut watching: Vec<&ReplicaRef> = fresh.iter().collect();
+        loop {
+            let mut still = Vec::new();
+            for replica in watching {
+                match check_replica(self.engine, self.service, replica, false).await {
+                    Ok(Readiness::Failed(why)) => {
+                        failed.push(format!("{}: {why}", replica.label()))
+                    }
+                    Ok(_) => still.push(replica),
+                    Err(EngineError::NotFound { .. }) => {
+                        failed.push(format!("{}: its container is gone", replica.label()))
+                    }
+                    Err(err) => return Err(err),
+                }
+            }
+            watching = still;
+            if watching.is_empty() || Instant::now() >= until || self.cancel.is_cancelled() {
+                return Ok(failed);
+            }
+            tokio::time::sleep(Duration::from_millis(250).min(until - Instant::now())).await;
+        }
+    }
+}
+
+/// A rollout as `msctl history` shows it and `msctl rollback` reads it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Record {
+    pub service: String,
+    pub started_ms: i64,
+    pub finished_ms: i64,
+    /// `completed`, `rolled back`, `paused`, or `failed`.
+    pub outcome: String,
+    /// Why it did not complete; what it was (`rollback of rollout 3`) otherwise.
+    pub reason: String,
+    pub replicas: usize,
+    pub from_hash: Option<String>,
+    pub to_hash: String,
+    /// The image ids, where msctl built the image.
+    pub from_image: Option<String>,
+    pub to_image: Option<String>,
+    /// The service's config before and after, as the model's JSON: what a rollback
+    /// returns to.
+    pub from_config: Option<Service>,
+    pub to_config: Service,
+}
