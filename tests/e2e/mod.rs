@@ -14,6 +14,7 @@ mod engine;
 mod exec;
 mod ingress;
 mod logs;
+mod rollout;
 mod shop;
 mod shop_security;
 mod up;
