@@ -125,6 +125,10 @@ fn under_load(
     let ok = load.ok.load(Ordering::Relaxed);
     let rate = ok as f64 / started.elapsed().as_secs_f64();
     let failures = load.failures.into_inner().expect("failures");
+    eprintln!(
+        "load during the change: {ok} requests answered, {} failed, {rate:.1} a second",
+        failures.len()
+    );
     (output, ok, rate, failures)
 }
 
