@@ -601,13 +601,14 @@ fn while_a_products_replica_is_unhealthy_no_request_through_the_gateway_reaches_
     });
 
     let served = log.list_requests();
+    let late: Vec<&i64> = served.iter().filter(|at| **at >= unhealthy_at).collect();
     eprintln!(
-        "the victim served {} catalogue reads before it turned unhealthy, none after; the client had {} answered, {} failed",
+        "the victim served {} catalogue reads, {} of them after it turned unhealthy; the client had {} answered, {} failed",
         served.len(),
+        late.len(),
         ok.load(std::sync::atomic::Ordering::Relaxed),
         failed.load(std::sync::atomic::Ordering::Relaxed)
     );
-    let late: Vec<&i64> = served.iter().filter(|at| **at >= unhealthy_at).collect();
     assert!(
         late.is_empty(),
         "{} of {} requests reached the replica after it turned unhealthy at {unhealthy_at}: {late:?}",
