@@ -74,6 +74,22 @@ fn a_container_is_created_started_stopped_and_removed_with_its_labels() {
         running.ip_addresses
     );
 
+    // httpd answers: it runs under init, which has its signal handlers by now (a stop
+    // right after the start raced with them on a loaded machine).
+    project.wait_for("httpd to answer", Duration::from_secs(10), || {
+        std::process::Command::new("docker")
+            .args([
+                "exec",
+                &container_id,
+                "wget",
+                "-q",
+                "-O",
+                "/dev/null",
+                "http://127.0.0.1:8080/",
+            ])
+            .status()
+            .is_ok_and(|status| status.success())
+    });
     let stop_started = Instant::now();
     block_on(engine().stop_container(&container_id, Duration::from_secs(10))).expect("stop");
     assert!(
