@@ -294,3 +294,200 @@ pub struct Record {
     pub from_config: Option<Service>,
     pub to_config: Service,
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::engine::fake::FakeEngine;
+    use crate::plan::ContainerState;
+
+    struct Quiet;
+
+    impl Reporter for Quiet {
+        fn event(&self, _event: Event) {}
+    }
+
+    fn project() -> (Project, Service) {
+        let service = Service {
+            name: "web".to_string(),
+            image: Some("img".to_string()),
+            ..Service::default()
+        };
+        let project = Project {
+            name: "demo".to_string(),
+            working_dir: ".".into(),
+            services: BTreeMap::from([("web".to_string(), service.clone())]),
+            networks: BTreeMap::new(),
+            volumes: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            configs: BTreeMap::new(),
+        };
+        (project, service)
+    }
+
+    /// Three running replicas of the old config, and the steps that replace them; each
+    /// new replica runs a `post_start` hook, which the fake answers with `hook_exit`.
+    async fn three(engine: &FakeEngine, hook_exit: i64) -> Vec<Step> {
+        let (project, service) = project();
+        engine.add_network("demo_default", BTreeMap::new());
+        engine.set_exec_exit_code(hook_exit);
+        let mut steps = Vec::new();
+        for number in 1..=3 {
+            let old = ContainerSpec::for_replica(&project, &service, number, "old");
+            let id = engine.create_container(&old).await.unwrap();
+            engine.start_container(&id).await.unwrap();
+            steps.push(Step {
+                old_container_id: id,
+                old_name: old.name.clone(),
+                replica_number: number,
+                spec: ContainerSpec::for_replica(&project, &service, number, "new"),
+                stop_timeout: Duration::from_secs(1),
+                pre_stop: Vec::new(),
+                post_start: vec![ExecSpec {
+                    command: vec!["check".to_string()],
+                    ..ExecSpec::default()
+                }],
+            });
+        }
+        steps
+    }
+
+    async fn roll(engine: &FakeEngine, steps: &[Step], config: UpdateConfig) -> Report {
+        let (project, service) = project();
+        let cancel = Cancel::default();
+        let rollout = Rollout {
+            engine,
+            project: &project,
+            service: &service,
+            config,
+            gate_traffic: false,
+            deadline: Instant::now() + Duration::from_secs(5),
+            reporter: &Quiet,
+            cancel: &cancel,
+        };
+        rollout.run(steps).await.unwrap()
+    }
+
+    fn config(order: UpdateOrder, failure_action: FailureAction, ratio: f64) -> UpdateConfig {
+        UpdateConfig {
+            parallelism: 1,
+            delay: Duration::ZERO,
+            failure_action,
+            monitor: Duration::ZERO,
+            max_failure_ratio: ratio,
+            order,
+        }
+    }
+
+    /// Running containers by name -> their config hash.
+    fn running(engine: &FakeEngine) -> BTreeMap<String, String> {
+        engine
+            .containers()
+            .into_iter()
+            .filter(|c| c.state == ContainerState::Running)
+            .map(|c| {
+                let hash = c.labels[crate::plan::labels::CONFIG_HASH].clone();
+                (c.name, hash)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn start_first_replaces_every_replica_under_its_own_name() {
+        let engine = FakeEngine::new();
+        let steps = three(&engine, 0).await;
+        let report = roll(
+            &engine,
+            &steps,
+            config(UpdateOrder::StartFirst, FailureAction::Rollback, 0.0),
+        )
+        .await;
+        assert_eq!(report.outcome, Outcome::Completed);
+        assert_eq!(report.replaced, 3);
+        let names: Vec<(String, String)> = running(&engine).into_iter().collect();
+        assert_eq!(
+            names,
+            [
+                ("demo-web-1".to_string(), "new".to_string()),
+                ("demo-web-2".to_string(), "new".to_string()),
+                ("demo-web-3".to_string(), "new".to_string()),
+            ]
+        );
+        // Start-first: each new replica was created before its old one was stopped.
+        let calls = engine.calls();
+        let created = calls
+            .iter()
+            .position(|c| c == "create_container demo-web-1-next");
+        let stopped = calls
+            .iter()
+            .position(|c| c.starts_with("stop_container c0001"));
+        assert!(created < stopped, "{calls:?}");
+    }
+
+    #[tokio::test]
+    async fn a_failing_start_first_batch_leaves_the_old_replicas_serving_and_pauses() {
+        let engine = FakeEngine::new();
+        let steps = three(&engine, 1).await;
+        let report = roll(
+            &engine,
+            &steps,
+            config(UpdateOrder::StartFirst, FailureAction::Pause, 0.0),
+        )
+        .await;
+        assert_eq!(report.outcome, Outcome::Paused);
+        assert_eq!(report.replaced, 0);
+        assert_eq!(report.failures.len(), 1, "it stops after the first batch");
+        assert!(
+            report.failures[0].starts_with("web-1: "),
+            "{:?}",
+            report.failures
+        );
+        assert!(running(&engine).values().all(|hash| hash == "old"));
+        assert_eq!(running(&engine).len(), 3, "the failed new replica is gone");
+    }
+
+    #[tokio::test]
+    async fn failures_within_the_ratio_go_on_and_past_it_ask_for_a_rollback() {
+        let engine = FakeEngine::new();
+        let steps = three(&engine, 1).await;
+        // Every replica fails: a ratio of 1 lets the rollout go on to the end.
+        let report = roll(
+            &engine,
+            &steps,
+            config(UpdateOrder::StopFirst, FailureAction::Rollback, 1.0),
+        )
+        .await;
+        assert_eq!(report.outcome, Outcome::Completed);
+        assert_eq!(report.failures.len(), 3);
+
+        let engine = FakeEngine::new();
+        let steps = three(&engine, 1).await;
+        let report = roll(
+            &engine,
+            &steps,
+            config(UpdateOrder::StopFirst, FailureAction::Rollback, 0.5),
+        )
+        .await;
+        // One failure of three is within 0.5; the second is past it.
+        assert_eq!(report.outcome, Outcome::NeedsRollback);
+        assert_eq!(report.failures.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn continue_goes_on_past_any_failure() {
+        let engine = FakeEngine::new();
+        let steps = three(&engine, 1).await;
+        let report = roll(
+            &engine,
+            &steps,
+            config(UpdateOrder::StartFirst, FailureAction::Continue, 0.0),
+        )
+        .await;
+        assert_eq!(report.outcome, Outcome::Completed);
+        assert_eq!(report.failures.len(), 3);
+        assert!(running(&engine).values().all(|hash| hash == "old"));
+    }
+}
