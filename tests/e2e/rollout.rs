@@ -75,7 +75,7 @@ impl Load {
                     .expect("failures")
                     .push(format!("{what}: {status} {body}"));
             }
-            std::thread::sleep(Duration::from_millis(40));
+            std::thread::sleep(Duration::from_millis(25));
         }
     }
 }
@@ -113,7 +113,7 @@ fn under_load(
     let started = std::time::Instant::now();
     let output = std::thread::scope(|scope| {
         let _stop = StopOnDrop(&load.stop);
-        for worker in 0..4 {
+        for worker in 0..8 {
             let (load, token) = (&load, &token);
             scope.spawn(move || load.run(port, token, product, worker));
         }
