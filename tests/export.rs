@@ -10,6 +10,7 @@ use std::process::Command;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Secret, Service};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -123,12 +124,14 @@ fn every_shop_object_reads_back_strictly_as_its_kubernetes_type() {
             "PersistentVolumeClaim" => assert_round_trips::<PersistentVolumeClaim>(doc),
             "Secret" => assert_round_trips::<Secret>(doc),
             "ConfigMap" => assert_round_trips::<ConfigMap>(doc),
+            "NetworkPolicy" => assert_round_trips::<NetworkPolicy>(doc),
             other => panic!("unexpected kind {other}"),
         }
         *kinds.entry(kind).or_default() += 1;
     }
     let expected = [
         ("Deployment", 5),
+        ("NetworkPolicy", 5),
         ("PersistentVolumeClaim", 4),
         ("Secret", 5),
         ("Service", 5),
@@ -185,8 +188,8 @@ fn the_shop_exports_as_the_golden_files() {
 fn the_shop_untranslated_list_names_segmentation_order_and_rollback() {
     let (_, stderr) = export_shop();
     for line in [
-        "network services: internal — ",
-        "network payments: internal — ",
+        "network services: (isolation) — ",
+        "network payments: (isolation) — ",
         "service orders: depends_on — ",
         "service orders: deploy.update_config.failure_action — rollback: ",
         "service gateway: ports — 8080:8080 is published on 127.0.0.1 only",
@@ -196,6 +199,52 @@ fn the_shop_untranslated_list_names_segmentation_order_and_rollback() {
             "no `{line}` in:\n{stderr}"
         );
     }
+}
+
+/// The shop's segmentation survives: payments takes connections from orders (and its own
+/// replicas) only, and reaches nothing but them and the cluster DNS; the gateway, on a
+/// network with a way out, may call out.
+#[test]
+fn the_shop_network_policies_keep_payments_apart() {
+    let (stdout, _) = export_shop();
+    let policy = |name: &str| -> serde_json::Value {
+        documents(&stdout)
+            .iter()
+            .map(|d| serde_norway::from_str::<serde_json::Value>(d).expect("yaml"))
+            .find(|v| v["kind"] == "NetworkPolicy" && v["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no NetworkPolicy {name}"))
+    };
+    let names = |peers: &serde_json::Value| -> Vec<String> {
+        peers
+            .as_array()
+            .expect("peers")
+            .iter()
+            .filter_map(|p| p["podSelector"]["matchLabels"]["app.kubernetes.io/name"].as_str())
+            .map(str::to_string)
+            .collect()
+    };
+    let payments = policy("payments");
+    assert_eq!(
+        names(&payments["spec"]["ingress"][0]["from"]),
+        ["orders", "payments"]
+    );
+    assert_eq!(
+        names(&payments["spec"]["egress"][0]["to"]),
+        ["orders", "payments"]
+    );
+    assert_eq!(
+        payments["spec"]["policyTypes"],
+        serde_json::json!(["Ingress", "Egress"])
+    );
+    let gateway = policy("gateway");
+    assert_eq!(
+        gateway["spec"]["policyTypes"],
+        serde_json::json!(["Ingress"])
+    );
+    assert!(
+        !names(&gateway["spec"]["ingress"][0]["from"]).contains(&"payments".to_string()),
+        "{gateway}"
+    );
 }
 
 const AUTOSCALED: &str = r#"

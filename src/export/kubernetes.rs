@@ -1,6 +1,7 @@
 //! A project as Kubernetes objects: a Deployment per service, a Service for its ports, a
-//! HorizontalPodAutoscaler for `x-msctl.autoscale`, a PersistentVolumeClaim per named
-//! volume, a Secret per secret and a ConfigMap per config.
+//! NetworkPolicy for the segmentation of its networks, a HorizontalPodAutoscaler for
+//! `x-msctl.autoscale`, a PersistentVolumeClaim per named volume, a Secret per secret and
+//! a ConfigMap per config.
 //!
 //! Pure: the project and the contents of its secrets and configs in, the objects and
 //! the list of what did not translate out. Nothing is dropped silently: every setting
@@ -28,6 +29,10 @@ use k8s_openapi::api::core::v1::{
     Service as KubeService, ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
     VolumeResourceRequirements,
 };
+use k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec,
+};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -38,7 +43,7 @@ use crate::manifest::model::{
     self, FailureAction, Healthcheck, Hook, MountType, ProbeCheck, Project, Protocol, RestartMode,
     UpdateOrder,
 };
-use crate::plan::names::image_name;
+use crate::plan::names::{image_name, service_network_keys};
 
 /// The label that names a service's pods, and the one that names the project.
 pub const NAME_LABEL: &str = "app.kubernetes.io/name";
@@ -58,6 +63,7 @@ pub enum Object {
     PersistentVolumeClaim(PersistentVolumeClaim),
     Deployment(Deployment),
     Service(KubeService),
+    NetworkPolicy(NetworkPolicy),
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
 }
 
@@ -69,6 +75,7 @@ impl Object {
             Object::PersistentVolumeClaim(_) => "PersistentVolumeClaim",
             Object::Deployment(_) => "Deployment",
             Object::Service(_) => "Service",
+            Object::NetworkPolicy(_) => "NetworkPolicy",
             Object::HorizontalPodAutoscaler(_) => "HorizontalPodAutoscaler",
         }
     }
@@ -80,6 +87,7 @@ impl Object {
             Object::PersistentVolumeClaim(o) => &o.metadata,
             Object::Deployment(o) => &o.metadata,
             Object::Service(o) => &o.metadata,
+            Object::NetworkPolicy(o) => &o.metadata,
             Object::HorizontalPodAutoscaler(o) => &o.metadata,
         };
         metadata.name.as_deref().unwrap_or_default()
@@ -98,6 +106,7 @@ impl Object {
             Object::PersistentVolumeClaim(o) => serde_norway::to_string(o),
             Object::Deployment(o) => serde_norway::to_string(o),
             Object::Service(o) => serde_norway::to_string(o),
+            Object::NetworkPolicy(o) => serde_norway::to_string(o),
             Object::HorizontalPodAutoscaler(o) => serde_norway::to_string(o),
         };
         result.map_err(|source| ExportError::Yaml {
@@ -249,19 +258,17 @@ pub fn export(project: &Project, sources: &Sources) -> Result<Export, ExportErro
     for (key, network) in &project.networks {
         let subject = format!("network {key}");
         let why = if network.internal {
-            "pods share one flat network in Kubernetes: this network's isolation (no way out, \
-             only its members reach each other) needs a NetworkPolicy, which is not written"
+            "carried by a NetworkPolicy per member service: only members reach each other, \
+             and a pod on internal networks only reaches their members and the cluster DNS \
+             (pods labelled k8s-app: kube-dns); enforced only by a network plugin that \
+             implements NetworkPolicy"
         } else {
-            "pods share one flat network in Kubernetes: who may reach whom needs a \
-             NetworkPolicy, which is not written"
-        };
-        let key_name = if network.internal {
-            "internal"
-        } else {
-            "(membership)"
+            "carried by a NetworkPolicy per member service: only members (and published \
+             ports) reach them; enforced only by a network plugin that implements \
+             NetworkPolicy"
         };
         out.untranslated
-            .push(note(&subject, key_name, why.to_string()));
+            .push(note(&subject, "(isolation)", why.to_string()));
         for (set, field) in [
             (network.driver.is_some(), "driver"),
             (!network.driver_opts.is_empty(), "driver_opts"),
@@ -1132,11 +1139,144 @@ fn service_objects(
             ..KubeService::default()
         }));
     }
+    if let Some(policy) = network_policy(project, service, project_label, &mut notes) {
+        out.objects.push(Object::NetworkPolicy(policy));
+    }
     if let Some(autoscaler) = autoscaler {
         out.objects
             .push(Object::HorizontalPodAutoscaler(autoscaler));
     }
     out.untranslated.extend(notes);
+}
+
+/// The pods of `service_name` in the project, as a NetworkPolicy peer.
+fn pods_of(project_label: &str, service_name: &str) -> NetworkPolicyPeer {
+    NetworkPolicyPeer {
+        pod_selector: Some(LabelSelector {
+            match_labels: Some(labels(project_label, Some(&kube_name(service_name)))),
+            ..LabelSelector::default()
+        }),
+        ..NetworkPolicyPeer::default()
+    }
+}
+
+/// Compose's network segmentation for one service, as a NetworkPolicy on its pods:
+/// ingress only from the services it shares a network with (itself included) and, on
+/// ports published beyond loopback, from anywhere; when every network it is on is
+/// internal, egress only to those services and the cluster DNS. None for a service
+/// whose network stack is another's or that is on an external network (whose other
+/// members Kubernetes cannot name): those are listed instead.
+fn network_policy(
+    project: &Project,
+    service: &model::Service,
+    project_label: &str,
+    notes: &mut Vec<Untranslated>,
+) -> Option<NetworkPolicy> {
+    let subject = format!("service {}", service.name);
+    if service.network_mode.is_some() {
+        return None;
+    }
+    let own = service_network_keys(service);
+    if let Some(external) = own
+        .iter()
+        .find(|key| project.networks.get(**key).is_some_and(|n| n.external))
+    {
+        notes.push(note(
+            &subject,
+            &format!("networks.{external}"),
+            "an external network: its members outside the project cannot be named, so no \
+             NetworkPolicy is written for this service"
+                .to_string(),
+        ));
+        return None;
+    }
+    let mut peers: Vec<&String> = project
+        .services
+        .iter()
+        .filter(|(_, other)| {
+            other.network_mode.is_none()
+                && service_network_keys(other)
+                    .iter()
+                    .any(|key| own.contains(key))
+        })
+        .map(|(name, _)| name)
+        .collect();
+    peers.sort();
+    let from: Vec<NetworkPolicyPeer> = peers
+        .iter()
+        .map(|name| pods_of(project_label, name))
+        .collect();
+    let mut ingress = vec![NetworkPolicyIngressRule {
+        from: Some(from.clone()),
+        ports: None,
+    }];
+    let mut published: Vec<NetworkPolicyPort> = service
+        .ports
+        .iter()
+        .filter(|p| p.published.is_some() && p.host_ip.as_deref().is_none_or(|ip| !is_loopback(ip)))
+        .map(|p| NetworkPolicyPort {
+            port: Some(IntOrString::Int(i32::from(p.target))),
+            protocol: Some(kube_protocol(p.protocol)),
+            ..NetworkPolicyPort::default()
+        })
+        .collect();
+    published.dedup();
+    if !published.is_empty() {
+        ingress.push(NetworkPolicyIngressRule {
+            from: None,
+            ports: Some(published),
+        });
+    }
+    let internal_only = own
+        .iter()
+        .all(|key| project.networks.get(*key).is_some_and(|n| n.internal));
+    let mut policy_types = vec!["Ingress".to_string()];
+    let egress = internal_only.then(|| {
+        policy_types.push("Egress".to_string());
+        let dns = NetworkPolicyPeer {
+            namespace_selector: Some(LabelSelector::default()),
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(BTreeMap::from([(
+                    "k8s-app".to_string(),
+                    "kube-dns".to_string(),
+                )])),
+                ..LabelSelector::default()
+            }),
+            ..NetworkPolicyPeer::default()
+        };
+        vec![
+            NetworkPolicyEgressRule {
+                to: Some(from.clone()),
+                ports: None,
+            },
+            NetworkPolicyEgressRule {
+                to: Some(vec![dns]),
+                ports: Some(
+                    ["UDP", "TCP"]
+                        .iter()
+                        .map(|protocol| NetworkPolicyPort {
+                            port: Some(IntOrString::Int(53)),
+                            protocol: Some(protocol.to_string()),
+                            ..NetworkPolicyPort::default()
+                        })
+                        .collect(),
+                ),
+            },
+        ]
+    });
+    let name = kube_name(&service.name);
+    Some(NetworkPolicy {
+        metadata: metadata(&name, project_label, Some(&name)),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(labels(project_label, Some(&name))),
+                ..LabelSelector::default()
+            }),
+            policy_types: Some(policy_types),
+            ingress: Some(ingress),
+            egress,
+        }),
+    })
 }
 
 fn is_loopback(ip: &str) -> bool {
