@@ -557,7 +557,7 @@ fn service_objects(
                     .filter(|v| v.external)
                     .map(|v| kube_name(v.name.as_deref().unwrap_or(source)));
                 let claim = external_name.unwrap_or_else(|| kube_name(source));
-                let volume_name = format!("volume-{}", kube_name(source));
+                let volume_name = pod_volume_name("volume", source);
                 if !volumes.iter().any(|v| v.name == volume_name) {
                     volumes.push(Volume {
                         name: volume_name.clone(),
@@ -625,7 +625,7 @@ fn service_objects(
         }
     }
     for secret in &service.secrets {
-        let volume_name = format!("secret-{}", kube_name(&secret.source));
+        let volume_name = pod_volume_name("secret", &secret.source);
         if !volumes.iter().any(|v| v.name == volume_name) {
             volumes.push(Volume {
                 name: volume_name.clone(),
@@ -644,7 +644,7 @@ fn service_objects(
         ));
     }
     for config in &service.configs {
-        let volume_name = format!("config-{}", kube_name(&config.source));
+        let volume_name = pod_volume_name("config", &config.source);
         if !volumes.iter().any(|v| v.name == volume_name) {
             volumes.push(Volume {
                 name: volume_name.clone(),
@@ -695,7 +695,7 @@ fn service_objects(
                 1.0
             }
         };
-        let utilization = (autoscale.cpu_percent / request).round() as i32;
+        let utilization = ((autoscale.cpu_percent / request).round() as i32).max(1);
         if (request - 1.0).abs() > f64::EPSILON {
             skip(
                 "x-msctl.autoscale.cpu_percent",
@@ -1042,6 +1042,18 @@ fn service_objects(
         }
     }
 
+    if let Some(autoscale) = &service.extensions.autoscale {
+        if service.replicas() != autoscale.min {
+            skip(
+                "deploy.replicas",
+                &format!(
+                    "{}: the autoscaler decides; the Deployment starts at x-msctl.autoscale.min ({})",
+                    service.replicas(),
+                    autoscale.min
+                ),
+            );
+        }
+    }
     let host_aliases = host_aliases(&service.extra_hosts, &mut skip);
     let pod_labels = labels(project_label, Some(&name));
     let replicas = service
@@ -1277,6 +1289,11 @@ fn network_policy(
             egress,
         }),
     })
+}
+
+/// A pod volume's name, `<prefix>-<name>`: a DNS label too, so at most 63 characters.
+fn pod_volume_name(prefix: &str, name: &str) -> String {
+    kube_name(&format!("{prefix}-{}", kube_name(name)))
 }
 
 fn is_loopback(ip: &str) -> bool {
