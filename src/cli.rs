@@ -398,7 +398,7 @@ pub struct ExportArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportTarget {
-    /// Deployments, Services, autoscalers, claims, Secrets and ConfigMaps
+    /// Deployments, Services, NetworkPolicies, autoscalers, claims, Secrets, ConfigMaps
     Kubernetes,
 }
 

@@ -444,8 +444,13 @@ fn service_objects(
             key,
             &format!(
                 "the image `{}` is built by msctl on this machine: push it to a registry the \
-                 cluster pulls from (and set its name there with `image:`)",
-                image_name(&project.name, service)
+                 cluster pulls from{}",
+                image_name(&project.name, service),
+                if service.image.is_none() {
+                    ", and name it there with `image:`"
+                } else {
+                    ""
+                }
             ),
         );
     }
