@@ -257,7 +257,10 @@ pub fn export(project: &Project, sources: &Sources) -> Result<Export, ExportErro
     }
     for (key, network) in &project.networks {
         let subject = format!("network {key}");
-        let why = if network.internal {
+        let why = if network.external {
+            "an external network: its members outside the project cannot be named, so its \
+             member services get no NetworkPolicy"
+        } else if network.internal {
             "carried by a NetworkPolicy per member service: only members reach each other, \
              and a pod on internal networks only reaches their members and the cluster DNS \
              (pods labelled k8s-app: kube-dns); enforced only by a network plugin that \
@@ -273,8 +276,10 @@ pub fn export(project: &Project, sources: &Sources) -> Result<Export, ExportErro
             (network.driver.is_some(), "driver"),
             (!network.driver_opts.is_empty(), "driver_opts"),
             (network.ipam.is_some(), "ipam"),
-            (network.external, "external"),
             (network.enable_ipv6, "enable_ipv6"),
+            (network.attachable, "attachable"),
+            (network.name.is_some(), "name"),
+            (!network.labels.is_empty(), "labels"),
         ] {
             if set {
                 out.untranslated.push(note(
