@@ -819,16 +819,18 @@ fn service_objects(
         match update.failure_action {
             FailureAction::Rollback => skip(
                 "deploy.update_config.failure_action",
-                "rollback: Kubernetes does not roll back a failed rollout by itself; it stops \
-                 it (undo with `kubectl rollout undo`)",
+                "rollback: Kubernetes does not roll back a failed rollout by itself: it \
+                 stalls, marked failed after its progress deadline (undo with `kubectl \
+                 rollout undo`)",
             ),
             FailureAction::Pause => skip(
                 "deploy.update_config.failure_action",
-                "pause: Kubernetes stops a failing rollout after its progress deadline",
+                "pause: a failing rollout stalls, marked failed after its progress deadline",
             ),
             FailureAction::Continue => skip(
                 "deploy.update_config.failure_action",
-                "continue: Kubernetes stops a failing rollout after its progress deadline",
+                "continue: Kubernetes does not go past pods that never become ready: the \
+                 rollout stalls",
             ),
         }
         if !update.monitor.is_zero() {
