@@ -452,3 +452,37 @@ fn every_valid_fixture_exports_objects_that_read_back_strictly() {
         paths.len()
     );
 }
+
+/// The container keys real-world files use and a pod has no field for are each listed
+/// under their service, so moving such a file shows what it loses.
+#[test]
+fn container_keys_without_a_pod_field_are_listed() {
+    let fixtures = repo_root().join("tests/fixtures/valid");
+    let (code, _, stderr) = run(msctl(&fixtures).env("FIXTURE_TAG", "1").args([
+        "-q",
+        "-f",
+        "container-keys.yaml",
+        "export",
+        "kubernetes",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    for entry in [
+        "service proxy: logging — ",
+        "service proxy: sysctls — ",
+        "service proxy: ulimits — ",
+        "service proxy: container_name — ",
+        "service proxy: links — ",
+        "service proxy: volumes — the bind mount of ",
+        "service exporter: devices — ",
+        "service exporter: network_mode — ",
+        "service exporter: pid — ",
+        "service app: shm_size — ",
+        "service app: dns — ",
+        "service cache: ipc — ",
+    ] {
+        assert!(
+            stderr.lines().any(|l| l.starts_with(entry)),
+            "no `{entry}` in:\n{stderr}"
+        );
+    }
+}
