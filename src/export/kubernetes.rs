@@ -527,7 +527,9 @@ fn service_objects(
                      serves {port}, the port of `x-msctl.probe`"
                 ),
             );
-        } else if !service.networks.is_empty() || project.services.len() > 1 {
+        } else if service.network_mode.is_none()
+            && (!service.networks.is_empty() || project.services.len() > 1)
+        {
             skip(
                 "networks",
                 "no `ports`, `expose` or probe says which port others call: no Service is \
