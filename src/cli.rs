@@ -103,6 +103,8 @@ pub enum Command {
     Events(EventsArgs),
     /// Run the control plane in the foreground: keep projects healthy, serve the HTTP API
     Serve(ServeArgs),
+    /// Translate the project into another orchestrator's manifests
+    Export(ExportArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -381,6 +383,23 @@ pub struct ConfigArgs {
     /// Print each service's config hash (`*` or a comma-separated list of services)
     #[arg(long, group = "only", value_name = "SERVICES")]
     pub hash: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to translate to
+    #[arg(value_enum)]
+    pub target: ExportTarget,
+    /// Write one file per object into this directory (created; must be empty) instead
+    /// of one YAML stream on stdout
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTarget {
+    /// Deployments, Services, NetworkPolicies, autoscalers, claims, Secrets, ConfigMaps
+    Kubernetes,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod control;
 pub mod converge;
 pub mod engine;
 pub mod executor;
+pub mod export;
 pub mod health;
 pub mod ingress;
 pub mod lock;

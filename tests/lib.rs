@@ -4,6 +4,7 @@ mod completions;
 mod diagnostics;
 mod differential;
 mod e2e;
+mod export;
 mod loader_props;
 mod planner;
 mod risks;

@@ -102,7 +102,7 @@ pub fn run(ctx: &Context, args: ConfigArgs) -> Result<(), CommandError> {
 /// serde_norway writes YAML 1.2, where `no` is a string; YAML 1.1 readers (PyYAML, so
 /// docker-compose 1.x) would read it as `false`. Quote such scalars so the output means
 /// the same to every reader.
-fn yaml11_safe(text: &str) -> String {
+pub(super) fn yaml11_safe(text: &str) -> String {
     const AMBIGUOUS: &[&str] = &[
         "y", "Y", "n", "N", "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off",
         "OFF",

@@ -6,6 +6,7 @@ pub mod config;
 pub mod down;
 pub mod events;
 pub mod exec;
+pub mod export;
 pub mod history;
 pub mod logs;
 pub mod plan;
@@ -282,6 +283,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Validate(args) => validate::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
         Command::Build(args) => build::run(&ctx, args),
         Command::Up(args) => up::run(&ctx, args),
         Command::Plan(args) => plan::run(&ctx, args),
