@@ -223,10 +223,10 @@ async fn forward_inner(gateway: &Gateway, request: Request) -> Result<Response, 
     };
     let headers = forwarded_headers(&parts.headers, upstream);
 
-    // Reading changes nothing: a GET or HEAD that gets no answer, or a broken one, is
-    // asked of another replica. A request with an Idempotency-Key is only sent again when
-    // it could not be sent at all (its first try may still be running: the service would
-    // answer the second with 409).
+    // Reading changes nothing: a GET or HEAD that gets no answer in time is asked of
+    // another replica. A request with an Idempotency-Key is sent again when it could not
+    // be sent or its answer broke off, not when it is slow (its first try may still be
+    // running: the service would answer the second with 409).
     let reading = parts.method == Method::GET || parts.method == Method::HEAD;
     let mut refused = 0;
     for attempt in 0..addrs.len() {
@@ -260,7 +260,10 @@ async fn forward_inner(gateway: &Gateway, request: Request) -> Result<Response, 
                     break;
                 }
             }
-            Ok(Err(error)) if reading && !last => {
+            // A broken answer: the replica closed the connection (a replica shutting down
+            // closes its kept-alive connections). A keyed request is safe to send again:
+            // the service answers a key it has seen with the same result.
+            Ok(Err(error)) if resendable && !last => {
                 count_retry(gateway);
                 tracing::warn!(service = service_name, %addr, error = %error_chain(&error), "bad answer from a replica: asking another");
             }
