@@ -509,6 +509,11 @@ async fn roll_out(
         cancel,
     };
     let report = rollout.run(&steps).await?;
+    // Ctrl-C between batches: some replicas are new, some old; the next `up` goes on.
+    // Not a rollout that completed, nor one to roll back.
+    if cancel.is_cancelled() {
+        return Err(ConvergeError::Interrupted);
+    }
     let previous = options
         .previous
         .as_ref()

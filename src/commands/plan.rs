@@ -66,32 +66,10 @@ pub fn show(ctx: &Context, planning: &Planning) -> Result<usize, CommandError> {
         // buildable one runs the image on the engine, or a new one `up` would build,
         // whose id nobody knows yet: its replicas show as changed.
         let mut lines = Vec::new();
-        let mut buildable = Vec::new();
-        for name in &selected {
-            let Some(service) = project.services.get(name) else { continue };
-            if crate::build::build_spec(service).is_some() {
-                buildable.push(name.clone());
-            } else if let Some(image) = &service.image {
-                if !engine
-                    .image_exists(image)
-                    .await
-                    .map_err(|e| CommandError::Failed(e.into()))?
-                {
-                    return Err(CommandError::hinted(
-                        anyhow::anyhow!(
-                            "image `{image}` of service `{name}` is not on the engine, and msctl does not pull images"
-                        ),
-                        format!("build or load it first (`docker load`, or give `{name}` a `build:` section)"),
-                    ));
-                }
-            }
-        }
+        let buildable = super::up::buildable_services(engine.as_ref(), &project, &selected).await?;
         let images = crate::build::plan_images(&project, &buildable, planning.policy)
             .await
-            .map_err(|err| match err.hint() {
-                Some(hint) => CommandError::hinted(err, hint),
-                None => CommandError::Failed(err.into()),
-            })?;
+            .map_err(super::up::build_failed)?;
         for (name, image) in &images {
             let id = match image {
                 ImagePlan::Current(current) => current.id.clone(),

@@ -437,13 +437,30 @@ pub async fn ensure_images(
     selected: &BTreeSet<String>,
     policy: BuildPolicy,
 ) -> Result<BTreeMap<String, crate::build::ImageRef>, CommandError> {
-    let mut to_build = Vec::new();
+    let to_build = buildable_services(engine, project, selected).await?;
+    if to_build.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let reporter = crate::build::progress::reporter(ctx.printer, ctx.printer.interactive);
+    crate::build::ensure_images(project, &to_build, policy, reporter.as_ref())
+        .await
+        .map_err(build_failed)
+}
+
+/// The selected services msctl builds; a service that only names an image must have it
+/// on the engine already (nothing can be pulled), else this is the error.
+pub async fn buildable_services(
+    engine: &dyn Engine,
+    project: &Project,
+    selected: &BTreeSet<String>,
+) -> Result<Vec<String>, CommandError> {
+    let mut buildable = Vec::new();
     for name in selected {
         let Some(service) = project.services.get(name) else {
             continue;
         };
-        if service.build.is_some() || service.extensions.build.is_some() {
-            to_build.push(name.clone());
+        if crate::build::build_spec(service).is_some() {
+            buildable.push(name.clone());
             continue;
         }
         let Some(image) = &service.image else {
@@ -462,16 +479,15 @@ pub async fn ensure_images(
             ));
         }
     }
-    if to_build.is_empty() {
-        return Ok(BTreeMap::new());
+    Ok(buildable)
+}
+
+/// A build error as a command error, with its hint when it has one.
+pub fn build_failed(err: crate::build::BuildError) -> CommandError {
+    match err.hint() {
+        Some(hint) => CommandError::hinted(err, hint),
+        None => CommandError::Failed(err.into()),
     }
-    let reporter = crate::build::progress::reporter(ctx.printer, ctx.printer.interactive);
-    crate::build::ensure_images(project, &to_build, policy, reporter.as_ref())
-        .await
-        .map_err(|err| match err.hint() {
-            Some(hint) => CommandError::hinted(err, hint),
-            None => CommandError::Failed(err.into()),
-        })
 }
 
 /// A rebuilt image must replace the replicas running the old one: the image id goes into

@@ -1015,19 +1015,7 @@ impl Engine for DockerEngine {
             .await?;
         let container_id = created.id;
         for attachment in spec.networks.iter().skip(1) {
-            let request = NetworkConnectRequest {
-                container: container_id.clone(),
-                endpoint_config: Some(self.endpoint(attachment, None)),
-            };
-            let connected = self
-                .call(
-                    "connect_network",
-                    || format!("network `{}`", attachment.network_name),
-                    CALL_TIMEOUT,
-                    self.docker
-                        .connect_network(&attachment.network_name, request),
-                )
-                .await;
+            let connected = self.connect_network(&container_id, attachment).await;
             if let Err(err) = connected {
                 // A half-made container would be started later on too few networks.
                 let options = RemoveContainerOptionsBuilder::default().force(true).build();
