@@ -62,6 +62,26 @@ pub struct GlobalArgs {
     /// Never colour output (also: NO_COLOR, CI=true)
     #[arg(long, global = true)]
     pub no_color: bool,
+
+    /// Where the project runs: `local` (this engine's containers) or `swarm` (services
+    /// of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)
+    #[arg(long, global = true, value_enum)]
+    pub target: Option<TargetArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    Local,
+    Swarm,
+}
+
+impl TargetArg {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TargetArg::Local => "local",
+            TargetArg::Swarm => "swarm",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

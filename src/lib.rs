@@ -19,3 +19,4 @@ pub mod plan;
 pub mod rollout;
 pub mod serving;
 pub mod state;
+pub mod swarm;

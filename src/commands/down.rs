@@ -21,6 +21,9 @@ pub fn run(ctx: &Context, args: DownArgs) -> Result<(), CommandError> {
     // The manifest gives each service's grace period; without it (`-p NAME` after the
     // files are gone) msctl still finds everything by label.
     let (project_name, project) = ctx.project_by_name(true)?;
+    if ctx.target_of(project.as_ref()) == crate::manifest::model::Target::Swarm {
+        return super::swarm::down(ctx, &project_name, &args);
+    }
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let lock = ctx.lock(&project_name).await?;

@@ -18,6 +18,11 @@ use super::{CommandError, Context};
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
     let project = loaded.project;
+    ctx.local_only(
+        "exec",
+        &project,
+        "a task's container is on the node the Swarm chose; run `docker exec` there (`msctl ps` names the node)",
+    )?;
     let spec = ExecSpec {
         command: args.command.clone(),
         env: environment(&args.env, &ctx.environment)?,

@@ -16,6 +16,11 @@ pub fn run(ctx: &Context, args: HistoryArgs) -> Result<(), CommandError> {
         }
     };
     let loaded = ctx.load()?;
+    ctx.local_only(
+        "history",
+        &loaded.project,
+        "the Swarm keeps a service's current and previous spec, not a history; `msctl ps -a SERVICE` shows its tasks, old and new",
+    )?;
     ctx.check_services(&loaded.project, std::slice::from_ref(&args.service))?;
     let store = ctx.state_store()?;
     let rollouts = store

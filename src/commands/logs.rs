@@ -38,6 +38,9 @@ const COLORS: &[&str] = &["36", "33", "32", "35", "34", "96", "93", "92", "95", 
 pub fn run(ctx: &Context, args: LogsArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
     let project = loaded.project;
+    if project.target == crate::manifest::model::Target::Swarm {
+        return super::swarm::logs(ctx, &project.name, Some(&project), &args);
+    }
     let now = now_seconds();
     let since = args
         .since
@@ -176,7 +179,7 @@ fn usage(flag: &str, text: &str, message: &str) -> CommandError {
 
 /// A time for `--since`/`--until`, in Unix seconds: RFC 3339, a duration before `now`
 /// (`10m`, `1h30m`), or Unix seconds.
-fn parse_time(text: &str, now: i64) -> Result<i64, String> {
+pub(super) fn parse_time(text: &str, now: i64) -> Result<i64, String> {
     let text = text.trim();
     if let Some(nanos) = parse_rfc3339_nanos(text) {
         return Ok(nanos.div_euclid(1_000_000_000));
@@ -190,7 +193,7 @@ fn parse_time(text: &str, now: i64) -> Result<i64, String> {
     }
 }
 
-fn now_seconds() -> i64 {
+pub(super) fn now_seconds() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))

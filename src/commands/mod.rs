@@ -15,6 +15,7 @@ pub mod restart;
 pub mod rollback;
 pub mod scale;
 pub mod serve;
+pub mod swarm;
 pub mod up;
 pub mod validate;
 
@@ -77,7 +78,11 @@ pub struct Context {
 
 impl Context {
     pub fn new(global: GlobalArgs) -> anyhow::Result<Self> {
-        let environment: BTreeMap<String, String> = std::env::vars().collect();
+        let mut environment: BTreeMap<String, String> = std::env::vars().collect();
+        // `--target` wins over MSCTL_TARGET and the manifest: the loader reads it there.
+        if let Some(target) = global.target {
+            environment.insert("MSCTL_TARGET".to_string(), target.as_str().to_string());
+        }
         let printer = Printer::new(global.no_color, global.quiet, &|k| {
             environment.get(k).cloned()
         });
@@ -175,6 +180,16 @@ impl Context {
                 let hint = err.hint().unwrap_or_default().to_string();
                 Err(CommandError::hinted(err, hint))
             }
+        }
+    }
+
+    /// Whether the project runs on a Swarm: the manifest's target (read quietly, the
+    /// command loads it again), else `--target`/MSCTL_TARGET.
+    pub fn swarm_target(&self) -> bool {
+        use crate::manifest::model::Target;
+        match load(&self.load_options()) {
+            Ok(loaded) => loaded.project.target == Target::Swarm,
+            Err(_) => self.target_of(None) == Target::Swarm,
         }
     }
 

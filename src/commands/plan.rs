@@ -23,6 +23,23 @@ pub struct Planning {
 }
 
 pub fn run(ctx: &Context, args: PlanArgs) -> Result<(), CommandError> {
+    if ctx.swarm_target() {
+        let loaded = ctx.load()?;
+        let changes = super::swarm::plan_changes(
+            ctx,
+            loaded.project,
+            &args.services,
+            BuildPolicy::from_flags(args.no_build, args.build),
+            args.reset_scale,
+            args.remove_orphans,
+            args.force_recreate,
+            args.no_recreate,
+        )?;
+        if args.detailed_exitcode && changes > 0 {
+            return Err(CommandError::Changes);
+        }
+        return Ok(());
+    }
     let planning = Planning {
         services: args.services,
         remove_orphans: args.remove_orphans,

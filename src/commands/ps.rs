@@ -50,7 +50,10 @@ pub struct Backoff {
 }
 
 pub fn run(ctx: &Context, args: PsArgs) -> Result<(), CommandError> {
-    let (project_name, _) = ctx.project_by_name(false)?;
+    let (project_name, project) = ctx.project_by_name(false)?;
+    if ctx.target_of(project.as_ref()) == crate::manifest::model::Target::Swarm {
+        return super::swarm::ps(ctx, &project_name, &args);
+    }
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let store = ctx.state_store()?;

@@ -18,6 +18,9 @@ use super::{CommandError, Context};
 pub fn run(ctx: &Context, args: RestartArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
     let project = loaded.project;
+    if project.target == crate::manifest::model::Target::Swarm {
+        return super::swarm::restart(ctx, &project, &args);
+    }
     ctx.check_services(&project, &args.services)?;
     let chosen: BTreeSet<String> = if args.services.is_empty() {
         project.services.keys().cloned().collect()

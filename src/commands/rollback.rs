@@ -13,6 +13,9 @@ use crate::plan::{HealOptions, PlanOptions};
 pub fn run(ctx: &Context, args: RollbackArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
     let manifest = loaded.project;
+    if manifest.target == crate::manifest::model::Target::Swarm {
+        return super::swarm::rollback(ctx, &manifest, &args);
+    }
     ctx.check_services(&manifest, std::slice::from_ref(&args.service))?;
     let failed = |e: crate::state::StateError| CommandError::Failed(e.into());
     ctx.block_on(async {

@@ -48,6 +48,9 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
     let names: Vec<String> = targets.keys().cloned().collect();
     ctx.check_services(&loaded.project, &names)?;
+    if loaded.project.target == crate::manifest::model::Target::Swarm {
+        return super::swarm::scale(ctx, &loaded.project, &targets, !args.no_wait, args.timeout);
+    }
     for (service, count) in &targets {
         let fixed_name = loaded.project.services[service].container_name.as_deref();
         if let (Some(container_name), true) = (fixed_name, *count > 1) {

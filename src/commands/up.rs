@@ -18,6 +18,10 @@ use crate::plan::PlanOptions;
 use super::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
+    if ctx.swarm_target() {
+        let loaded = ctx.load()?;
+        return super::swarm::up(ctx, loaded.project, args);
+    }
     if args.dry_run {
         let planning = super::plan::Planning {
             services: args.services.clone(),

@@ -209,7 +209,7 @@ impl DockerEngine {
     }
 
     /// Runs one engine call under `timeout`, mapping its error.
-    async fn call<T>(
+    pub(super) async fn call<T>(
         &self,
         operation: &str,
         what: impl FnOnce() -> String,
@@ -596,7 +596,7 @@ fn cpu_percent_of(stats: &bollard::models::ContainerStatsResponse) -> f64 {
 
 /// The innermost message of an error chain: `Connection refused (os error 111)` rather
 /// than `Error in the hyper legacy client: client error (Connect)`.
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut current = err;
     while let Some(source) = current.source() {
         current = source;
@@ -605,7 +605,7 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// The one place a bollard error becomes an [`EngineError`] kind.
-fn map_error(
+pub(super) fn map_error(
     address: &str,
     operation: &str,
     what: String,

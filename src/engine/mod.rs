@@ -16,6 +16,7 @@ mod error;
 pub mod fake;
 pub mod merged_logs;
 mod spec;
+pub mod swarm;
 mod terminal;
 mod timestamp;
 

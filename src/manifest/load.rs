@@ -225,6 +225,23 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     )
 }
 
+/// The target `--target` or `MSCTL_TARGET` (environment or `.env`) chose, if any.
+fn target_override(
+    setting: &dyn Fn(&str) -> Option<String>,
+    diags: &mut Diagnostics,
+) -> Option<crate::manifest::model::Target> {
+    let text = setting("MSCTL_TARGET").filter(|t| !t.trim().is_empty())?;
+    let target = crate::manifest::model::Target::parse(text.trim());
+    if target.is_none() {
+        diags.push(
+            Diagnostic::error(format!("MSCTL_TARGET is `{text}`, not a target"), None).with_hint(
+                "use `local` (this engine's containers) or `swarm` (a Swarm's services)",
+            ),
+        );
+    }
+    target
+}
+
 /// Parse, interpolate, merge and validate manifest texts already read.
 fn load_documents(
     options: &LoadOptions,
@@ -277,6 +294,7 @@ fn load_documents(
         project_name: project_name.unwrap_or_default(),
         vars: &vars,
         profiles: &profiles,
+        target: target_override(setting, &mut diags),
     };
     tracing::debug!(project = %inputs.project_name, profiles = ?profiles, "validating");
     let project = validate(&root, &inputs, &mut diags);

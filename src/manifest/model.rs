@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Project {
     pub name: String,
+    /// Where the project runs: this engine's containers, or a Swarm's services
+    /// (`x-msctl.target`, `--target`, `MSCTL_TARGET`).
+    #[serde(default, skip_serializing_if = "Target::is_local")]
+    pub target: Target,
     /// The directory relative paths are resolved against.
     #[serde(skip)]
     pub working_dir: PathBuf,
@@ -477,6 +481,18 @@ pub struct Deploy {
     pub update_config: Option<UpdateConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback_config: Option<UpdateConfig>,
+    /// `mode: global`: one task on every eligible node (Swarm target only).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub global: bool,
+    /// How other services reach this one on a Swarm (Swarm target only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_mode: Option<EndpointMode>,
+    /// Where a Swarm places the tasks (Swarm target only).
+    #[serde(default, skip_serializing_if = "Placement::is_empty")]
+    pub placement: Placement,
+    /// Labels of the Swarm service object (Swarm target only).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 impl Default for Deploy {
@@ -487,7 +503,73 @@ impl Default for Deploy {
             restart_policy: None,
             update_config: None,
             rollback_config: None,
+            global: false,
+            endpoint_mode: None,
+            placement: Placement::default(),
+            labels: BTreeMap::new(),
         }
+    }
+}
+
+/// Where a project runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// Containers on the one engine msctl talks to, kept healthy by msctl.
+    #[default]
+    Local,
+    /// Services of the Swarm whose manager msctl talks to.
+    Swarm,
+}
+
+impl Target {
+    pub fn is_local(&self) -> bool {
+        *self == Target::Local
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Target::Local => "local",
+            Target::Swarm => "swarm",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Target> {
+        match text {
+            "local" => Some(Target::Local),
+            "swarm" => Some(Target::Swarm),
+            _ => None,
+        }
+    }
+}
+
+/// `deploy.endpoint_mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointMode {
+    /// One virtual IP per service, balanced by the node's kernel (IPVS).
+    Vip,
+    /// The service name resolves to every task's address.
+    Dnsrr,
+}
+
+/// `deploy.placement`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Placement {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<String>,
+    /// `spread` preferences: the node label or attribute to spread the tasks over.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preferences: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_replicas_per_node: Option<u32>,
+}
+
+impl Placement {
+    pub fn is_empty(&self) -> bool {
+        self.constraints.is_empty()
+            && self.preferences.is_empty()
+            && self.max_replicas_per_node.is_none()
     }
 }
 

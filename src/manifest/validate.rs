@@ -31,6 +31,11 @@ const TOP_LEVEL: Schema = Schema {
     ],
 };
 
+/// The top-level `x-msctl`: msctl's project settings.
+const PROJECT_EXTENSIONS: Schema = Schema {
+    keys: &[("target", Supported)],
+};
+
 const SERVICE: Schema = Schema {
     keys: &[
         ("image", Supported),
@@ -176,6 +181,29 @@ const DEPLOY: Schema = Schema {
         ("labels", Ignored),
         ("placement", Ignored),
         ("endpoint_mode", Ignored),
+    ],
+};
+
+/// `deploy` on the Swarm target: the Swarm has service objects, nodes and virtual IPs.
+const DEPLOY_SWARM: Schema = Schema {
+    keys: &[
+        ("replicas", Supported),
+        ("resources", Supported),
+        ("restart_policy", Supported),
+        ("update_config", Supported),
+        ("rollback_config", Supported),
+        ("mode", Supported),
+        ("labels", Supported),
+        ("placement", Supported),
+        ("endpoint_mode", Supported),
+    ],
+};
+
+const PLACEMENT: Schema = Schema {
+    keys: &[
+        ("constraints", Supported),
+        ("preferences", Supported),
+        ("max_replicas_per_node", Supported),
     ],
 };
 
@@ -405,10 +433,13 @@ const CARGO_BUILD: Schema = Schema {
 pub fn key_tables() -> Vec<(&'static str, &'static Schema)> {
     let mut tables: Vec<(&'static str, &'static Schema)> = vec![
         ("top level", &TOP_LEVEL),
+        ("x-msctl (top level)", &PROJECT_EXTENSIONS),
         ("services.*", &SERVICE),
         ("services.*.build", &BUILD),
         ("services.*.healthcheck", &HEALTHCHECK),
         ("services.*.deploy", &DEPLOY),
+        ("services.*.deploy (target swarm)", &DEPLOY_SWARM),
+        ("services.*.deploy.placement (target swarm)", &PLACEMENT),
         ("services.*.deploy.resources", &RESOURCES),
         (
             "services.*.deploy.resources.limits / reservations",
@@ -454,6 +485,8 @@ pub struct Inputs<'a> {
     pub vars: &'a Variables,
     /// Profiles enabled on the command line or by `MSCTL_PROFILES`.
     pub profiles: &'a [String],
+    /// The target `--target` or `MSCTL_TARGET` chose, over the manifest's `x-msctl.target`.
+    pub target: Option<Target>,
 }
 
 /// Validate the merged manifest. Returns the project only when there is no error.
@@ -471,6 +504,7 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
         return None;
     }
     TOP_LEVEL.check(root, "the top level", r.diags);
+    let target = project_target(&mut r, root, inputs.target);
 
     let volumes = root
         .get("volumes")
@@ -503,6 +537,7 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
         networks: networks.keys().cloned().collect(),
         secrets: secrets.keys().cloned().collect(),
         configs: configs.keys().cloned().collect(),
+        target,
     };
 
     let mut services = BTreeMap::new();
@@ -551,6 +586,7 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
     }
     Some(Project {
         name: inputs.project_name.clone(),
+        target,
         working_dir: inputs.working_dir.to_path_buf(),
         services,
         networks,
@@ -565,6 +601,28 @@ struct References {
     networks: BTreeSet<String>,
     secrets: BTreeSet<String>,
     configs: BTreeSet<String>,
+    /// Where the project runs: some keys mean something on a Swarm only.
+    target: Target,
+}
+
+/// The project's target: `--target`/`MSCTL_TARGET` when given, else `x-msctl.target`,
+/// else the local engine.
+fn project_target(r: &mut Reader<'_>, root: &Node, chosen: Option<Target>) -> Target {
+    let mut written = None;
+    if let Some(ext) = root.get("x-msctl") {
+        let what = "the top-level `x-msctl`";
+        if r.map(ext, what).is_some() {
+            for e in PROJECT_EXTENSIONS.check(ext, what, r.diags) {
+                if e.key == "target" {
+                    let field = "`x-msctl.target`";
+                    if let Some(text) = r.one_of(&e.value, field, &["local", "swarm"]) {
+                        written = Target::parse(&text);
+                    }
+                }
+            }
+        }
+    }
+    chosen.or(written).unwrap_or_default()
 }
 
 /// Where things were written, for checks that span services.
@@ -1014,7 +1072,7 @@ fn service(
             }
             "healthcheck" => svc.healthcheck = healthcheck(r, v, &what),
             "deploy" => {
-                if let Some(deploy) = deploy(r, v, &what) {
+                if let Some(deploy) = deploy(r, v, &what, refs.target) {
                     svc.deploy = deploy;
                 }
             }
@@ -1683,11 +1741,15 @@ fn healthcheck(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Healthchec
     Some(hc)
 }
 
-fn deploy(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Deploy> {
+fn deploy(r: &mut Reader<'_>, node: &Node, what: &str, target: Target) -> Option<Deploy> {
     let what = format!("`deploy` of {what}");
     r.map(node, &what)?;
     let mut deploy = Deploy::default();
-    for e in DEPLOY.check(node, &what, r.diags) {
+    let schema = match target {
+        Target::Local => &DEPLOY,
+        Target::Swarm => &DEPLOY_SWARM,
+    };
+    for e in schema.check(node, &what, r.diags) {
         let field = field_name(&what, &e.key);
         let v = &e.value;
         match e.key.as_str() {
@@ -1698,7 +1760,9 @@ fn deploy(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Deploy> {
             }
             "mode" => {
                 if let Some(mode) = r.one_of(v, &field, &["replicated", "global"]) {
-                    if mode == "global" {
+                    if mode == "global" && target == Target::Swarm {
+                        deploy.global = true;
+                    } else if mode == "global" {
                         r.error_hint(
                             format!("{field} `global` is not supported on one machine"),
                             v.span,
@@ -1722,10 +1786,85 @@ fn deploy(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Deploy> {
             "restart_policy" => deploy.restart_policy = restart_policy(r, v, &field),
             "update_config" => deploy.update_config = update_config(r, v, &field),
             "rollback_config" => deploy.rollback_config = update_config(r, v, &field),
+            "labels" => deploy.labels = labels(r, v, &field).unwrap_or_default(),
+            "endpoint_mode" => {
+                deploy.endpoint_mode = match r.one_of(v, &field, &["vip", "dnsrr"]).as_deref() {
+                    Some("vip") => Some(EndpointMode::Vip),
+                    Some("dnsrr") => Some(EndpointMode::Dnsrr),
+                    _ => None,
+                }
+            }
+            "placement" => deploy.placement = placement(r, v, &field).unwrap_or_default(),
             _ => {}
         }
     }
     Some(deploy)
+}
+
+/// `deploy.placement` (Swarm target).
+fn placement(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Placement> {
+    r.map(node, what)?;
+    let mut placement = Placement::default();
+    for e in PLACEMENT.check(node, what, r.diags) {
+        let field = format!("`{}` of {what}", e.key);
+        match e.key.as_str() {
+            "constraints" => {
+                let Value::Seq(items) = &e.value.value else {
+                    r.error(
+                        format!("{field} must be a list, found {}", e.value.type_name()),
+                        e.value.span,
+                    );
+                    continue;
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let Some(text) = r.string(item, &format!("{field}[{i}]")) else {
+                        continue;
+                    };
+                    if !["==", "!="].iter().any(|op| text.contains(op)) {
+                        r.error_hint(
+                            format!("{field}[{i}] `{text}` is not a constraint"),
+                            item.span,
+                            "write ATTRIBUTE==VALUE or ATTRIBUTE!=VALUE, e.g. `node.role==worker` or `node.labels.zone==a`",
+                        );
+                        continue;
+                    }
+                    placement.constraints.push(text);
+                }
+            }
+            "preferences" => {
+                let Value::Seq(items) = &e.value.value else {
+                    r.error(
+                        format!("{field} must be a list, found {}", e.value.type_name()),
+                        e.value.span,
+                    );
+                    continue;
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let where_ = format!("{field}[{i}]");
+                    let Some(entries) = r.map(item, &where_) else {
+                        continue;
+                    };
+                    for pref in entries {
+                        if pref.key != "spread" {
+                            r.error_hint(
+                                format!("unknown placement preference `{}` in {where_}", pref.key),
+                                pref.key_span,
+                                "the Swarm knows one preference: `spread: node.labels.NAME`",
+                            );
+                        } else if let Some(text) = r.string(&pref.value, &where_) {
+                            placement.preferences.push(text);
+                        }
+                    }
+                }
+            }
+            "max_replicas_per_node" => {
+                placement.max_replicas_per_node =
+                    r.int(&e.value, &field, 1, MAX_REPLICAS).map(|n| n as u32);
+            }
+            _ => {}
+        }
+    }
+    Some(placement)
 }
 
 fn replicas(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<u32> {

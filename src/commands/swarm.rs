@@ -1,0 +1,822 @@
+//! The commands on the Swarm target (`--target swarm`, `x-msctl.target: swarm`): each
+//! local command's arguments, turned into calls of `crate::swarm`.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+
+use crate::build::{BuildPolicy, ImagePlan};
+use crate::cli::{DownArgs, Format, LogsArgs, PsArgs, RestartArgs, RollbackArgs, UpArgs};
+use crate::engine::swarm::{service_name, SwarmEngine};
+use crate::manifest::model::{Project, Target};
+use crate::output::progress::seconds;
+use crate::swarm::{self, SwarmError};
+
+use super::{CommandError, Context};
+
+/// The commands that mean something on a Swarm.
+const SWARM_COMMANDS: &str =
+    "up, plan, down, ps, scale, logs, restart, rollback, config, validate, build, export";
+
+impl Context {
+    /// The target a command works on: the loaded project's, else `--target` or
+    /// MSCTL_TARGET (a command that finds everything by label may have no manifest).
+    pub fn target_of(&self, project: Option<&Project>) -> Target {
+        match project {
+            Some(project) => project.target,
+            None => self
+                .environment
+                .get("MSCTL_TARGET")
+                .and_then(|t| Target::parse(t.trim()))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A command that has no meaning on a Swarm, asked of a Swarm project.
+    pub fn local_only(
+        &self,
+        command: &str,
+        project: &Project,
+        why: &str,
+    ) -> Result<(), CommandError> {
+        if project.target == Target::Swarm {
+            return Err(CommandError::hinted(
+                anyhow::anyhow!(
+                    "`msctl {command}` works on the local target; project `{}` runs on a Swarm: {why}",
+                    project.name
+                ),
+                format!("on a Swarm msctl runs: {SWARM_COMMANDS}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn failed(err: SwarmError) -> CommandError {
+    match err {
+        SwarmError::Interrupted => CommandError::Interrupted,
+        err => match err.hint() {
+            Some(hint) => CommandError::hinted(err, hint),
+            None => CommandError::Failed(err.into()),
+        },
+    }
+}
+
+async fn connect(ctx: &Context) -> Result<SwarmEngine, CommandError> {
+    swarm::connect(&ctx.environment).await.map_err(failed)
+}
+
+/// The Swarm service of a manifest service, or a clear error.
+async fn find_service(
+    swarm: &SwarmEngine,
+    project: &str,
+    name: &str,
+) -> Result<crate::engine::swarm::ServiceInfo, CommandError> {
+    let services = swarm
+        .services(project)
+        .await
+        .map_err(|e| failed(e.into()))?;
+    services
+        .into_iter()
+        .find(|s| s.service == name)
+        .ok_or_else(|| {
+            CommandError::hinted(
+                anyhow::anyhow!(
+                    "service `{name}` of project `{project}` is not on the Swarm ({} does not exist)",
+                    service_name(project, name)
+                ),
+                "`msctl up` creates it",
+            )
+        })
+}
+
+/// What `up` and `plan` share: images, scale, translation, node checks, the plan.
+struct Prepared {
+    prepared: swarm::Prepared,
+    observed: swarm::Observed,
+    actions: Vec<swarm::SwarmAction>,
+    /// Service -> (image id, image name), for sending to the nodes.
+    images: BTreeMap<String, (String, String)>,
+    nodes: Vec<crate::engine::swarm::NodeInfo>,
+    own_node: String,
+    /// Images to build, as plan lines.
+    builds: Vec<String>,
+}
+
+struct Options<'a> {
+    services: &'a [String],
+    policy: BuildPolicy,
+    reset_scale: bool,
+    remove_orphans: bool,
+    force: bool,
+    no_recreate: bool,
+    /// Build images (up) or only say which would be built (plan).
+    build: bool,
+}
+
+async fn prepare(
+    ctx: &Context,
+    swarm: &SwarmEngine,
+    project: &Project,
+    options: &Options<'_>,
+) -> Result<Prepared, CommandError> {
+    let engine = ctx.engine().await?;
+    let selected = crate::plan::dependencies::with_dependencies(project, options.services);
+    let buildable = super::up::buildable_services(engine.as_ref(), project, &selected).await?;
+    let mut images: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut builds = Vec::new();
+    if options.build {
+        let built =
+            super::up::ensure_images(ctx, engine.as_ref(), project, &selected, options.policy)
+                .await?;
+        for (name, image) in built {
+            images.insert(name, (image.id, image.name));
+        }
+    } else {
+        let plans = crate::build::plan_images(project, &buildable, options.policy)
+            .await
+            .map_err(super::up::build_failed)?;
+        for (name, plan) in plans {
+            match plan {
+                ImagePlan::Current(current) => {
+                    images.insert(name, (current.id, current.name));
+                }
+                ImagePlan::Build { image, reason } => {
+                    builds.push(format!("build image {image} (service:{name}, {reason})"));
+                    images.insert(name, (format!("to be built: {reason}"), image));
+                }
+            }
+        }
+    }
+    for name in &selected {
+        if images.contains_key(name) {
+            continue;
+        }
+        let service = &project.services[name];
+        let image = crate::plan::names::image_name(&project.name, service);
+        if let Some(id) = swarm.image_id(&image).await.map_err(|e| failed(e.into()))? {
+            images.insert(name.clone(), (id, image));
+        }
+    }
+    let ids: BTreeMap<String, String> = images
+        .iter()
+        .map(|(name, (id, _))| (name.clone(), id.clone()))
+        .collect();
+
+    let manifest_counts: BTreeMap<String, u32> = project
+        .services
+        .iter()
+        .map(|(name, s)| (name.clone(), s.replicas()))
+        .collect();
+    let scale = if options.reset_scale {
+        manifest_counts
+    } else {
+        let mut store = ctx.state_store()?;
+        store
+            .effective_scale(&project.name, &manifest_counts)
+            .map_err(|e| CommandError::Failed(e.into()))?
+    };
+
+    let prepared = swarm::prepare(
+        project,
+        &selected,
+        &ids,
+        &ctx.environment,
+        swarm.api_version(),
+    )
+    .map_err(failed)?;
+    for warning in &prepared.warnings {
+        ctx.printer.status(&format!("warning: {warning}"));
+    }
+    let status = swarm.status().await.map_err(|e| failed(e.into()))?;
+    let nodes = swarm.nodes().await.map_err(|e| failed(e.into()))?;
+    swarm::check_nodes(project, &prepared, &scale, &nodes, &status.node_id).map_err(failed)?;
+    let observed = swarm::observe(swarm, &project.name).await.map_err(failed)?;
+    let mut actions = swarm::plan(
+        project,
+        &prepared,
+        &observed,
+        &scale,
+        options.remove_orphans,
+        options.force,
+    );
+    if options.no_recreate {
+        actions.retain(|a| !matches!(a, swarm::SwarmAction::UpdateService { .. }));
+    }
+    Ok(Prepared {
+        prepared,
+        observed,
+        actions,
+        images,
+        nodes,
+        own_node: status.node_id,
+        builds,
+    })
+}
+
+pub fn up(ctx: &Context, project: Project, args: UpArgs) -> Result<(), CommandError> {
+    ctx.check_services(&project, &args.services)?;
+    if args.dry_run {
+        return plan_changes(
+            ctx,
+            project,
+            &args.services,
+            BuildPolicy::from_flags(args.no_build, args.build),
+            args.reset_scale,
+            args.remove_orphans,
+            args.force_recreate,
+            args.no_recreate,
+        )
+        .map(|_| ());
+    }
+    ctx.block_on(async {
+        let swarm = connect(ctx).await?;
+        let lock = ctx.lock(&project.name).await?;
+        let cancel = crate::converge::Cancel::default();
+        ctx.watch_interrupts(&cancel);
+        let started = Instant::now();
+        if args.reset_scale {
+            ctx.state_store()?
+                .reset_scale(&project.name)
+                .map_err(|e| CommandError::Failed(e.into()))?;
+        }
+        let options = Options {
+            services: &args.services,
+            policy: BuildPolicy::from_flags(args.no_build, args.build),
+            reset_scale: args.reset_scale,
+            remove_orphans: args.remove_orphans,
+            force: args.force_recreate,
+            no_recreate: args.no_recreate,
+            build: true,
+        };
+        let prepared = prepare(ctx, &swarm, &project, &options).await?;
+        let printer = ctx.printer;
+        let report = |line: &str| printer.status(line);
+        let sent = swarm::distribute_images(
+            &swarm,
+            &prepared.nodes,
+            &prepared.own_node,
+            &prepared.images,
+            &report,
+        )
+        .await
+        .map_err(failed)?;
+        if cancel.is_cancelled() {
+            return Err(CommandError::Interrupted);
+        }
+        let deadline = Instant::now() + Duration::from_secs(args.timeout);
+        let cancelled = || cancel.is_cancelled();
+        swarm::apply(
+            &swarm,
+            &project,
+            &prepared.prepared,
+            &prepared.actions,
+            &prepared.observed,
+            !args.detach,
+            deadline,
+            &report,
+            &cancelled,
+        )
+        .await
+        .map_err(failed)?;
+        drop(lock);
+        for (name, _) in &prepared.prepared.services {
+            let service = &project.services[name];
+            for port in service.ports.iter().filter(|p| p.published.is_some()) {
+                ctx.printer.status(&format!(
+                    "service `{name}` is published on port {} of {}",
+                    port.published.unwrap_or_default(),
+                    match crate::engine::swarm::publish_mode(service, port.mode) {
+                        crate::manifest::model::PortMode::Host => "the nodes that run it",
+                        crate::manifest::model::PortMode::Ingress => "every node (routing mesh)",
+                    }
+                ));
+            }
+        }
+        let services = prepared.prepared.services.len();
+        let state = if args.detach { "updated" } else { "running" };
+        let changes = prepared.actions.len() + sent;
+        if changes == 0 {
+            ctx.printer.status(&format!(
+                "project `{}` is up to date on the Swarm: nothing to do; {services} services {state}",
+                project.name
+            ));
+        } else {
+            ctx.printer.status(&format!(
+                "project `{}` on the Swarm: {changes} changes, {services} services {state} in {}",
+                project.name,
+                seconds(started.elapsed())
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// `plan` (and `up --dry-run`): print what `up` would change; the number of changes.
+#[allow(clippy::too_many_arguments)]
+pub fn plan_changes(
+    ctx: &Context,
+    project: Project,
+    services: &[String],
+    policy: BuildPolicy,
+    reset_scale: bool,
+    remove_orphans: bool,
+    force: bool,
+    no_recreate: bool,
+) -> Result<usize, CommandError> {
+    ctx.check_services(&project, services)?;
+    ctx.block_on(async {
+        let swarm = connect(ctx).await?;
+        let options = Options {
+            services,
+            policy,
+            reset_scale,
+            remove_orphans,
+            force,
+            no_recreate,
+            build: false,
+        };
+        let prepared = prepare(ctx, &swarm, &project, &options).await?;
+        let mut lines = prepared.builds.clone();
+        lines.extend(prepared.actions.iter().map(ToString::to_string));
+        for line in &lines {
+            let _ = ctx.printer.data(&format!("{line}\n"));
+        }
+        if lines.is_empty() {
+            ctx.printer.status(&format!(
+                "project `{}` is up to date on the Swarm: `up` would change nothing",
+                project.name
+            ));
+        } else {
+            ctx.printer.status(&format!(
+                "project `{}`: `up` would take {} step{} on the Swarm; nothing was changed",
+                project.name,
+                lines.len(),
+                if lines.len() == 1 { "" } else { "s" }
+            ));
+        }
+        Ok(lines.len())
+    })
+}
+
+pub fn down(ctx: &Context, project: &str, args: &DownArgs) -> Result<(), CommandError> {
+    if args.rmi.is_some() {
+        return Err(CommandError::Usage(
+            "`down --rmi` works on the local target; on a Swarm each node keeps its images"
+                .to_string(),
+        ));
+    }
+    ctx.block_on(async {
+        let swarm = connect(ctx).await?;
+        let lock = ctx.lock(project).await?;
+        let printer = ctx.printer;
+        let report = |line: &str| printer.status(line);
+        let timeout = Duration::from_secs(args.timeout.unwrap_or(10).max(10) + 50);
+        let removed = swarm::down(&swarm, project, args.volumes, timeout, &report)
+            .await
+            .map_err(failed)?;
+        drop(lock);
+        let mut store = ctx.state_store()?;
+        store
+            .forget_project(project)
+            .map_err(|e| CommandError::Failed(e.into()))?;
+        if removed == 0 {
+            ctx.printer
+                .status(&format!("project `{project}` has nothing on the Swarm"));
+        } else {
+            ctx.printer.status(&format!(
+                "project `{project}` is down on the Swarm: {removed} objects removed"
+            ));
+        }
+        Ok(())
+    })
+}
+
+pub fn ps(ctx: &Context, project: &str, args: &PsArgs) -> Result<(), CommandError> {
+    ctx.block_on(async {
+        let swarm = connect(ctx).await?;
+        let rows = swarm::ps(&swarm, project, &args.services, args.all)
+            .await
+            .map_err(failed)?;
+        let out = if args.ids {
+            rows.iter()
+                .map(|r| format!("{}\n", r.task))
+                .collect::<String>()
+        } else {
+            match ctx.global.format {
+                Some(Format::Json) => {
+                    let mut text = serde_json::to_string_pretty(&rows)
+                        .map_err(|e| CommandError::Failed(e.into()))?;
+                    text.push('\n');
+                    text
+                }
+                Some(Format::Yaml) => {
+                    serde_norway::to_string(&rows).map_err(|e| CommandError::Failed(e.into()))?
+                }
+                _ => table(&rows),
+            }
+        };
+        let _ = ctx.printer.data(&out);
+        Ok(())
+    })
+}
+
+fn table(rows: &[swarm::TaskRow]) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    let header = [
+        "NAME", "SERVICE", "NODE", "IMAGE", "DESIRED", "STATE", "PORTS", "ERROR",
+    ];
+    let mut cells: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    for row in rows {
+        let elapsed = (now - row.since).max(0);
+        cells.push(vec![
+            row.name.clone(),
+            row.service.clone(),
+            row.node.clone(),
+            row.image.clone(),
+            row.desired.clone(),
+            format!("{} {}", row.state, age(elapsed)),
+            row.ports.join(", "),
+            row.error.clone(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in cells {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<width$}   ", width = widths[i]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+pub fn scale(
+    ctx: &Context,
+    project: &Project,
+    targets: &BTreeMap<String, u32>,
+    wait: bool,
+    timeout: u64,
+) -> Result<(), CommandError> {
+    ctx.block_on(async {
+        let swarm = connect(ctx).await?;
+        let lock = ctx.lock(&project.name).await?;
+        let started = Instant::now();
+        for name in targets.keys() {
+            if project.services[name].deploy.global {
+                return Err(CommandError::hinted(
+                    anyhow::anyhow!("service `{name}` is global: it runs one task on every node"),
+                    "set `deploy.mode: replicated` to choose a count",
+                ));
+            }
+        }
+        // Check every service first: nothing changes unless all can.
+        let mut found = Vec::new();
+        for name in targets.keys() {
+            found.push(find_service(&swarm, &project.name, name).await?);
+        }
+        let nodes = swarm.nodes().await.map_err(|e| failed(e.into()))?;
+        let eligible = nodes.iter().filter(|n| n.takes_tasks()).count();
+        for (name, count) in targets {
+            let service = &project.services[name];
+            let host_port = service.ports.iter().find(|p| {
+                p.published.is_some()
+                    && crate::engine::swarm::publish_mode(service, p.mode)
+                        == crate::manifest::model::PortMode::Host
+            });
+            if let (Some(port), true) = (host_port, *count as usize > eligible) {
+                return Err(CommandError::hinted(
+                    anyhow::anyhow!(
+                        "service `{name}` cannot have {count} tasks: each publishes port {} on its node (`mode: host`), and the Swarm has {eligible} node(s)",
+                        port.published.unwrap_or_default()
+                    ),
+                    "add nodes, or publish through the routing mesh (`deploy.endpoint_mode: vip` and `mode: ingress`)",
+                ));
+            }
+        }
+        let mut store = ctx.state_store()?;
+        let counts = targets
+            .iter()
+            .map(|(name, count)| {
+                (
+                    name.clone(),
+                    crate::state::ScaleOverride {
+                        replicas: *count,
+                        manifest_replicas: project.services[name].replicas(),
+                    },
+                )
+            })
+            .collect();
+        store
+            .set_scale(&project.name, &counts)
+            .map_err(|e| CommandError::Failed(e.into()))?;
+        drop(store);
+        for (service, count) in found.iter().zip(targets.values()) {
+            swarm::scale_service(&swarm, &service.id, u64::from(*count))
+                .await
+                .map_err(failed)?;
+            ctx.printer.status(&format!(
+                "scale service {} from {} to {count} replicas",
+                service.name,
+                service.replicas.unwrap_or_default()
+            ));
+        }
+        if wait {
+            let deadline = Instant::now() + Duration::from_secs(timeout);
+            for name in targets.keys() {
+                swarm::wait_service(&swarm, project, name, false, true, deadline, &|| false)
+                    .await
+                    .map_err(failed)?;
+            }
+        }
+        drop(lock);
+        let summary: Vec<String> = targets.iter().map(|(n, c)| format!("{n}={c}")).collect();
+        ctx.printer.status(&format!(
+            "scaled {} on the Swarm in {}",
+            summary.join(" "),
+            seconds(started.elapsed())
+        ));
+        Ok(())
+    })
+}
+
+pub fn restart(ctx: &Context, project: &Project, args: &RestartArgs) -> Result<(), CommandError> {
+    ctx.check_services(project, &args.services)?;
+    let names: Vec<String> = if args.services.is_empty() {
+        project.services.keys().cloned().collect()
+    } else {
+        args.services.clone()
+    };
+    ctx.block_on(async {
+        let swarm = connect(ctx).await?;
+        let lock = ctx.lock(&project.name).await?;
+        let mut found = Vec::new();
+        for name in &names {
+            found.push(find_service(&swarm, &project.name, name).await?);
+        }
+        let deadline = Instant::now() + Duration::from_secs(args.ready_timeout);
+        for (service, name) in found.iter().zip(&names) {
+            swarm::restart_service(&swarm, &service.id)
+                .await
+                .map_err(failed)?;
+            ctx.printer.status(&format!(
+                "restarting service {} (a rolling update of its tasks)",
+                service.name
+            ));
+            swarm::wait_service(&swarm, project, name, true, true, deadline, &|| false)
+                .await
+                .map_err(failed)?;
+            ctx.printer
+                .status(&format!("service {} restarted", service.name));
+        }
+        drop(lock);
+        Ok(())
+    })
+}
+
+pub fn rollback(ctx: &Context, project: &Project, args: &RollbackArgs) -> Result<(), CommandError> {
+    ctx.check_services(project, std::slice::from_ref(&args.service))?;
+    ctx.block_on(async {
+        let swarm = connect(ctx).await?;
+        let lock = ctx.lock(&project.name).await?;
+        let service = find_service(&swarm, &project.name, &args.service).await?;
+        let (_, _, _) = swarm
+            .service_spec(&service.id)
+            .await
+            .map_err(|e| failed(e.into()))?;
+        swarm::rollback_service(&swarm, &service.id)
+            .await
+            .map_err(|err| match err {
+                SwarmError::Engine(e) => CommandError::hinted(
+                    e,
+                    format!("the Swarm keeps one earlier spec of a service; `{}` has none to return to until an update has run", service.name),
+                ),
+                other => failed(other),
+            })?;
+        ctx.printer
+            .status(&format!("rolling back service {}", service.name));
+        let deadline = Instant::now() + Duration::from_secs(args.timeout);
+        // A rollback the Swarm completes ends in `rollback_completed`: success here.
+        loop {
+            let now = find_service(&swarm, &project.name, &args.service).await?;
+            match now.update_state.as_str() {
+                "rollback_completed" => break,
+                "rollback_paused" => {
+                    return Err(failed(SwarmError::Paused {
+                        service: args.service.clone(),
+                        message: now.update_message,
+                    }))
+                }
+                _ if Instant::now() >= deadline => {
+                    return Err(CommandError::Failed(anyhow::anyhow!(
+                        "service `{}`: the rollback did not finish within {}s (state: {})",
+                        args.service,
+                        args.timeout,
+                        now.update_state
+                    )))
+                }
+                _ => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        }
+        swarm::wait_service(&swarm, project, &args.service, false, true, deadline, &|| false)
+            .await
+            .map_err(failed)?;
+        drop(lock);
+        let now = find_service(&swarm, &project.name, &args.service).await?;
+        ctx.printer.status(&format!(
+            "service {} rolled back to image {}",
+            now.name,
+            swarm::short_id(&now.image)
+        ));
+        Ok(())
+    })
+}
+
+pub fn logs(
+    ctx: &Context,
+    project: &str,
+    known: Option<&Project>,
+    args: &LogsArgs,
+) -> Result<(), CommandError> {
+    if let Some(project) = known {
+        ctx.check_services(project, &args.services)?;
+    }
+    let json = matches!(ctx.global.format, Some(Format::Json));
+    if matches!(ctx.global.format, Some(Format::Yaml)) {
+        return Err(CommandError::Usage(
+            "`logs` prints text or json (one object per line), not yaml".to_string(),
+        ));
+    }
+    let now = super::logs::now_seconds();
+    let since = args
+        .since
+        .as_deref()
+        .map(|text| {
+            super::logs::parse_time(text, now)
+                .map_err(|m| CommandError::Usage(format!("--since `{text}`: {m}")))
+        })
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|text| {
+            super::logs::parse_time(text, now)
+                .map_err(|m| CommandError::Usage(format!("--until `{text}`: {m}")))
+        })
+        .transpose()?;
+    ctx.block_on(async {
+        let swarm = connect(ctx).await?;
+        let services = swarm
+            .services(project)
+            .await
+            .map_err(|e| failed(e.into()))?;
+        let nodes: BTreeMap<String, String> = swarm
+            .nodes()
+            .await
+            .map_err(|e| failed(e.into()))?
+            .into_iter()
+            .map(|n| (n.id, n.hostname))
+            .collect();
+        let tasks = swarm
+            .tasks(project, None)
+            .await
+            .map_err(|e| failed(e.into()))?;
+        let slots: BTreeMap<String, u64> = tasks.iter().map(|t| (t.id.clone(), t.slot)).collect();
+        let chosen: Vec<_> = services
+            .iter()
+            .filter(|s| args.services.is_empty() || args.services.contains(&s.service))
+            .cloned()
+            .collect();
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(1024);
+        for service in &chosen {
+            let mut lines =
+                Box::pin(swarm.service_logs(&service.id, args.follow, args.tail, since));
+            let sender = sender.clone();
+            let name = service.service.clone();
+            tokio::spawn(async move {
+                while let Some(line) = lines.next().await {
+                    if sender.send((name.clone(), line)).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        let mut stdout = std::io::stdout().lock();
+        let write = |out: &mut std::io::StdoutLock<'_>,
+                     service: &str,
+                     line: &crate::engine::swarm::ServiceLogLine|
+         -> std::io::Result<()> {
+            use std::io::Write;
+            if until.is_some_and(|u| line.timestamp_nanos / 1_000_000_000 >= u) {
+                return Ok(());
+            }
+            let slot = slots.get(&line.task_id).copied().unwrap_or_default();
+            let node = nodes.get(&line.node_id).cloned().unwrap_or_default();
+            if json {
+                let object = serde_json::json!({
+                    "service": service,
+                    "replica": slot,
+                    "node": node,
+                    "stream": if line.stderr { "stderr" } else { "stdout" },
+                    "timestamp": crate::engine::format_rfc3339_nanos(line.timestamp_nanos),
+                    "message": line.message,
+                });
+                writeln!(out, "{object}")
+            } else {
+                let mut text = String::new();
+                if !args.no_prefix {
+                    text.push_str(&format!("{service}.{slot}@{node} | "));
+                }
+                if args.timestamps {
+                    text.push_str(&crate::engine::format_rfc3339_nanos(line.timestamp_nanos));
+                    text.push(' ');
+                }
+                text.push_str(&line.message);
+                writeln!(out, "{text}")
+            }
+        };
+        // The history of every task, in time order; then (with -f) lines as they come.
+        let mut history: Vec<(String, crate::engine::swarm::ServiceLogLine)> = Vec::new();
+        let history_end =
+            Instant::now() + Duration::from_millis(if args.follow { 1500 } else { 0 });
+        loop {
+            let next = if args.follow {
+                match tokio::time::timeout_at(history_end.into(), receiver.recv()).await {
+                    Ok(next) => next,
+                    Err(_) => break,
+                }
+            } else {
+                receiver.recv().await
+            };
+            match next {
+                Some((service, Ok(line))) => history.push((service, line)),
+                Some((_, Err(err))) => return Err(failed(err.into())),
+                None => break,
+            }
+        }
+        history.sort_by_key(|(_, line)| line.timestamp_nanos);
+        for (service, line) in &history {
+            if let Err(err) = write(&mut stdout, service, line) {
+                return broken_pipe(err);
+            }
+        }
+        if args.follow {
+            let stop = tokio::signal::ctrl_c();
+            tokio::pin!(stop);
+            loop {
+                tokio::select! {
+                    _ = &mut stop => break,
+                    next = receiver.recv() => match next {
+                        Some((service, Ok(line))) => {
+                            if let Err(err) = write(&mut stdout, &service, &line) {
+                                return broken_pipe(err);
+                            }
+                            use std::io::Write;
+                            let _ = stdout.flush();
+                        }
+                        Some((_, Err(err))) => return Err(failed(err.into())),
+                        None => break,
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+fn broken_pipe(err: std::io::Error) -> Result<(), CommandError> {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(CommandError::Failed(err.into()))
+    }
+}
+
+/// "3 seconds ago", as `docker service ps` says it.
+fn age(seconds: i64) -> String {
+    match seconds {
+        0..=59 => format!("{seconds} seconds ago"),
+        60..=3599 => format!("{} minutes ago", seconds / 60),
+        3600..=86399 => format!("{} hours ago", seconds / 3600),
+        _ => format!("{} days ago", seconds / 86400),
+    }
+}

@@ -1,0 +1,974 @@
+//! The Swarm target: a project's services run as Swarm services, which the Swarm
+//! schedules on its nodes, restarts, updates and rolls back by itself. msctl does not
+//! grow a scheduler: it translates the manifest (engine::swarm), finds what a Swarm
+//! cannot do before changing anything, sends the images to the nodes (no registry),
+//! creates overlay networks, secrets and configs, creates or updates the services in
+//! dependency order, and waits until each one is converged and its tasks are healthy.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use crate::engine::docker::DockerEngine;
+use crate::engine::swarm::{
+    self as api, NodeInfo, ServiceInfo, SwarmEngine, SwarmInputs, TaskInfo, Translated,
+};
+use crate::engine::EngineError;
+use crate::manifest::model::{Condition, PortMode, Project};
+
+/// How often waiting looks at the Swarm.
+const POLL: Duration = Duration::from_millis(500);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SwarmError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// What a Swarm cannot do: found before anything changed.
+    #[error("the project cannot run on this Swarm:\n  {}", .0.join("\n  "))]
+    Refused(Vec<String>),
+    /// The engine is no Swarm manager.
+    #[error("the engine at {address} is not a Swarm manager (Swarm state: {state})")]
+    NotManager { address: String, state: String },
+    /// An update failed and the Swarm rolled it back.
+    #[error("service `{service}`: the update failed and the Swarm rolled it back: {message}")]
+    RolledBack { service: String, message: String },
+    /// An update failed and the Swarm paused it.
+    #[error("service `{service}`: the update failed and the Swarm paused it: {message}")]
+    Paused { service: String, message: String },
+    /// Tasks did not all run healthy in time.
+    #[error("service `{service}`: {running} of {wanted} tasks running after {}s{}", .waited.as_secs(), last_error(.error))]
+    NotConverged {
+        service: String,
+        running: u64,
+        wanted: u64,
+        waited: Duration,
+        error: String,
+    },
+    #[error("interrupted")]
+    Interrupted,
+}
+
+fn last_error(error: &str) -> String {
+    if error.is_empty() {
+        String::new()
+    } else {
+        format!("; last task error: {error}")
+    }
+}
+
+impl SwarmError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SwarmError::Engine(err) => err.hint().map(str::to_string),
+            SwarmError::Refused(_) => Some(
+                "docs/manifest-reference.md lists what the Swarm target takes; `--target local` runs the project on this engine"
+                    .to_string(),
+            ),
+            SwarmError::NotManager { .. } => Some(
+                "point DOCKER_HOST at a Swarm manager, or make this engine one with `docker swarm init`"
+                    .to_string(),
+            ),
+            SwarmError::RolledBack { service, .. } | SwarmError::Paused { service, .. } => Some(format!(
+                "`msctl ps {service}` shows the failed tasks and their errors; `msctl logs {service}` what they printed"
+            )),
+            SwarmError::NotConverged { service, .. } => Some(format!(
+                "`msctl ps -a {service}` shows each task's state and error"
+            )),
+            SwarmError::Interrupted => None,
+        }
+    }
+}
+
+/// Connect to the engine `environment` names and check that it manages a Swarm.
+pub async fn connect(environment: &BTreeMap<String, String>) -> Result<SwarmEngine, SwarmError> {
+    let engine = DockerEngine::connect_from_env(environment).await?;
+    let swarm = SwarmEngine::new(engine);
+    let status = swarm.status().await?;
+    if status.state != "active" || !status.manager {
+        return Err(SwarmError::NotManager {
+            address: swarm.address().to_string(),
+            state: if status.state == "active" {
+                "active, a worker".to_string()
+            } else {
+                status.state
+            },
+        });
+    }
+    Ok(swarm)
+}
+
+/// A secret or config to have on the Swarm.
+#[derive(Debug, Clone)]
+pub struct SwarmFile {
+    pub key: String,
+    pub name: String,
+    pub content: Vec<u8>,
+    pub config: bool,
+}
+
+/// Everything `up` will apply, translated and checked.
+pub struct Prepared {
+    /// In dependency order.
+    pub services: Vec<(String, Translated)>,
+    pub files: Vec<SwarmFile>,
+    pub warnings: Vec<String>,
+}
+
+/// Translate the selected services, reading secrets and configs; every problem at once.
+pub fn prepare(
+    project: &Project,
+    selected: &BTreeSet<String>,
+    images: &BTreeMap<String, String>,
+    environment: &BTreeMap<String, String>,
+    api_version: crate::engine::docker::ApiVersion,
+) -> Result<Prepared, SwarmError> {
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    let mut secrets = BTreeMap::new();
+    let mut configs = BTreeMap::new();
+    let used: BTreeSet<(&str, bool)> = project
+        .services
+        .values()
+        .filter(|s| selected.contains(&s.name))
+        .flat_map(|s| {
+            s.secrets
+                .iter()
+                .map(|f| (f.source.as_str(), false))
+                .chain(s.configs.iter().map(|f| (f.source.as_str(), true)))
+        })
+        .collect();
+    for (key, config) in used {
+        let (kind, source) = if config {
+            ("config", project.configs.get(key))
+        } else {
+            ("secret", project.secrets.get(key))
+        };
+        let Some(source) = source else { continue };
+        match api::object_content(kind, key, source, environment) {
+            Ok(content) => {
+                let name = api::object_name(&project.name, key, &content);
+                if config {
+                    configs.insert(key.to_string(), name.clone());
+                } else {
+                    secrets.insert(key.to_string(), name.clone());
+                }
+                files.push(SwarmFile {
+                    key: key.to_string(),
+                    name,
+                    content,
+                    config,
+                });
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    let inputs = SwarmInputs {
+        project,
+        images,
+        secrets: &secrets,
+        configs: &configs,
+        environment,
+        api: api_version,
+    };
+    let mut services = Vec::new();
+    let mut warnings = Vec::new();
+    for name in dependency_order(project, selected) {
+        match api::service_spec(&inputs, &project.services[&name]) {
+            Ok(translated) => {
+                warnings.extend(translated.warnings.iter().cloned());
+                services.push((name, translated));
+            }
+            Err(mut refused) => problems.append(&mut refused),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(SwarmError::Refused(problems));
+    }
+    Ok(Prepared {
+        services,
+        files,
+        warnings,
+    })
+}
+
+/// The selected services, each after the ones it depends on.
+pub fn dependency_order(project: &Project, selected: &BTreeSet<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut done = BTreeSet::new();
+    fn visit(
+        project: &Project,
+        name: &str,
+        selected: &BTreeSet<String>,
+        done: &mut BTreeSet<String>,
+        out: &mut Vec<String>,
+        depth: usize,
+    ) {
+        if done.contains(name) || depth > project.services.len() {
+            return;
+        }
+        if let Some(service) = project.services.get(name) {
+            for dependency in service.depends_on.keys() {
+                visit(project, dependency, selected, done, out, depth + 1);
+            }
+        }
+        done.insert(name.to_string());
+        if selected.contains(name) {
+            out.push(name.to_string());
+        }
+    }
+    for name in selected {
+        visit(project, name, selected, &mut done, &mut out, 0);
+    }
+    out
+}
+
+/// The checks that need the Swarm's nodes: a port published on the node (`mode: host`)
+/// can serve one task per node, so more replicas than nodes would wait forever; and
+/// every other node must be reachable to receive the images.
+pub fn check_nodes(
+    project: &Project,
+    prepared: &Prepared,
+    scale: &BTreeMap<String, u32>,
+    nodes: &[NodeInfo],
+    own_node: &str,
+) -> Result<(), SwarmError> {
+    let mut problems = Vec::new();
+    let eligible = nodes.iter().filter(|n| n.takes_tasks()).count();
+    for (name, _) in &prepared.services {
+        let service = &project.services[name];
+        let replicas = scale.get(name).copied().unwrap_or(service.replicas());
+        let host_ports: Vec<u16> = service
+            .ports
+            .iter()
+            .filter(|p| p.published.is_some())
+            .filter(|p| api::publish_mode(service, p.mode) == PortMode::Host)
+            .filter_map(|p| p.published)
+            .collect();
+        if !service.deploy.global && !host_ports.is_empty() && replicas as usize > eligible {
+            problems.push(format!(
+                "service `{name}`: {replicas} replicas publish port {} on the node that runs them (`mode: host`), and the Swarm has {eligible} node(s) to place them: some would never start",
+                host_ports[0]
+            ));
+        }
+    }
+    for node in nodes.iter().filter(|n| n.takes_tasks() && n.id != own_node) {
+        if !node.labels.contains_key(api::ENGINE_LABEL) {
+            problems.push(format!(
+                "node `{}` ({}): msctl cannot send it the images (there is no registry): label it with its engine's address, `docker node update --label-add {}=tcp://ADDRESS:2375 {}`",
+                node.hostname,
+                node.id,
+                api::ENGINE_LABEL,
+                node.hostname
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(SwarmError::Refused(problems))
+    }
+}
+
+/// Send every image to every other node that takes tasks and lacks it. Returns how
+/// many images were sent.
+pub async fn distribute_images(
+    swarm: &SwarmEngine,
+    nodes: &[NodeInfo],
+    own_node: &str,
+    images: &BTreeMap<String, (String, String)>,
+    report: &dyn Fn(&str),
+) -> Result<usize, SwarmError> {
+    let mut sent = 0;
+    for node in nodes.iter().filter(|n| n.takes_tasks() && n.id != own_node) {
+        let Some(address) = node.labels.get(api::ENGINE_LABEL) else {
+            continue;
+        };
+        let mut environment = BTreeMap::new();
+        environment.insert("DOCKER_HOST".to_string(), address.clone());
+        let engine = DockerEngine::connect_from_env(&environment).await?;
+        let unique: BTreeMap<&String, &String> =
+            images.values().map(|(id, tag)| (id, tag)).collect();
+        for (id, tag) in unique {
+            if api::image_id(&engine, id).await?.is_some() {
+                continue;
+            }
+            report(&format!(
+                "sending image {tag} ({}) to node `{}`",
+                short_id(id),
+                node.hostname
+            ));
+            swarm.send_image(id, tag, &engine).await?;
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+pub fn short_id(id: &str) -> &str {
+    let hex = id.strip_prefix("sha256:").unwrap_or(id);
+    &hex[..hex.len().min(12)]
+}
+
+/// One change `up` makes to a Swarm.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SwarmAction {
+    CreateNetwork {
+        key: String,
+        name: String,
+    },
+    CreateFile {
+        name: String,
+        config: bool,
+    },
+    CreateService {
+        service: String,
+        replicas: Option<u64>,
+    },
+    UpdateService {
+        service: String,
+        replicas: Option<u64>,
+    },
+    ScaleService {
+        service: String,
+        from: u64,
+        to: u64,
+    },
+    RemoveService {
+        service: String,
+    },
+}
+
+impl std::fmt::Display for SwarmAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = |r: &Option<u64>| match r {
+            Some(n) => format!("{n} replicas"),
+            None => "global".to_string(),
+        };
+        match self {
+            SwarmAction::CreateNetwork { name, .. } => write!(f, "create overlay network {name}"),
+            SwarmAction::CreateFile { name, config } => write!(
+                f,
+                "create {} {name}",
+                if *config { "config" } else { "secret" }
+            ),
+            SwarmAction::CreateService { service, replicas } => {
+                write!(f, "create service {service} ({})", count(replicas))
+            }
+            SwarmAction::UpdateService { service, replicas } => write!(
+                f,
+                "update service {service} (config changed; rolling update, {})",
+                count(replicas)
+            ),
+            SwarmAction::ScaleService { service, from, to } => {
+                write!(f, "scale service {service} from {from} to {to} replicas")
+            }
+            SwarmAction::RemoveService { service } => {
+                write!(f, "remove service {service} (orphan)")
+            }
+        }
+    }
+}
+
+/// What the Swarm has of the project now.
+pub struct Observed {
+    pub services: Vec<ServiceInfo>,
+    pub networks: BTreeMap<String, String>,
+    pub files: BTreeSet<String>,
+}
+
+pub async fn observe(swarm: &SwarmEngine, project: &str) -> Result<Observed, SwarmError> {
+    let services = swarm.services(project).await?;
+    let networks = swarm.networks(project).await?;
+    let mut files: BTreeSet<String> = BTreeSet::new();
+    for config in [false, true] {
+        files.extend(
+            swarm
+                .objects(project, config)
+                .await?
+                .into_iter()
+                .map(|o| o.name),
+        );
+    }
+    Ok(Observed {
+        services,
+        networks,
+        files,
+    })
+}
+
+/// The networks the prepared services join: key -> engine name.
+fn wanted_networks(project: &Project, prepared: &Prepared) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (name, _) in &prepared.services {
+        for key in project.services[name].networks.keys() {
+            let network = project.networks.get(key).cloned().unwrap_or_default();
+            out.insert(
+                key.clone(),
+                crate::plan::names::network_name(&project.name, key, &network),
+            );
+        }
+    }
+    out
+}
+
+/// Plan: what `up` would change (pure).
+pub fn plan(
+    project: &Project,
+    prepared: &Prepared,
+    observed: &Observed,
+    scale: &BTreeMap<String, u32>,
+    remove_orphans: bool,
+    force: bool,
+) -> Vec<SwarmAction> {
+    let mut actions = Vec::new();
+    for (key, name) in wanted_networks(project, prepared) {
+        let external = project.networks.get(&key).is_some_and(|n| n.external);
+        if !external && !observed.networks.contains_key(&name) {
+            actions.push(SwarmAction::CreateNetwork { key, name });
+        }
+    }
+    for file in &prepared.files {
+        if !observed.files.contains(&file.name) {
+            actions.push(SwarmAction::CreateFile {
+                name: file.name.clone(),
+                config: file.config,
+            });
+        }
+    }
+    for (name, translated) in &prepared.services {
+        let service = &project.services[name];
+        let wanted = (!service.deploy.global)
+            .then(|| u64::from(scale.get(name).copied().unwrap_or(service.replicas())));
+        let swarm_name = api::service_name(&project.name, name);
+        match observed.services.iter().find(|s| &s.service == name) {
+            None => actions.push(SwarmAction::CreateService {
+                service: swarm_name,
+                replicas: wanted,
+            }),
+            Some(current) if force || current.config_hash != translated.config_hash => actions
+                .push(SwarmAction::UpdateService {
+                    service: swarm_name,
+                    replicas: wanted,
+                }),
+            Some(current) => {
+                if let (Some(from), Some(to)) = (current.replicas, wanted) {
+                    if from != to {
+                        actions.push(SwarmAction::ScaleService {
+                            service: swarm_name,
+                            from,
+                            to,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if remove_orphans {
+        for current in &observed.services {
+            if !project.services.contains_key(&current.service) {
+                actions.push(SwarmAction::RemoveService {
+                    service: current.name.clone(),
+                });
+            }
+        }
+    }
+    actions
+}
+
+/// Apply the plan: networks and files first, then each service in dependency order,
+/// waiting (unless `wait` is off) for those others depend on before their dependants.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply(
+    swarm: &SwarmEngine,
+    project: &Project,
+    prepared: &Prepared,
+    actions: &[SwarmAction],
+    observed: &Observed,
+    wait: bool,
+    deadline: Instant,
+    report: &dyn Fn(&str),
+    cancelled: &dyn Fn() -> bool,
+) -> Result<(), SwarmError> {
+    for action in actions {
+        match action {
+            SwarmAction::CreateNetwork { key, .. } => {
+                let network = project.networks.get(key).cloned().unwrap_or_default();
+                swarm
+                    .create_network(api::network_request(&project.name, key, &network))
+                    .await?;
+                report(&action.to_string());
+            }
+            SwarmAction::CreateFile { name, .. } => {
+                let file = prepared
+                    .files
+                    .iter()
+                    .find(|f| &f.name == name)
+                    .expect("planned from the prepared files");
+                swarm
+                    .create_object(
+                        &project.name,
+                        &file.key,
+                        &file.name,
+                        &file.content,
+                        file.config,
+                    )
+                    .await?;
+                report(&action.to_string());
+            }
+            _ => {}
+        }
+    }
+    let mut updated: BTreeSet<String> = BTreeSet::new();
+    for (name, translated) in &prepared.services {
+        if cancelled() {
+            return Err(SwarmError::Interrupted);
+        }
+        // Dependants wait for what they depend on to be started or healthy.
+        if wait {
+            for (dependency, how) in &project.services[name].depends_on {
+                if prepared.services.iter().any(|(n, _)| n == dependency) {
+                    let healthy = how.condition == Condition::ServiceHealthy;
+                    wait_service(
+                        swarm,
+                        project,
+                        dependency,
+                        updated.contains(dependency),
+                        healthy,
+                        deadline,
+                        cancelled,
+                    )
+                    .await?;
+                }
+            }
+        }
+        let swarm_name = api::service_name(&project.name, name);
+        let current = observed.services.iter().find(|s| &s.service == name);
+        for action in actions {
+            match action {
+                SwarmAction::CreateService { service, replicas } if *service == swarm_name => {
+                    let mut spec = translated.spec.clone();
+                    api::set_replicas(&mut spec, replicas.unwrap_or(0));
+                    swarm.create_service(spec).await?;
+                    report(&action.to_string());
+                }
+                SwarmAction::UpdateService { service, replicas } if *service == swarm_name => {
+                    let current = current.expect("an update is planned for an existing service");
+                    let (_, version, _) = swarm.service_spec(&current.id).await?;
+                    let mut spec = translated.spec.clone();
+                    api::set_replicas(&mut spec, replicas.unwrap_or(0));
+                    swarm
+                        .update_service(&current.id, version, spec, false)
+                        .await?;
+                    updated.insert(name.clone());
+                    report(&action.to_string());
+                }
+                SwarmAction::ScaleService { service, to, .. } if *service == swarm_name => {
+                    let current = current.expect("a scale is planned for an existing service");
+                    scale_service(swarm, &current.id, *to).await?;
+                    report(&action.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+    for action in actions {
+        if let SwarmAction::RemoveService { service } = action {
+            if let Some(current) = observed.services.iter().find(|s| &s.name == service) {
+                swarm.remove_service(&current.id).await?;
+                report(&action.to_string());
+            }
+        }
+    }
+    if wait {
+        for (name, _) in &prepared.services {
+            let healthy = true;
+            wait_service(
+                swarm,
+                project,
+                name,
+                updated.contains(name),
+                healthy,
+                deadline,
+                cancelled,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Set a service's replica count, keeping the rest of its spec.
+pub async fn scale_service(swarm: &SwarmEngine, id: &str, replicas: u64) -> Result<(), SwarmError> {
+    let (mut spec, version, _) = swarm.service_spec(id).await?;
+    api::set_replicas(&mut spec, replicas);
+    swarm.update_service(id, version, spec, false).await?;
+    Ok(())
+}
+
+/// Restart a service's tasks by a forced rolling update (per its update_config).
+pub async fn restart_service(swarm: &SwarmEngine, id: &str) -> Result<(), SwarmError> {
+    let (mut spec, version, _) = swarm.service_spec(id).await?;
+    if let Some(template) = spec.task_template.as_mut() {
+        template.force_update = Some(template.force_update.unwrap_or(0) + 1);
+    }
+    swarm.update_service(id, version, spec, false).await?;
+    Ok(())
+}
+
+/// Ask the Swarm to return a service to its spec before the last update.
+pub async fn rollback_service(swarm: &SwarmEngine, id: &str) -> Result<(), SwarmError> {
+    let (spec, version, _) = swarm.service_spec(id).await?;
+    swarm.update_service(id, version, spec, true).await?;
+    Ok(())
+}
+
+/// How many tasks a service should run: its replicas, or one per eligible node.
+async fn wanted_tasks(swarm: &SwarmEngine, service: &ServiceInfo) -> Result<u64, SwarmError> {
+    Ok(match service.replicas {
+        Some(n) => n,
+        None => swarm
+            .nodes()
+            .await?
+            .iter()
+            .filter(|n| n.takes_tasks())
+            .count() as u64,
+    })
+}
+
+/// Wait until a service's update (if `updating`) has finished and every task it
+/// wants runs its current image (running means healthy, for a task with a health
+/// check: the Swarm moves it to `running` once its check passes).
+pub async fn wait_service(
+    swarm: &SwarmEngine,
+    project: &Project,
+    name: &str,
+    updating: bool,
+    _healthy: bool,
+    deadline: Instant,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<(), SwarmError> {
+    let started = Instant::now();
+    loop {
+        if cancelled() {
+            return Err(SwarmError::Interrupted);
+        }
+        let services = swarm.services(&project.name).await?;
+        let Some(service) = services.into_iter().find(|s| s.service == name) else {
+            return Err(SwarmError::NotConverged {
+                service: name.to_string(),
+                running: 0,
+                wanted: 1,
+                waited: started.elapsed(),
+                error: "the service is gone".to_string(),
+            });
+        };
+        if updating {
+            match service.update_state.as_str() {
+                "rollback_completed" => {
+                    return Err(SwarmError::RolledBack {
+                        service: name.to_string(),
+                        message: service.update_message,
+                    })
+                }
+                "paused" | "rollback_paused" => {
+                    return Err(SwarmError::Paused {
+                        service: name.to_string(),
+                        message: service.update_message,
+                    })
+                }
+                _ => {}
+            }
+        }
+        let wanted = wanted_tasks(swarm, &service).await?;
+        let tasks = swarm.tasks(&project.name, Some(&service.id)).await?;
+        let current: Vec<&TaskInfo> = tasks.iter().filter(|t| t.desired == "running").collect();
+        let running = current
+            .iter()
+            .filter(|t| t.state == "running" && t.image == service.image)
+            .count() as u64;
+        let settled = current.len() as u64 == wanted;
+        let update_done = !updating
+            || matches!(service.update_state.as_str(), "completed" | "")
+            || service.update_state.is_empty();
+        if running == wanted && settled && update_done {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            let error = tasks
+                .iter()
+                .filter(|t| !t.error.is_empty())
+                .max_by_key(|t| t.since)
+                .map(|t| t.error.clone())
+                .unwrap_or_default();
+            return Err(SwarmError::NotConverged {
+                service: name.to_string(),
+                running,
+                wanted,
+                waited: started.elapsed(),
+                error,
+            });
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Remove the project from the Swarm: services, then (once their tasks are gone)
+/// networks, secrets and configs; with `volumes`, the named volumes on every node
+/// msctl can reach.
+pub async fn down(
+    swarm: &SwarmEngine,
+    project: &str,
+    volumes: bool,
+    timeout: Duration,
+    report: &dyn Fn(&str),
+) -> Result<usize, SwarmError> {
+    let mut removed = 0;
+    for service in swarm.services(project).await? {
+        swarm.remove_service(&service.id).await?;
+        report(&format!("removed service {}", service.name));
+        removed += 1;
+    }
+    let deadline = Instant::now() + timeout;
+    // Tasks stop in the background: a network is in use until their containers are gone.
+    let networks = swarm.networks(project).await?;
+    for (name, id) in networks {
+        loop {
+            match swarm.remove_network(&id).await {
+                Ok(()) => {
+                    report(&format!("removed network {name}"));
+                    removed += 1;
+                    break;
+                }
+                Err(err) if Instant::now() < deadline && !err.is_unavailable() => {
+                    tracing::debug!("network {name}: {err}; retrying");
+                    tokio::time::sleep(POLL).await;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+    }
+    for config in [false, true] {
+        for object in swarm.objects(project, config).await? {
+            loop {
+                match swarm.remove_object(&object.id, config).await {
+                    Ok(()) => break,
+                    Err(err)
+                        if err.is_conflict()
+                            || Instant::now() < deadline && !err.is_unavailable() =>
+                    {
+                        if Instant::now() >= deadline {
+                            return Err(err.into());
+                        }
+                        tokio::time::sleep(POLL).await;
+                    }
+                    Err(err) => return Err(err.into()),
+                }
+            }
+            report(&format!(
+                "removed {} {}",
+                if config { "config" } else { "secret" },
+                object.name
+            ));
+            removed += 1;
+        }
+    }
+    if volumes {
+        let status = swarm.status().await?;
+        for node in swarm.nodes().await? {
+            let engine = if node.id == status.node_id {
+                None
+            } else if let Some(address) = node.labels.get(api::ENGINE_LABEL) {
+                let mut environment = BTreeMap::new();
+                environment.insert("DOCKER_HOST".to_string(), address.clone());
+                Some(DockerEngine::connect_from_env(&environment).await?)
+            } else {
+                report(&format!(
+                    "node `{}` has no {} label: its volumes of project `{project}` stay",
+                    node.hostname,
+                    api::ENGINE_LABEL
+                ));
+                continue;
+            };
+            let engine = match engine {
+                Some(engine) => engine,
+                None => DockerEngine::connect_from_env(&swarm_environment(swarm)).await?,
+            };
+            removed += remove_volumes(&engine, project, &node.hostname, deadline, report).await?;
+        }
+    }
+    Ok(removed)
+}
+
+fn swarm_environment(swarm: &SwarmEngine) -> BTreeMap<String, String> {
+    let mut environment = BTreeMap::new();
+    environment.insert("DOCKER_HOST".to_string(), swarm.address().to_string());
+    environment
+}
+
+async fn remove_volumes(
+    engine: &DockerEngine,
+    project: &str,
+    node: &str,
+    deadline: Instant,
+    report: &dyn Fn(&str),
+) -> Result<usize, SwarmError> {
+    use crate::engine::Engine;
+    let mut removed = 0;
+    let filter = crate::engine::LabelFilter::project(project);
+    for volume in engine.list_volumes(&filter).await? {
+        loop {
+            match engine.remove_volume(&volume.name).await {
+                Ok(()) => break,
+                // A task's container may still be on its way out.
+                Err(err) if err.is_conflict() && Instant::now() < deadline => {
+                    tokio::time::sleep(POLL).await
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        report(&format!("removed volume {} on node `{node}`", volume.name));
+        removed += 1;
+    }
+    Ok(removed)
+}
+
+/// A row of `ps`: one task.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TaskRow {
+    /// `<project>_<service>.<slot>` (or `.<node id>` for a global service).
+    pub name: String,
+    pub service: String,
+    pub slot: u64,
+    pub task: String,
+    pub node: String,
+    pub image: String,
+    pub desired: String,
+    pub state: String,
+    pub since: i64,
+    pub error: String,
+    pub ports: Vec<String>,
+}
+
+/// The project's tasks, newest first per slot; with `all` the finished ones too.
+pub async fn ps(
+    swarm: &SwarmEngine,
+    project: &str,
+    services: &[String],
+    all: bool,
+) -> Result<Vec<TaskRow>, SwarmError> {
+    let listed = swarm.services(project).await?;
+    let nodes: BTreeMap<String, String> = swarm
+        .nodes()
+        .await?
+        .into_iter()
+        .map(|n| (n.id, n.hostname))
+        .collect();
+    let tasks = swarm.tasks(project, None).await?;
+    let mut rows = Vec::new();
+    for task in tasks {
+        let Some(service) = listed.iter().find(|s| s.id == task.service_id) else {
+            continue;
+        };
+        if !services.is_empty() && !services.contains(&service.service) {
+            continue;
+        }
+        if !all && task.desired != "running" {
+            continue;
+        }
+        let slot_name = if task.slot > 0 {
+            task.slot.to_string()
+        } else {
+            task.node_id.clone()
+        };
+        let ports = if task.state == "running" {
+            service
+                .ports
+                .iter()
+                .map(|(published, target, protocol, mode)| {
+                    let on = if mode == "host" {
+                        nodes.get(&task.node_id).cloned().unwrap_or_default()
+                    } else {
+                        "*".to_string()
+                    };
+                    format!("{on}:{published}->{target}/{protocol}")
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        rows.push(TaskRow {
+            name: format!("{}.{slot_name}", service.name),
+            service: service.service.clone(),
+            slot: task.slot,
+            task: task.id.clone(),
+            node: nodes.get(&task.node_id).cloned().unwrap_or_default(),
+            image: if task.image == service.image && !service.image_name.is_empty() {
+                format!("{}@{}", service.image_name, short_id(&task.image))
+            } else {
+                short_id(&task.image).to_string()
+            },
+            desired: task.desired.clone(),
+            state: task.state.clone(),
+            since: task.since,
+            error: if task.error.is_empty() {
+                String::new()
+            } else {
+                task.error.clone()
+            },
+            ports,
+        });
+    }
+    rows.sort_by(|a, b| {
+        a.service
+            .cmp(&b.service)
+            .then(a.slot.cmp(&b.slot))
+            .then(b.since.cmp(&a.since))
+    });
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::model::{Dependency, Service};
+
+    fn project(names: &[(&str, &[&str])]) -> Project {
+        let mut project = Project {
+            name: "shop".to_string(),
+            ..Project::default()
+        };
+        for (name, deps) in names {
+            let mut service = Service {
+                name: name.to_string(),
+                ..Service::default()
+            };
+            for dep in *deps {
+                service
+                    .depends_on
+                    .insert(dep.to_string(), Dependency::default());
+            }
+            project.services.insert(name.to_string(), service);
+        }
+        project
+    }
+
+    #[test]
+    fn services_come_after_what_they_depend_on() {
+        let p = project(&[
+            ("gateway", &["orders", "users"]),
+            ("orders", &["products", "payments"]),
+            ("payments", &[]),
+            ("products", &[]),
+            ("users", &[]),
+        ]);
+        let all: BTreeSet<String> = p.services.keys().cloned().collect();
+        let order = dependency_order(&p, &all);
+        let at = |n: &str| order.iter().position(|x| x == n).unwrap();
+        assert_eq!(order.len(), 5);
+        assert!(at("products") < at("orders"));
+        assert!(at("payments") < at("orders"));
+        assert!(at("orders") < at("gateway"));
+        assert!(at("users") < at("gateway"));
+        let only: BTreeSet<String> = ["gateway".to_string()].into();
+        assert_eq!(dependency_order(&p, &only), vec!["gateway".to_string()]);
+    }
+}
