@@ -17,6 +17,8 @@ use crate::manifest::model::{Condition, PortMode, Project};
 
 /// How often waiting looks at the Swarm.
 const POLL: Duration = Duration::from_millis(500);
+/// Failed tasks, while waiting for a service, after which it is given up.
+const FAILURES_TO_GIVE_UP: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SwarmError {
@@ -517,6 +519,13 @@ pub async fn apply(
             _ => {}
         }
     }
+    // The Swarm wants each secret's and config's id beside its name.
+    let mut object_ids = BTreeMap::new();
+    for config in [false, true] {
+        for object in swarm.objects(&project.name, config).await? {
+            object_ids.insert(object.name, object.id);
+        }
+    }
     let mut updated: BTreeSet<String> = BTreeSet::new();
     for (name, translated) in &prepared.services {
         if cancelled() {
@@ -547,6 +556,7 @@ pub async fn apply(
                 SwarmAction::CreateService { service, replicas } if *service == swarm_name => {
                     let mut spec = translated.spec.clone();
                     api::set_replicas(&mut spec, replicas.unwrap_or(0));
+                    api::resolve_object_ids(&mut spec, &object_ids);
                     swarm.create_service(spec).await?;
                     report(&action.to_string());
                 }
@@ -555,6 +565,7 @@ pub async fn apply(
                     let (_, version, _) = swarm.service_spec(&current.id).await?;
                     let mut spec = translated.spec.clone();
                     api::set_replicas(&mut spec, replicas.unwrap_or(0));
+                    api::resolve_object_ids(&mut spec, &object_ids);
                     swarm
                         .update_service(&current.id, version, spec, false)
                         .await?;
@@ -647,6 +658,10 @@ pub async fn wait_service(
     cancelled: &dyn Fn() -> bool,
 ) -> Result<(), SwarmError> {
     let started = Instant::now();
+    let started_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64 - 1)
+        .unwrap_or_default();
     loop {
         if cancelled() {
             return Err(SwarmError::Interrupted);
@@ -661,13 +676,21 @@ pub async fn wait_service(
                 error: "the service is gone".to_string(),
             });
         };
-        if updating {
+        // An update of ours: one that began after the wait did (not an earlier one's end).
+        if updating && service.update_started >= started_at {
             match service.update_state.as_str() {
                 "rollback_completed" => {
+                    let tasks = swarm.tasks(&project.name, Some(&service.id)).await?;
+                    let why = tasks
+                        .iter()
+                        .filter(|t| t.since >= started_at && !t.error.is_empty())
+                        .max_by_key(|t| t.since)
+                        .map(|t| format!("; a new task failed: {}", t.error))
+                        .unwrap_or_default();
                     return Err(SwarmError::RolledBack {
                         service: name.to_string(),
-                        message: service.update_message,
-                    })
+                        message: format!("{}{why}", service.update_message),
+                    });
                 }
                 "paused" | "rollback_paused" => {
                     return Err(SwarmError::Paused {
@@ -683,12 +706,33 @@ pub async fn wait_service(
         let current: Vec<&TaskInfo> = tasks.iter().filter(|t| t.desired == "running").collect();
         let running = current
             .iter()
-            .filter(|t| t.state == "running" && t.image == service.image)
+            .filter(|t| t.state == "running" && t.template_key == service.template_key)
             .count() as u64;
+        // A task that failed since the wait began: the Swarm retries, but three failures
+        // say the service does not start (a bad image, a failing health check).
+        let failures: Vec<&TaskInfo> = tasks
+            .iter()
+            .filter(|t| t.since >= started_at && matches!(t.state.as_str(), "failed" | "rejected"))
+            .collect();
+        if failures.len() >= FAILURES_TO_GIVE_UP && !updating {
+            let error = failures
+                .iter()
+                .max_by_key(|t| t.since)
+                .map(|t| t.error.clone())
+                .unwrap_or_default();
+            return Err(SwarmError::NotConverged {
+                service: name.to_string(),
+                running,
+                wanted,
+                waited: started.elapsed(),
+                error: format!("{} tasks failed: {error}", failures.len()),
+            });
+        }
         let settled = current.len() as u64 == wanted;
-        let update_done = !updating
-            || matches!(service.update_state.as_str(), "completed" | "")
-            || service.update_state.is_empty();
+        let update_done = !matches!(
+            service.update_state.as_str(),
+            "updating" | "rollback_started"
+        );
         if running == wanted && settled && update_done {
             return Ok(());
         }

@@ -108,6 +108,11 @@ pub struct ServiceInfo {
     /// `rollback_completed`, or empty when no update ran.
     pub update_state: String,
     pub update_message: String,
+    /// When the last update (or rollback) began, in seconds since the Unix epoch.
+    pub update_started: i64,
+    /// The task template's key: a task runs the service's current spec when its own
+    /// key is the same.
+    pub template_key: String,
     /// Whether the Swarm keeps a previous spec to roll back to.
     pub has_previous: bool,
     /// Published ports: (published, target, protocol, mode).
@@ -131,6 +136,8 @@ pub struct TaskInfo {
     pub image: String,
     /// When the task reached its state, in seconds since the Unix epoch.
     pub since: i64,
+    /// The key of the template the task was made from (see `ServiceInfo::template_key`).
+    pub template_key: String,
 }
 
 /// A secret or config msctl made.
@@ -744,7 +751,10 @@ pub fn service_spec(
         endpoint_spec: Some(endpoint_spec),
     };
     let config_hash = {
-        let json = serde_json::to_vec(&spec).unwrap_or_default();
+        // The spec's label maps are HashMaps: sort every map before hashing.
+        let json = serde_json::to_value(&spec)
+            .map(|v| canonical(v).to_string().into_bytes())
+            .unwrap_or_default();
         let digest = Sha256::digest(&json);
         digest
             .iter()
@@ -770,6 +780,21 @@ pub fn service_spec(
         config_hash,
         warnings,
     })
+}
+
+/// A JSON value with every object's keys in sorted order.
+fn canonical(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let sorted: BTreeMap<String, serde_json::Value> =
+                map.into_iter().map(|(k, v)| (k, canonical(v))).collect();
+            serde_json::Value::Object(sorted.into_iter().collect())
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(canonical).collect())
+        }
+        other => other,
+    }
 }
 
 fn update_config(config: &UpdateConfig) -> ServiceSpecUpdateConfig {
@@ -805,6 +830,23 @@ fn rollback_config(config: &UpdateConfig) -> ServiceSpecRollbackConfig {
             UpdateOrder::StartFirst => ServiceSpecRollbackConfigOrderEnum::START_FIRST,
             UpdateOrder::StopFirst => ServiceSpecRollbackConfigOrderEnum::STOP_FIRST,
         }),
+    }
+}
+
+/// Fill in the ids of the secrets and configs a spec names: the Swarm wants both.
+pub fn resolve_object_ids(spec: &mut ServiceSpec, ids: &BTreeMap<String, String>) {
+    let Some(container) = spec
+        .task_template
+        .as_mut()
+        .and_then(|t| t.container_spec.as_mut())
+    else {
+        return;
+    };
+    for secret in container.secrets.iter_mut().flatten() {
+        secret.secret_id = secret.secret_name.as_ref().and_then(|n| ids.get(n)).cloned();
+    }
+    for config in container.configs.iter_mut().flatten() {
+        config.config_id = config.config_name.as_ref().and_then(|n| ids.get(n)).cloned();
     }
 }
 
@@ -849,6 +891,30 @@ pub fn network_request(project: &str, key: &str, network: &Network) -> NetworkCr
         ipam,
         ..Default::default()
     }
+}
+
+/// What makes two task templates run the same thing: container, resources, placement,
+/// restart policy and the forced-update counter.
+fn template_key(template: Option<&TaskSpec>) -> String {
+    let Some(template) = template else {
+        return String::new();
+    };
+    let parts = serde_json::json!([
+        template.container_spec,
+        template.resources,
+        template.placement,
+        template.restart_policy,
+        template.force_update,
+        template.log_driver,
+    ]);
+    let digest = Sha256::digest(canonical(parts).to_string().as_bytes());
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+fn seconds_of(date: Option<&bollard::models::BollardDate>) -> i64 {
+    date.and_then(|t| crate::engine::parse_rfc3339_nanos(&t.to_string()))
+        .map(|ns| ns / 1_000_000_000)
+        .unwrap_or_default()
 }
 
 fn state_text<T: std::fmt::Debug>(value: &Option<T>) -> String {
@@ -999,6 +1065,8 @@ impl SwarmEngine {
                     image_name: labels_of.get(IMAGE_NAME).cloned().unwrap_or_default(),
                     update_state: state_text(&update.state),
                     update_message: update.message.unwrap_or_default(),
+                    update_started: seconds_of(update.started_at.as_ref()),
+                    template_key: template_key(spec.task_template.as_ref()),
                     has_previous: false,
                     ports,
                 }
@@ -1133,16 +1201,12 @@ impl SwarmEngine {
                         .unwrap_or_default(),
                     image: task
                         .spec
-                        .and_then(|s| s.container_spec)
-                        .and_then(|c| c.image)
+                        .as_ref()
+                        .and_then(|s| s.container_spec.as_ref())
+                        .and_then(|c| c.image.clone())
                         .unwrap_or_default(),
-                    since: status
-                        .timestamp
-                        .map(|t| {
-                            crate::engine::parse_rfc3339_nanos(&t.to_string()).unwrap_or(0)
-                                / 1_000_000_000
-                        })
-                        .unwrap_or_default(),
+                    since: seconds_of(status.timestamp.as_ref()),
+                    template_key: template_key(task.spec.as_ref()),
                 }
             })
             .collect())
