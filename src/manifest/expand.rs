@@ -293,6 +293,7 @@ impl<'a> Expander<'a> {
                     Some(Node {
                         value: Value::Str(f),
                         span,
+                        ..
                     }) => Some((dir.join(f), *span)),
                     Some(other) => {
                         self.wrong(

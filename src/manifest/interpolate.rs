@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::diagnostic::{Diagnostic, Diagnostics};
-use super::yaml::{Node, Value};
+use super::yaml::{MergeTag, Node, Value};
 
 /// The variables interpolation reads: msctl's environment over the `.env` file.
 pub type Variables = BTreeMap<String, String>;
@@ -32,6 +32,10 @@ fn interpolate_node(
     diags: &mut Diagnostics,
     warned: &mut BTreeSet<String>,
 ) {
+    // `!reset` ignores the value written after it, so its variables need not be set.
+    if node.tag == Some(MergeTag::Reset) {
+        return;
+    }
     match &mut node.value {
         Value::Str(text) => {
             if !text.contains('$') {
