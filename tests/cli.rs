@@ -318,6 +318,97 @@ fn config_yaml_is_plain_compose_yaml() {
     assert!(stdout.contains("memory: '67108864'"), "{stdout}");
 }
 
+/// Compose's `!reset` and `!override` in an override file: `config` shows the merge as
+/// if the base had never set a reset key, and an overridden value unmerged.
+#[test]
+fn override_file_tags_reset_and_override_what_the_base_set() {
+    let dir = project(&[
+        (
+            "base.yaml",
+            "services:
+  web:
+    image: nginx
+    security_opt: [no-new-privileges:true]
+    ports: [\"80:80\", \"443:443\"]
+    environment: {LOG: info}
+    healthcheck:
+      test: [CMD, \"true\"]
+      interval: 10s
+  api:
+    image: api
+    ports: [\"9000:9000\"]
+    environment: {A: \"1\", B: \"2\"}
+",
+        ),
+        (
+            "override.yaml",
+            "services:
+  web:
+    security_opt: !reset []
+    ports: !reset []
+    healthcheck: !reset null
+  api:
+    ports: !override [\"8080:9000\"]
+    environment: !override {C: \"3\"}
+",
+        ),
+    ]);
+    let (code, stdout, stderr) = run(msctl(dir.path()).args([
+        "-f",
+        "base.yaml",
+        "-f",
+        "override.yaml",
+        "-p",
+        "tags",
+        "config",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.trim_end(),
+        "name: tags
+services:
+  api:
+    image: api
+    environment:
+      C: '3'
+    ports:
+    - target: 9000
+      published: 8080
+      protocol: tcp
+    networks:
+      default: {}
+    deploy:
+      replicas: 1
+  web:
+    image: nginx
+    environment:
+      LOG: info
+    networks:
+      default: {}
+    deploy:
+      replicas: 1",
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_tag_in_an_override_file_is_an_error_at_the_tag() {
+    let dir = project(&[
+        ("base.yaml", WEB),
+        ("override.yaml", "services:\n  web:\n    ports: !rest []\n"),
+    ]);
+    let (code, stdout, stderr) =
+        run(msctl(dir.path()).args(["-f", "base.yaml", "-f", "override.yaml", "config"]));
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("error: unknown YAML tag `!rest`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--> override.yaml:3:12"), "{stderr}");
+    assert!(stderr.contains("`!reset`"), "{stderr}");
+}
+
 #[test]
 fn verbose_traces_go_to_stderr_without_colour_off_a_terminal() {
     let dir = project(&[("compose.yaml", WEB)]);
