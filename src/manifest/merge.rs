@@ -281,7 +281,10 @@ mod tests {
         let base = yaml("services:\n  web: {image: a}\n  debug: {image: b}\n");
         let over = yaml("services:\n  debug: !reset {}\n");
         let merged = merge_manifests(base, over).to_json();
-        assert_eq!(merged["services"], serde_json::json!({"web": {"image": "a"}}));
+        assert_eq!(
+            merged["services"],
+            serde_json::json!({"web": {"image": "a"}})
+        );
     }
 
     #[test]
@@ -295,8 +298,14 @@ mod tests {
         assert_eq!(web["ports"], serde_json::json!(["8080:80"]));
         assert_eq!(web["environment"], serde_json::json!({"C": "3"}));
         // Without the tag the two healthchecks would merge and keep `interval`.
-        assert_eq!(web["healthcheck"], serde_json::json!({"test": ["CMD", "false"]}));
-        assert_eq!(web["security_opt"], serde_json::json!(["no-new-privileges"]));
+        assert_eq!(
+            web["healthcheck"],
+            serde_json::json!({"test": ["CMD", "false"]})
+        );
+        assert_eq!(
+            web["security_opt"],
+            serde_json::json!(["no-new-privileges"])
+        );
     }
 
     #[test]
@@ -318,7 +327,9 @@ mod tests {
             serde_json::json!({"image": "a", "dns": ["1.1.1.1"]})
         );
         // A key no earlier file set: `!reset` leaves it absent, `!override` sets it.
-        let over = yaml("services:\n  web:\n    cap_add: !reset [NET_ADMIN]\n    expose: !override ['9000']\n");
+        let over = yaml(
+            "services:\n  web:\n    cap_add: !reset [NET_ADMIN]\n    expose: !override ['9000']\n",
+        );
         let web = &merge_manifests(yaml(BASE), over).to_json()["services"]["web"];
         assert!(web.get("cap_add").is_none(), "{web}");
         assert_eq!(web["expose"], serde_json::json!(["9000"]));

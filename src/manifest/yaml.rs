@@ -350,7 +350,10 @@ impl Builder<'_, '_> {
             if let Some(tag) = key_node.tag {
                 let span = self.tag_span(key_node.span, tag.name());
                 self.diags.push(
-                    Diagnostic::error(format!("`{}` tags a value, not a key", tag.name()), Some(span))
+                    Diagnostic::error(
+                        format!("`{}` tags a value, not a key", tag.name()),
+                        Some(span),
+                    )
                     .with_hint(format!(
                         "write it after the colon: `key: {} VALUE`",
                         tag.name()
@@ -408,11 +411,7 @@ impl Builder<'_, '_> {
     /// The Compose merge tag on a node, if any. YAML's own `!!` tags are left to the
     /// scalar rules; any other tag is an error, as Compose reports it, rather than being
     /// dropped without a word.
-    fn merge_tag(
-        &mut self,
-        tag: Option<&yaml_rust2::parser::Tag>,
-        span: Span,
-    ) -> Option<MergeTag> {
+    fn merge_tag(&mut self, tag: Option<&yaml_rust2::parser::Tag>, span: Span) -> Option<MergeTag> {
         let tag = tag?;
         if tag.handle == CORE_TAGS || (tag.handle.is_empty() && tag.suffix == "!") {
             return None;
@@ -635,7 +634,10 @@ mod tests {
         assert_eq!(tag("d"), Some(MergeTag::Override));
         assert_eq!(tag("e"), None);
         assert_eq!(tag("f"), None);
-        assert_eq!(node.get("e").map(|n| &n.value), Some(&Value::Str("1".into())));
+        assert_eq!(
+            node.get("e").map(|n| &n.value),
+            Some(&Value::Str("1".into()))
+        );
         assert_eq!(
             node.get("d").map(|n| n.to_json()),
             Some(serde_json::json!([1]))
