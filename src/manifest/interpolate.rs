@@ -283,4 +283,21 @@ mod tests {
         ));
         assert_eq!(interpolate("${UNSET:-é}", &v).as_deref(), Ok("é"));
     }
+
+    #[test]
+    fn a_reset_value_is_not_interpolated_but_an_override_value_is() {
+        let mut diags = Diagnostics::default();
+        let mut node = super::super::yaml::parse(
+            "a: !reset ${NEEDED:?must be set}\nb: !override ${SET}\nc: [!reset '$$x', '${SET}']\n",
+            0,
+            &mut diags,
+        )
+        .expect("yaml");
+        interpolate_tree(&mut node, &vars(), &mut diags);
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(
+            node.to_json(),
+            serde_json::json!({"a": "${NEEDED:?must be set}", "b": "v", "c": ["$$x", "v"]})
+        );
+    }
 }
