@@ -391,6 +391,66 @@ services:
     );
 }
 
+/// The tags travel through anchors, aliases and `<<` merge keys, and an `!override`
+/// value is interpolated like any other.
+#[test]
+fn override_file_tags_work_through_anchors_and_interpolation() {
+    let dir = project(&[
+        (
+            "base.yaml",
+            "services:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n    cap_add: [NET_ADMIN]\n    security_opt: [no-new-privileges:true]\n",
+        ),
+        (
+            "override.yaml",
+            "x-gone: &gone !reset []\nx-plain: &plain\n  security_opt: !reset []\nservices:\n  web:\n    <<: *plain\n    ports: !override [\"${PORT:-8080}:80\"]\n    cap_add: *gone\n",
+        ),
+    ]);
+    let (code, stdout, stderr) = run(msctl(dir.path()).env("PORT", "9090").args([
+        "-f",
+        "base.yaml",
+        "-f",
+        "override.yaml",
+        "config",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let config: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let web = &config["services"]["web"];
+    assert_eq!(
+        web["ports"],
+        serde_json::json!([{"target": 80, "published": 9090, "protocol": "tcp"}]),
+        "{stdout}"
+    );
+    assert!(web.get("cap_add").is_none(), "{stdout}");
+    assert!(web.get("security_opt").is_none(), "{stdout}");
+}
+
+/// An included project is whole in itself: its files' tags act among them.
+#[test]
+fn tags_in_an_included_project_act_among_its_own_files() {
+    let dir = project(&[
+        (
+            "compose.yaml",
+            "include:\n  - path: [db/a.yaml, db/b.yaml]\nservices:\n  web:\n    image: nginx\n",
+        ),
+        (
+            "db/a.yaml",
+            "services:\n  db:\n    image: postgres\n    ports: [\"5432:5432\"]\n    environment: {A: \"1\"}\n",
+        ),
+        (
+            "db/b.yaml",
+            "services:\n  db:\n    ports: !reset []\n    environment: !override {B: \"2\"}\n",
+        ),
+    ]);
+    let (code, stdout, stderr) = run(msctl(dir.path()).args(["config", "--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let config: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let db = &config["services"]["db"];
+    assert!(db.get("ports").is_none(), "{stdout}");
+    assert_eq!(db["environment"], serde_json::json!({"B": "2"}), "{stdout}");
+}
+
 #[test]
 fn an_unknown_tag_in_an_override_file_is_an_error_at_the_tag() {
     let dir = project(&[
