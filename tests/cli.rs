@@ -449,6 +449,34 @@ fn tags_in_an_included_project_act_among_its_own_files() {
     let db = &config["services"]["db"];
     assert!(db.get("ports").is_none(), "{stdout}");
     assert_eq!(db["environment"], serde_json::json!({"B": "2"}), "{stdout}");
+
+    // A `!reset` in a file that `over.yaml` includes does not reach `base.yaml`.
+    let dir = project(&[
+        (
+            "base.yaml",
+            "services:\n  db:\n    image: postgres\n    ports: [\"6543:5432\"]\n",
+        ),
+        ("over.yaml", "include: [db/solo.yaml]\n"),
+        (
+            "db/solo.yaml",
+            "services:\n  db:\n    image: postgres\n    ports: !reset []\n",
+        ),
+    ]);
+    let (code, stdout, stderr) = run(msctl(dir.path()).args([
+        "-f",
+        "base.yaml",
+        "-f",
+        "over.yaml",
+        "config",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let config: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(
+        config["services"]["db"]["ports"][0]["published"], 6543,
+        "{stdout}"
+    );
 }
 
 #[test]
