@@ -409,8 +409,9 @@ impl Builder<'_, '_> {
     }
 
     /// The Compose merge tag on a node, if any. YAML's own `!!` tags are left to the
-    /// scalar rules; any other tag is an error, as Compose reports it, rather than being
-    /// dropped without a word.
+    /// scalar rules; any other tag is an error rather than being dropped without a word.
+    /// A tag on a block mapping or list written above its first line is reported at
+    /// that first line.
     fn merge_tag(&mut self, tag: Option<&yaml_rust2::parser::Tag>, span: Span) -> Option<MergeTag> {
         let tag = tag?;
         if tag.handle == CORE_TAGS || (tag.handle.is_empty() && tag.suffix == "!") {
