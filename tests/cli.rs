@@ -318,6 +318,185 @@ fn config_yaml_is_plain_compose_yaml() {
     assert!(stdout.contains("memory: '67108864'"), "{stdout}");
 }
 
+/// Compose's `!reset` and `!override` in an override file: `config` shows the merge as
+/// if the base had never set a reset key, and an overridden value unmerged.
+#[test]
+fn override_file_tags_reset_and_override_what_the_base_set() {
+    let dir = project(&[
+        (
+            "base.yaml",
+            "services:
+  web:
+    image: nginx
+    security_opt: [no-new-privileges:true]
+    ports: [\"80:80\", \"443:443\"]
+    environment: {LOG: info}
+    healthcheck:
+      test: [CMD, \"true\"]
+      interval: 10s
+  api:
+    image: api
+    ports: [\"9000:9000\"]
+    environment: {A: \"1\", B: \"2\"}
+",
+        ),
+        (
+            "override.yaml",
+            "services:
+  web:
+    security_opt: !reset []
+    ports: !reset []
+    healthcheck: !reset null
+  api:
+    ports: !override [\"8080:9000\"]
+    environment: !override {C: \"3\"}
+",
+        ),
+    ]);
+    let (code, stdout, stderr) = run(msctl(dir.path()).args([
+        "-f",
+        "base.yaml",
+        "-f",
+        "override.yaml",
+        "-p",
+        "tags",
+        "config",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.trim_end(),
+        "name: tags
+services:
+  api:
+    image: api
+    environment:
+      C: '3'
+    ports:
+    - target: 9000
+      published: 8080
+      protocol: tcp
+    networks:
+      default: {}
+    deploy:
+      replicas: 1
+  web:
+    image: nginx
+    environment:
+      LOG: info
+    networks:
+      default: {}
+    deploy:
+      replicas: 1",
+        "{stderr}"
+    );
+}
+
+/// The tags travel through anchors, aliases and `<<` merge keys, and an `!override`
+/// value is interpolated like any other.
+#[test]
+fn override_file_tags_work_through_anchors_and_interpolation() {
+    let dir = project(&[
+        (
+            "base.yaml",
+            "services:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n    cap_add: [NET_ADMIN]\n    security_opt: [no-new-privileges:true]\n",
+        ),
+        (
+            "override.yaml",
+            "x-gone: &gone !reset []\nx-plain: &plain\n  security_opt: !reset []\nservices:\n  web:\n    <<: *plain\n    ports: !override [\"${PORT:-8080}:80\"]\n    cap_add: *gone\n",
+        ),
+    ]);
+    let (code, stdout, stderr) = run(msctl(dir.path()).env("PORT", "9090").args([
+        "-f",
+        "base.yaml",
+        "-f",
+        "override.yaml",
+        "config",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let config: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let web = &config["services"]["web"];
+    assert_eq!(
+        web["ports"],
+        serde_json::json!([{"target": 80, "published": 9090, "protocol": "tcp"}]),
+        "{stdout}"
+    );
+    assert!(web.get("cap_add").is_none(), "{stdout}");
+    assert!(web.get("security_opt").is_none(), "{stdout}");
+}
+
+/// An included project is whole in itself: its files' tags act among them.
+#[test]
+fn tags_in_an_included_project_act_among_its_own_files() {
+    let dir = project(&[
+        (
+            "compose.yaml",
+            "include:\n  - path: [db/a.yaml, db/b.yaml]\nservices:\n  web:\n    image: nginx\n",
+        ),
+        (
+            "db/a.yaml",
+            "services:\n  db:\n    image: postgres\n    ports: [\"5432:5432\"]\n    environment: {A: \"1\"}\n",
+        ),
+        (
+            "db/b.yaml",
+            "services:\n  db:\n    ports: !reset []\n    environment: !override {B: \"2\"}\n",
+        ),
+    ]);
+    let (code, stdout, stderr) = run(msctl(dir.path()).args(["config", "--format", "json"]));
+    assert_eq!(code, 0, "{stderr}");
+    let config: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let db = &config["services"]["db"];
+    assert!(db.get("ports").is_none(), "{stdout}");
+    assert_eq!(db["environment"], serde_json::json!({"B": "2"}), "{stdout}");
+
+    // A `!reset` in a file that `over.yaml` includes does not reach `base.yaml`.
+    let dir = project(&[
+        (
+            "base.yaml",
+            "services:\n  db:\n    image: postgres\n    ports: [\"6543:5432\"]\n",
+        ),
+        ("over.yaml", "include: [db/solo.yaml]\n"),
+        (
+            "db/solo.yaml",
+            "services:\n  db:\n    image: postgres\n    ports: !reset []\n",
+        ),
+    ]);
+    let (code, stdout, stderr) = run(msctl(dir.path()).args([
+        "-f",
+        "base.yaml",
+        "-f",
+        "over.yaml",
+        "config",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let config: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(
+        config["services"]["db"]["ports"][0]["published"], 6543,
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_unknown_tag_in_an_override_file_is_an_error_at_the_tag() {
+    let dir = project(&[
+        ("base.yaml", WEB),
+        ("override.yaml", "services:\n  web:\n    ports: !rest []\n"),
+    ]);
+    let (code, stdout, stderr) =
+        run(msctl(dir.path()).args(["-f", "base.yaml", "-f", "override.yaml", "config"]));
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("error: unknown YAML tag `!rest`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--> override.yaml:3:12"), "{stderr}");
+    assert!(stderr.contains("`!reset`"), "{stderr}");
+}
+
 #[test]
 fn verbose_traces_go_to_stderr_without_colour_off_a_terminal() {
     let dir = project(&[("compose.yaml", WEB)]);

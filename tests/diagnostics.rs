@@ -77,6 +77,7 @@ invalid_fixtures! {
     yaml_tab_indent: "yaml-tab-indent",
     yaml_unclosed_quote: "yaml-unclosed-quote",
     yaml_undefined_alias: "yaml-undefined-alias",
+    yaml_unknown_tag: "yaml-unknown-tag",
 }
 
 fn fixture_path(stem: &str) -> String {

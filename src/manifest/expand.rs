@@ -214,7 +214,12 @@ impl<'a> Expander<'a> {
                 Some(prev) => super::merge::merge_manifests(prev, node),
             });
         }
-        merged
+        // An included project is whole in itself: its tags act among its own files and
+        // never on the including one.
+        merged.map(|mut node| {
+            super::merge::resolve_tags(&mut node);
+            node
+        })
     }
 
     /// Replace each service that `extends` another by the merge of the two.
@@ -293,6 +298,7 @@ impl<'a> Expander<'a> {
                     Some(Node {
                         value: Value::Str(f),
                         span,
+                        ..
                     }) => Some((dir.join(f), *span)),
                     Some(other) => {
                         self.wrong(

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::diagnostic::{Diagnostic, Diagnostics};
-use super::yaml::{Node, Value};
+use super::yaml::{MergeTag, Node, Value};
 
 /// The variables interpolation reads: msctl's environment over the `.env` file.
 pub type Variables = BTreeMap<String, String>;
@@ -32,6 +32,10 @@ fn interpolate_node(
     diags: &mut Diagnostics,
     warned: &mut BTreeSet<String>,
 ) {
+    // `!reset` ignores the value written after it, so its variables need not be set.
+    if node.tag == Some(MergeTag::Reset) {
+        return;
+    }
     match &mut node.value {
         Value::Str(text) => {
             if !text.contains('$') {
@@ -278,5 +282,22 @@ mod tests {
             Err(InterpolationError::Syntax(_))
         ));
         assert_eq!(interpolate("${UNSET:-é}", &v).as_deref(), Ok("é"));
+    }
+
+    #[test]
+    fn a_reset_value_is_not_interpolated_but_an_override_value_is() {
+        let mut diags = Diagnostics::default();
+        let mut node = super::super::yaml::parse(
+            "a: !reset ${NEEDED:?must be set}\nb: !override ${SET}\nc: [!reset '$$x', '${SET}']\n",
+            0,
+            &mut diags,
+        )
+        .expect("yaml");
+        interpolate_tree(&mut node, &vars(), &mut diags);
+        assert!(!diags.has_errors(), "{diags:?}");
+        assert_eq!(
+            node.to_json(),
+            serde_json::json!({"a": "${NEEDED:?must be set}", "b": "v", "c": ["$$x", "v"]})
+        );
     }
 }

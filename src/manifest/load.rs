@@ -9,7 +9,7 @@ use super::diagnostic::{Diagnostic, Diagnostics, Sources};
 use super::dotenv;
 use super::expand::Expander;
 use super::interpolate::{interpolate_tree, Variables};
-use super::merge::merge_manifests;
+use super::merge::{has_tags, merge_manifests, resolve_tags};
 use super::model::Project;
 use super::validate::{validate, Inputs};
 use super::yaml;
@@ -263,13 +263,18 @@ fn load_documents(
         Expander::new(&mut sources, &mut diags, &options.environment)
             .expand(&mut node, &dir, &vars, false);
         merged = Some(match merged {
-            None => node,
+            None => {
+                // `!reset` and `!override` in the first file have nothing to act on.
+                resolve_tags(&mut node);
+                node
+            }
             Some(base) => merge_manifests(base, node),
         });
     }
     let Some(root) = merged else {
         return Err(LoadError::from_diags(&diags, &sources));
     };
+    debug_assert!(!has_tags(&root), "merge tags reach validation");
     if diags.has_errors() {
         // Syntax errors in one file would make validation of the merge misleading.
         return Err(LoadError::from_diags(&diags, &sources));

@@ -6,19 +6,33 @@
 //! `env_file`, `profiles`, `dns` are appended without duplicates; `volumes` merge by
 //! container path and `secrets` by source; everything else (`command`, `entrypoint`,
 //! `image`, ...) is replaced. Nodes keep their own file and position.
+//!
+//! The Compose Specification's tags step around these rules for one key of the later
+//! file: `key: !reset VALUE` removes the key, as if the earlier files had never set it,
+//! and `key: !override VALUE` takes VALUE as it is, unmerged. A tagged value replaces the
+//! earlier one still tagged, and [`resolve_tags`] then drops the `!reset` keys and clears
+//! the `!override` marks, so the merged tree holds plain values only.
 
-use super::yaml::{Entry, Node, Value};
+use super::yaml::{Entry, MergeTag, Node, Value};
 
-/// Merge `over` into `base` (both whole manifests).
-pub fn merge_manifests(base: Node, over: Node) -> Node {
-    merge_with(base, over, &|key, base, over| match key {
+/// Merge `over` into `base` (both whole manifests). The result has no tags left.
+pub fn merge_manifests(mut base: Node, over: Node) -> Node {
+    resolve_tags(&mut base);
+    let mut merged = merge_with(base, over, &|key, base, over| match key {
         "services" => merge_map_by(base, over, &|_, b, o| merge_service(b, o)),
         _ => deep_merge(base, over),
-    })
+    });
+    resolve_tags(&mut merged);
+    merged
 }
 
 /// Merge service `over` into service `base` (for `-f` overrides and `extends`).
-pub fn merge_service(base: Node, over: Node) -> Node {
+///
+/// The tags of `base` are resolved first (they spoke to the files before `base`'s own);
+/// those of `over` stay in the result, so a service that `extends` another still resets
+/// or overrides what earlier `-f` files gave it.
+pub fn merge_service(mut base: Node, over: Node) -> Node {
+    resolve_tags(&mut base);
     merge_with(base, over, &|key, base, over| match key {
         "environment" | "labels" | "sysctls" | "annotations" => {
             deep_merge(list_to_map(base, '='), list_to_map(over, '='))
@@ -42,12 +56,14 @@ pub fn merge_service(base: Node, over: Node) -> Node {
     })
 }
 
-/// Merge two mappings, calling `rule` for a key present in both.
+/// Merge two mappings, calling `rule` for a key present in both, unless the later value
+/// is tagged `!reset` or `!override`: then it replaces the earlier one, tag and all.
 fn merge_with(base: Node, over: Node, rule: &dyn Fn(&str, Node, Node) -> Node) -> Node {
     match (base.value, over.value) {
         (Value::Map(mut entries), Value::Map(over_entries)) => {
             for entry in over_entries {
                 match entries.iter_mut().find(|e| e.key == entry.key) {
+                    Some(existing) if entry.value.tag.is_some() => existing.value = entry.value,
                     Some(existing) => {
                         let old = std::mem::replace(
                             &mut existing.value,
@@ -60,8 +76,48 @@ fn merge_with(base: Node, over: Node, rule: &dyn Fn(&str, Node, Node) -> Node) -
             }
             Node::new(Value::Map(entries), base.span)
         }
-        (_, over_value) => Node::new(over_value, over.span),
+        (_, over_value) => replaced(over_value, over.span, over.tag),
     }
+}
+
+/// The later value where it replaces the earlier one, keeping its tag for
+/// [`resolve_tags`].
+fn replaced(value: Value, span: super::diagnostic::Span, tag: Option<MergeTag>) -> Node {
+    let mut node = Node::new(value, span);
+    node.tag = tag;
+    node
+}
+
+/// Apply the tags left in a merged tree: a key or list item tagged `!reset` is removed,
+/// an `!override` mark is cleared. A `!reset` with nothing earlier to reset (in the
+/// first file, or on a key no earlier file set) leaves the key absent all the same.
+pub fn resolve_tags(node: &mut Node) {
+    node.tag = None;
+    match &mut node.value {
+        Value::Map(entries) => {
+            entries.retain(|e| e.value.tag != Some(MergeTag::Reset));
+            for entry in entries {
+                resolve_tags(&mut entry.value);
+            }
+        }
+        Value::Seq(items) => {
+            items.retain(|i| i.tag != Some(MergeTag::Reset));
+            for item in items {
+                resolve_tags(item);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a tree still holds a merge tag (for tests and debug assertions).
+pub fn has_tags(node: &Node) -> bool {
+    node.tag.is_some()
+        || match &node.value {
+            Value::Map(entries) => entries.iter().any(|e| has_tags(&e.value)),
+            Value::Seq(items) => items.iter().any(has_tags),
+            _ => false,
+        }
 }
 
 fn merge_map_by(base: Node, over: Node, rule: &dyn Fn(&str, Node, Node) -> Node) -> Node {
@@ -83,7 +139,7 @@ fn append_unique(base: Node, over: Node) -> Node {
             }
             Node::new(Value::Seq(items), base.span)
         }
-        (_, value) => Node::new(value, over.span),
+        (_, value) => replaced(value, over.span, over.tag),
     }
 }
 
@@ -99,7 +155,7 @@ fn merge_list_by(base: Node, over: Node, key: fn(&Node) -> Option<String>) -> No
             }
             Node::new(Value::Seq(items), base.span)
         }
-        (_, value) => Node::new(value, over.span),
+        (_, value) => replaced(value, over.span, over.tag),
     }
 }
 
@@ -195,5 +251,123 @@ mod tests {
         );
         assert_eq!(web["ports"], serde_json::json!(["80", "81"]));
         assert_eq!(web["volumes"], serde_json::json!(["e:/data", "/logs"]));
+    }
+
+    const BASE: &str = "services:\n  web:\n    image: a\n    security_opt: [no-new-privileges]\n    ports: ['80:80', '443:443']\n    environment: {A: '1', B: '2'}\n    healthcheck: {test: [CMD, 'true'], interval: 5s}\n    deploy: {resources: {limits: {memory: 64m}}}\n";
+
+    #[test]
+    fn reset_removes_the_key_as_if_never_set() {
+        let over = yaml(
+            "services:\n  web:\n    security_opt: !reset []\n    ports: !reset []\n    environment: !reset {}\n    healthcheck: !reset null\n    deploy: {resources: {limits: !reset {}}}\n",
+        );
+        let merged = merge_manifests(yaml(BASE), over);
+        assert!(!has_tags(&merged));
+        let web = &merged.to_json()["services"]["web"];
+        assert_eq!(
+            web,
+            &serde_json::json!({"image": "a", "deploy": {"resources": {}}})
+        );
+    }
+
+    #[test]
+    fn reset_of_one_entry_of_a_merged_map() {
+        let over = yaml("services:\n  web:\n    environment: {B: !reset null, C: '3'}\n");
+        let web = &merge_manifests(yaml(BASE), over).to_json()["services"]["web"];
+        assert_eq!(web["environment"], serde_json::json!({"A": "1", "C": "3"}));
+    }
+
+    #[test]
+    fn reset_of_a_whole_service() {
+        let base = yaml("services:\n  web: {image: a}\n  debug: {image: b}\n");
+        let over = yaml("services:\n  debug: !reset {}\n");
+        let merged = merge_manifests(base, over).to_json();
+        assert_eq!(
+            merged["services"],
+            serde_json::json!({"web": {"image": "a"}})
+        );
+    }
+
+    #[test]
+    fn override_replaces_instead_of_merging() {
+        let over = yaml(
+            "services:\n  web:\n    ports: !override ['8080:80']\n    environment: !override {C: '3'}\n    healthcheck: !override {test: [CMD, 'false']}\n",
+        );
+        let merged = merge_manifests(yaml(BASE), over);
+        assert!(!has_tags(&merged));
+        let web = &merged.to_json()["services"]["web"];
+        assert_eq!(web["ports"], serde_json::json!(["8080:80"]));
+        assert_eq!(web["environment"], serde_json::json!({"C": "3"}));
+        // Without the tag the two healthchecks would merge and keep `interval`.
+        assert_eq!(
+            web["healthcheck"],
+            serde_json::json!({"test": ["CMD", "false"]})
+        );
+        assert_eq!(
+            web["security_opt"],
+            serde_json::json!(["no-new-privileges"])
+        );
+    }
+
+    #[test]
+    fn override_of_a_list_form_environment_drops_the_earlier_map() {
+        let over = yaml("services:\n  web:\n    environment: !override [C=3]\n");
+        let web = &merge_manifests(yaml(BASE), over).to_json()["services"]["web"];
+        assert_eq!(web["environment"], serde_json::json!(["C=3"]));
+    }
+
+    #[test]
+    fn tags_with_nothing_earlier_leave_plain_values() {
+        let mut first = yaml(
+            "services:\n  web:\n    image: a\n    ports: !reset ['80']\n    dns: !override [1.1.1.1]\n",
+        );
+        resolve_tags(&mut first);
+        assert!(!has_tags(&first));
+        assert_eq!(
+            first.to_json()["services"]["web"],
+            serde_json::json!({"image": "a", "dns": ["1.1.1.1"]})
+        );
+        // A key no earlier file set: `!reset` leaves it absent, `!override` sets it.
+        let over = yaml(
+            "services:\n  web:\n    cap_add: !reset [NET_ADMIN]\n    expose: !override ['9000']\n",
+        );
+        let web = &merge_manifests(yaml(BASE), over).to_json()["services"]["web"];
+        assert!(web.get("cap_add").is_none(), "{web}");
+        assert_eq!(web["expose"], serde_json::json!(["9000"]));
+    }
+
+    #[test]
+    fn the_tags_of_the_base_speak_to_the_files_before_it_only() {
+        // The second file's `!override` was its business with the first; a third file
+        // merges with the result by the usual rules.
+        let second = yaml("services:\n  web:\n    ports: !override ['8080:80']\n");
+        let third = yaml("services:\n  web:\n    ports: ['9090:90']\n");
+        let merged = merge_manifests(merge_manifests(yaml(BASE), second), third);
+        assert_eq!(
+            merged.to_json()["services"]["web"]["ports"],
+            serde_json::json!(["8080:80", "9090:90"])
+        );
+    }
+
+    #[test]
+    fn an_extending_service_keeps_its_tags_for_the_file_merge() {
+        // `extends` merges a service under the local one; its `!reset` still acts on
+        // what the earlier `-f` files gave the service.
+        let extended = yaml("image: base\nports: ['1:1']\n");
+        let local = yaml("ports: !reset []\n");
+        let service = merge_service(extended, local);
+        let mut over = yaml("services:\n  web: {}\n");
+        if let Value::Map(entries) = &mut over.value {
+            entries[0].value = Node::new(
+                Value::Map(vec![Entry {
+                    key: "web".into(),
+                    key_span: service.span,
+                    value: service,
+                }]),
+                entries[0].value.span,
+            );
+        }
+        let web = &merge_manifests(yaml(BASE), over).to_json()["services"]["web"];
+        assert!(web.get("ports").is_none(), "{web}");
+        assert_eq!(web["image"], "base");
     }
 }

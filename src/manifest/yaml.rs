@@ -17,6 +17,20 @@ use super::diagnostic::{Diagnostic, Diagnostics, FileId, Span};
 pub struct Node {
     pub value: Value,
     pub span: Span,
+    /// A Compose merge tag written on the node (`!reset`, `!override`). It only says how
+    /// this file's value meets the files before it: [`super::merge`] acts on it and
+    /// removes it, so validation never sees one.
+    pub tag: Option<MergeTag>,
+}
+
+/// The Compose Specification's YAML tags for override files ("Merge and override").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeTag {
+    /// `key: !reset VALUE`: the key reads as if no earlier file had set it (the value
+    /// written is ignored).
+    Reset,
+    /// `key: !override VALUE`: the value replaces what earlier files gave, unmerged.
+    Override,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +55,11 @@ pub struct Entry {
 
 impl Node {
     pub fn new(value: Value, span: Span) -> Self {
-        Node { value, span }
+        Node {
+            value,
+            span,
+            tag: None,
+        }
     }
 
     pub fn as_map(&self) -> Option<&[Entry]> {
@@ -253,12 +271,20 @@ impl Builder<'_, '_> {
                 };
                 let len = len.min(text.lines().next().map_or(1, |l| l.chars().count() + 2));
                 let span = self.span(marker, len);
+                let merge_tag = self.merge_tag(tag.as_ref(), span);
                 let value = match (&tag, style) {
-                    (Some(tag), _) if tag.suffix == "str" => Value::Str(text),
+                    (Some(tag), _) if tag.suffix == "str" && tag.handle == CORE_TAGS => {
+                        Value::Str(text)
+                    }
+                    // The non-specific tag `! text` makes a plain scalar a string.
+                    (Some(tag), _) if tag.handle.is_empty() && tag.suffix == "!" => {
+                        Value::Str(text)
+                    }
                     (_, TScalarStyle::Plain) => resolve_plain(text),
                     _ => Value::Str(text),
                 };
-                let node = Node::new(value, span);
+                let mut node = Node::new(value, span);
+                node.tag = merge_tag;
                 self.remember(anchor, &node);
                 Ok(node)
             }
@@ -270,8 +296,9 @@ impl Builder<'_, '_> {
                 )
                 .with_hint("define the anchor with `&name` before using it as `*name`")),
             },
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(anchor, tag) => {
                 let span = self.span(marker, 1);
+                let merge_tag = self.merge_tag(tag.as_ref(), span);
                 let mut items = Vec::new();
                 loop {
                     let (event, marker) = self.next(parser)?;
@@ -285,13 +312,16 @@ impl Builder<'_, '_> {
                     Some(first) if self.char_at(span) != Some('[') => first.span,
                     _ => span,
                 };
-                let node = Node::new(Value::Seq(items), span);
+                let mut node = Node::new(Value::Seq(items), span);
+                node.tag = merge_tag;
                 self.remember(anchor, &node);
                 Ok(node)
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(anchor, tag) => {
                 let span = self.span(marker, 1);
-                let node = self.mapping(span, parser)?;
+                let merge_tag = self.merge_tag(tag.as_ref(), span);
+                let mut node = self.mapping(span, parser)?;
+                node.tag = merge_tag;
                 self.remember(anchor, &node);
                 Ok(node)
             }
@@ -317,6 +347,19 @@ impl Builder<'_, '_> {
             let is_merge =
                 matches!(&event, Event::Scalar(k, TScalarStyle::Plain, _, _) if k == "<<");
             let key_node = self.node(event, marker, parser)?;
+            if let Some(tag) = key_node.tag {
+                let span = self.tag_span(key_node.span, tag.name());
+                self.diags.push(
+                    Diagnostic::error(
+                        format!("`{}` tags a value, not a key", tag.name()),
+                        Some(span),
+                    )
+                    .with_hint(format!(
+                        "write it after the colon: `key: {} VALUE`",
+                        tag.name()
+                    )),
+                );
+            }
             let (value_event, value_marker) = self.next(parser)?;
             let value = self.node(value_event, value_marker, parser)?;
             if is_merge {
@@ -363,6 +406,61 @@ impl Builder<'_, '_> {
             _ => span,
         };
         Ok(Node::new(Value::Map(entries), span))
+    }
+
+    /// The Compose merge tag on a node, if any. YAML's own `!!` tags are left to the
+    /// scalar rules; any other tag is an error rather than being dropped without a word.
+    /// A tag on a block mapping or list written above its first line is reported at
+    /// that first line.
+    fn merge_tag(&mut self, tag: Option<&yaml_rust2::parser::Tag>, span: Span) -> Option<MergeTag> {
+        let tag = tag?;
+        if tag.handle == CORE_TAGS || (tag.handle.is_empty() && tag.suffix == "!") {
+            return None;
+        }
+        match (tag.handle.as_str(), tag.suffix.as_str()) {
+            ("!", "reset") => Some(MergeTag::Reset),
+            ("!", "override") => Some(MergeTag::Override),
+            (handle, suffix) => {
+                let written = match handle {
+                    "!" => format!("!{suffix}"),
+                    "" => format!("!<{suffix}>"),
+                    _ => format!("{handle}{suffix}"),
+                };
+                let span = self.tag_span(span, &written);
+                self.diags.push(
+                    Diagnostic::error(format!("unknown YAML tag `{written}`"), Some(span))
+                        .with_hint(
+                            "the tags a manifest may use are `!reset` (drop the value earlier \
+                             files gave this key) and `!override` (replace it instead of \
+                             merging); quote the value if the `!` is part of the text",
+                        ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Where the tag `written` before the node at `span` is, on the same line; the node
+    /// itself when the tag is not found there (a tag on the line above its value).
+    fn tag_span(&self, span: Span, written: &str) -> Span {
+        let line = self
+            .text
+            .lines()
+            .nth((span.line as usize).saturating_sub(1))
+            .unwrap_or("");
+        let before: String = line
+            .chars()
+            .take((span.col as usize).saturating_sub(1))
+            .collect();
+        match before.rfind(written) {
+            Some(byte) => Span::new(
+                span.file,
+                span.line,
+                before[..byte].chars().count() as u32 + 1,
+                written.chars().count() as u32,
+            ),
+            None => span,
+        }
     }
 
     fn char_at(&self, span: Span) -> Option<char> {
@@ -415,6 +513,19 @@ impl Builder<'_, '_> {
     fn remember(&mut self, anchor: usize, node: &Node) {
         if anchor > 0 {
             self.anchors.insert(anchor, node.clone());
+        }
+    }
+}
+
+/// The handle yaml-rust2 gives YAML's own tags (`!!str` is this handle and `str`).
+const CORE_TAGS: &str = "tag:yaml.org,2002:";
+
+impl MergeTag {
+    /// The tag as written in a manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            MergeTag::Reset => "!reset",
+            MergeTag::Override => "!override",
         }
     }
 }
@@ -510,5 +621,52 @@ mod tests {
         assert_eq!(v("e"), Some(Value::Float(1.5)));
         assert_eq!(v("f"), Some(Value::Int(16)));
         assert_eq!(v("g"), Some(Value::Str("1m30s".into())));
+    }
+
+    #[test]
+    fn reset_and_override_tags_stay_on_their_nodes() {
+        let node = parse_ok(
+            "a: !reset []\nb: !override {x: 1}\nc: !reset null\nd: !override\n  - 1\ne: !!str 1\nf: plain\n",
+        );
+        let tag = |k: &str| node.get(k).and_then(|n| n.tag);
+        assert_eq!(tag("a"), Some(MergeTag::Reset));
+        assert_eq!(tag("b"), Some(MergeTag::Override));
+        assert_eq!(tag("c"), Some(MergeTag::Reset));
+        assert_eq!(tag("d"), Some(MergeTag::Override));
+        assert_eq!(tag("e"), None);
+        assert_eq!(tag("f"), None);
+        assert_eq!(
+            node.get("e").map(|n| &n.value),
+            Some(&Value::Str("1".into()))
+        );
+        assert_eq!(
+            node.get("d").map(|n| n.to_json()),
+            Some(serde_json::json!([1]))
+        );
+    }
+
+    #[test]
+    fn an_alias_keeps_the_tag_of_its_anchor() {
+        let node = parse_ok("x: &none !reset []\ny: *none\n");
+        assert_eq!(node.get("y").and_then(|n| n.tag), Some(MergeTag::Reset));
+    }
+
+    #[test]
+    fn unknown_tags_are_errors_at_the_tag() {
+        let mut diags = Diagnostics::default();
+        parse("a: 1\nports: !foo [\"80\"]\n", 0, &mut diags);
+        assert_eq!(diags.error_count(), 1, "{diags:?}");
+        let diag = diags.sorted().into_iter().next().expect("a diagnostic");
+        assert_eq!(diag.message, "unknown YAML tag `!foo`");
+        let span = diag.span.expect("a position");
+        assert_eq!((span.line, span.col, span.len), (2, 8, 4));
+        assert!(diag.hint.as_deref().unwrap_or("").contains("!reset"));
+    }
+
+    #[test]
+    fn a_merge_tag_on_a_key_is_an_error() {
+        let mut diags = Diagnostics::default();
+        parse("!reset ports: []\n", 0, &mut diags);
+        assert_eq!(diags.error_count(), 1, "{diags:?}");
     }
 }
