@@ -849,6 +849,7 @@ mod tests {
 
     fn project(services: Vec<Service>) -> Project {
         Project {
+            target: Default::default(),
             name: "demo".to_string(),
             working_dir: ".".into(),
             services: services.into_iter().map(|s| (s.name.clone(), s)).collect(),

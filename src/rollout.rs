@@ -317,6 +317,7 @@ mod tests {
             ..Service::default()
         };
         let project = Project {
+            target: Default::default(),
             name: "demo".to_string(),
             working_dir: ".".into(),
             services: BTreeMap::from([("web".to_string(), service.clone())]),

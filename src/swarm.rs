@@ -986,9 +986,14 @@ mod tests {
                 ..Service::default()
             };
             for dep in *deps {
-                service
-                    .depends_on
-                    .insert(dep.to_string(), Dependency::default());
+                service.depends_on.insert(
+                    dep.to_string(),
+                    Dependency {
+                        condition: Condition::ServiceStarted,
+                        restart: false,
+                        required: true,
+                    },
+                );
             }
             project.services.insert(name.to_string(), service);
         }

@@ -666,28 +666,19 @@ pub fn logs(
         ));
     }
     let now = super::logs::now_seconds();
-    let since = args
-        .since
-        .as_deref()
-        .map(|text| {
-            super::logs::parse_time(text, now)
-                .map_err(|m| CommandError::Usage(format!("--since `{text}`: {m}")))
-        })
-        .transpose()?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|text| {
-            super::logs::parse_time(text, now)
-                .map_err(|m| CommandError::Usage(format!("--until `{text}`: {m}")))
-        })
-        .transpose()?;
+    let time = |flag: &str, text: &Option<String>| {
+        text.as_deref()
+            .map(|text| {
+                super::logs::parse_time(text, now)
+                    .map_err(|m| CommandError::Usage(format!("{flag} `{text}`: {m}")))
+            })
+            .transpose()
+    };
+    let since = time("--since", &args.since)?;
+    let until = time("--until", &args.until)?;
     ctx.block_on(async {
         let swarm = connect(ctx).await?;
-        let services = swarm
-            .services(project)
-            .await
-            .map_err(|e| failed(e.into()))?;
+        let services = swarm.services(project).await.map_err(|e| failed(e.into()))?;
         let nodes: BTreeMap<String, String> = swarm
             .nodes()
             .await
@@ -695,41 +686,55 @@ pub fn logs(
             .into_iter()
             .map(|n| (n.id, n.hostname))
             .collect();
-        let tasks = swarm
-            .tasks(project, None)
-            .await
-            .map_err(|e| failed(e.into()))?;
-        let slots: BTreeMap<String, u64> = tasks.iter().map(|t| (t.id.clone(), t.slot)).collect();
-        let chosen: Vec<_> = services
+        let chosen: BTreeMap<String, String> = services
             .iter()
             .filter(|s| args.services.is_empty() || args.services.contains(&s.service))
-            .cloned()
+            .map(|s| (s.id.clone(), s.service.clone()))
             .collect();
-        let (sender, mut receiver) = tokio::sync::mpsc::channel(1024);
-        for service in &chosen {
-            let mut lines =
-                Box::pin(swarm.service_logs(&service.id, args.follow, args.tail, since));
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<(String, u64, LineResult)>(1024);
+        // One stream per task that has had a container; with -f, new tasks as they come.
+        let mut started = std::collections::BTreeSet::new();
+        let swarm_ref = &swarm;
+        let chosen_ref = &chosen;
+        let mut start = move |task: &crate::engine::swarm::TaskInfo, since: Option<i64>| {
+            let Some(service) = chosen_ref.get(&task.service_id) else {
+                return;
+            };
+            if task.container_id.is_empty() || !started.insert(task.id.clone()) {
+                return;
+            }
+            let mut lines = Box::pin(swarm_ref.task_logs(
+                &task.id,
+                &task.node_id,
+                args.follow,
+                args.tail,
+                since,
+            ));
             let sender = sender.clone();
-            let name = service.service.clone();
+            let name = service.clone();
+            let slot = task.slot;
             tokio::spawn(async move {
                 while let Some(line) = lines.next().await {
-                    if sender.send((name.clone(), line)).await.is_err() {
+                    if sender.send((name.clone(), slot, line)).await.is_err() {
                         break;
                     }
                 }
             });
+        };
+        let tasks = swarm.tasks(project, None).await.map_err(|e| failed(e.into()))?;
+        for task in &tasks {
+            start(task, since);
         }
-        drop(sender);
-        let mut stdout = std::io::stdout().lock();
+        let mut start = Some(start);
         let write = |out: &mut std::io::StdoutLock<'_>,
                      service: &str,
+                     slot: u64,
                      line: &crate::engine::swarm::ServiceLogLine|
          -> std::io::Result<()> {
             use std::io::Write;
             if until.is_some_and(|u| line.timestamp_nanos / 1_000_000_000 >= u) {
                 return Ok(());
             }
-            let slot = slots.get(&line.task_id).copied().unwrap_or_default();
             let node = nodes.get(&line.node_id).cloned().unwrap_or_default();
             if json {
                 let object = serde_json::json!({
@@ -754,54 +759,72 @@ pub fn logs(
                 writeln!(out, "{text}")
             }
         };
-        // The history of every task, in time order; then (with -f) lines as they come.
-        let mut history: Vec<(String, crate::engine::swarm::ServiceLogLine)> = Vec::new();
-        let history_end =
-            Instant::now() + Duration::from_millis(if args.follow { 1500 } else { 0 });
-        loop {
-            let next = if args.follow {
-                match tokio::time::timeout_at(history_end.into(), receiver.recv()).await {
-                    Ok(next) => next,
-                    Err(_) => break,
-                }
-            } else {
-                receiver.recv().await
-            };
-            match next {
-                Some((service, Ok(line))) => history.push((service, line)),
-                Some((_, Err(err))) => return Err(failed(err.into())),
-                None => break,
+        // The history of every task, merged in time order.
+        let mut history = Vec::new();
+        if args.follow {
+            // Following streams never end: take what arrives in a short while as history.
+            let end = tokio::time::Instant::now() + Duration::from_millis(1500);
+            while let Ok(Some(item)) = tokio::time::timeout_at(end, receiver.recv()).await {
+                history.push(item);
+            }
+        } else {
+            // Every stream holds a sender: the channel ends when the last one has.
+            start = None;
+            while let Some(item) = receiver.recv().await {
+                history.push(item);
             }
         }
-        history.sort_by_key(|(_, line)| line.timestamp_nanos);
-        for (service, line) in &history {
-            if let Err(err) = write(&mut stdout, service, line) {
+        let mut lines = Vec::new();
+        for (service, slot, line) in history {
+            lines.push((service, slot, line.map_err(|e| failed(e.into()))?));
+        }
+        lines.sort_by_key(|(_, _, line)| line.timestamp_nanos);
+        let mut stdout = std::io::stdout().lock();
+        for (service, slot, line) in &lines {
+            if let Err(err) = write(&mut stdout, service, *slot, line) {
                 return broken_pipe(err);
             }
         }
-        if args.follow {
-            let stop = tokio::signal::ctrl_c();
-            tokio::pin!(stop);
-            loop {
-                tokio::select! {
-                    _ = &mut stop => break,
-                    next = receiver.recv() => match next {
-                        Some((service, Ok(line))) => {
-                            if let Err(err) = write(&mut stdout, &service, &line) {
-                                return broken_pipe(err);
-                            }
-                            use std::io::Write;
-                            let _ = stdout.flush();
+        if !args.follow {
+            return Ok(());
+        }
+        {
+            use std::io::Write;
+            let _ = stdout.flush();
+        }
+        let follow_since = super::logs::now_seconds();
+        let stop = tokio::signal::ctrl_c();
+        tokio::pin!(stop);
+        let mut resync = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tokio::select! {
+                _ = &mut stop => break,
+                _ = resync.tick() => {
+                    // Tasks started since (scale, restart, update): their logs too.
+                    if let (Ok(tasks), Some(start)) = (swarm.tasks(project, None).await, start.as_mut()) {
+                        for task in &tasks {
+                            start(task, Some(follow_since));
                         }
-                        Some((_, Err(err))) => return Err(failed(err.into())),
-                        None => break,
                     }
+                }
+                next = receiver.recv() => match next {
+                    Some((service, slot, Ok(line))) => {
+                        if let Err(err) = write(&mut stdout, &service, slot, &line) {
+                            return broken_pipe(err);
+                        }
+                        use std::io::Write;
+                        let _ = stdout.flush();
+                    }
+                    Some((_, _, Err(err))) => return Err(failed(err.into())),
+                    None => break,
                 }
             }
         }
         Ok(())
     })
 }
+
+type LineResult = Result<crate::engine::swarm::ServiceLogLine, crate::engine::EngineError>;
 
 fn broken_pipe(err: std::io::Error) -> Result<(), CommandError> {
     if err.kind() == std::io::ErrorKind::BrokenPipe {

@@ -757,6 +757,7 @@ mod tests {
             ..Service::default()
         };
         Project {
+            target: Default::default(),
             name: "demo".to_string(),
             working_dir: ".".into(),
             services: BTreeMap::from([

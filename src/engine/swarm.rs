@@ -843,10 +843,18 @@ pub fn resolve_object_ids(spec: &mut ServiceSpec, ids: &BTreeMap<String, String>
         return;
     };
     for secret in container.secrets.iter_mut().flatten() {
-        secret.secret_id = secret.secret_name.as_ref().and_then(|n| ids.get(n)).cloned();
+        secret.secret_id = secret
+            .secret_name
+            .as_ref()
+            .and_then(|n| ids.get(n))
+            .cloned();
     }
     for config in container.configs.iter_mut().flatten() {
-        config.config_id = config.config_name.as_ref().and_then(|n| ids.get(n)).cloned();
+        config.config_id = config
+            .config_name
+            .as_ref()
+            .and_then(|n| ids.get(n))
+            .cloned();
     }
 }
 
@@ -1471,18 +1479,19 @@ impl SwarmEngine {
         Ok(())
     }
 
-    /// The service's logs, one line at a time: (task id, node id, timestamp in ns, stderr?,
-    /// message).
-    pub fn service_logs(
+    /// A task's log, one line at a time.
+    pub fn task_logs(
         &self,
-        id: &str,
+        task_id: &str,
+        node_id: &str,
         follow: bool,
         tail: Option<u64>,
         since: Option<i64>,
     ) -> impl Stream<Item = Result<ServiceLogLine, EngineError>> + Send + 'static {
         let docker = self.engine.client().clone();
         let address = self.engine.address().to_string();
-        let id_owned = id.to_string();
+        let task = task_id.to_string();
+        let node = node_id.to_string();
         let options = bollard::query_parameters::LogsOptions {
             follow,
             stdout: true,
@@ -1495,20 +1504,20 @@ impl SwarmEngine {
                 .unwrap_or_else(|| "all".to_string()),
         };
         docker
-            .service_logs(&id_owned, Some(options))
+            .task_logs(&task, Some(options))
             .map(move |item| match item {
-                Ok(output) => Ok(ServiceLogLine::parse(output)),
+                Ok(output) => Ok(ServiceLogLine::parse(output, &task, &node)),
                 Err(err) => Err(super::docker::map_error(
                     &address,
-                    "service logs",
-                    format!("the logs of service {id_owned}"),
+                    "task logs",
+                    format!("the logs of task {task}"),
                     err,
                 )),
             })
     }
 }
 
-/// One line of a service's log.
+/// One line of a task's log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceLogLine {
     pub task_id: String,
@@ -1519,33 +1528,17 @@ pub struct ServiceLogLine {
 }
 
 impl ServiceLogLine {
-    fn parse(output: bollard::container::LogOutput) -> ServiceLogLine {
+    fn parse(output: bollard::container::LogOutput, task: &str, node: &str) -> ServiceLogLine {
         let stderr = matches!(output, bollard::container::LogOutput::StdErr { .. });
         let bytes = output.into_bytes();
         let text = String::from_utf8_lossy(&bytes);
         let text = text.trim_end_matches(['\n', '\r']);
-        // `TIMESTAMP key=value,key=value MESSAGE` (details) or `TIMESTAMP MESSAGE`.
-        let (stamp, rest) = text.split_once(' ').unwrap_or((text, ""));
-        let timestamp_nanos = crate::engine::parse_rfc3339_nanos(stamp).unwrap_or(0);
-        let mut task_id = String::new();
-        let mut node_id = String::new();
-        let mut message = rest;
-        if let Some((details, after)) = rest.split_once(' ') {
-            if details.contains("com.docker.swarm.") {
-                for pair in details.split(',') {
-                    match pair.split_once('=') {
-                        Some(("com.docker.swarm.task.id", v)) => task_id = v.to_string(),
-                        Some(("com.docker.swarm.node.id", v)) => node_id = v.to_string(),
-                        _ => {}
-                    }
-                }
-                message = after;
-            }
-        }
+        // `TIMESTAMP MESSAGE`
+        let (stamp, message) = text.split_once(' ').unwrap_or((text, ""));
         ServiceLogLine {
-            task_id,
-            node_id,
-            timestamp_nanos,
+            task_id: task.to_string(),
+            node_id: node.to_string(),
+            timestamp_nanos: crate::engine::parse_rfc3339_nanos(stamp).unwrap_or(0),
             stderr,
             message: message.to_string(),
         }

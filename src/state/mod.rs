@@ -535,6 +535,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = StateStore::open(dir.path()).expect("open");
         let project = crate::manifest::model::Project {
+            target: Default::default(),
             name: "shop".to_string(),
             working_dir: PathBuf::from("/srv/shop"),
             services: BTreeMap::from([(

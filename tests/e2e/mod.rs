@@ -17,4 +17,6 @@ mod logs;
 mod rollout;
 mod shop;
 mod shop_security;
+mod swarm;
+mod swarm_node;
 mod up;
