@@ -221,8 +221,18 @@ fn the_shop_runs_on_a_swarm_scales_and_rolls_back_a_failing_update() {
         again_err.contains("is up to date on the Swarm"),
         "{again_err}"
     );
-    let (code, stdout, stderr) = project.msctl(&swarm_args(&["plan", "--detailed-exitcode"]));
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    let plan = project
+        .command(&swarm_args(&["plan", "--detailed-exitcode"]))
+        .env("SHOP_PORT", port.to_string())
+        .output()
+        .expect("msctl plan");
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&plan.stdout),
+        String::from_utf8_lossy(&plan.stderr)
+    );
 
     // scale orders=3: three running tasks, and `ps` shows them with their node.
     project.msctl_ok(&swarm_args(&["scale", "orders=3"]));
