@@ -131,7 +131,7 @@ _msctl() {
 
     case "${cmd}" in
         msctl)
-            opts="-f -p -q -v -h -V --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version validate config up plan down ps scale logs build restart rollback history exec events serve export completions help"
+            opts="-f -p -q -v -h -V --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version validate config up plan down ps scale logs build restart rollback history exec events serve export completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -173,6 +173,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -181,7 +185,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__build)
-            opts="-f -p -q -v -h -V --no-cache --pull --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --no-cache --pull --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,6 +231,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -235,7 +243,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__completions)
-            opts="-f -p -q -v -h -V --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version bash elvish fish powershell zsh"
+            opts="-f -p -q -v -h -V --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -277,6 +285,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -285,7 +297,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__config)
-            opts="-f -p -q -v -h -V --services --volumes --networks --profiles --images --hash --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --services --volumes --networks --profiles --images --hash --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -331,6 +343,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -339,7 +355,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__down)
-            opts="-t -f -p -q -v -h -V --volumes --rmi --timeout --remove-orphans --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-t -f -p -q -v -h -V --volumes --rmi --timeout --remove-orphans --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -393,6 +409,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -401,7 +421,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__events)
-            opts="-n -f -p -q -v -h -V --follow --tail --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-n -f -p -q -v -h -V --follow --tail --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -451,6 +471,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -459,7 +483,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__exec)
-            opts="-T -e -u -w -f -p -q -v -h -V --index --no-tty --env --user --workdir --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-T -e -u -w -f -p -q -v -h -V --index --no-tty --env --user --workdir --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -529,6 +553,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -537,7 +565,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__export)
-            opts="-o -f -p -q -v -h -V --output --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version kubernetes"
+            opts="-o -f -p -q -v -h -V --output --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version kubernetes"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -585,6 +613,10 @@ _msctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -861,7 +893,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__history)
-            opts="-f -p -q -v -h -V --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -903,6 +935,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -911,7 +947,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__logs)
-            opts="-t -f -p -q -v -h -V --follow --tail --since --until --timestamps --no-prefix --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-t -f -p -q -v -h -V --follow --tail --since --until --timestamps --no-prefix --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -965,6 +1001,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -973,7 +1013,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__plan)
-            opts="-f -p -q -v -h -V --detailed-exitcode --remove-orphans --force-recreate --no-recreate --no-build --build --reset-scale --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --detailed-exitcode --remove-orphans --force-recreate --no-recreate --no-build --build --reset-scale --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1013,6 +1053,10 @@ _msctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1023,7 +1067,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__ps)
-            opts="-a -f -p -q -v -h -V --all --ids --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-a -f -p -q -v -h -V --all --ids --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1065,6 +1109,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1073,7 +1121,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__restart)
-            opts="-t -f -p -q -v -h -V --timeout --ready-timeout --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-t -f -p -q -v -h -V --timeout --ready-timeout --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1127,6 +1175,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1135,7 +1187,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__rollback)
-            opts="-f -p -q -v -h -V --timeout --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --timeout --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1179,6 +1231,10 @@ _msctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1189,7 +1245,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__scale)
-            opts="-f -p -q -v -h -V --no-wait --timeout --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --no-wait --timeout --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1235,6 +1291,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1243,7 +1303,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__serve)
-            opts="-f -p -q -v -h -V --listen --resync --backoff-initial --backoff-max --autoscale-interval --readiness-interval --background --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --listen --resync --backoff-initial --backoff-max --autoscale-interval --readiness-interval --background --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1309,6 +1369,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1317,7 +1381,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__up)
-            opts="-d -f -p -q -v -h -V --detach --timeout --remove-orphans --force-recreate --no-recreate --no-build --build --reset-scale --no-self-heal --dry-run --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-d -f -p -q -v -h -V --detach --timeout --remove-orphans --force-recreate --no-recreate --no-build --build --reset-scale --no-self-heal --dry-run --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1363,6 +1427,10 @@ _msctl() {
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1371,7 +1439,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__validate)
-            opts="-f -p -q -v -h -V --strict --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --help --version"
+            opts="-f -p -q -v -h -V --strict --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1411,6 +1479,10 @@ _msctl() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_msctl_global_optspecs
-    string join \n f/file= p/project-name= project-directory= env-file= profile= format= q/quiet v/verbose no-color h/help V/version
+    string join \n f/file= p/project-name= project-directory= env-file= profile= format= q/quiet v/verbose no-color target= h/help V/version
 end
 
 function __fish_msctl_needs_command
@@ -32,6 +32,8 @@ complete -c msctl -n "__fish_msctl_needs_command" -l profile -d 'Enable services
 complete -c msctl -n "__fish_msctl_needs_command" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_needs_command" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_needs_command" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_needs_command" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c msctl -n "__fish_msctl_needs_command" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
@@ -63,6 +65,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand validate" -l profile -d 'Ena
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand validate" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -l strict -d 'Treat every warning (risky settings, ignored keys, unset variables) as an error'
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -78,6 +82,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand config" -l profile -d 'Enabl
 complete -c msctl -n "__fish_msctl_using_subcommand config" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand config" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand config" -l services -d 'Print only the service names, one per line'
 complete -c msctl -n "__fish_msctl_using_subcommand config" -l volumes -d 'Print only the volume names, one per line'
 complete -c msctl -n "__fish_msctl_using_subcommand config" -l networks -d 'Print only the networks names, one per line'
@@ -97,6 +103,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand up" -l profile -d 'Enable se
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand up" -s d -l detach -d 'Return once replicas are started, without waiting for them to be ready'
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l remove-orphans -d 'Also remove containers of services no longer in the manifest'
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l force-recreate -d 'Recreate every replica, even unchanged ones'
@@ -119,6 +127,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand plan" -l profile -d 'Enable 
 complete -c msctl -n "__fish_msctl_using_subcommand plan" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand plan" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand plan" -l detailed-exitcode -d 'Exit 0 when nothing would change, 2 when something would, 1 on error'
 complete -c msctl -n "__fish_msctl_using_subcommand plan" -l remove-orphans -d 'Plan removing containers of services no longer in the manifest'
 complete -c msctl -n "__fish_msctl_using_subcommand plan" -l force-recreate -d 'Plan recreating every replica, even unchanged ones'
@@ -142,6 +152,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand down" -l profile -d 'Enable 
 complete -c msctl -n "__fish_msctl_using_subcommand down" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand down" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand down" -l volumes -d 'Also remove the project\'s named volumes (data is lost); `-v` after `down` too'
 complete -c msctl -n "__fish_msctl_using_subcommand down" -l remove-orphans -d 'Also remove containers of services no longer in the manifest'
 complete -c msctl -n "__fish_msctl_using_subcommand down" -s q -l quiet -d 'Print only errors on stderr'
@@ -157,6 +169,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand ps" -l profile -d 'Enable se
 complete -c msctl -n "__fish_msctl_using_subcommand ps" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand ps" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand ps" -s a -l all -d 'Also show stopped replicas'
 complete -c msctl -n "__fish_msctl_using_subcommand ps" -l ids -d 'Only print container ids (also: the global `-q`, as in Compose)'
 complete -c msctl -n "__fish_msctl_using_subcommand ps" -s q -l quiet -d 'Print only errors on stderr'
@@ -173,6 +187,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand scale" -l profile -d 'Enable
 complete -c msctl -n "__fish_msctl_using_subcommand scale" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand scale" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand scale" -l no-wait -d 'Return once replicas are started, without waiting for them to be ready'
 complete -c msctl -n "__fish_msctl_using_subcommand scale" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand scale" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -190,6 +206,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand logs" -l profile -d 'Enable 
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand logs" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -l follow -d 'Follow new lines, and replicas that start later (`-f` after `logs`)'
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -s t -l timestamps -d 'Show timestamps'
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -l no-prefix -d 'Do not prefix lines with `service-n |`'
@@ -207,6 +225,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand build" -l profile -d 'Enable
 complete -c msctl -n "__fish_msctl_using_subcommand build" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand build" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand build" -l no-cache -d 'Build without the engine\'s layer cache'
 complete -c msctl -n "__fish_msctl_using_subcommand build" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand build" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -223,6 +243,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand restart" -l profile -d 'Enab
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand restart" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
@@ -237,6 +259,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand rollback" -l profile -d 'Ena
 complete -c msctl -n "__fish_msctl_using_subcommand rollback" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand rollback" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand rollback" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand rollback" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c msctl -n "__fish_msctl_using_subcommand rollback" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
@@ -250,6 +274,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand history" -l profile -d 'Enab
 complete -c msctl -n "__fish_msctl_using_subcommand history" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand history" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand history" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand history" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c msctl -n "__fish_msctl_using_subcommand history" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
@@ -267,6 +293,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand exec" -l profile -d 'Enable 
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s T -l no-tty -d 'Do not allocate a TTY, even when stdin is one'
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -282,6 +310,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand events" -l profile -d 'Enabl
 complete -c msctl -n "__fish_msctl_using_subcommand events" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand events" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand events" -l follow -d 'Keep printing new events as they happen (`-f` after `events`)'
 complete -c msctl -n "__fish_msctl_using_subcommand events" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand events" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -302,6 +332,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand serve" -l profile -d 'Enable
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -l background -d 'Started by `msctl up`: detach from the terminal, stop when no project needs it'
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -317,6 +349,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand export" -l profile -d 'Enabl
 complete -c msctl -n "__fish_msctl_using_subcommand export" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand export" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand export" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand export" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c msctl -n "__fish_msctl_using_subcommand export" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
@@ -330,6 +364,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand completions" -l profile -d '
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
 json\t''
 yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand completions" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'

@@ -65,7 +65,7 @@ pub struct GlobalArgs {
 
     /// Where the project runs: `local` (this engine's containers) or `swarm` (services
     /// of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)
-    #[arg(long, global = true, value_enum)]
+    #[arg(long = "target", id = "run_target", global = true, value_enum)]
     pub target: Option<TargetArg>,
 }
 

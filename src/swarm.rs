@@ -1011,7 +1011,7 @@ mod tests {
         ]);
         let all: BTreeSet<String> = p.services.keys().cloned().collect();
         let order = dependency_order(&p, &all);
-        let at = |n: &str| order.iter().position(|x| x == n).unwrap();
+        let at = |n: &str| order.iter().position(|x| x == n).expect("in the order");
         assert_eq!(order.len(), 5);
         assert!(at("products") < at("orders"));
         assert!(at("payments") < at("orders"));

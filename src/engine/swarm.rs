@@ -484,8 +484,8 @@ pub fn service_spec(
             ..Default::default()
         };
         match mount.kind {
-            MountType::Volume => match &mount.source {
-                Some(key) => {
+            MountType::Volume => {
+                if let Some(key) = &mount.source {
                     let volume = project.volumes.get(key).cloned().unwrap_or_default();
                     out.source = Some(names::volume_name(&project.name, key, &volume));
                     out.volume_options = Some(MountVolumeOptions {
@@ -503,8 +503,7 @@ pub fn service_spec(
                         ..Default::default()
                     });
                 }
-                None => {}
-            },
+            }
             MountType::Bind => out.source = mount.source.clone(),
             MountType::Tmpfs => {}
         }

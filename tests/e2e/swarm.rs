@@ -323,7 +323,6 @@ fn on_a_two_node_swarm_products_spreads_over_both_nodes_and_orders_flow() {
         data_path_addr: Some(node.address.clone()),
         remote_addrs: Some(vec![format!("{manager}:2377")]),
         join_token: Some(swarm.worker_token()),
-        ..Default::default()
     }))
     .expect("the second node joins as a worker");
     // The worker, ready, labelled with the address msctl sends it images at.
