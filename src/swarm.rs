@@ -270,6 +270,35 @@ pub fn check_nodes(
     }
 }
 
+/// An external network must exist on the Swarm, as a Swarm network: a task cannot
+/// join a network of one engine.
+pub async fn check_external_networks(
+    swarm: &SwarmEngine,
+    project: &Project,
+    prepared: &Prepared,
+) -> Result<(), SwarmError> {
+    let mut problems = Vec::new();
+    for (key, name) in wanted_networks(project, prepared) {
+        if !project.networks.get(&key).is_some_and(|n| n.external) {
+            continue;
+        }
+        match swarm.network_scope(&name).await?.as_deref() {
+            Some("swarm") => {}
+            Some(scope) => problems.push(format!(
+                "network `{key}` is external and `{name}` is a {scope} network: a Swarm service joins Swarm networks only"
+            )),
+            None => problems.push(format!(
+                "network `{key}` is external and `{name}` does not exist on the Swarm: create it (`docker network create -d overlay --attachable {name}`)"
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(SwarmError::Refused(problems))
+    }
+}
+
 /// Send every image to every other node that takes tasks and lacks it. Returns how
 /// many images were sent.
 pub async fn distribute_images(

@@ -192,6 +192,9 @@ async fn prepare(
     let status = swarm.status().await.map_err(|e| failed(e.into()))?;
     let nodes = swarm.nodes().await.map_err(|e| failed(e.into()))?;
     swarm::check_nodes(project, &prepared, &scale, &nodes, &status.node_id).map_err(failed)?;
+    swarm::check_external_networks(swarm, project, &prepared)
+        .await
+        .map_err(failed)?;
     let observed = swarm::observe(swarm, &project.name).await.map_err(failed)?;
     let mut actions = swarm::plan(
         project,
