@@ -291,6 +291,20 @@ fn the_shop_runs_on_a_swarm_scales_and_rolls_back_a_failing_update() {
     );
     order_flow(port, "after-rollback@example.com", "swarm-order-2");
 
+    // logs: the tasks' lines, each with its slot and node.
+    let logs = project.msctl_ok(&swarm_args(&["logs", "--tail", "5", "orders"]));
+    assert!(logs.lines().any(|l| l.starts_with("orders.1@")), "{logs}");
+    // restart: new tasks, one at a time; rollback: back to the spec before it.
+    let users = running_tasks(&project, "users");
+    project.msctl_ok(&swarm_args(&["restart", "users"]));
+    let restarted = running_tasks(&project, "users");
+    assert_eq!(restarted.len(), 1);
+    assert_ne!(restarted[0].0, users[0].0, "a new task after restart");
+    let rolled = project.msctl(&swarm_args(&["rollback", "users"]));
+    assert_eq!(rolled.0, 0, "{}", rolled.2);
+    assert!(rolled.2.contains("rolled back"), "{}", rolled.2);
+    order_flow(port, "after-restart@example.com", "swarm-order-3");
+
     // down: nothing of the project is left on the Swarm.
     project.msctl_ok(&swarm_args(&["down", "--volumes"]));
     let services = block_on(
