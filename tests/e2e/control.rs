@@ -325,7 +325,12 @@ fn a_replica_that_exits_at_once_is_retried_with_growing_capped_delays_and_little
         cpu * 100.0
     );
 
-    // The delays it chose: 0.25 s doubling, less up to 20 % jitter, capped at 2 s.
+    // The delays it chose: 0.25 s doubling, less up to 20 % jitter, capped at 2 s. On a
+    // loaded engine (after the chaos test) each attempt's start is slower: wait for
+    // five attempts rather than count them in a fixed window.
+    project.wait_for("five backoffs", Duration::from_secs(40), || {
+        events_of(&project, "backoff", "crash").len() >= 5
+    });
     let backoffs = events_of(&project, "backoff", "crash");
     let delays: Vec<f64> = backoffs
         .iter()
@@ -781,7 +786,7 @@ fn a_service_name_leads_only_to_its_ready_replicas() {
   web:
     image: {image}
     init: true
-    command: [sh, -c, "mkdir -p /tmp; sleep 3; touch /tmp/ok; while true; do sleep 1; done"]
+    command: [sh, -c, "mkdir -p /tmp; sleep 6; touch /tmp/ok; while true; do sleep 1; done"]
     deploy: {{replicas: 2}}
     healthcheck:
       test: [CMD, test, -f, /tmp/ok]
