@@ -223,6 +223,27 @@ pub fn dependency_order(project: &Project, selected: &BTreeSet<String>) -> Vec<S
     out
 }
 
+/// A service that publishes a port on the node running its task (`mode: host`) runs one
+/// task per node: more replicas than nodes would leave some waiting forever.
+pub fn host_ports_overflow(
+    service: &crate::manifest::model::Service,
+    replicas: u32,
+    nodes: &[NodeInfo],
+) -> Option<String> {
+    let eligible = nodes.iter().filter(|n| n.takes_tasks()).count();
+    let port = service
+        .ports
+        .iter()
+        .filter(|p| api::publish_mode(service, p.mode) == PortMode::Host)
+        .find_map(|p| p.published)?;
+    (!service.deploy.global && replicas as usize > eligible).then(|| {
+        format!(
+            "service `{}`: {replicas} replicas publish port {port} on the node that runs them (`mode: host`), and the Swarm has {eligible} node(s) to place them: some would never start; add nodes, or publish through the routing mesh (`deploy.endpoint_mode: vip`, `mode: ingress`)",
+            service.name
+        )
+    })
+}
+
 /// The checks that need the Swarm's nodes: a port published on the node (`mode: host`)
 /// can serve one task per node, so more replicas than nodes would wait forever; and
 /// every other node must be reachable to receive the images.
@@ -234,23 +255,10 @@ pub fn check_nodes(
     own_node: &str,
 ) -> Result<(), SwarmError> {
     let mut problems = Vec::new();
-    let eligible = nodes.iter().filter(|n| n.takes_tasks()).count();
     for (name, _) in &prepared.services {
         let service = &project.services[name];
         let replicas = scale.get(name).copied().unwrap_or(service.replicas());
-        let host_ports: Vec<u16> = service
-            .ports
-            .iter()
-            .filter(|p| p.published.is_some())
-            .filter(|p| api::publish_mode(service, p.mode) == PortMode::Host)
-            .filter_map(|p| p.published)
-            .collect();
-        if !service.deploy.global && !host_ports.is_empty() && replicas as usize > eligible {
-            problems.push(format!(
-                "service `{name}`: {replicas} replicas publish port {} on the node that runs them (`mode: host`), and the Swarm has {eligible} node(s) to place them: some would never start",
-                host_ports[0]
-            ));
-        }
+        problems.extend(host_ports_overflow(service, replicas, nodes));
     }
     for node in nodes.iter().filter(|n| n.takes_tasks() && n.id != own_node) {
         if !node.labels.contains_key(api::ENGINE_LABEL) {
@@ -310,12 +318,9 @@ pub async fn distribute_images(
 ) -> Result<usize, SwarmError> {
     let mut sent = 0;
     for node in nodes.iter().filter(|n| n.takes_tasks() && n.id != own_node) {
-        let Some(address) = node.labels.get(api::ENGINE_LABEL) else {
+        let Some(engine) = node_engine(swarm, node, own_node).await? else {
             continue;
         };
-        let mut environment = BTreeMap::new();
-        environment.insert("DOCKER_HOST".to_string(), address.clone());
-        let engine = DockerEngine::connect_from_env(&environment).await?;
         let unique: BTreeMap<&String, &String> =
             images.values().map(|(id, tag)| (id, tag)).collect();
         for (id, tag) in unique {
@@ -591,7 +596,7 @@ pub async fn apply(
                 }
                 SwarmAction::UpdateService { service, replicas } if *service == swarm_name => {
                     let current = current.expect("an update is planned for an existing service");
-                    let (_, version, _) = swarm.service_spec(&current.id).await?;
+                    let (_, version) = swarm.current_spec(&current.id).await?;
                     let mut spec = translated.spec.clone();
                     api::set_replicas(&mut spec, replicas.unwrap_or(0));
                     api::resolve_object_ids(&mut spec, &object_ids);
@@ -638,7 +643,7 @@ pub async fn apply(
 
 /// Set a service's replica count, keeping the rest of its spec.
 pub async fn scale_service(swarm: &SwarmEngine, id: &str, replicas: u64) -> Result<(), SwarmError> {
-    let (mut spec, version, _) = swarm.service_spec(id).await?;
+    let (mut spec, version) = swarm.current_spec(id).await?;
     api::set_replicas(&mut spec, replicas);
     swarm.update_service(id, version, spec, false).await?;
     Ok(())
@@ -646,7 +651,7 @@ pub async fn scale_service(swarm: &SwarmEngine, id: &str, replicas: u64) -> Resu
 
 /// Restart a service's tasks by a forced rolling update (per its update_config).
 pub async fn restart_service(swarm: &SwarmEngine, id: &str) -> Result<(), SwarmError> {
-    let (mut spec, version, _) = swarm.service_spec(id).await?;
+    let (mut spec, version) = swarm.current_spec(id).await?;
     if let Some(template) = spec.task_template.as_mut() {
         template.force_update = Some(template.force_update.unwrap_or(0) + 1);
     }
@@ -656,7 +661,7 @@ pub async fn restart_service(swarm: &SwarmEngine, id: &str) -> Result<(), SwarmE
 
 /// Ask the Swarm to return a service to its spec before the last update.
 pub async fn rollback_service(swarm: &SwarmEngine, id: &str) -> Result<(), SwarmError> {
-    let (spec, version, _) = swarm.service_spec(id).await?;
+    let (spec, version) = swarm.current_spec(id).await?;
     swarm.update_service(id, version, spec, true).await?;
     Ok(())
 }
@@ -790,6 +795,41 @@ pub async fn wait_service(
     }
 }
 
+/// The engine of a node: the manager's own, or the one its `io.msctl.engine` label
+/// names; `None` when msctl has no way to reach it.
+async fn node_engine(
+    swarm: &SwarmEngine,
+    node: &NodeInfo,
+    own_node: &str,
+) -> Result<Option<DockerEngine>, SwarmError> {
+    if node.id == own_node {
+        return Ok(Some(swarm.manager().clone()));
+    }
+    match node.labels.get(api::ENGINE_LABEL) {
+        Some(address) => Ok(Some(DockerEngine::connect(Some(address)).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Run a removal until it succeeds or `deadline` passes: what a task still shutting
+/// down holds (a network's endpoint, a secret, a volume) is freed when it is gone.
+async fn remove_when_free<F, Fut>(deadline: Instant, mut remove: F) -> Result<(), SwarmError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), EngineError>>,
+{
+    loop {
+        match remove().await {
+            Ok(()) => return Ok(()),
+            Err(err) if !err.is_unavailable() && Instant::now() < deadline => {
+                tracing::debug!("{err}; retrying");
+                tokio::time::sleep(POLL).await;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
 /// Remove the project from the Swarm: services, then (once their tasks are gone)
 /// networks, secrets and configs; with `volumes`, the named volumes on every node
 /// msctl can reach.
@@ -807,59 +847,23 @@ pub async fn down(
         removed += 1;
     }
     let deadline = Instant::now() + timeout;
-    // Tasks stop in the background: a network is in use until their containers are gone.
-    let networks = swarm.networks(project).await?;
-    for (name, id) in networks {
-        loop {
-            match swarm.remove_network(&id).await {
-                Ok(()) => {
-                    report(&format!("removed network {name}"));
-                    removed += 1;
-                    break;
-                }
-                Err(err) if Instant::now() < deadline && !err.is_unavailable() => {
-                    tracing::debug!("network {name}: {err}; retrying");
-                    tokio::time::sleep(POLL).await;
-                }
-                Err(err) => return Err(err.into()),
-            }
-        }
+    for (name, id) in swarm.networks(project).await? {
+        remove_when_free(deadline, || swarm.remove_network(&id)).await?;
+        report(&format!("removed network {name}"));
+        removed += 1;
     }
     for config in [false, true] {
         for object in swarm.objects(project, config).await? {
-            loop {
-                match swarm.remove_object(&object.id, config).await {
-                    Ok(()) => break,
-                    Err(err)
-                        if err.is_conflict()
-                            || Instant::now() < deadline && !err.is_unavailable() =>
-                    {
-                        if Instant::now() >= deadline {
-                            return Err(err.into());
-                        }
-                        tokio::time::sleep(POLL).await;
-                    }
-                    Err(err) => return Err(err.into()),
-                }
-            }
-            report(&format!(
-                "removed {} {}",
-                if config { "config" } else { "secret" },
-                object.name
-            ));
+            remove_when_free(deadline, || swarm.remove_object(&object.id, config)).await?;
+            let kind = if config { "config" } else { "secret" };
+            report(&format!("removed {kind} {}", object.name));
             removed += 1;
         }
     }
     if volumes {
-        let status = swarm.status().await?;
+        let own_node = swarm.status().await?.node_id;
         for node in swarm.nodes().await? {
-            let engine = if node.id == status.node_id {
-                None
-            } else if let Some(address) = node.labels.get(api::ENGINE_LABEL) {
-                let mut environment = BTreeMap::new();
-                environment.insert("DOCKER_HOST".to_string(), address.clone());
-                Some(DockerEngine::connect_from_env(&environment).await?)
-            } else {
+            let Some(engine) = node_engine(swarm, &node, &own_node).await? else {
                 report(&format!(
                     "node `{}` has no {} label: its volumes of project `{project}` stay",
                     node.hostname,
@@ -867,20 +871,10 @@ pub async fn down(
                 ));
                 continue;
             };
-            let engine = match engine {
-                Some(engine) => engine,
-                None => DockerEngine::connect_from_env(&swarm_environment(swarm)).await?,
-            };
             removed += remove_volumes(&engine, project, &node.hostname, deadline, report).await?;
         }
     }
     Ok(removed)
-}
-
-fn swarm_environment(swarm: &SwarmEngine) -> BTreeMap<String, String> {
-    let mut environment = BTreeMap::new();
-    environment.insert("DOCKER_HOST".to_string(), swarm.address().to_string());
-    environment
 }
 
 async fn remove_volumes(
@@ -894,16 +888,7 @@ async fn remove_volumes(
     let mut removed = 0;
     let filter = crate::engine::LabelFilter::project(project);
     for volume in engine.list_volumes(&filter).await? {
-        loop {
-            match engine.remove_volume(&volume.name).await {
-                Ok(()) => break,
-                // A task's container may still be on its way out.
-                Err(err) if err.is_conflict() && Instant::now() < deadline => {
-                    tokio::time::sleep(POLL).await
-                }
-                Err(err) => return Err(err.into()),
-            }
-        }
+        remove_when_free(deadline, || engine.remove_volume(&volume.name)).await?;
         report(&format!("removed volume {} on node `{node}`", volume.name));
         removed += 1;
     }

@@ -183,16 +183,6 @@ impl Context {
         }
     }
 
-    /// Whether the project runs on a Swarm: the manifest's target (read quietly, the
-    /// command loads it again), else `--target`/MSCTL_TARGET.
-    pub fn swarm_target(&self) -> bool {
-        use crate::manifest::model::Target;
-        match load(&self.load_options()) {
-            Ok(loaded) => loaded.project.target == Target::Swarm,
-            Err(_) => self.target_of(None) == Target::Swarm,
-        }
-    }
-
     /// Whether `MSCTL_SELF_HEAL` turns self-heal off (`0`, `false`, `no`, `off`).
     pub fn self_heal_disabled(&self) -> bool {
         self.environment.get("MSCTL_SELF_HEAL").is_some_and(|v| {

@@ -8,6 +8,7 @@ use super::{CommandError, Context};
 use crate::build::{BuildPolicy, ImagePlan};
 use crate::cli::PlanArgs;
 use crate::engine::observe;
+use crate::manifest::model::{Project, Target};
 use crate::plan::{labels, plan_healing, HealOptions, PlanOptions};
 
 /// What to plan for: the options of the `up` it stands for.
@@ -23,23 +24,7 @@ pub struct Planning {
 }
 
 pub fn run(ctx: &Context, args: PlanArgs) -> Result<(), CommandError> {
-    if ctx.swarm_target() {
-        let loaded = ctx.load()?;
-        let changes = super::swarm::plan_changes(
-            ctx,
-            loaded.project,
-            &args.services,
-            BuildPolicy::from_flags(args.no_build, args.build),
-            args.reset_scale,
-            args.remove_orphans,
-            args.force_recreate,
-            args.no_recreate,
-        )?;
-        if args.detailed_exitcode && changes > 0 {
-            return Err(CommandError::Changes);
-        }
-        return Ok(());
-    }
+    let loaded = ctx.load()?;
     let planning = Planning {
         services: args.services,
         remove_orphans: args.remove_orphans,
@@ -49,7 +34,7 @@ pub fn run(ctx: &Context, args: PlanArgs) -> Result<(), CommandError> {
         reset_scale: args.reset_scale,
         self_heal: !ctx.self_heal_disabled(),
     };
-    let changes = show(ctx, &planning)?;
+    let changes = show(ctx, loaded.project, &planning)?;
     if args.detailed_exitcode && changes > 0 {
         return Err(CommandError::Changes);
     }
@@ -58,11 +43,13 @@ pub fn run(ctx: &Context, args: PlanArgs) -> Result<(), CommandError> {
 
 /// Prints the plan of an `up` with `planning` on stdout, and a summary on stderr;
 /// returns how many lines it has (image builds included). Reads the engine and the
-/// state store, writes to neither.
-pub fn show(ctx: &Context, planning: &Planning) -> Result<usize, CommandError> {
-    let loaded = ctx.load()?;
-    let mut project = loaded.project;
+/// state store, writes to neither. A Swarm project's plan is the Swarm's.
+pub fn show(ctx: &Context, project: Project, planning: &Planning) -> Result<usize, CommandError> {
     ctx.check_services(&project, &planning.services)?;
+    if project.target == Target::Swarm {
+        return super::swarm::plan_changes(ctx, project, planning);
+    }
+    let mut project = project;
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let manifest_counts: BTreeMap<String, u32> = project
@@ -116,23 +103,27 @@ pub fn show(ctx: &Context, planning: &Planning) -> Result<usize, CommandError> {
             ctx.printer.status(&format!("warning: {warning}"));
         }
         lines.extend(planned.actions.iter().map(ToString::to_string));
-        for line in &lines {
-            // A closed stdout (`| head`) is not an error.
-            let _ = ctx.printer.data(&format!("{line}\n"));
-        }
-        if lines.is_empty() {
-            ctx.printer.status(&format!(
-                "project `{}` is up to date: `up` would change nothing",
-                project.name
-            ));
-        } else {
-            ctx.printer.status(&format!(
-                "project `{}`: `up` would take {} step{}; nothing was changed",
-                project.name,
-                lines.len(),
-                if lines.len() == 1 { "" } else { "s" }
-            ));
-        }
-        Ok(lines.len())
+        Ok(print_lines(ctx, &project.name, &lines, ""))
     })
+}
+
+/// The plan on stdout, one line per step, and its summary on stderr (`on`: where the
+/// project runs, for the summary: "" or " on the Swarm"); returns the number of steps.
+pub fn print_lines(ctx: &Context, project: &str, lines: &[String], on: &str) -> usize {
+    for line in lines {
+        // A closed stdout (`| head`) is not an error.
+        let _ = ctx.printer.data(&format!("{line}\n"));
+    }
+    if lines.is_empty() {
+        ctx.printer.status(&format!(
+            "project `{project}` is up to date{on}: `up` would change nothing"
+        ));
+    } else {
+        ctx.printer.status(&format!(
+            "project `{project}`: `up` would take {} step{}{on}; nothing was changed",
+            lines.len(),
+            if lines.len() == 1 { "" } else { "s" }
+        ));
+    }
+    lines.len()
 }

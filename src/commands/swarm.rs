@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
+use super::plan::Planning;
 use crate::build::{BuildPolicy, ImagePlan};
 use crate::cli::{DownArgs, Format, LogsArgs, PsArgs, RestartArgs, RollbackArgs, UpArgs};
 use crate::engine::swarm::{service_name, SwarmEngine};
@@ -92,7 +93,7 @@ async fn find_service(
 }
 
 /// What `up` and `plan` share: images, scale, translation, node checks, the plan.
-struct Prepared {
+struct Planned {
     prepared: swarm::Prepared,
     observed: swarm::Observed,
     actions: Vec<swarm::SwarmAction>,
@@ -104,29 +105,21 @@ struct Prepared {
     builds: Vec<String>,
 }
 
-struct Options<'a> {
-    services: &'a [String],
-    policy: BuildPolicy,
-    reset_scale: bool,
-    remove_orphans: bool,
-    force: bool,
-    no_recreate: bool,
-    /// Build images (up) or only say which would be built (plan).
-    build: bool,
-}
-
+/// Build the images (`build`), or only say which would be built, then translate,
+/// check and plan.
 async fn prepare(
     ctx: &Context,
     swarm: &SwarmEngine,
     project: &Project,
-    options: &Options<'_>,
-) -> Result<Prepared, CommandError> {
+    options: &Planning,
+    build: bool,
+) -> Result<Planned, CommandError> {
     let engine = ctx.engine().await?;
-    let selected = crate::plan::dependencies::with_dependencies(project, options.services);
+    let selected = crate::plan::dependencies::with_dependencies(project, &options.services);
     let buildable = super::up::buildable_services(engine.as_ref(), project, &selected).await?;
     let mut images: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut builds = Vec::new();
-    if options.build {
+    if build {
         let built =
             super::up::ensure_images(ctx, engine.as_ref(), project, &selected, options.policy)
                 .await?;
@@ -202,12 +195,12 @@ async fn prepare(
         &observed,
         &scale,
         options.remove_orphans,
-        options.force,
+        options.force_recreate,
     );
     if options.no_recreate {
         actions.retain(|a| !matches!(a, swarm::SwarmAction::UpdateService { .. }));
     }
-    Ok(Prepared {
+    Ok(Planned {
         prepared,
         observed,
         actions,
@@ -220,19 +213,6 @@ async fn prepare(
 
 pub fn up(ctx: &Context, project: Project, args: UpArgs) -> Result<(), CommandError> {
     ctx.check_services(&project, &args.services)?;
-    if args.dry_run {
-        return plan_changes(
-            ctx,
-            project,
-            &args.services,
-            BuildPolicy::from_flags(args.no_build, args.build),
-            args.reset_scale,
-            args.remove_orphans,
-            args.force_recreate,
-            args.no_recreate,
-        )
-        .map(|_| ());
-    }
     ctx.block_on(async {
         let swarm = connect(ctx).await?;
         let lock = ctx.lock(&project.name).await?;
@@ -244,16 +224,16 @@ pub fn up(ctx: &Context, project: Project, args: UpArgs) -> Result<(), CommandEr
                 .reset_scale(&project.name)
                 .map_err(|e| CommandError::Failed(e.into()))?;
         }
-        let options = Options {
-            services: &args.services,
+        let planning = Planning {
+            services: args.services.clone(),
+            remove_orphans: args.remove_orphans,
+            force_recreate: args.force_recreate,
+            no_recreate: args.no_recreate,
             policy: BuildPolicy::from_flags(args.no_build, args.build),
             reset_scale: args.reset_scale,
-            remove_orphans: args.remove_orphans,
-            force: args.force_recreate,
-            no_recreate: args.no_recreate,
-            build: true,
+            self_heal: false,
         };
-        let prepared = prepare(ctx, &swarm, &project, &options).await?;
+        let prepared = prepare(ctx, &swarm, &project, &planning, true).await?;
         let printer = ctx.printer;
         let report = |line: &str| printer.status(line);
         let sent = swarm::distribute_images(
@@ -316,50 +296,24 @@ pub fn up(ctx: &Context, project: Project, args: UpArgs) -> Result<(), CommandEr
     })
 }
 
-/// `plan` (and `up --dry-run`): print what `up` would change; the number of changes.
-#[allow(clippy::too_many_arguments)]
+/// `plan` (and `up --dry-run`) of a Swarm project: what `up` would change; the number
+/// of changes.
 pub fn plan_changes(
     ctx: &Context,
     project: Project,
-    services: &[String],
-    policy: BuildPolicy,
-    reset_scale: bool,
-    remove_orphans: bool,
-    force: bool,
-    no_recreate: bool,
+    planning: &Planning,
 ) -> Result<usize, CommandError> {
-    ctx.check_services(&project, services)?;
     ctx.block_on(async {
         let swarm = connect(ctx).await?;
-        let options = Options {
-            services,
-            policy,
-            reset_scale,
-            remove_orphans,
-            force,
-            no_recreate,
-            build: false,
-        };
-        let prepared = prepare(ctx, &swarm, &project, &options).await?;
+        let prepared = prepare(ctx, &swarm, &project, planning, false).await?;
         let mut lines = prepared.builds.clone();
         lines.extend(prepared.actions.iter().map(ToString::to_string));
-        for line in &lines {
-            let _ = ctx.printer.data(&format!("{line}\n"));
-        }
-        if lines.is_empty() {
-            ctx.printer.status(&format!(
-                "project `{}` is up to date on the Swarm: `up` would change nothing",
-                project.name
-            ));
-        } else {
-            ctx.printer.status(&format!(
-                "project `{}`: `up` would take {} step{} on the Swarm; nothing was changed",
-                project.name,
-                lines.len(),
-                if lines.len() == 1 { "" } else { "s" }
-            ));
-        }
-        Ok(lines.len())
+        Ok(super::plan::print_lines(
+            ctx,
+            &project.name,
+            &lines,
+            " on the Swarm",
+        ))
     })
 }
 
@@ -482,6 +436,9 @@ pub fn scale(
     ctx.block_on(async {
         let swarm = connect(ctx).await?;
         let lock = ctx.lock(&project.name).await?;
+        // Ctrl-C stops the wait; what the Swarm was asked to do, it goes on doing.
+        let cancel = crate::converge::Cancel::default();
+        ctx.watch_interrupts(&cancel);
         let started = Instant::now();
         for name in targets.keys() {
             if project.services[name].deploy.global {
@@ -497,23 +454,14 @@ pub fn scale(
             found.push(find_service(&swarm, &project.name, name).await?);
         }
         let nodes = swarm.nodes().await.map_err(|e| failed(e.into()))?;
-        let eligible = nodes.iter().filter(|n| n.takes_tasks()).count();
-        for (name, count) in targets {
-            let service = &project.services[name];
-            let host_port = service.ports.iter().find(|p| {
-                p.published.is_some()
-                    && crate::engine::swarm::publish_mode(service, p.mode)
-                        == crate::manifest::model::PortMode::Host
-            });
-            if let (Some(port), true) = (host_port, *count as usize > eligible) {
-                return Err(CommandError::hinted(
-                    anyhow::anyhow!(
-                        "service `{name}` cannot have {count} tasks: each publishes port {} on its node (`mode: host`), and the Swarm has {eligible} node(s)",
-                        port.published.unwrap_or_default()
-                    ),
-                    "add nodes, or publish through the routing mesh (`deploy.endpoint_mode: vip` and `mode: ingress`)",
-                ));
-            }
+        let problems: Vec<String> = targets
+            .iter()
+            .filter_map(|(name, count)| {
+                swarm::host_ports_overflow(&project.services[name], *count, &nodes)
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(failed(SwarmError::Refused(problems)));
         }
         let mut store = ctx.state_store()?;
         let counts = targets
@@ -545,9 +493,11 @@ pub fn scale(
         if wait {
             let deadline = Instant::now() + Duration::from_secs(timeout);
             for name in targets.keys() {
-                swarm::wait_service(&swarm, project, name, false, true, deadline, &|| false)
-                    .await
-                    .map_err(failed)?;
+                swarm::wait_service(&swarm, project, name, false, true, deadline, &|| {
+                    cancel.is_cancelled()
+                })
+                .await
+                .map_err(failed)?;
             }
         }
         drop(lock);
@@ -571,6 +521,9 @@ pub fn restart(ctx: &Context, project: &Project, args: &RestartArgs) -> Result<(
     ctx.block_on(async {
         let swarm = connect(ctx).await?;
         let lock = ctx.lock(&project.name).await?;
+        // Ctrl-C stops the wait; what the Swarm was asked to do, it goes on doing.
+        let cancel = crate::converge::Cancel::default();
+        ctx.watch_interrupts(&cancel);
         let mut found = Vec::new();
         for name in &names {
             found.push(find_service(&swarm, &project.name, name).await?);
@@ -584,9 +537,11 @@ pub fn restart(ctx: &Context, project: &Project, args: &RestartArgs) -> Result<(
                 "restarting service {} (a rolling update of its tasks)",
                 service.name
             ));
-            swarm::wait_service(&swarm, project, name, true, true, deadline, &|| false)
-                .await
-                .map_err(failed)?;
+            swarm::wait_service(&swarm, project, name, true, true, deadline, &|| {
+                cancel.is_cancelled()
+            })
+            .await
+            .map_err(failed)?;
             ctx.printer
                 .status(&format!("service {} restarted", service.name));
         }
@@ -600,11 +555,12 @@ pub fn rollback(ctx: &Context, project: &Project, args: &RollbackArgs) -> Result
     ctx.block_on(async {
         let swarm = connect(ctx).await?;
         let lock = ctx.lock(&project.name).await?;
+        // Ctrl-C stops the wait; what the Swarm was asked to do, it goes on doing.
+        let cancel = crate::converge::Cancel::default();
+        ctx.watch_interrupts(&cancel);
         let service = find_service(&swarm, &project.name, &args.service).await?;
-        let (_, _, _) = swarm
-            .service_spec(&service.id)
-            .await
-            .map_err(|e| failed(e.into()))?;
+        // The Swarm's clock says when a rollback began: ours is one it began after this.
+        let asked = super::logs::now_seconds() - 1;
         swarm::rollback_service(&swarm, &service.id)
             .await
             .map_err(|err| match err {
@@ -619,8 +575,14 @@ pub fn rollback(ctx: &Context, project: &Project, args: &RollbackArgs) -> Result
         let deadline = Instant::now() + Duration::from_secs(args.timeout);
         // A rollback the Swarm completes ends in `rollback_completed`: success here.
         loop {
+            if cancel.is_cancelled() {
+                return Err(CommandError::Interrupted);
+            }
             let now = find_service(&swarm, &project.name, &args.service).await?;
             match now.update_state.as_str() {
+                _ if now.update_started < asked && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(500)).await
+                }
                 "rollback_completed" => break,
                 "rollback_paused" => {
                     return Err(failed(SwarmError::Paused {
@@ -639,7 +601,7 @@ pub fn rollback(ctx: &Context, project: &Project, args: &RollbackArgs) -> Result
                 _ => tokio::time::sleep(Duration::from_millis(500)).await,
             }
         }
-        swarm::wait_service(&swarm, project, &args.service, false, true, deadline, &|| false)
+        swarm::wait_service(&swarm, project, &args.service, false, true, deadline, &|| cancel.is_cancelled())
             .await
             .map_err(failed)?;
         drop(lock);

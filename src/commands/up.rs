@@ -18,10 +18,7 @@ use crate::plan::PlanOptions;
 use super::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
-    if ctx.swarm_target() {
-        let loaded = ctx.load()?;
-        return super::swarm::up(ctx, loaded.project, args);
-    }
+    let loaded = ctx.load()?;
     if args.dry_run {
         let planning = super::plan::Planning {
             services: args.services.clone(),
@@ -32,9 +29,11 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
             reset_scale: args.reset_scale,
             self_heal: !args.no_self_heal && !ctx.self_heal_disabled(),
         };
-        return super::plan::show(ctx, &planning).map(|_| ());
+        return super::plan::show(ctx, loaded.project, &planning).map(|_| ());
     }
-    let loaded = ctx.load()?;
+    if loaded.project.target == crate::manifest::model::Target::Swarm {
+        return super::swarm::up(ctx, loaded.project, args);
+    }
     ctx.check_services(&loaded.project, &args.services)?;
     // With self-heal on, the control plane gates the service names (plan::serving) and
     // runs the ingress.

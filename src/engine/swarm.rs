@@ -948,6 +948,11 @@ impl SwarmEngine {
         self.engine.api_version()
     }
 
+    /// The manager's engine itself: its images, its volumes.
+    pub fn manager(&self) -> &DockerEngine {
+        &self.engine
+    }
+
     pub fn address(&self) -> &str {
         self.engine.address()
     }
@@ -1081,7 +1086,7 @@ impl SwarmEngine {
     }
 
     /// The current spec of a service, with its version (for an update).
-    pub async fn service_spec(&self, id: &str) -> Result<(ServiceSpec, u64, bool), EngineError> {
+    pub async fn current_spec(&self, id: &str) -> Result<(ServiceSpec, u64), EngineError> {
         let docker = self.engine.client();
         let service = self
             .call(
@@ -1094,8 +1099,6 @@ impl SwarmEngine {
         Ok((
             service.spec.unwrap_or_default(),
             service.version.and_then(|v| v.index).unwrap_or_default(),
-            // The Swarm keeps the spec before the last update: `rollback` returns to it.
-            service.update_status.is_some() || service.updated_at != service.created_at,
         ))
     }
 

@@ -1801,6 +1801,20 @@ fn deploy(r: &mut Reader<'_>, node: &Node, what: &str, target: Target) -> Option
     Some(deploy)
 }
 
+/// The items of a list, or an error naming what `node` is instead.
+fn list<'n>(r: &mut Reader<'_>, node: &'n Node, what: &str) -> Option<&'n [Node]> {
+    match &node.value {
+        Value::Seq(items) => Some(items),
+        _ => {
+            r.error(
+                format!("{what} must be a list, found {}", node.type_name()),
+                node.span,
+            );
+            None
+        }
+    }
+}
+
 /// `deploy.placement` (Swarm target).
 fn placement(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Placement> {
     r.map(node, what)?;
@@ -1809,11 +1823,7 @@ fn placement(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Placement> {
         let field = format!("`{}` of {what}", e.key);
         match e.key.as_str() {
             "constraints" => {
-                let Value::Seq(items) = &e.value.value else {
-                    r.error(
-                        format!("{field} must be a list, found {}", e.value.type_name()),
-                        e.value.span,
-                    );
+                let Some(items) = list(r, &e.value, &field) else {
                     continue;
                 };
                 for (i, item) in items.iter().enumerate() {
@@ -1832,11 +1842,7 @@ fn placement(r: &mut Reader<'_>, node: &Node, what: &str) -> Option<Placement> {
                 }
             }
             "preferences" => {
-                let Value::Seq(items) = &e.value.value else {
-                    r.error(
-                        format!("{field} must be a list, found {}", e.value.type_name()),
-                        e.value.span,
-                    );
+                let Some(items) = list(r, &e.value, &field) else {
                     continue;
                 };
                 for (i, item) in items.iter().enumerate() {

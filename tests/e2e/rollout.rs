@@ -221,28 +221,8 @@ fn a_new_orders_image_that_fails_its_health_check_is_rolled_back_under_load() {
     );
     let before = ids(&project, "orders");
 
-    // A new image under the orders image's name, made from it (so it carries the
-    // digest of the current build inputs: `up` takes it as built), whose process never
-    // listens: its health check fails.
-    let image = format!("{}-orders", project.name());
-    std::fs::create_dir_all(project.dir().join("bad")).expect("a build context");
-    std::fs::copy("/bin/busybox", project.dir().join("bad/busybox")).expect("busybox");
-    project.write_file(
-        "bad/Dockerfile",
-        &format!(
-            "FROM {image}\nCOPY busybox /bin/busybox\nENTRYPOINT [\"/bin/busybox\", \"sleep\", \"3600\"]\n"
-        ),
-    );
-    let built = std::process::Command::new("docker")
-        .args(["build", "-q", "-t", &image])
-        .arg(project.dir().join("bad"))
-        .output()
-        .expect("docker build");
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    // A new orders image whose process never listens: its health check fails.
+    super::shop::replace_with_a_never_listening_image(&project, "orders");
 
     let (output, ok, rate, failures) = under_load(&project, port, || up(&project, port));
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -47,6 +47,31 @@ pub fn shop(hint: &str) -> (TestProject, u16) {
     (project, port)
 }
 
+/// A new image under the name of `service`'s image, made from it (so it carries the
+/// digest of the current build inputs: `up` takes it as built), whose process never
+/// listens: its health check fails.
+pub fn replace_with_a_never_listening_image(project: &TestProject, service: &str) {
+    let image = format!("{}-{service}", project.name());
+    std::fs::create_dir_all(project.dir().join("bad")).expect("a build context");
+    std::fs::copy("/bin/busybox", project.dir().join("bad/busybox")).expect("busybox");
+    project.write_file(
+        "bad/Dockerfile",
+        &format!(
+            "FROM {image}\nCOPY busybox /bin/busybox\nENTRYPOINT [\"/bin/busybox\", \"sleep\", \"3600\"]\n"
+        ),
+    );
+    let built = std::process::Command::new("docker")
+        .args(["build", "-q", "-t", &image])
+        .arg(project.dir().join("bad"))
+        .output()
+        .expect("docker build");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+}
+
 /// The header a service's credential travels in, as `(name, value)`.
 pub fn credential(service: &str, token: &str) -> (&'static str, String) {
     ("X-Service-Credential", format!("{service}:{token}"))

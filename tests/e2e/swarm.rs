@@ -252,25 +252,7 @@ fn the_shop_runs_on_a_swarm_scales_and_rolls_back_a_failing_update() {
     // A new orders image whose process never listens: its health check fails, the
     // Swarm rolls the update back (failure_action: rollback), `up` says so and fails.
     let before = service_image(&project, "orders");
-    let name = format!("{}-orders", project.name());
-    std::fs::create_dir_all(project.dir().join("bad")).expect("a build context");
-    std::fs::copy("/bin/busybox", project.dir().join("bad/busybox")).expect("busybox");
-    project.write_file(
-        "bad/Dockerfile",
-        &format!(
-            "FROM {name}\nCOPY busybox /bin/busybox\nENTRYPOINT [\"/bin/busybox\", \"sleep\", \"3600\"]\n"
-        ),
-    );
-    let built = std::process::Command::new("docker")
-        .args(["build", "-q", "-t", &name])
-        .arg(project.dir().join("bad"))
-        .output()
-        .expect("docker build");
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    super::shop::replace_with_a_never_listening_image(&project, "orders");
     let failed = swarm_up(&project, port);
     let failed_err = String::from_utf8_lossy(&failed.stderr);
     assert_eq!(failed.status.code(), Some(1), "{failed_err}");
