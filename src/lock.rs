@@ -29,6 +29,14 @@ impl Drop for ProjectLock {
     }
 }
 
+/// The name of the lock a serving sweep holds for each pass over a project's replicas,
+/// and `down` while it removes them: a replica attached to a network while it stops can
+/// leave its endpoint behind, and the network can then not be removed. (Project names
+/// have no dot, so this never names a project's own lock.)
+pub fn serving_lock(project: &str) -> String {
+    format!("{project}.serving")
+}
+
 impl ProjectLock {
     /// Take the project's lock, waiting up to `timeout`; `on_wait` is called once if the
     /// lock is busy, to tell the user why nothing happens.

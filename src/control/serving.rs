@@ -45,6 +45,22 @@ pub async fn keep_serving(
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,
         }
+        // Taken before the desired state is read: `down` forgets the project, then takes
+        // this lock, so a pass either ends before `down` removes anything or sees the
+        // project gone.
+        let _pass = match crate::lock::ProjectLock::acquire(
+            &state_dir,
+            &crate::lock::serving_lock(&project),
+            Duration::ZERO,
+            || {},
+        )
+        .await
+        {
+            Ok(lock) => Some(lock),
+            Err(crate::lock::LockError::Timeout { .. }) => continue,
+            // No lock file to be had: sweep anyway, as before there was one.
+            Err(_) => None,
+        };
         let desired = match store.desired(&project) {
             Ok(Some(desired)) if desired.self_heal => desired,
             Ok(_) => return,

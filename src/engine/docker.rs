@@ -37,8 +37,8 @@ use super::timestamp;
 use super::{
     ContainerDetails, ContainerSpec, ContainerSummary, Engine, EngineError, EngineEvent,
     EventAction, ExecOutput, ExecSpec, LabelFilter, LogLine, LogOptions, LogStream, MountSpec,
-    NetworkAttachment, NetworkSpec, NetworkSummary, SecretMount, SecretSource, VolumeSpec,
-    VolumeSummary,
+    NetworkAttachment, NetworkEndpoint, NetworkSpec, NetworkSummary, SecretMount, SecretSource,
+    VolumeSpec, VolumeSummary,
 };
 use crate::manifest::model::{MountType, RestartMode};
 use crate::plan::{labels, ContainerState, Health};
@@ -209,6 +209,35 @@ impl DockerEngine {
     }
 
     /// Runs one engine call under `timeout`, mapping its error.
+    /// Detaches `container` (an id, or the name an endpoint has) from a network; with
+    /// `force`, also an endpoint whose container is gone. One not attached is no error.
+    async fn disconnect(
+        &self,
+        container: &str,
+        network: &str,
+        force: bool,
+    ) -> Result<(), EngineError> {
+        let request = NetworkDisconnectRequest {
+            container: container.to_string(),
+            force: Some(force),
+        };
+        let disconnected = self
+            .call(
+                "disconnect_network",
+                || format!("`{container}` on network `{network}`"),
+                CALL_TIMEOUT,
+                self.docker.disconnect_network(network, request),
+            )
+            .await;
+        match disconnected {
+            // Docker answers 403 "container ... is not connected to network ...".
+            Err(EngineError::Other { message, .. }) if message.contains("is not connected") => {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
     pub(super) async fn call<T>(
         &self,
         operation: &str,
@@ -1155,13 +1184,63 @@ impl Engine for DockerEngine {
     }
 
     async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
-        self.call(
-            "remove_network",
-            || format!("network `{name}`"),
-            CALL_TIMEOUT,
-            self.docker.remove_network(name),
-        )
-        .await
+        let removed = self
+            .call(
+                "remove_network",
+                || format!("network `{name}`"),
+                CALL_TIMEOUT,
+                self.docker.remove_network(name),
+            )
+            .await;
+        match removed {
+            // Docker answers 403 "error while removing network: ... has active endpoints".
+            Err(EngineError::Other { message, .. }) if message.contains("active endpoints") => {
+                Err(EngineError::Conflict {
+                    what: format!("network `{name}`"),
+                    message: "it still has endpoints".to_string(),
+                })
+            }
+            other => other,
+        }
+    }
+
+    async fn network_endpoints(&self, name: &str) -> Result<Vec<NetworkEndpoint>, EngineError> {
+        let network = self
+            .call(
+                "inspect_network",
+                || format!("network `{name}`"),
+                CALL_TIMEOUT,
+                self.docker.inspect_network(
+                    name,
+                    None::<bollard::query_parameters::InspectNetworkOptions>,
+                ),
+            )
+            .await?;
+        let mut endpoints: Vec<NetworkEndpoint> = network
+            .containers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(container_id, endpoint)| NetworkEndpoint {
+                name: endpoint
+                    .name
+                    .map(|name| name.trim_start_matches('/').to_string())
+                    .unwrap_or_else(|| container_id.clone()),
+                container_id,
+            })
+            .collect();
+        endpoints.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(endpoints)
+    }
+
+    async fn remove_stale_endpoint(
+        &self,
+        network: &str,
+        endpoint: &str,
+    ) -> Result<(), EngineError> {
+        match self.disconnect(endpoint, network, true).await {
+            Err(EngineError::NotFound { .. }) => Ok(()),
+            other => other,
+        }
     }
 
     async fn connect_network(
@@ -1194,25 +1273,7 @@ impl Engine for DockerEngine {
         container_id: &str,
         network_name: &str,
     ) -> Result<(), EngineError> {
-        let request = NetworkDisconnectRequest {
-            container: container_id.to_string(),
-            force: Some(false),
-        };
-        let disconnected = self
-            .call(
-                "disconnect_network",
-                || format!("network `{network_name}`"),
-                CALL_TIMEOUT,
-                self.docker.disconnect_network(network_name, request),
-            )
-            .await;
-        match disconnected {
-            // Docker answers 403 "container ... is not connected to network ...".
-            Err(EngineError::Other { message, .. }) if message.contains("is not connected") => {
-                Ok(())
-            }
-            other => other,
-        }
+        self.disconnect(container_id, network_name, false).await
     }
 
     async fn list_volumes(&self, filter: &LabelFilter) -> Result<Vec<VolumeSummary>, EngineError> {

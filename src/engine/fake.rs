@@ -21,8 +21,8 @@ use tokio::sync::broadcast;
 
 use super::{
     ContainerDetails, ContainerSpec, ContainerSummary, Engine, EngineError, EngineEvent,
-    EventAction, ExecSpec, LabelFilter, LogLine, LogOptions, NetworkAttachment, NetworkSpec,
-    NetworkSummary, VolumeSpec, VolumeSummary,
+    EventAction, ExecSpec, LabelFilter, LogLine, LogOptions, NetworkAttachment, NetworkEndpoint,
+    NetworkSpec, NetworkSummary, VolumeSpec, VolumeSummary,
 };
 use crate::manifest::model::MountType;
 use crate::plan::{ContainerState, Health, ObservedContainer, ObservedState};
@@ -77,6 +77,8 @@ struct FakeState {
     execs: Vec<(String, ExecSpec)>,
     /// The fake's clock for events, in nanoseconds: it only moves forward.
     event_clock: i64,
+    /// Network name -> endpoints whose container is gone (what Docker can leave behind).
+    stale_endpoints: BTreeMap<String, Vec<NetworkEndpoint>>,
 }
 
 #[derive(Debug, Clone)]
@@ -158,6 +160,20 @@ impl FakeEngine {
                 labels,
             },
         );
+    }
+
+    /// Leaves an endpoint named `endpoint` on `network` with no container behind it, as
+    /// Docker does when a container is attached while it stops.
+    pub fn add_stale_endpoint(&self, network: &str, endpoint: &str) {
+        let mut state = self.lock();
+        state
+            .stale_endpoints
+            .entry(network.to_string())
+            .or_default()
+            .push(NetworkEndpoint {
+                container_id: format!("stale-{endpoint}"),
+                name: endpoint.to_string(),
+            });
     }
 
     pub fn add_volume(&self, name: &str, labels: BTreeMap<String, String>) {
@@ -642,6 +658,10 @@ impl Engine for FakeEngine {
             .containers
             .values()
             .any(|container| container.network_names().any(|network| network == name))
+            || state
+                .stale_endpoints
+                .get(name)
+                .is_some_and(|e| !e.is_empty())
         {
             return Err(EngineError::Conflict {
                 what: format!("network `{name}`"),
@@ -649,6 +669,44 @@ impl Engine for FakeEngine {
             });
         }
         state.networks.remove(name);
+        Ok(())
+    }
+
+    async fn network_endpoints(&self, name: &str) -> Result<Vec<NetworkEndpoint>, EngineError> {
+        let state = self.enter("network_endpoints", name)?;
+        if !state.networks.contains_key(name) {
+            return Err(EngineError::NotFound {
+                what: format!("network `{name}`"),
+            });
+        }
+        let attached = state
+            .containers
+            .values()
+            .filter(|container| container.network_names().any(|network| network == name))
+            .map(|container| NetworkEndpoint {
+                container_id: container.summary.id.clone(),
+                name: container.summary.name.clone(),
+            });
+        let stale = state
+            .stale_endpoints
+            .get(name)
+            .into_iter()
+            .flatten()
+            .cloned();
+        let mut endpoints: Vec<NetworkEndpoint> = attached.chain(stale).collect();
+        endpoints.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(endpoints)
+    }
+
+    async fn remove_stale_endpoint(
+        &self,
+        network: &str,
+        endpoint: &str,
+    ) -> Result<(), EngineError> {
+        let mut state = self.enter("remove_stale_endpoint", network)?;
+        if let Some(stale) = state.stale_endpoints.get_mut(network) {
+            stale.retain(|e| e.name != endpoint);
+        }
         Ok(())
     }
 

@@ -221,6 +221,14 @@ pub struct NetworkSummary {
     pub labels: BTreeMap<String, String>,
 }
 
+/// An endpoint a network holds: Docker names it after its container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkEndpoint {
+    pub container_id: String,
+    /// The container's name, without Docker's leading `/`.
+    pub name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VolumeSummary {
     pub name: String,
@@ -265,7 +273,18 @@ pub trait Engine: Send + Sync {
     /// Creates a network; returns its id.
     async fn create_network(&self, spec: &NetworkSpec) -> Result<String, EngineError>;
 
+    /// Removes a network; one that still has endpoints is a `Conflict`.
     async fn remove_network(&self, name: &str) -> Result<(), EngineError>;
+
+    /// The endpoints a network still has.
+    async fn network_endpoints(&self, name: &str) -> Result<Vec<NetworkEndpoint>, EngineError>;
+
+    /// Removes the endpoint named `endpoint` (its container's name) from a network by
+    /// force: the way to clear an endpoint whose container is gone, which Docker can
+    /// leave behind when a container is attached while it stops. One not there is not an
+    /// error.
+    async fn remove_stale_endpoint(&self, network: &str, endpoint: &str)
+        -> Result<(), EngineError>;
 
     /// Attaches a container, running or not, to a network with the attachment's DNS
     /// aliases; a container already attached is not an error.

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use msctl::engine::{
     DockerEngine, Engine, EngineError, EventAction, ExecSpec, LabelFilter, LogOptions, LogStream,
-    NetworkSpec, VolumeSpec,
+    NetworkEndpoint, NetworkSpec, VolumeSpec,
 };
 use msctl::plan::{labels, ContainerState, Health};
 
@@ -247,6 +247,31 @@ networks:
     };
     let code = block_on(engine().exec(&container_id, &probe)).expect("exec");
     assert_eq!(code, 0, "`api` resolves on the front network");
+}
+
+#[test]
+fn a_network_in_use_is_a_conflict_naming_its_endpoints_until_one_is_removed_by_force() {
+    let project = script_project("endpoints", "sleep 60");
+    let container_id = project.start_replica("app", 1);
+    let network = format!("{}_default", project.name());
+    let in_use = block_on(engine().remove_network(&network)).expect_err("in use");
+    assert!(in_use.is_conflict(), "{in_use}");
+
+    let name = project.inspect(&container_id).summary.name;
+    let endpoints = block_on(engine().network_endpoints(&network)).expect("endpoints");
+    assert_eq!(
+        endpoints,
+        [NetworkEndpoint {
+            container_id: container_id.clone(),
+            name: name.clone(),
+        }]
+    );
+    // By the endpoint's name, as for an endpoint whose container is gone.
+    block_on(engine().remove_stale_endpoint(&network, &name)).expect("removed by force");
+    let endpoints = block_on(engine().network_endpoints(&network)).expect("endpoints");
+    assert!(endpoints.is_empty(), "{endpoints:?}");
+    block_on(engine().remove_stale_endpoint(&network, &name)).expect("gone already is no error");
+    block_on(engine().remove_network(&network)).expect("nothing holds it now");
 }
 
 #[test]

@@ -207,6 +207,73 @@ fn down_removes_only_this_project() {
     assert_eq!(String::from_utf8_lossy(&inspect.stdout).trim(), "true");
 }
 
+/// Removes a container `docker run` made when the test ends, passed or failed.
+struct Stranger(String);
+
+impl Drop for Stranger {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rm", "-f", &self.0]).output();
+    }
+}
+
+#[test]
+fn down_names_a_stranger_on_a_project_network_and_finishes_once_it_left() {
+    let project = TestProject::new(
+        "down-stranger",
+        &format!("services:\n{}", httpd_service("web", "")),
+    );
+    project.msctl_ok(&["up"]);
+    let network = format!("{}_default", project.name());
+    let stranger = Stranger(format!("{}-debugger", project.name()));
+    let created = Command::new("docker")
+        .args(["run", "-d", "--name", &stranger.0, "--network", &network])
+        .args([test_image(), "sleep", "300"])
+        .output()
+        .expect("docker run");
+    assert!(created.status.success(), "{created:?}");
+
+    let (code, _, stderr) = project.msctl(&["down"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("is still used by `{}`", stranger.0)),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "docker network disconnect {network} {}",
+            stranger.0
+        )),
+        "{stderr}"
+    );
+    assert!(
+        project.containers().is_empty(),
+        "the project's replicas are gone"
+    );
+    let kept: Vec<String> = project.networks().into_iter().map(|n| n.name).collect();
+    assert_eq!(
+        kept,
+        vec![network.as_str()],
+        "only the network in use stays"
+    );
+
+    let left = Command::new("docker")
+        .args(["network", "disconnect", &network, &stranger.0])
+        .output()
+        .expect("docker network disconnect");
+    assert!(left.status.success(), "{left:?}");
+    project.msctl_ok(&["down"]);
+    assert!(project.networks().is_empty());
+    let running = Command::new("docker")
+        .args(["inspect", "-f", "{{.State.Running}}", &stranger.0])
+        .output()
+        .expect("docker inspect");
+    assert_eq!(
+        String::from_utf8_lossy(&running.stdout).trim(),
+        "true",
+        "down leaves what is not the project's alone"
+    );
+}
+
 #[test]
 fn down_keeps_volumes_unless_asked() {
     let yaml = format!(
