@@ -580,3 +580,32 @@ fn scale_refuses_replicas_of_a_service_whose_container_binds_its_port_not_the_in
         "{stderr}"
     );
 }
+
+#[test]
+fn commands_of_the_local_target_refuse_a_swarm_project_saying_why() {
+    let dir = project(&[(
+        "compose.yaml",
+        "x-msctl: {target: swarm}\nservices:\n  web:\n    image: nginx\n",
+    )]);
+    for (args, why) in [
+        (&["exec", "web", "true"][..], "run `docker exec` there"),
+        (
+            &["history", "web"][..],
+            "the Swarm keeps a service's current and previous spec",
+        ),
+        (&["events"][..], "the Swarm keeps its own record"),
+    ] {
+        let (code, stdout, stderr) = without_engine(dir.path(), args);
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(
+            stderr.contains(&format!("`msctl {}` works on the local target", args[0])),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains(why), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("on a Swarm msctl runs: up, plan"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -28,12 +28,18 @@ pub fn run(ctx: &Context, args: EventsArgs) -> Result<(), CommandError> {
             ))
         }
     };
+    // Quietly: no manifest here means every project, not an error.
+    let loaded = crate::manifest::load(&ctx.load_options()).ok();
+    if let Some(loaded) = &loaded {
+        ctx.local_only(
+            "events",
+            &loaded.project,
+            "the Swarm keeps its own record of what it did; `docker service ps --no-trunc SERVICE` on a manager shows it (`msctl ps -a` lists the tasks)",
+        )?;
+    }
     let project = match &ctx.global.project_name {
         Some(name) => Some(name.clone()),
-        // Quietly: no manifest here means every project, not an error.
-        None => crate::manifest::load(&ctx.load_options())
-            .ok()
-            .map(|loaded| loaded.project.name),
+        None => loaded.map(|loaded| loaded.project.name),
     };
     let store = ctx.state_store()?;
     let failed = |e: crate::state::StateError| CommandError::Failed(e.into());
