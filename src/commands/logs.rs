@@ -4,7 +4,9 @@
 //!
 //! Lines are `service-n | message`, the prefix padded to the widest one and coloured per
 //! service on a terminal; with `--format json`, one object per line:
-//! `{"service","replica","stream","timestamp","message"}`.
+//! `{"service","replica","stream","timestamp","message"}`. On the Swarm target
+//! (`commands/swarm.rs`) the same sink writes each task's lines as `service.slot@node |`,
+//! and the JSON lines carry `node` too.
 //!
 //! With `-f`, the history is printed merged first, then new lines as they come,
 //! including those of replicas that start later. Ctrl-C ends `logs -f` with exit 0, as
@@ -35,39 +37,54 @@ const OUTPUT_BUFFER: usize = 256 * 1024;
 /// magenta, blue, then their bright forms.
 const COLORS: &[&str] = &["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"];
 
+/// What `logs` was asked, read from the command line once for both targets.
+pub(super) struct Asked {
+    pub options: LogOptions,
+    pub json: bool,
+    /// Colour the prefixes (a terminal, and colour not turned off).
+    pub color: bool,
+}
+
+impl Asked {
+    fn read(ctx: &Context, args: &LogsArgs) -> Result<Asked, CommandError> {
+        let now = now_seconds();
+        let time = |flag: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(|text| parse_time(text, now).map_err(|message| usage(flag, text, &message)))
+                .transpose()
+        };
+        let options = LogOptions {
+            follow: args.follow,
+            tail: args.tail,
+            since: time("--since", &args.since)?,
+            until: time("--until", &args.until)?,
+        };
+        let json = match ctx.global.format {
+            Some(Format::Json) => true,
+            None | Some(Format::Table) => false,
+            Some(Format::Yaml) => {
+                return Err(CommandError::Usage(
+                    "`logs` prints text or json (one object per line), not yaml".to_string(),
+                ))
+            }
+        };
+        let color = ctx.printer.color && std::io::stdout().is_terminal();
+        Ok(Asked {
+            options,
+            json,
+            color,
+        })
+    }
+}
+
 pub fn run(ctx: &Context, args: LogsArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
     let project = loaded.project;
+    let asked = Asked::read(ctx, &args)?;
     if project.target == crate::manifest::model::Target::Swarm {
-        return super::swarm::logs(ctx, &project.name, Some(&project), &args);
+        return super::swarm::logs(ctx, &project, &args, &asked);
     }
-    let now = now_seconds();
-    let since = args
-        .since
-        .as_deref()
-        .map(|text| parse_time(text, now).map_err(|message| usage("--since", text, &message)))
-        .transpose()?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|text| parse_time(text, now).map_err(|message| usage("--until", text, &message)))
-        .transpose()?;
-    let options = LogOptions {
-        follow: args.follow,
-        tail: args.tail,
-        since,
-        until,
-    };
-    let json = match ctx.global.format {
-        Some(Format::Json) => true,
-        None | Some(Format::Table) => false,
-        Some(Format::Yaml) => {
-            return Err(CommandError::Usage(
-                "`logs` prints text or json (one object per line), not yaml".to_string(),
-            ))
-        }
-    };
-    let color = ctx.printer.color && std::io::stdout().is_terminal();
+    let options = asked.options;
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let engine = engine.as_ref();
@@ -91,7 +108,8 @@ pub fn run(ctx: &Context, args: LogsArgs) -> Result<(), CommandError> {
             .collect();
         merged_logs::sort_for_logs(&mut containers);
 
-        let mut sink = Output::new(std::io::stdout(), &containers, &args, json, color);
+        let initial: Vec<Source> = containers.iter().map(Source::of_container).collect();
+        let mut sink = Output::new(&initial, &args, &asked);
         let result = if args.follow {
             let stop = async {
                 // Without a handler Ctrl-C would kill msctl mid-line; failing to install
@@ -109,9 +127,8 @@ pub fn run(ctx: &Context, args: LogsArgs) -> Result<(), CommandError> {
         };
         match result {
             Ok(()) => Ok(()),
-            Err(LogsError::Output(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(LogsError::Output(err)) => output_error(err),
             Err(LogsError::Engine(err)) => Err(engine_error(err)),
-            Err(err @ LogsError::Output(_)) => Err(CommandError::Failed(err.into())),
         }
     })
 }
@@ -200,17 +217,57 @@ pub(super) fn now_seconds() -> i64 {
         .unwrap_or(0)
 }
 
-/// What one line needs to know about its replica.
-struct Source {
+/// What one line needs to know about where it comes from: a replica, or a Swarm task.
+pub(super) struct Source {
     service: String,
     replica: Option<u32>,
-    /// `web-1`, or the container name for a container without replica labels.
+    /// The Swarm node a task runs on; `None` on the local target.
+    node: Option<String>,
+    /// `web-1` (`web.1@node` for a task), or the container name for a container without
+    /// replica labels.
     label: String,
     color: Option<&'static str>,
 }
 
+impl Source {
+    fn of_container(container: &ContainerSummary) -> Source {
+        let service = container.labels.get(labels::SERVICE).cloned();
+        let replica = container
+            .labels
+            .get(labels::REPLICA)
+            .and_then(|replica| replica.parse::<u32>().ok());
+        let label = match (&service, replica) {
+            (Some(service), Some(replica)) => format!("{service}-{replica}"),
+            _ => container.name.clone(),
+        };
+        Source {
+            service: service.unwrap_or_else(|| container.name.clone()),
+            replica,
+            node: None,
+            label,
+            color: None,
+        }
+    }
+
+    /// A Swarm task: its slot (none in global mode, where a node has one task).
+    pub(super) fn of_task(service: &str, slot: u64, node: &str) -> Source {
+        let replica = u32::try_from(slot).ok().filter(|slot| *slot > 0);
+        let label = match replica {
+            Some(slot) => format!("{service}.{slot}@{node}"),
+            None => format!("{service}@{node}"),
+        };
+        Source {
+            service: service.to_string(),
+            replica,
+            node: Some(node.to_string()),
+            label,
+            color: None,
+        }
+    }
+}
+
 /// Writes merged lines to stdout: text or JSON lines, buffered.
-struct Output {
+pub(super) struct Output {
     out: BufWriter<Stdout>,
     sources: Vec<Source>,
     /// The prefix of each source, rendered and padded.
@@ -224,29 +281,41 @@ struct Output {
 }
 
 impl Output {
-    fn new(
-        stdout: Stdout,
-        initial: &[ContainerSummary],
+    /// Prefixes are padded to the widest label of `initial`, the sources known now.
+    pub(super) fn new<'a>(
+        initial: impl IntoIterator<Item = &'a Source>,
         args: &LogsArgs,
-        json: bool,
-        color: bool,
+        asked: &Asked,
     ) -> Output {
         let width = initial
-            .iter()
-            .map(|c| source_of(c).label.len())
+            .into_iter()
+            .map(|source| source.label.len())
             .max()
             .unwrap_or(0);
         Output {
-            out: BufWriter::with_capacity(OUTPUT_BUFFER, stdout),
+            out: BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout()),
             sources: Vec::new(),
             prefixes: Vec::new(),
             width,
             colors: BTreeMap::new(),
-            json,
-            color,
+            json: asked.json,
+            color: asked.color,
             timestamps: args.timestamps,
             no_prefix: args.no_prefix,
         }
+    }
+
+    /// A source whose lines may follow; returns its number for [`LogSink::line`].
+    pub(super) fn add(&mut self, mut source: Source) -> usize {
+        if self.color {
+            let next = COLORS[self.colors.len() % COLORS.len()];
+            source.color = Some(*self.colors.entry(source.service.clone()).or_insert(next));
+        }
+        // A replica that starts later may have a wider prefix: it is padded to its own.
+        self.width = self.width.max(source.label.len());
+        self.prefixes.push(self.render_prefix(&source));
+        self.sources.push(source);
+        self.sources.len() - 1
     }
 
     fn render_prefix(&self, source: &Source) -> Vec<u8> {
@@ -261,28 +330,12 @@ impl Output {
     }
 }
 
-fn source_of(container: &ContainerSummary) -> Source {
-    let service = container.labels.get(labels::SERVICE).cloned();
-    let replica = container
-        .labels
-        .get(labels::REPLICA)
-        .and_then(|replica| replica.parse::<u32>().ok());
-    let label = match (&service, replica) {
-        (Some(service), Some(replica)) => format!("{service}-{replica}"),
-        _ => container.name.clone(),
-    };
-    Source {
-        service: service.unwrap_or_else(|| container.name.clone()),
-        replica,
-        label,
-        color: None,
-    }
-}
-
 #[derive(Serialize)]
 struct JsonLine<'a> {
     service: &'a str,
     replica: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node: Option<&'a str>,
     stream: &'static str,
     timestamp: String,
     message: &'a str,
@@ -290,15 +343,7 @@ struct JsonLine<'a> {
 
 impl LogSink for Output {
     fn add_source(&mut self, container: &ContainerSummary) {
-        let mut source = source_of(container);
-        if self.color {
-            let next = COLORS[self.colors.len() % COLORS.len()];
-            source.color = Some(*self.colors.entry(source.service.clone()).or_insert(next));
-        }
-        // A replica that starts later may have a wider prefix: it is padded to its own.
-        self.width = self.width.max(source.label.len());
-        self.prefixes.push(self.render_prefix(&source));
-        self.sources.push(source);
+        self.add(Source::of_container(container));
     }
 
     fn line(&mut self, source: usize, line: &LogLine) -> std::io::Result<()> {
@@ -309,6 +354,7 @@ impl LogSink for Output {
             let record = JsonLine {
                 service: &origin.service,
                 replica: origin.replica,
+                node: origin.node.as_deref(),
                 stream: line.stream.as_str(),
                 timestamp: format_rfc3339_nanos(line.timestamp_nanos),
                 message: &line.message,
@@ -333,9 +379,50 @@ impl LogSink for Output {
     }
 }
 
+/// A closed stdout (`msctl logs | head`) ends the logs with success.
+pub(super) fn output_error(err: std::io::Error) -> Result<(), CommandError> {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(CommandError::Failed(
+            anyhow::Error::from(err).context("cannot write the logs"),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_task_is_named_by_service_slot_and_node_and_its_json_carries_the_node() {
+        let task = Source::of_task("orders", 2, "worker-1");
+        assert_eq!(task.label, "orders.2@worker-1");
+        assert_eq!(task.replica, Some(2));
+        // Global mode: one task per node, no slot.
+        let global = Source::of_task("agent", 0, "worker-1");
+        assert_eq!(global.label, "agent@worker-1");
+        assert_eq!(global.replica, None);
+
+        let line = |node| JsonLine {
+            service: "orders",
+            replica: Some(2),
+            node,
+            stream: "stdout",
+            timestamp: "2026-11-27T03:00:00.000000001Z".to_string(),
+            message: "ready",
+        };
+        let swarm = serde_json::to_value(line(Some("worker-1"))).expect("json");
+        assert_eq!(swarm["node"], "worker-1");
+        // The local target's lines keep their documented keys: no `node`.
+        let local = serde_json::to_value(line(None)).expect("json");
+        let keys: Vec<&String> = local.as_object().expect("object").keys().collect();
+        assert_eq!(
+            keys,
+            ["service", "replica", "stream", "timestamp", "message"],
+            "{local}"
+        );
+    }
 
     #[test]
     fn times_are_rfc3339_durations_ago_or_unix_seconds() {

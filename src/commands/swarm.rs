@@ -10,6 +10,7 @@ use super::plan::Planning;
 use crate::build::{BuildPolicy, ImagePlan};
 use crate::cli::{DownArgs, Format, LogsArgs, PsArgs, RestartArgs, RollbackArgs, UpArgs};
 use crate::engine::swarm::{service_name, SwarmEngine};
+use crate::engine::LogOptions;
 use crate::manifest::model::{Project, Target};
 use crate::output::progress::seconds;
 use crate::swarm::{self, SwarmError};
@@ -615,35 +616,26 @@ pub fn rollback(ctx: &Context, project: &Project, args: &RollbackArgs) -> Result
     })
 }
 
-pub fn logs(
+/// `logs` of a Swarm project: each task's log (`/tasks/{id}/logs`), merged by time and
+/// written as the local target writes them, the prefix naming the task's node
+/// (`orders.2@node`) and the JSON lines carrying `node`. With `-f`, tasks started later
+/// (scale, restart, update) are picked up every 2 s.
+pub(super) fn logs(
     ctx: &Context,
-    project: &str,
-    known: Option<&Project>,
+    project: &Project,
     args: &LogsArgs,
+    asked: &super::logs::Asked,
 ) -> Result<(), CommandError> {
-    if let Some(project) = known {
-        ctx.check_services(project, &args.services)?;
-    }
-    let json = matches!(ctx.global.format, Some(Format::Json));
-    if matches!(ctx.global.format, Some(Format::Yaml)) {
-        return Err(CommandError::Usage(
-            "`logs` prints text or json (one object per line), not yaml".to_string(),
-        ));
-    }
-    let now = super::logs::now_seconds();
-    let time = |flag: &str, text: &Option<String>| {
-        text.as_deref()
-            .map(|text| {
-                super::logs::parse_time(text, now)
-                    .map_err(|m| CommandError::Usage(format!("{flag} `{text}`: {m}")))
-            })
-            .transpose()
-    };
-    let since = time("--since", &args.since)?;
-    let until = time("--until", &args.until)?;
+    use super::logs::{output_error, Output, Source};
+    use crate::engine::merged_logs::LogSink;
+    ctx.check_services(project, &args.services)?;
+    let LogOptions { since, until, .. } = asked.options;
     ctx.block_on(async {
         let swarm = connect(ctx).await?;
-        let services = swarm.services(project).await.map_err(|e| failed(e.into()))?;
+        let services = swarm
+            .services(&project.name)
+            .await
+            .map_err(|e| failed(e.into()))?;
         let nodes: BTreeMap<String, String> = swarm
             .nodes()
             .await
@@ -651,6 +643,7 @@ pub fn logs(
             .into_iter()
             .map(|n| (n.id, n.hostname))
             .collect();
+        let node_name = |id: &str| nodes.get(id).cloned().unwrap_or_default();
         let chosen: BTreeMap<String, String> = services
             .iter()
             .filter(|s| args.services.is_empty() || args.services.contains(&s.service))
@@ -686,43 +679,37 @@ pub fn logs(
                 }
             });
         };
-        let tasks = swarm.tasks(project, None).await.map_err(|e| failed(e.into()))?;
+        let tasks = swarm
+            .tasks(&project.name, None)
+            .await
+            .map_err(|e| failed(e.into()))?;
         for task in &tasks {
             start(task, since);
         }
         let mut start = Some(start);
-        let write = |out: &mut std::io::StdoutLock<'_>,
-                     service: &str,
-                     slot: u64,
-                     line: &crate::engine::swarm::ServiceLogLine|
+        let initial: Vec<Source> = tasks
+            .iter()
+            .filter(|task| !task.container_id.is_empty())
+            .filter_map(|task| {
+                let service = chosen.get(&task.service_id)?;
+                Some(Source::of_task(service, task.slot, &node_name(&task.node_id)))
+            })
+            .collect();
+        let mut sink = Output::new(&initial, args, asked);
+        // Task id -> its source number in the sink, added at its first line.
+        let mut numbers: BTreeMap<String, usize> = BTreeMap::new();
+        let mut write = |sink: &mut Output,
+                         service: &str,
+                         slot: u64,
+                         line: &crate::engine::swarm::ServiceLogLine|
          -> std::io::Result<()> {
-            use std::io::Write;
-            if until.is_some_and(|u| line.timestamp_nanos / 1_000_000_000 >= u) {
+            if until.is_some_and(|u| line.line.timestamp_nanos / 1_000_000_000 >= u) {
                 return Ok(());
             }
-            let node = nodes.get(&line.node_id).cloned().unwrap_or_default();
-            if json {
-                let object = serde_json::json!({
-                    "service": service,
-                    "replica": slot,
-                    "node": node,
-                    "stream": if line.stderr { "stderr" } else { "stdout" },
-                    "timestamp": crate::engine::format_rfc3339_nanos(line.timestamp_nanos),
-                    "message": line.message,
-                });
-                writeln!(out, "{object}")
-            } else {
-                let mut text = String::new();
-                if !args.no_prefix {
-                    text.push_str(&format!("{service}.{slot}@{node} | "));
-                }
-                if args.timestamps {
-                    text.push_str(&crate::engine::format_rfc3339_nanos(line.timestamp_nanos));
-                    text.push(' ');
-                }
-                text.push_str(&line.message);
-                writeln!(out, "{text}")
-            }
+            let number = *numbers.entry(line.task_id.clone()).or_insert_with(|| {
+                sink.add(Source::of_task(service, slot, &node_name(&line.node_id)))
+            });
+            sink.line(number, &line.line)
         };
         // The history of every task, merged in time order.
         let mut history = Vec::new();
@@ -743,19 +730,17 @@ pub fn logs(
         for (service, slot, line) in history {
             lines.push((service, slot, line.map_err(|e| failed(e.into()))?));
         }
-        lines.sort_by_key(|(_, _, line)| line.timestamp_nanos);
-        let mut stdout = std::io::stdout().lock();
+        lines.sort_by_key(|(_, _, line)| line.line.timestamp_nanos);
         for (service, slot, line) in &lines {
-            if let Err(err) = write(&mut stdout, service, *slot, line) {
-                return broken_pipe(err);
+            if let Err(err) = write(&mut sink, service, *slot, line) {
+                return output_error(err);
             }
+        }
+        if let Err(err) = sink.flush() {
+            return output_error(err);
         }
         if !args.follow {
             return Ok(());
-        }
-        {
-            use std::io::Write;
-            let _ = stdout.flush();
         }
         let follow_since = super::logs::now_seconds();
         let stop = tokio::signal::ctrl_c();
@@ -766,7 +751,7 @@ pub fn logs(
                 _ = &mut stop => break,
                 _ = resync.tick() => {
                     // Tasks started since (scale, restart, update): their logs too.
-                    if let (Ok(tasks), Some(start)) = (swarm.tasks(project, None).await, start.as_mut()) {
+                    if let (Ok(tasks), Some(start)) = (swarm.tasks(&project.name, None).await, start.as_mut()) {
                         for task in &tasks {
                             start(task, Some(follow_since));
                         }
@@ -774,11 +759,9 @@ pub fn logs(
                 }
                 next = receiver.recv() => match next {
                     Some((service, slot, Ok(line))) => {
-                        if let Err(err) = write(&mut stdout, &service, slot, &line) {
-                            return broken_pipe(err);
+                        if let Err(err) = write(&mut sink, &service, slot, &line).and_then(|()| sink.flush()) {
+                            return output_error(err);
                         }
-                        use std::io::Write;
-                        let _ = stdout.flush();
                     }
                     Some((_, _, Err(err))) => return Err(failed(err.into())),
                     None => break,
@@ -790,14 +773,6 @@ pub fn logs(
 }
 
 type LineResult = Result<crate::engine::swarm::ServiceLogLine, crate::engine::EngineError>;
-
-fn broken_pipe(err: std::io::Error) -> Result<(), CommandError> {
-    if err.kind() == std::io::ErrorKind::BrokenPipe {
-        Ok(())
-    } else {
-        Err(CommandError::Failed(err.into()))
-    }
-}
 
 /// "3 seconds ago", as `docker service ps` says it.
 fn age(seconds: i64) -> String {

@@ -850,7 +850,7 @@ fn sorted_keys<V>(map: Option<HashMap<String, V>>) -> Vec<String> {
 
 /// Splits Docker's `TIMESTAMP message\n` frame into a [`LogLine`]. A frame without a
 /// readable timestamp keeps `fallback_nanos` (the previous line's time) and all its text.
-fn log_line(output: LogOutput, fallback_nanos: i64) -> LogLine {
+pub(super) fn log_line(output: LogOutput, fallback_nanos: i64) -> LogLine {
     let (stream, bytes) = match output {
         LogOutput::StdErr { message } => (LogStream::Stderr, message),
         LogOutput::StdOut { message }

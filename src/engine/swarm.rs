@@ -28,7 +28,7 @@ use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 
 use super::docker::{ApiVersion, DockerEngine};
-use super::EngineError;
+use super::{EngineError, LogLine};
 use crate::manifest::model::{
     Condition, EndpointMode, FailureAction, MountType, Network, PortMode, Project, Protocol,
     RestartCondition, RestartMode, Secret, Service, UpdateConfig, UpdateOrder,
@@ -1505,7 +1505,11 @@ impl SwarmEngine {
         docker
             .task_logs(&task, Some(options))
             .map(move |item| match item {
-                Ok(output) => Ok(ServiceLogLine::parse(output, &task, &node)),
+                Ok(output) => Ok(ServiceLogLine {
+                    task_id: task.clone(),
+                    node_id: node.clone(),
+                    line: super::docker::log_line(output, 0),
+                }),
                 Err(err) => Err(super::docker::map_error(
                     &address,
                     "task logs",
@@ -1521,27 +1525,7 @@ impl SwarmEngine {
 pub struct ServiceLogLine {
     pub task_id: String,
     pub node_id: String,
-    pub timestamp_nanos: i64,
-    pub stderr: bool,
-    pub message: String,
-}
-
-impl ServiceLogLine {
-    fn parse(output: bollard::container::LogOutput, task: &str, node: &str) -> ServiceLogLine {
-        let stderr = matches!(output, bollard::container::LogOutput::StdErr { .. });
-        let bytes = output.into_bytes();
-        let text = String::from_utf8_lossy(&bytes);
-        let text = text.trim_end_matches(['\n', '\r']);
-        // `TIMESTAMP MESSAGE`
-        let (stamp, message) = text.split_once(' ').unwrap_or((text, ""));
-        ServiceLogLine {
-            task_id: task.to_string(),
-            node_id: node.to_string(),
-            timestamp_nanos: crate::engine::parse_rfc3339_nanos(stamp).unwrap_or(0),
-            stderr,
-            message: message.to_string(),
-        }
-    }
+    pub line: LogLine,
 }
 
 /// `repo:tag` split at the tag's colon (not a registry port's).

@@ -276,6 +276,25 @@ fn the_shop_runs_on_a_swarm_scales_and_rolls_back_a_failing_update() {
     // logs: the tasks' lines, each with its slot and node.
     let logs = project.msctl_ok(&swarm_args(&["logs", "--tail", "5", "orders"]));
     assert!(logs.lines().any(|l| l.starts_with("orders.1@")), "{logs}");
+    let json = project.msctl_ok(&swarm_args(&[
+        "--format", "json", "logs", "--tail", "2", "orders",
+    ]));
+    let records: Vec<serde_json::Value> = json
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert!(!records.is_empty(), "no json lines");
+    for record in &records {
+        assert_eq!(record["service"], "orders", "{record}");
+        assert!(
+            record["replica"].as_u64().is_some_and(|r| r >= 1),
+            "{record}"
+        );
+        assert!(
+            record["node"].as_str().is_some_and(|n| !n.is_empty()),
+            "{record}"
+        );
+    }
     // restart: new tasks, one at a time; rollback: back to the spec before it.
     let users = running_tasks(&project, "users");
     project.msctl_ok(&swarm_args(&["restart", "users"]));
