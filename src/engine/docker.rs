@@ -848,6 +848,23 @@ fn sorted_keys<V>(map: Option<HashMap<String, V>>) -> Vec<String> {
     keys
 }
 
+/// The endpoint and network of Docker's "endpoint with name NAME already exists in
+/// network NETWORK", wherever it is in the error's message.
+fn endpoint_taken(err: &EngineError) -> Option<(String, String)> {
+    let (EngineError::Other { message, .. } | EngineError::Conflict { message, .. }) = err else {
+        return None;
+    };
+    const START: &str = "endpoint with name ";
+    let rest = &message[message.find(START)? + START.len()..];
+    let (endpoint, rest) = rest.split_once(" already exists in network ")?;
+    let network = rest
+        .split_whitespace()
+        .next()?
+        .trim_matches(|c: char| matches!(c, '"' | '\'' | ',' | ';' | ':'));
+    (!endpoint.is_empty() && !network.is_empty())
+        .then(|| (endpoint.to_string(), network.to_string()))
+}
+
 /// Splits Docker's `TIMESTAMP message\n` frame into a [`LogLine`]. A frame without a
 /// readable timestamp keeps `fallback_nanos` (the previous line's time) and all its text.
 pub(super) fn log_line(output: LogOutput, fallback_nanos: i64) -> LogLine {
@@ -1063,13 +1080,31 @@ impl Engine for DockerEngine {
     }
 
     async fn start_container(&self, container_id: &str) -> Result<(), EngineError> {
-        self.call(
-            "start_container",
-            container_what(container_id),
-            CALL_TIMEOUT,
-            self.docker.start_container(container_id, None),
-        )
-        .await
+        let start = || {
+            self.call(
+                "start_container",
+                container_what(container_id),
+                CALL_TIMEOUT,
+                self.docker.start_container(container_id, None),
+            )
+        };
+        let mut cleared = Vec::new();
+        loop {
+            let err = match start().await {
+                Ok(()) => return Ok(()),
+                Err(err) => err,
+            };
+            // A container that is not running has no endpoint: one with its name on a
+            // network it joins is what a container of that name left behind. Once per
+            // network.
+            match endpoint_taken(&err) {
+                Some(taken) if !cleared.contains(&taken) => {
+                    self.remove_stale_endpoint(&taken.1, &taken.0).await?;
+                    cleared.push(taken);
+                }
+                _ => return Err(err),
+            }
+        }
     }
 
     async fn stop_container(
@@ -1248,24 +1283,35 @@ impl Engine for DockerEngine {
         container_id: &str,
         attachment: &NetworkAttachment,
     ) -> Result<(), EngineError> {
-        let request = NetworkConnectRequest {
-            container: container_id.to_string(),
-            endpoint_config: Some(self.endpoint(attachment, None)),
-        };
-        let connected = self
-            .call(
+        let connect = || {
+            let request = NetworkConnectRequest {
+                container: container_id.to_string(),
+                endpoint_config: Some(self.endpoint(attachment, None)),
+            };
+            self.call(
                 "connect_network",
                 || format!("network `{}`", attachment.network_name),
                 CALL_TIMEOUT,
                 self.docker
                     .connect_network(&attachment.network_name, request),
             )
-            .await;
-        match connected {
-            // Docker answers 403 "endpoint with name ... already exists in network ...".
-            Err(EngineError::Other { message, .. }) if message.contains("already exists") => Ok(()),
-            other => other,
+        };
+        let err = match connect().await {
+            Ok(()) => return Ok(()),
+            Err(err) => err,
+        };
+        // Docker answers 403 "endpoint with name ... already exists in network ..." both
+        // when the container is attached already and when a gone container of the same
+        // name left its endpoint behind: the second is cleared, then it joins.
+        let Some((endpoint, network)) = endpoint_taken(&err) else {
+            return Err(err);
+        };
+        let details = self.inspect_container(container_id).await?;
+        if details.summary.networks.contains(&network) {
+            return Ok(());
         }
+        self.remove_stale_endpoint(&network, &endpoint).await?;
+        connect().await
     }
 
     async fn disconnect_network(
@@ -1713,6 +1759,36 @@ async fn forward_stdin(mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoint_left_behind_is_read_from_dockers_message() {
+        let other = |message: &str| EngineError::Other {
+            operation: "start_container".to_string(),
+            message: message.to_string(),
+        };
+        assert_eq!(
+            endpoint_taken(&other(
+                "Docker responded with status code 403: endpoint with name shop-orders-2 already exists in network shop_default.ready.orders"
+            )),
+            Some(("shop-orders-2".to_string(), "shop_default.ready.orders".to_string()))
+        );
+        assert_eq!(
+            endpoint_taken(&other(
+                "Cannot start service orders: endpoint with name shop-orders-2 already exists in network \"shop_default\", retry"
+            )),
+            Some(("shop-orders-2".to_string(), "shop_default".to_string()))
+        );
+        assert_eq!(
+            endpoint_taken(&other("network shop_default not found")),
+            None
+        );
+        assert_eq!(
+            endpoint_taken(&EngineError::NotFound {
+                what: "endpoint with name a already exists in network b".to_string()
+            }),
+            None
+        );
+    }
 
     #[test]
     fn reads_exit_code_and_health_from_status_text() {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use msctl::engine::{
     DockerEngine, Engine, EngineError, EventAction, ExecSpec, LabelFilter, LogOptions, LogStream,
-    NetworkEndpoint, NetworkSpec, VolumeSpec,
+    NetworkAttachment, NetworkEndpoint, NetworkSpec, VolumeSpec,
 };
 use msctl::plan::{labels, ContainerState, Health};
 
@@ -266,6 +266,17 @@ fn a_network_in_use_is_a_conflict_naming_its_endpoints_until_one_is_removed_by_f
             name: name.clone(),
         }]
     );
+    // Docker answers a second connect with "endpoint ... already exists": the container
+    // is attached already, which is no error and leaves one endpoint.
+    let again = NetworkAttachment {
+        network_name: network.clone(),
+        aliases: Vec::new(),
+        ipv4_address: None,
+        ipv6_address: None,
+    };
+    block_on(engine().connect_network(&container_id, &again)).expect("attached already");
+    let endpoints = block_on(engine().network_endpoints(&network)).expect("endpoints");
+    assert_eq!(endpoints.len(), 1, "{endpoints:?}");
     // By the endpoint's name, as for an endpoint whose container is gone.
     block_on(engine().remove_stale_endpoint(&network, &name)).expect("removed by force");
     let endpoints = block_on(engine().network_endpoints(&network)).expect("endpoints");
