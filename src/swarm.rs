@@ -12,8 +12,8 @@ use crate::engine::docker::DockerEngine;
 use crate::engine::swarm::{
     self as api, NodeInfo, ServiceInfo, SwarmEngine, SwarmInputs, TaskInfo, Translated,
 };
-use crate::engine::EngineError;
-use crate::manifest::model::{Condition, PortMode, Project};
+use crate::engine::{Engine, EngineError, LabelFilter};
+use crate::manifest::model::{Condition, MountType, PortMode, Project};
 
 /// How often waiting looks at the Swarm.
 const POLL: Duration = Duration::from_millis(500);
@@ -305,6 +305,58 @@ pub async fn check_external_networks(
     } else {
         Err(SwarmError::Refused(problems))
     }
+}
+
+/// The engine names of the external volumes the prepared services mount.
+fn external_volumes(project: &Project, prepared: &Prepared) -> BTreeSet<String> {
+    prepared
+        .services
+        .iter()
+        .filter_map(|(name, _)| project.services.get(name))
+        .flat_map(|service| &service.volumes)
+        .filter(|mount| mount.kind == MountType::Volume)
+        .filter_map(|mount| mount.source.as_deref())
+        .filter_map(|key| {
+            let volume = project.volumes.get(key).filter(|v| v.external)?;
+            Some(crate::plan::names::volume_name(&project.name, key, volume))
+        })
+        .collect()
+}
+
+/// A warning for each external volume a node that takes tasks lacks, as the local
+/// target warns of one its engine lacks: the Swarm does not check, and a task placed on
+/// such a node gets a new, empty volume of that name. Nodes msctl cannot reach (no
+/// `io.msctl.engine` label) are not looked at.
+pub async fn external_volume_warnings(
+    swarm: &SwarmEngine,
+    project: &Project,
+    prepared: &Prepared,
+    nodes: &[NodeInfo],
+    own_node: &str,
+) -> Result<Vec<String>, SwarmError> {
+    let wanted = external_volumes(project, prepared);
+    let mut warnings = Vec::new();
+    if wanted.is_empty() {
+        return Ok(warnings);
+    }
+    for node in nodes.iter().filter(|n| n.takes_tasks()) {
+        let Some(engine) = node_engine(swarm, node, own_node).await? else {
+            continue;
+        };
+        let present: BTreeSet<String> = engine
+            .list_volumes(&LabelFilter::any())
+            .await?
+            .into_iter()
+            .map(|volume| volume.name)
+            .collect();
+        for name in wanted.difference(&present) {
+            warnings.push(format!(
+                "external volume `{name}` does not exist on node `{}`: a task placed there gets a new, empty one",
+                node.hostname
+            ));
+        }
+    }
+    Ok(warnings)
 }
 
 /// Send every image to every other node that takes tasks and lacks it. Returns how
@@ -1192,5 +1244,32 @@ mod tests {
         let err = check_nodes(&p, &prep, &BTreeMap::new(), &unlabelled, "m").unwrap_err();
         assert!(err.to_string().contains("node `host-w`"), "{err}");
         assert!(err.to_string().contains(api::ENGINE_LABEL), "{err}");
+    }
+
+    #[test]
+    fn only_the_external_volumes_of_the_services_brought_up_are_looked_for() {
+        let p = loaded(
+            "x-msctl: {target: swarm}\nservices:\n  api:\n    image: api\n    volumes: [shared:/shared, own:/own, /host:/host]\n  db:\n    image: db\n    volumes: [archive:/archive]\nvolumes:\n  shared: {external: true, name: team-shared}\n  own: {}\n  archive: {external: true}\n",
+        );
+        let all = prepared(&p);
+        assert_eq!(
+            external_volumes(&p, &all).into_iter().collect::<Vec<_>>(),
+            ["archive", "team-shared"]
+        );
+        let images = BTreeMap::from([("api".to_string(), "sha256:api".to_string())]);
+        let api_only = prepare(
+            &p,
+            &BTreeSet::from(["api".to_string()]),
+            &images,
+            &BTreeMap::new(),
+            crate::engine::docker::ApiVersion::new(1, 41),
+        )
+        .expect("translates");
+        assert_eq!(
+            external_volumes(&p, &api_only)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["team-shared"]
+        );
     }
 }

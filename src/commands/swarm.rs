@@ -189,6 +189,13 @@ async fn prepare(
     swarm::check_external_networks(swarm, project, &prepared)
         .await
         .map_err(failed)?;
+    for warning in
+        swarm::external_volume_warnings(swarm, project, &prepared, &nodes, &status.node_id)
+            .await
+            .map_err(failed)?
+    {
+        ctx.printer.status(&format!("warning: {warning}"));
+    }
     let observed = swarm::observe(swarm, &project.name).await.map_err(failed)?;
     let mut actions = swarm::plan(
         project,
