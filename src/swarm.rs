@@ -806,19 +806,19 @@ pub async fn wait_service(
             .iter()
             .filter(|t| t.since >= started_at && matches!(t.state.as_str(), "failed" | "rejected"))
             .collect();
+        let not_converged = |error: String| SwarmError::NotConverged {
+            service: name.to_string(),
+            running,
+            wanted,
+            waited: started.elapsed(),
+            error,
+        };
         if failures.len() >= FAILURES_TO_GIVE_UP && !updating {
-            let error = failures
-                .iter()
-                .max_by_key(|t| t.since)
-                .map(|t| t.error.clone())
-                .unwrap_or_default();
-            return Err(SwarmError::NotConverged {
-                service: name.to_string(),
-                running,
-                wanted,
-                waited: started.elapsed(),
-                error: format!("{} tasks failed: {error}", failures.len()),
-            });
+            let error = latest_error(failures.iter().copied());
+            return Err(not_converged(format!(
+                "{} tasks failed: {error}",
+                failures.len()
+            )));
         }
         let settled = current.len() as u64 == wanted;
         let update_done = !matches!(
@@ -829,22 +829,20 @@ pub async fn wait_service(
             return Ok(());
         }
         if Instant::now() >= deadline {
-            let error = tasks
-                .iter()
-                .filter(|t| !t.error.is_empty())
-                .max_by_key(|t| t.since)
-                .map(|t| t.error.clone())
-                .unwrap_or_default();
-            return Err(SwarmError::NotConverged {
-                service: name.to_string(),
-                running,
-                wanted,
-                waited: started.elapsed(),
-                error,
-            });
+            return Err(not_converged(latest_error(
+                tasks.iter().filter(|t| !t.error.is_empty()),
+            )));
         }
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// The error of the task that changed state last, or nothing.
+fn latest_error<'a>(tasks: impl Iterator<Item = &'a TaskInfo>) -> String {
+    tasks
+        .max_by_key(|t| t.since)
+        .map(|t| t.error.clone())
+        .unwrap_or_default()
 }
 
 /// The engine of a node: the manager's own, or the one its `io.msctl.engine` label
@@ -1046,6 +1044,7 @@ pub async fn ps(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::manifest::demo_project as loaded;
     use crate::manifest::model::{Dependency, Service};
 
     fn project(names: &[(&str, &[&str])]) -> Project {
@@ -1092,17 +1091,6 @@ mod tests {
         assert!(at("users") < at("gateway"));
         let only: BTreeSet<String> = ["gateway".to_string()].into();
         assert_eq!(dependency_order(&p, &only), vec!["gateway".to_string()]);
-    }
-
-    fn loaded(text: &str) -> Project {
-        let options = crate::manifest::LoadOptions {
-            project_name: Some("demo".to_string()),
-            cwd: std::env::temp_dir(),
-            ..crate::manifest::LoadOptions::default()
-        };
-        crate::manifest::load_str(text, &options)
-            .expect("valid")
-            .project
     }
 
     const TWO: &str = "x-msctl: {target: swarm}\nservices:\n  api:\n    image: api\n    ports: [\"80:80\"]\n    deploy: {replicas: 2}\n  db:\n    image: db\n";

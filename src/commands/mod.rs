@@ -203,6 +203,22 @@ impl Context {
             .map_err(|e| CommandError::Failed(e.into()))
     }
 
+    /// The replicas each service runs: the count `scale` set, while the manifest's count
+    /// has not changed since, else the manifest's; with `reset`, the manifest's.
+    pub fn replica_counts(
+        &self,
+        project: &crate::manifest::model::Project,
+        reset: bool,
+    ) -> Result<BTreeMap<String, u32>, CommandError> {
+        let manifest = project.manifest_replicas();
+        if reset {
+            return Ok(manifest);
+        }
+        self.state_store()?
+            .effective_scale(&project.name, &manifest)
+            .map_err(|e| CommandError::Failed(e.into()))
+    }
+
     /// Take the project's lock, saying so when another command holds it.
     pub async fn lock(&self, project: &str) -> Result<crate::lock::ProjectLock, CommandError> {
         let timeout = self

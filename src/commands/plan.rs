@@ -2,7 +2,7 @@
 //! changing nothing. `--detailed-exitcode` says it in the exit code (0 nothing to do,
 //! 2 changes, 1 error), as `terraform plan` does, for CI.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::{CommandError, Context};
 use crate::build::{BuildPolicy, ImagePlan};
@@ -52,18 +52,7 @@ pub fn show(ctx: &Context, project: Project, planning: &Planning) -> Result<usiz
     let mut project = project;
     ctx.block_on(async {
         let engine = ctx.engine().await?;
-        let manifest_counts: BTreeMap<String, u32> = project
-            .services
-            .iter()
-            .map(|(name, s)| (name.clone(), s.replicas()))
-            .collect();
-        let scale = if planning.reset_scale {
-            manifest_counts
-        } else {
-            ctx.state_store()?
-                .effective_scale(&project.name, &manifest_counts)
-                .map_err(|e| CommandError::Failed(e.into()))?
-        };
+        let scale = ctx.replica_counts(&project, planning.reset_scale)?;
         let selected = crate::plan::dependencies::with_dependencies(&project, &planning.services);
 
         // Images: a service that only names one must have it (nothing can be pulled); a

@@ -91,11 +91,7 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
         let started = Instant::now();
 
         let mut store = ctx.state_store()?;
-        let manifest_counts: BTreeMap<String, u32> = project
-            .services
-            .iter()
-            .map(|(name, s)| (name.clone(), s.replicas()))
-            .collect();
+        let manifest_counts = project.manifest_replicas();
         let mut scale = store
             .effective_scale(&project.name, &manifest_counts)
             .map_err(|e| CommandError::Failed(e.into()))?;

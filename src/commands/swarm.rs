@@ -69,6 +69,27 @@ async fn connect(ctx: &Context) -> Result<SwarmEngine, CommandError> {
     swarm::connect(&ctx.environment).await.map_err(failed)
 }
 
+/// What a command that changes a Swarm project starts with: the manager, the project's
+/// lock, and a Ctrl-C that stops msctl's wait (what the Swarm was asked to do, it goes on
+/// doing).
+async fn begin(
+    ctx: &Context,
+    project: &str,
+) -> Result<
+    (
+        SwarmEngine,
+        crate::lock::ProjectLock,
+        crate::converge::Cancel,
+    ),
+    CommandError,
+> {
+    let swarm = connect(ctx).await?;
+    let lock = ctx.lock(project).await?;
+    let cancel = crate::converge::Cancel::default();
+    ctx.watch_interrupts(&cancel);
+    Ok((swarm, lock, cancel))
+}
+
 /// The Swarm service of a manifest service, or a clear error.
 async fn find_service(
     swarm: &SwarmEngine,
@@ -158,19 +179,7 @@ async fn prepare(
         .map(|(name, (id, _))| (name.clone(), id.clone()))
         .collect();
 
-    let manifest_counts: BTreeMap<String, u32> = project
-        .services
-        .iter()
-        .map(|(name, s)| (name.clone(), s.replicas()))
-        .collect();
-    let scale = if options.reset_scale {
-        manifest_counts
-    } else {
-        let mut store = ctx.state_store()?;
-        store
-            .effective_scale(&project.name, &manifest_counts)
-            .map_err(|e| CommandError::Failed(e.into()))?
-    };
+    let scale = ctx.replica_counts(project, options.reset_scale)?;
 
     let prepared = swarm::prepare(
         project,
@@ -222,10 +231,7 @@ async fn prepare(
 pub fn up(ctx: &Context, project: Project, args: UpArgs) -> Result<(), CommandError> {
     ctx.check_services(&project, &args.services)?;
     ctx.block_on(async {
-        let swarm = connect(ctx).await?;
-        let lock = ctx.lock(&project.name).await?;
-        let cancel = crate::converge::Cancel::default();
-        ctx.watch_interrupts(&cancel);
+        let (swarm, lock, cancel) = begin(ctx, &project.name).await?;
         let started = Instant::now();
         if args.reset_scale {
             ctx.state_store()?
@@ -442,11 +448,7 @@ pub fn scale(
     timeout: u64,
 ) -> Result<(), CommandError> {
     ctx.block_on(async {
-        let swarm = connect(ctx).await?;
-        let lock = ctx.lock(&project.name).await?;
-        // Ctrl-C stops the wait; what the Swarm was asked to do, it goes on doing.
-        let cancel = crate::converge::Cancel::default();
-        ctx.watch_interrupts(&cancel);
+        let (swarm, lock, cancel) = begin(ctx, &project.name).await?;
         let started = Instant::now();
         for name in targets.keys() {
             if project.services[name].deploy.global {
@@ -527,11 +529,7 @@ pub fn restart(ctx: &Context, project: &Project, args: &RestartArgs) -> Result<(
         args.services.clone()
     };
     ctx.block_on(async {
-        let swarm = connect(ctx).await?;
-        let lock = ctx.lock(&project.name).await?;
-        // Ctrl-C stops the wait; what the Swarm was asked to do, it goes on doing.
-        let cancel = crate::converge::Cancel::default();
-        ctx.watch_interrupts(&cancel);
+        let (swarm, lock, cancel) = begin(ctx, &project.name).await?;
         let mut found = Vec::new();
         for name in &names {
             found.push(find_service(&swarm, &project.name, name).await?);
@@ -561,11 +559,7 @@ pub fn restart(ctx: &Context, project: &Project, args: &RestartArgs) -> Result<(
 pub fn rollback(ctx: &Context, project: &Project, args: &RollbackArgs) -> Result<(), CommandError> {
     ctx.check_services(project, std::slice::from_ref(&args.service))?;
     ctx.block_on(async {
-        let swarm = connect(ctx).await?;
-        let lock = ctx.lock(&project.name).await?;
-        // Ctrl-C stops the wait; what the Swarm was asked to do, it goes on doing.
-        let cancel = crate::converge::Cancel::default();
-        ctx.watch_interrupts(&cancel);
+        let (swarm, lock, cancel) = begin(ctx, &project.name).await?;
         let service = find_service(&swarm, &project.name, &args.service).await?;
         // The Swarm's clock says when a rollback began: ours is one it began after this.
         let asked = super::logs::now_seconds() - 1;

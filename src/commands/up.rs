@@ -57,11 +57,7 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
                 .reset_scale(&project.name)
                 .map_err(|e| CommandError::Failed(e.into()))?;
         }
-        let manifest_counts: BTreeMap<String, u32> = project
-            .services
-            .iter()
-            .map(|(name, s)| (name.clone(), s.replicas()))
-            .collect();
+        let manifest_counts = project.manifest_replicas();
         let scale = store
             .effective_scale(&project.name, &manifest_counts)
             .map_err(|e| CommandError::Failed(e.into()))?;

@@ -209,6 +209,32 @@ impl DockerEngine {
     }
 
     /// Runs one engine call under `timeout`, mapping its error.
+    async fn network(&self, name: &str) -> Result<bollard::models::NetworkInspect, EngineError> {
+        self.call(
+            "inspect_network",
+            || format!("network `{name}`"),
+            CALL_TIMEOUT,
+            self.docker.inspect_network(
+                name,
+                None::<bollard::query_parameters::InspectNetworkOptions>,
+            ),
+        )
+        .await
+    }
+
+    /// Removes the endpoint named `endpoint` that a gone container left on `network`, when
+    /// the network is this engine's own (`local` scope): there names are unique, so an
+    /// endpoint named after a container that is not on the network is left over. On a
+    /// Swarm network the name may be a container's on another node: left alone (`false`).
+    async fn clear_left_behind(&self, network: &str, endpoint: &str) -> Result<bool, EngineError> {
+        let inspected = self.network(network).await?;
+        if inspected.scope.as_deref() != Some("local") {
+            return Ok(false);
+        }
+        self.remove_stale_endpoint(network, endpoint).await?;
+        Ok(true)
+    }
+
     /// Detaches `container` (an id, or the name an endpoint has) from a network; with
     /// `force`, also an endpoint whose container is gone. One not attached is no error.
     async fn disconnect(
@@ -1098,8 +1124,10 @@ impl Engine for DockerEngine {
             // network it joins is what a container of that name left behind. Once per
             // network.
             match endpoint_taken(&err) {
-                Some(taken) if !cleared.contains(&taken) => {
-                    self.remove_stale_endpoint(&taken.1, &taken.0).await?;
+                Some(taken)
+                    if !cleared.contains(&taken)
+                        && self.clear_left_behind(&taken.1, &taken.0).await? =>
+                {
                     cleared.push(taken);
                 }
                 _ => return Err(err),
@@ -1240,17 +1268,7 @@ impl Engine for DockerEngine {
     }
 
     async fn network_endpoints(&self, name: &str) -> Result<Vec<NetworkEndpoint>, EngineError> {
-        let network = self
-            .call(
-                "inspect_network",
-                || format!("network `{name}`"),
-                CALL_TIMEOUT,
-                self.docker.inspect_network(
-                    name,
-                    None::<bollard::query_parameters::InspectNetworkOptions>,
-                ),
-            )
-            .await?;
+        let network = self.network(name).await?;
         let mut endpoints: Vec<NetworkEndpoint> = network
             .containers
             .unwrap_or_default()
@@ -1310,7 +1328,9 @@ impl Engine for DockerEngine {
         if details.summary.networks.contains(&network) {
             return Ok(());
         }
-        self.remove_stale_endpoint(&network, &endpoint).await?;
+        if !self.clear_left_behind(&network, &endpoint).await? {
+            return Err(err);
+        }
         connect().await
     }
 

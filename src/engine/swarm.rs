@@ -1148,17 +1148,14 @@ impl SwarmEngine {
 
     pub async fn remove_service(&self, id: &str) -> Result<(), EngineError> {
         let docker = self.engine.client();
-        match self
+        let removed = self
             .call(
                 "remove service",
                 || format!("service {id}"),
                 docker.delete_service(id),
             )
-            .await
-        {
-            Err(err) if err.is_not_found() => Ok(()),
-            other => other,
-        }
+            .await;
+        gone_already_is_done(removed)
     }
 
     /// The tasks of the project's services (of one service when `service_id` is set).
@@ -1278,17 +1275,14 @@ impl SwarmEngine {
     /// Remove a network; one still in use by tasks shutting down is `Conflict`.
     pub async fn remove_network(&self, id: &str) -> Result<(), EngineError> {
         let docker = self.engine.client();
-        match self
+        let removed = self
             .call(
                 "remove network",
                 || format!("network {id}"),
                 docker.remove_network(id),
             )
-            .await
-        {
-            Err(err) if err.is_not_found() => Ok(()),
-            other => other,
-        }
+            .await;
+        gone_already_is_done(removed)
     }
 
     /// The project's secrets (`configs`: its configs).
@@ -1409,10 +1403,7 @@ impl SwarmEngine {
             )
             .await
         };
-        match result {
-            Err(err) if err.is_not_found() => Ok(()),
-            other => other,
-        }
+        gone_already_is_done(result)
     }
 
     /// The id of an image on this engine, if it has it.
@@ -1520,6 +1511,14 @@ impl SwarmEngine {
     }
 }
 
+/// A removal of something that is not there any more did what was asked.
+fn gone_already_is_done(removed: Result<(), EngineError>) -> Result<(), EngineError> {
+    match removed {
+        Err(err) if err.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
 /// One line of a task's log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceLogLine {
@@ -1561,16 +1560,8 @@ pub async fn image_id(engine: &DockerEngine, name: &str) -> Result<Option<String
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::manifest::demo_project as project;
     use crate::manifest::{load_str, LoadOptions};
-
-    fn project(text: &str) -> Project {
-        let options = LoadOptions {
-            project_name: Some("demo".to_string()),
-            cwd: std::env::temp_dir(),
-            ..LoadOptions::default()
-        };
-        load_str(text, &options).unwrap().project
-    }
 
     const API_41: ApiVersion = ApiVersion::new(1, 41);
 

@@ -344,6 +344,21 @@ fn read_dotenv(path: &Path, env: &BTreeMap<String, String>) -> Result<Variables,
     }
 }
 
+/// A valid manifest text loaded as project `demo`, for unit tests; panics on an invalid
+/// one.
+#[cfg(test)]
+pub fn demo_project(text: &str) -> crate::manifest::model::Project {
+    let options = LoadOptions {
+        project_name: Some("demo".to_string()),
+        cwd: std::env::temp_dir(),
+        ..LoadOptions::default()
+    };
+    match load_str(text, &options) {
+        Ok(loaded) => loaded.project,
+        Err(err) => panic!("invalid test manifest: {err}"),
+    }
+}
+
 /// Load one manifest text, with no file system lookups for manifests or `.env`: for
 /// fuzzing and tests. Relative paths resolve against `options.cwd`.
 pub fn load_str(text: &str, options: &LoadOptions) -> Result<Loaded, LoadError> {

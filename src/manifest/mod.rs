@@ -20,4 +20,6 @@ pub mod units;
 pub mod validate;
 pub mod yaml;
 
+#[cfg(test)]
+pub use load::demo_project;
 pub use load::{load, load_str, LoadError, LoadOptions, Loaded};

@@ -921,6 +921,14 @@ fn de_opt_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D
 }
 
 impl Project {
+    /// Each service's replica count as the manifest asks for it.
+    pub fn manifest_replicas(&self) -> BTreeMap<String, u32> {
+        self.services
+            .iter()
+            .map(|(name, service)| (name.clone(), service.replicas()))
+            .collect()
+    }
+
     /// A project of these services and nothing else, in the current directory (tests,
     /// and callers that build a project by hand).
     pub fn of_services(name: &str, services: impl IntoIterator<Item = Service>) -> Project {

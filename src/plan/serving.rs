@@ -188,16 +188,7 @@ pub fn names_stay_on(project: &Project, service: &Service, network_key: &str) ->
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::manifest::{load_str, LoadOptions};
-
-    fn project(text: &str) -> Project {
-        let options = LoadOptions {
-            project_name: Some("demo".to_string()),
-            cwd: std::env::temp_dir(),
-            ..LoadOptions::default()
-        };
-        load_str(text, &options).unwrap().project
-    }
+    use crate::manifest::demo_project as project;
 
     const SHOP: &str = r#"
 services:
