@@ -49,6 +49,8 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('scale', 'scale', [CompletionResultType]::ParameterValue, 'Set the number of replicas of services: SERVICE=N')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the logs of services'' replicas, merged in time order')
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build or rebuild services'' images')
+            [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Pull services'' images from their registries')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Push the images msctl builds to their registries')
             [CompletionResult]::new('restart', 'restart', [CompletionResultType]::ParameterValue, 'Restart services one replica at a time, each ready before the next')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Roll a service back to its config before its last completed rollout')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List a service''s rollouts: when, how they ended, from which image to which')
@@ -113,6 +115,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
         }
         'msctl;up' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest wait for every replica to be ready, in seconds')
+            [CompletionResult]::new('--pull', '--pull', [CompletionResultType]::ParameterName, 'Pull images before starting: `always`, `missing`, `never` [default: each service''s `pull_policy`]')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
@@ -145,6 +148,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             break
         }
         'msctl;plan' {
+            [CompletionResult]::new('--pull', '--pull', [CompletionResultType]::ParameterName, 'Plan pulling images: `always`, `missing`, `never` [default: each service''s `pull_policy`]')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
@@ -291,6 +295,56 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)')
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Build without the engine''s layer cache')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: NO_COLOR, CI=true)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'msctl;pull' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, '`always` pulls every image, `missing` only those the engine lacks')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)')
+            [CompletionResult]::new('--include-deps', '--include-deps', [CompletionResultType]::ParameterName, 'Also pull the images of the services they depend on')
+            [CompletionResult]::new('--ignore-pull-failures', '--ignore-pull-failures', [CompletionResultType]::ParameterName, 'Warn about images that cannot be pulled instead of failing')
+            [CompletionResult]::new('--ignore-buildable', '--ignore-buildable', [CompletionResultType]::ParameterName, 'Leave out services msctl builds')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: NO_COLOR, CI=true)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'msctl;push' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)')
+            [CompletionResult]::new('--include-deps', '--include-deps', [CompletionResultType]::ParameterName, 'Also push the images of the services they depend on')
+            [CompletionResult]::new('--ignore-push-failures', '--ignore-push-failures', [CompletionResultType]::ParameterName, 'Warn about images that cannot be pushed instead of failing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
@@ -513,6 +567,8 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('scale', 'scale', [CompletionResultType]::ParameterValue, 'Set the number of replicas of services: SERVICE=N')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the logs of services'' replicas, merged in time order')
             [CompletionResult]::new('build', 'build', [CompletionResultType]::ParameterValue, 'Build or rebuild services'' images')
+            [CompletionResult]::new('pull', 'pull', [CompletionResultType]::ParameterValue, 'Pull services'' images from their registries')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Push the images msctl builds to their registries')
             [CompletionResult]::new('restart', 'restart', [CompletionResultType]::ParameterValue, 'Restart services one replica at a time, each ready before the next')
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Roll a service back to its config before its last completed rollout')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List a service''s rollouts: when, how they ended, from which image to which')
@@ -549,6 +605,12 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             break
         }
         'msctl;help;build' {
+            break
+        }
+        'msctl;help;pull' {
+            break
+        }
+        'msctl;help;push' {
             break
         }
         'msctl;help;restart' {

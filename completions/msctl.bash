@@ -52,6 +52,12 @@ _msctl() {
             msctl,ps)
                 cmd="msctl__subcmd__ps"
                 ;;
+            msctl,pull)
+                cmd="msctl__subcmd__pull"
+                ;;
+            msctl,push)
+                cmd="msctl__subcmd__push"
+                ;;
             msctl,restart)
                 cmd="msctl__subcmd__restart"
                 ;;
@@ -106,6 +112,12 @@ _msctl() {
             msctl__subcmd__help,ps)
                 cmd="msctl__subcmd__help__subcmd__ps"
                 ;;
+            msctl__subcmd__help,pull)
+                cmd="msctl__subcmd__help__subcmd__pull"
+                ;;
+            msctl__subcmd__help,push)
+                cmd="msctl__subcmd__help__subcmd__push"
+                ;;
             msctl__subcmd__help,restart)
                 cmd="msctl__subcmd__help__subcmd__restart"
                 ;;
@@ -131,7 +143,7 @@ _msctl() {
 
     case "${cmd}" in
         msctl)
-            opts="-f -p -q -v -h -V --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version validate config up plan down ps scale logs build restart rollback history exec events serve export completions help"
+            opts="-f -p -q -v -h -V --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -627,7 +639,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__help)
-            opts="validate config up plan down ps scale logs build restart rollback history exec events serve export completions help"
+            opts="validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -795,6 +807,34 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__help__subcmd__ps)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msctl__subcmd__help__subcmd__pull)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msctl__subcmd__help__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1013,7 +1053,65 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__plan)
-            opts="-f -p -q -v -h -V --detailed-exitcode --remove-orphans --force-recreate --no-recreate --no-build --build --reset-scale --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
+            opts="-f -p -q -v -h -V --detailed-exitcode --remove-orphans --force-recreate --no-recreate --no-build --build --reset-scale --pull --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pull)
+                    COMPREPLY=($(compgen -W "always missing never" -- "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-directory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msctl__subcmd__ps)
+            opts="-a -f -p -q -v -h -V --all --ids --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1066,8 +1164,66 @@ _msctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        msctl__subcmd__ps)
-            opts="-a -f -p -q -v -h -V --all --ids --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
+        msctl__subcmd__pull)
+            opts="-f -p -q -v -h -V --include-deps --ignore-pull-failures --ignore-buildable --policy --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policy)
+                    COMPREPLY=($(compgen -W "always missing" -- "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-directory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -W "local swarm" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        msctl__subcmd__push)
+            opts="-f -p -q -v -h -V --include-deps --ignore-push-failures --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1381,7 +1537,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__up)
-            opts="-d -f -p -q -v -h -V --detach --timeout --remove-orphans --force-recreate --no-recreate --no-build --build --reset-scale --no-self-heal --dry-run --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
+            opts="-d -f -p -q -v -h -V --detach --timeout --remove-orphans --force-recreate --no-recreate --no-build --build --reset-scale --no-self-heal --dry-run --pull --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1389,6 +1545,10 @@ _msctl() {
             case "${prev}" in
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pull)
+                    COMPREPLY=($(compgen -W "always missing never" -- "${cur}"))
                     return 0
                     ;;
                 --file)

@@ -46,6 +46,8 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand scale 'Set the number of replicas of services: SERVICE=N'
             cand logs 'Show the logs of services'' replicas, merged in time order'
             cand build 'Build or rebuild services'' images'
+            cand pull 'Pull services'' images from their registries'
+            cand push 'Push the images msctl builds to their registries'
             cand restart 'Restart services one replica at a time, each ready before the next'
             cand rollback 'Roll a service back to its config before its last completed rollout'
             cand history 'List a service''s rollouts: when, how they ended, from which image to which'
@@ -107,6 +109,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
         }
         &'msctl;up'= {
             cand --timeout 'Longest wait for every replica to be ready, in seconds'
+            cand --pull 'Pull images before starting: `always`, `missing`, `never` [default: each service''s `pull_policy`]'
             cand -f 'Manifest file (repeatable; later files override earlier ones)'
             cand --file 'Manifest file (repeatable; later files override earlier ones)'
             cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
@@ -138,6 +141,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand --version 'Print version'
         }
         &'msctl;plan'= {
+            cand --pull 'Plan pulling images: `always`, `missing`, `never` [default: each service''s `pull_policy`]'
             cand -f 'Manifest file (repeatable; later files override earlier ones)'
             cand --file 'Manifest file (repeatable; later files override earlier ones)'
             cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
@@ -279,6 +283,54 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand --format 'Output format of commands that print data'
             cand --target 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)'
             cand --no-cache 'Build without the engine''s layer cache'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --no-color 'Never colour output (also: NO_COLOR, CI=true)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msctl;pull'= {
+            cand --policy '`always` pulls every image, `missing` only those the engine lacks'
+            cand -f 'Manifest file (repeatable; later files override earlier ones)'
+            cand --file 'Manifest file (repeatable; later files override earlier ones)'
+            cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-name 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-directory 'Directory relative paths are resolved against (default: the first manifest''s)'
+            cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
+            cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
+            cand --format 'Output format of commands that print data'
+            cand --target 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)'
+            cand --include-deps 'Also pull the images of the services they depend on'
+            cand --ignore-pull-failures 'Warn about images that cannot be pulled instead of failing'
+            cand --ignore-buildable 'Leave out services msctl builds'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --no-color 'Never colour output (also: NO_COLOR, CI=true)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msctl;push'= {
+            cand -f 'Manifest file (repeatable; later files override earlier ones)'
+            cand --file 'Manifest file (repeatable; later files override earlier ones)'
+            cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-name 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-directory 'Directory relative paths are resolved against (default: the first manifest''s)'
+            cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
+            cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
+            cand --format 'Output format of commands that print data'
+            cand --target 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)'
+            cand --include-deps 'Also push the images of the services they depend on'
+            cand --ignore-push-failures 'Warn about images that cannot be pushed instead of failing'
             cand -q 'Print only errors on stderr'
             cand --quiet 'Print only errors on stderr'
             cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -492,6 +544,8 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand scale 'Set the number of replicas of services: SERVICE=N'
             cand logs 'Show the logs of services'' replicas, merged in time order'
             cand build 'Build or rebuild services'' images'
+            cand pull 'Pull services'' images from their registries'
+            cand push 'Push the images msctl builds to their registries'
             cand restart 'Restart services one replica at a time, each ready before the next'
             cand rollback 'Roll a service back to its config before its last completed rollout'
             cand history 'List a service''s rollouts: when, how they ended, from which image to which'
@@ -519,6 +573,10 @@ set edit:completion:arg-completer[msctl] = {|@words|
         &'msctl;help;logs'= {
         }
         &'msctl;help;build'= {
+        }
+        &'msctl;help;pull'= {
+        }
+        &'msctl;help;push'= {
         }
         &'msctl;help;restart'= {
         }

@@ -48,6 +48,8 @@ complete -c msctl -n "__fish_msctl_needs_command" -f -a "ps" -d 'List the projec
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "build" -d 'Build or rebuild services\' images'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "pull" -d 'Pull services\' images from their registries'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "push" -d 'Push the images msctl builds to their registries'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "rollback" -d 'Roll a service back to its config before its last completed rollout'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "history" -d 'List a service\'s rollouts: when, how they ended, from which image to which'
@@ -95,6 +97,9 @@ complete -c msctl -n "__fish_msctl_using_subcommand config" -l no-color -d 'Neve
 complete -c msctl -n "__fish_msctl_using_subcommand config" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand config" -s V -l version -d 'Print version'
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l timeout -d 'Longest wait for every replica to be ready, in seconds' -r
+complete -c msctl -n "__fish_msctl_using_subcommand up" -l pull -d 'Pull images before starting: `always`, `missing`, `never` [default: each service\'s `pull_policy`]' -r -f -a "always\t''
+missing\t''
+never\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand up" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand up" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
@@ -119,6 +124,9 @@ complete -c msctl -n "__fish_msctl_using_subcommand up" -s v -l verbose -d 'More
 complete -c msctl -n "__fish_msctl_using_subcommand up" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand up" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand up" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand plan" -l pull -d 'Plan pulling images: `always`, `missing`, `never` [default: each service\'s `pull_policy`]' -r -f -a "always\t''
+missing\t''
+never\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand plan" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand plan" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand plan" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
@@ -233,6 +241,43 @@ complete -c msctl -n "__fish_msctl_using_subcommand build" -s v -l verbose -d 'M
 complete -c msctl -n "__fish_msctl_using_subcommand build" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand build" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand build" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -l policy -d '`always` pulls every image, `missing` only those the engine lacks' -r -f -a "always\t''
+missing\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -l include-deps -d 'Also pull the images of the services they depend on'
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -l ignore-pull-failures -d 'Warn about images that cannot be pulled instead of failing'
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -l ignore-buildable -d 'Leave out services msctl builds'
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand pull" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand push" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand push" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand push" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand push" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand push" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand push" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand push" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand push" -l include-deps -d 'Also push the images of the services they depend on'
+complete -c msctl -n "__fish_msctl_using_subcommand push" -l ignore-push-failures -d 'Warn about images that cannot be pushed instead of failing'
+complete -c msctl -n "__fish_msctl_using_subcommand push" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand push" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand push" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand push" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand push" -s V -l version -d 'Print version'
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -s t -l timeout -d 'Seconds to wait for each replica to stop before killing it' -r
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -l ready-timeout -d 'Longest wait for each restarted replica to be ready, in seconds' -r
 complete -c msctl -n "__fish_msctl_using_subcommand restart" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
@@ -371,21 +416,23 @@ complete -c msctl -n "__fish_msctl_using_subcommand completions" -s v -l verbose
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "up" -d 'Build what is missing or changed, then create and start replicas until all are ready'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "plan" -d 'Print what `up` would do, one line per action, changing nothing'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "down" -d 'Stop and remove the project\'s containers and networks'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "ps" -d 'List the project\'s replicas with their state and health'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "build" -d 'Build or rebuild services\' images'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "rollback" -d 'Roll a service back to its config before its last completed rollout'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "history" -d 'List a service\'s rollouts: when, how they ended, from which image to which'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "exec" -d 'Run a command in a running replica'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "events" -d 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "serve" -d 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "export" -d 'Translate the project into another orchestrator\'s manifests'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build restart rollback history exec events serve export completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "up" -d 'Build what is missing or changed, then create and start replicas until all are ready'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "plan" -d 'Print what `up` would do, one line per action, changing nothing'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "down" -d 'Stop and remove the project\'s containers and networks'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "ps" -d 'List the project\'s replicas with their state and health'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "build" -d 'Build or rebuild services\' images'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "pull" -d 'Pull services\' images from their registries'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "push" -d 'Push the images msctl builds to their registries'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "rollback" -d 'Roll a service back to its config before its last completed rollout'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "history" -d 'List a service\'s rollouts: when, how they ended, from which image to which'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "exec" -d 'Run a command in a running replica'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "events" -d 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "serve" -d 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "export" -d 'Translate the project into another orchestrator\'s manifests'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve export completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -111,6 +111,10 @@ pub enum Command {
     Logs(LogsArgs),
     /// Build or rebuild services' images
     Build(BuildArgs),
+    /// Pull services' images from their registries
+    Pull(PullArgs),
+    /// Push the images msctl builds to their registries
+    Push(PushArgs),
     /// Restart services one replica at a time, each ready before the next
     Restart(RestartArgs),
     /// Roll a service back to its config before its last completed rollout
@@ -164,6 +168,48 @@ pub struct UpArgs {
     /// Print the plan, one line per action, and change nothing (as `msctl plan`)
     #[arg(long)]
     pub dry_run: bool,
+    /// Pull images before starting: `always`, `missing`, `never` [default: each
+    /// service's `pull_policy`]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub pull: Option<PullArg>,
+}
+
+/// `--pull` of `up` and `plan`: over every service's `pull_policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PullArg {
+    Always,
+    Missing,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Services whose images to pull (default: every service with `image:`)
+    pub services: Vec<String>,
+    /// Also pull the images of the services they depend on
+    #[arg(long)]
+    pub include_deps: bool,
+    /// Warn about images that cannot be pulled instead of failing
+    #[arg(long)]
+    pub ignore_pull_failures: bool,
+    /// Leave out services msctl builds
+    #[arg(long)]
+    pub ignore_buildable: bool,
+    /// `always` pulls every image, `missing` only those the engine lacks
+    #[arg(long, value_name = "POLICY", value_parser = ["always", "missing"], default_value = "always")]
+    pub policy: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Services whose built images to push (default: every service msctl builds)
+    pub services: Vec<String>,
+    /// Also push the images of the services they depend on
+    #[arg(long)]
+    pub include_deps: bool,
+    /// Warn about images that cannot be pushed instead of failing
+    #[arg(long)]
+    pub ignore_push_failures: bool,
 }
 
 #[derive(Debug, Args)]
@@ -206,6 +252,10 @@ pub struct PlanArgs {
     /// Plan with the manifest's replicas, forgetting counts set by `scale`
     #[arg(long)]
     pub reset_scale: bool,
+    /// Plan pulling images: `always`, `missing`, `never` [default: each service's
+    /// `pull_policy`]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub pull: Option<PullArg>,
 }
 
 #[derive(Debug, Args)]

@@ -849,6 +849,7 @@ mod tests {
 
     fn project(services: Vec<Service>) -> Project {
         Project {
+            registry: None,
             target: Default::default(),
             name: "demo".to_string(),
             working_dir: ".".into(),

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod executor;
 pub mod export;
 pub mod health;
+pub mod images;
 pub mod ingress;
 pub mod lock;
 pub mod manifest;

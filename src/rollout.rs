@@ -317,6 +317,7 @@ mod tests {
             ..Service::default()
         };
         let project = Project {
+            registry: None,
             target: Default::default(),
             name: "demo".to_string(),
             working_dir: ".".into(),

@@ -373,8 +373,13 @@ pub async fn distribute_images(
         let Some(engine) = node_engine(swarm, node, own_node).await? else {
             continue;
         };
-        let unique: BTreeMap<&String, &String> =
-            images.values().map(|(id, tag)| (id, tag)).collect();
+        // An image pinned by digest (`name@sha256:...`) is pulled by the node itself
+        // from its registry.
+        let unique: BTreeMap<&String, &String> = images
+            .values()
+            .filter(|(id, _)| !id.contains('@'))
+            .map(|(id, tag)| (id, tag))
+            .collect();
         for (id, tag) in unique {
             if api::image_id(&engine, id).await?.is_some() {
                 continue;

@@ -261,14 +261,14 @@ fn config_never_prints_secret_contents() {
 fn warnings_go_to_stderr_and_quiet_silences_them() {
     let dir = project(&[(
         "compose.yaml",
-        "services:\n  web:\n    image: nginx\n    pull_policy: never\n",
+        "services:\n  web:\n    image: nginx\n    attach: false\n",
     )]);
     let (code, stdout, stderr) = run(msctl(dir.path()).arg("validate"));
     assert_eq!(code, 0);
     assert!(stdout.contains("1 warning"), "{stdout}");
     assert!(
         stderr.contains(
-            "warning: `pull_policy` in service `web` is not supported by msctl and is ignored"
+            "warning: `attach` in service `web` is not supported by msctl and is ignored"
         ),
         "{stderr}"
     );

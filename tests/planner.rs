@@ -58,6 +58,7 @@ fn with_volume(mut service: Service, volume_key: &str, target: &str) -> Service 
 
 fn project(services: Vec<Service>) -> Project {
     Project {
+        registry: None,
         target: Default::default(),
         configs: Default::default(),
         name: PROJECT.to_string(),

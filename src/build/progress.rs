@@ -1,13 +1,10 @@
 //! What a build reports while it runs, and the two views of it on stderr: plain lines
 //! (`service | line`) off a terminal, one indicatif spinner per service on one.
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Mutex;
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-
+use crate::output::spinners::Spinners;
 use crate::output::Printer;
 
 /// One thing that happened during [`super::ensure_images`] or [`super::build_service`].
@@ -131,64 +128,34 @@ impl BuildReporter for PlainBuildReporter {
 }
 
 /// One spinner per service showing its latest line; finished lines stay on screen.
+#[derive(Default)]
 pub struct TtyBuildReporter {
-    multi: MultiProgress,
-    bars: Mutex<BTreeMap<String, ProgressBar>>,
-}
-
-impl Default for TtyBuildReporter {
-    fn default() -> Self {
-        TtyBuildReporter {
-            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
-            bars: Mutex::new(BTreeMap::new()),
-        }
-    }
+    spinners: Spinners,
 }
 
 impl TtyBuildReporter {
     pub fn new() -> Self {
         TtyBuildReporter::default()
     }
-
-    fn bar(&self, service: &str) -> Option<ProgressBar> {
-        let mut bars = self.bars.lock().ok()?;
-        let bar = bars.entry(service.to_string()).or_insert_with(|| {
-            let bar = self.multi.add(ProgressBar::new_spinner());
-            bar.set_style(
-                ProgressStyle::with_template("{spinner:.cyan} {prefix:.bold} {wide_msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            bar.set_prefix(service.to_string());
-            bar.enable_steady_tick(Duration::from_millis(100));
-            bar
-        });
-        Some(bar.clone())
-    }
 }
 
 impl BuildReporter for TtyBuildReporter {
     fn event(&self, event: BuildEvent) {
-        let Some(bar) = self.bar(event.service()) else {
-            return;
-        };
+        let service = event.service().to_string();
         match &event {
-            BuildEvent::Output { line, .. } => bar.set_message(line.clone()),
-            BuildEvent::Started { .. } => bar.set_message(event.message()),
+            BuildEvent::Output { line, .. } => self.spinners.set(&service, line.clone()),
+            BuildEvent::Started { .. } => self.spinners.set(&service, event.message()),
             BuildEvent::UpToDate { .. } | BuildEvent::Built { .. } => {
-                bar.finish_with_message(event.message())
+                self.spinners.finish(&service, event.message())
             }
-            BuildEvent::Failed { .. } => bar.abandon_with_message(event.message()),
+            BuildEvent::Failed { .. } => self.spinners.abandon(&service, event.message()),
         }
     }
 }
 
 impl Drop for TtyBuildReporter {
     fn drop(&mut self) {
-        if let Ok(bars) = self.bars.lock() {
-            for bar in bars.values().filter(|bar| !bar.is_finished()) {
-                bar.abandon();
-            }
-        }
+        self.spinners.abandon_all();
     }
 }
 

@@ -8,9 +8,12 @@ pub mod events;
 pub mod exec;
 pub mod export;
 pub mod history;
+pub mod images;
 pub mod logs;
 pub mod plan;
 pub mod ps;
+pub mod pull;
+pub mod push;
 pub mod restart;
 pub mod rollback;
 pub mod scale;
@@ -306,6 +309,8 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
         Command::Build(args) => build::run(&ctx, args),
+        Command::Pull(args) => pull::run(&ctx, args),
+        Command::Push(args) => push::run(&ctx, args),
         Command::Up(args) => up::run(&ctx, args),
         Command::Plan(args) => plan::run(&ctx, args),
         Command::Rollback(args) => rollback::run(&ctx, args),

@@ -5,10 +5,11 @@
 use std::collections::BTreeSet;
 
 use super::{CommandError, Context};
-use crate::build::{BuildPolicy, ImagePlan};
+use crate::build::BuildPolicy;
 use crate::cli::PlanArgs;
 use crate::engine::observe;
-use crate::manifest::model::{Project, Target};
+use crate::manifest::model::Target;
+use crate::manifest::Loaded;
 use crate::plan::{labels, plan_healing, HealOptions, PlanOptions};
 
 /// What to plan for: the options of the `up` it stands for.
@@ -19,6 +20,7 @@ pub struct Planning {
     pub force_recreate: bool,
     pub no_recreate: bool,
     pub policy: BuildPolicy,
+    pub pull: Option<crate::images::PullOverride>,
     pub reset_scale: bool,
     pub self_heal: bool,
 }
@@ -31,10 +33,11 @@ pub fn run(ctx: &Context, args: PlanArgs) -> Result<(), CommandError> {
         force_recreate: args.force_recreate,
         no_recreate: args.no_recreate,
         policy: BuildPolicy::from_flags(args.no_build, args.build),
+        pull: super::images::pull_override(args.pull),
         reset_scale: args.reset_scale,
         self_heal: !ctx.self_heal_disabled(),
     };
-    let changes = show(ctx, loaded.project, &planning)?;
+    let changes = show(ctx, &loaded, &planning)?;
     if args.detailed_exitcode && changes > 0 {
         return Err(CommandError::Changes);
     }
@@ -44,34 +47,34 @@ pub fn run(ctx: &Context, args: PlanArgs) -> Result<(), CommandError> {
 /// Prints the plan of an `up` with `planning` on stdout, and a summary on stderr;
 /// returns how many lines it has (image builds included). Reads the engine and the
 /// state store, writes to neither. A Swarm project's plan is the Swarm's.
-pub fn show(ctx: &Context, project: Project, planning: &Planning) -> Result<usize, CommandError> {
-    ctx.check_services(&project, &planning.services)?;
-    if project.target == Target::Swarm {
-        return super::swarm::plan_changes(ctx, project, planning);
+pub fn show(ctx: &Context, loaded: &Loaded, planning: &Planning) -> Result<usize, CommandError> {
+    ctx.check_services(&loaded.project, &planning.services)?;
+    if loaded.project.target == Target::Swarm {
+        return super::swarm::plan_changes(ctx, loaded, planning);
     }
-    let mut project = project;
+    let mut project = loaded.project.clone();
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let scale = ctx.replica_counts(&project, planning.reset_scale)?;
         let selected = crate::plan::dependencies::with_dependencies(&project, &planning.services);
 
-        // Images: a service that only names one must have it (nothing can be pulled); a
-        // buildable one runs the image on the engine, or a new one `up` would build,
-        // whose id nobody knows yet: its replicas show as changed.
-        let mut lines = Vec::new();
-        let buildable = super::up::buildable_services(engine.as_ref(), &project, &selected).await?;
-        let images = crate::build::plan_images(&project, &buildable, planning.policy)
-            .await
-            .map_err(super::up::build_failed)?;
-        for (name, image) in &images {
-            let id = match image {
-                ImagePlan::Current(current) => current.id.clone(),
-                ImagePlan::Build { image, reason } => {
-                    lines.push(format!("build image {image} (service:{name}, {reason})"));
-                    format!("to be built: {reason}")
-                }
-            };
-            if let Some(service) = project.services.get_mut(name) {
+        // Images: what `up` would pull and build. A service runs the image the engine
+        // has, or one a pull or build would bring, whose id nobody knows yet: its
+        // replicas show as changed.
+        let (mut lines, ids) = ctx
+            .plan_images(
+                engine.as_ref(),
+                Some(loaded),
+                &project,
+                &selected,
+                crate::images::ImageOptions {
+                    pull: planning.pull,
+                    build: planning.policy,
+                },
+            )
+            .await?;
+        for (name, id) in ids {
+            if let Some(service) = project.services.get_mut(&name) {
                 service.labels.insert(labels::IMAGE_ID.to_string(), id);
             }
         }

@@ -82,7 +82,7 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
             }));
         }
     }
-    let project = loaded.project;
+    let project = loaded.project.clone();
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let _lock = ctx.lock(&project.name).await?;
@@ -120,14 +120,15 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
         scale.extend(targets.clone());
 
         let selected = crate::plan::dependencies::with_dependencies(&project, &names);
-        let images = super::up::ensure_images(
-            ctx,
-            engine.as_ref(),
-            &project,
-            &selected,
-            crate::build::BuildPolicy::Missing,
-        )
-        .await?;
+        let images = ctx
+            .ensure_images(
+                engine.as_ref(),
+                Some(&loaded),
+                &project,
+                &selected,
+                super::images::image_options(crate::build::BuildPolicy::Missing, None),
+            )
+            .await?;
         let mut project = project;
         super::up::pin_images(&mut project, &images);
 

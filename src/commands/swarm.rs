@@ -7,11 +7,13 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 
 use super::plan::Planning;
-use crate::build::{BuildPolicy, ImagePlan};
+use crate::build::BuildPolicy;
 use crate::cli::{DownArgs, Format, LogsArgs, PsArgs, RestartArgs, RollbackArgs, UpArgs};
 use crate::engine::swarm::{service_name, SwarmEngine};
 use crate::engine::LogOptions;
-use crate::manifest::model::{Project, Target};
+use crate::images::reference::Reference;
+use crate::manifest::model::{Project, Service, Target};
+use crate::manifest::Loaded;
 use crate::output::progress::seconds;
 use crate::swarm::{self, SwarmError};
 
@@ -52,6 +54,111 @@ impl Context {
             ));
         }
         Ok(())
+    }
+}
+
+/// Where a built service's image is pushed for the nodes to pull: only when a registry
+/// is named, by `x-msctl.registry` or by the image name's host.
+fn registry_push_target(project: &Project, service: &Service) -> Option<String> {
+    let named = project.registry.is_some()
+        || service
+            .image
+            .as_deref()
+            .is_some_and(|image| Reference::parse(image).registry_named);
+    named
+        .then(|| crate::images::push::push_target(project, service))
+        .flatten()
+}
+
+/// The services whose image the nodes pull from a registry, by digest: built ones
+/// pushed to their [`registry_push_target`], and those whose image name has a registry
+/// host and that the engine has by digest from it. The registries' credentials go with
+/// the service specs, so that the nodes can pull.
+async fn registry_images(
+    ctx: &Context,
+    swarm: &SwarmEngine,
+    engine: &dyn crate::engine::Engine,
+    project: &Project,
+    images: &BTreeMap<String, (String, String)>,
+) -> Result<BTreeMap<String, String>, CommandError> {
+    let mut pinned = BTreeMap::new();
+    let mut jobs = Vec::new();
+    for (name, (_, local)) in images {
+        let service = &project.services[name];
+        if crate::build::build_spec(service).is_some() {
+            if let Some(target) = registry_push_target(project, service) {
+                jobs.push(crate::images::push::PushJob {
+                    service: name.clone(),
+                    local: local.clone(),
+                    target,
+                });
+            }
+            continue;
+        }
+        let Some(image) = service.image.as_deref() else {
+            continue;
+        };
+        let reference = Reference::parse(image);
+        if !reference.registry_named {
+            continue;
+        }
+        let found = engine
+            .inspect_image(image)
+            .await
+            .map_err(|e| CommandError::Failed(e.into()))?;
+        let repository = crate::engine::split_image_tag(image).0;
+        let by_digest = found.and_then(|found| {
+            found.repo_digests.into_iter().find(|d| {
+                d.split_once('@')
+                    .is_some_and(|(repo, _)| repo == repository)
+            })
+        });
+        if let Some(by_digest) = by_digest {
+            pinned.insert(name.clone(), by_digest);
+        }
+    }
+    let config = ctx.docker_config()?;
+    if !jobs.is_empty() {
+        let reporter = crate::images::progress::reporter(ctx.printer, false);
+        let results = crate::images::push::push_all(
+            engine,
+            &jobs,
+            &config,
+            reporter.as_ref(),
+            crate::images::pull::PULL_CONCURRENCY,
+        )
+        .await
+        .map_err(push_failed)?;
+        for result in results {
+            let pushed = result.map_err(push_failed)?;
+            pinned.insert(pushed.service.clone(), pushed.pinned());
+        }
+    }
+    let services: Vec<(String, Vec<String>)> = pinned
+        .iter()
+        .map(|(name, image)| (image.clone(), vec![name.clone()]))
+        .collect();
+    let auths = crate::images::pull::credentials_by_registry(
+        &config,
+        services
+            .iter()
+            .map(|(image, names)| (image.as_str(), names.as_slice())),
+    )
+    .await
+    .map_err(push_failed)?;
+    swarm.set_registry_auths(
+        auths
+            .into_iter()
+            .filter_map(|(r, a)| a.map(|a| (r, a)))
+            .collect(),
+    );
+    Ok(pinned)
+}
+
+fn push_failed(err: crate::images::PullError) -> CommandError {
+    match err.hint() {
+        Some(hint) => CommandError::hinted(err, hint),
+        None => CommandError::Failed(err.into()),
     }
 }
 
@@ -127,40 +234,67 @@ struct Planned {
     builds: Vec<String>,
 }
 
-/// Build the images (`build`), or only say which would be built, then translate,
-/// check and plan.
+/// Pull and build the images (`build`), or only say what would be pulled and built,
+/// then translate, check and plan. With a registry (`x-msctl.registry`, or an image
+/// name's host), the images go through it: built ones are pushed, and every service
+/// whose image is in a registry runs it by digest, which the nodes pull.
 async fn prepare(
     ctx: &Context,
     swarm: &SwarmEngine,
-    project: &Project,
+    loaded: &Loaded,
     options: &Planning,
     build: bool,
 ) -> Result<Planned, CommandError> {
+    let project = &loaded.project;
     let engine = ctx.engine().await?;
     let selected = crate::plan::dependencies::with_dependencies(project, &options.services);
-    let buildable = super::up::buildable_services(engine.as_ref(), project, &selected).await?;
+    let image_options = crate::images::ImageOptions {
+        pull: options.pull,
+        build: options.policy,
+    };
     let mut images: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut builds = Vec::new();
     if build {
-        let built =
-            super::up::ensure_images(ctx, engine.as_ref(), project, &selected, options.policy)
-                .await?;
-        for (name, image) in built {
+        let got = ctx
+            .ensure_images(
+                engine.as_ref(),
+                Some(loaded),
+                project,
+                &selected,
+                image_options,
+            )
+            .await?;
+        for (name, image) in got {
             images.insert(name, (image.id, image.name));
         }
+        let via_registry = registry_images(ctx, swarm, engine.as_ref(), project, &images).await?;
+        for (name, pinned) in via_registry {
+            images.insert(name, (pinned.clone(), pinned));
+        }
     } else {
-        let plans = crate::build::plan_images(project, &buildable, options.policy)
-            .await
-            .map_err(super::up::build_failed)?;
-        for (name, plan) in plans {
-            match plan {
-                ImagePlan::Current(current) => {
-                    images.insert(name, (current.id, current.name));
-                }
-                ImagePlan::Build { image, reason } => {
-                    builds.push(format!("build image {image} (service:{name}, {reason})"));
-                    images.insert(name, (format!("to be built: {reason}"), image));
-                }
+        let (lines, ids) = ctx
+            .plan_images(
+                engine.as_ref(),
+                Some(loaded),
+                project,
+                &selected,
+                image_options,
+            )
+            .await?;
+        builds = lines;
+        for (name, id) in ids {
+            let image = crate::plan::names::image_name(&project.name, &project.services[&name]);
+            images.insert(name, (id, image));
+        }
+        for name in &selected {
+            let service = &project.services[name];
+            if crate::build::build_spec(service).is_none() {
+                continue;
+            }
+            if let Some(target) = registry_push_target(project, service) {
+                builds.push(format!(
+                    "push image {target} (service:{name}, the nodes pull it)"
+                ));
             }
         }
     }
@@ -228,7 +362,8 @@ async fn prepare(
     })
 }
 
-pub fn up(ctx: &Context, project: Project, args: UpArgs) -> Result<(), CommandError> {
+pub fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandError> {
+    let project = loaded.project.clone();
     ctx.check_services(&project, &args.services)?;
     ctx.block_on(async {
         let (swarm, lock, cancel) = begin(ctx, &project.name).await?;
@@ -244,10 +379,11 @@ pub fn up(ctx: &Context, project: Project, args: UpArgs) -> Result<(), CommandEr
             force_recreate: args.force_recreate,
             no_recreate: args.no_recreate,
             policy: BuildPolicy::from_flags(args.no_build, args.build),
+            pull: super::images::pull_override(args.pull),
             reset_scale: args.reset_scale,
             self_heal: false,
         };
-        let prepared = prepare(ctx, &swarm, &project, &planning, true).await?;
+        let prepared = prepare(ctx, &swarm, loaded, &planning, true).await?;
         let printer = ctx.printer;
         let report = |line: &str| printer.status(line);
         let sent = swarm::distribute_images(
@@ -314,12 +450,13 @@ pub fn up(ctx: &Context, project: Project, args: UpArgs) -> Result<(), CommandEr
 /// of changes.
 pub fn plan_changes(
     ctx: &Context,
-    project: Project,
+    loaded: &Loaded,
     planning: &Planning,
 ) -> Result<usize, CommandError> {
+    let project = &loaded.project;
     ctx.block_on(async {
         let swarm = connect(ctx).await?;
-        let prepared = prepare(ctx, &swarm, &project, planning, false).await?;
+        let prepared = prepare(ctx, &swarm, loaded, planning, false).await?;
         let mut lines = prepared.builds.clone();
         lines.extend(prepared.actions.iter().map(ToString::to_string));
         Ok(super::plan::print_lines(

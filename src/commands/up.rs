@@ -26,13 +26,14 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
             force_recreate: args.force_recreate,
             no_recreate: args.no_recreate,
             policy: BuildPolicy::from_flags(args.no_build, args.build),
+            pull: super::images::pull_override(args.pull),
             reset_scale: args.reset_scale,
             self_heal: !args.no_self_heal && !ctx.self_heal_disabled(),
         };
-        return super::plan::show(ctx, loaded.project, &planning).map(|_| ());
+        return super::plan::show(ctx, &loaded, &planning).map(|_| ());
     }
     if loaded.project.target == crate::manifest::model::Target::Swarm {
-        return super::swarm::up(ctx, loaded.project, args);
+        return super::swarm::up(ctx, &loaded, args);
     }
     ctx.check_services(&loaded.project, &args.services)?;
     // With self-heal on, the control plane gates the service names (plan::serving) and
@@ -43,7 +44,7 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
         &crate::plan::dependencies::with_dependencies(&loaded.project, &args.services),
         self_heal,
     )?;
-    let project = loaded.project;
+    let project = loaded.project.clone();
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let lock = ctx.lock(&project.name).await?;
@@ -70,8 +71,13 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
         drop(store);
 
         let selected = crate::plan::dependencies::with_dependencies(&project, &args.services);
-        let policy = BuildPolicy::from_flags(args.no_build, args.build);
-        let images = ensure_images(ctx, engine.as_ref(), &project, &selected, policy).await?;
+        let options = super::images::image_options(
+            BuildPolicy::from_flags(args.no_build, args.build),
+            args.pull,
+        );
+        let images = ctx
+            .ensure_images(engine.as_ref(), Some(&loaded), &project, &selected, options)
+            .await?;
         let mut project = project;
         pin_images(&mut project, &images);
         if cancel.is_cancelled() {
@@ -427,60 +433,6 @@ fn ensure_control_plane(ctx: &Context, project_name: &str) {
     }
 }
 
-/// Build images that are missing or whose inputs changed; services with only `image:`
-/// must have it already (nothing can be pulled).
-pub async fn ensure_images(
-    ctx: &Context,
-    engine: &dyn Engine,
-    project: &Project,
-    selected: &BTreeSet<String>,
-    policy: BuildPolicy,
-) -> Result<BTreeMap<String, crate::build::ImageRef>, CommandError> {
-    let to_build = buildable_services(engine, project, selected).await?;
-    if to_build.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    let reporter = crate::build::progress::reporter(ctx.printer, ctx.printer.interactive);
-    crate::build::ensure_images(project, &to_build, policy, reporter.as_ref())
-        .await
-        .map_err(build_failed)
-}
-
-/// The selected services msctl builds; a service that only names an image must have it
-/// on the engine already (nothing can be pulled), else this is the error.
-pub async fn buildable_services(
-    engine: &dyn Engine,
-    project: &Project,
-    selected: &BTreeSet<String>,
-) -> Result<Vec<String>, CommandError> {
-    let mut buildable = Vec::new();
-    for name in selected {
-        let Some(service) = project.services.get(name) else {
-            continue;
-        };
-        if crate::build::build_spec(service).is_some() {
-            buildable.push(name.clone());
-            continue;
-        }
-        let Some(image) = &service.image else {
-            continue;
-        };
-        if !engine
-            .image_exists(image)
-            .await
-            .map_err(|e| CommandError::Failed(e.into()))?
-        {
-            return Err(CommandError::hinted(
-                anyhow::anyhow!(
-                    "image `{image}` of service `{name}` is not on the engine, and msctl does not pull images"
-                ),
-                format!("build or load it first (`docker load`, or give `{name}` a `build:` section)"),
-            ));
-        }
-    }
-    Ok(buildable)
-}
-
 /// A build error as a command error, with its hint when it has one.
 pub fn build_failed(err: crate::build::BuildError) -> CommandError {
     match err.hint() {
@@ -489,9 +441,9 @@ pub fn build_failed(err: crate::build::BuildError) -> CommandError {
     }
 }
 
-/// A rebuilt image must replace the replicas running the old one: the image id goes into
-/// the service's config (as a label msctl never puts on containers), so its config hash
-/// changes exactly when the image does.
+/// A rebuilt or newly pulled image must replace the replicas running the old one: the
+/// image id goes into the service's config (as a label msctl never puts on
+/// containers), so its config hash changes exactly when the image does.
 pub fn pin_images(project: &mut Project, images: &BTreeMap<String, crate::build::ImageRef>) {
     for (name, image) in images {
         if let Some(service) = project.services.get_mut(name) {

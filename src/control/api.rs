@@ -681,6 +681,7 @@ mod tests {
             ..Default::default()
         };
         let project = crate::manifest::model::Project {
+            registry: None,
             target: Default::default(),
             name: "shop".to_string(),
             working_dir: dir.path().to_path_buf(),

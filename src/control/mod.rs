@@ -472,6 +472,7 @@ mod tests {
 
     fn project(services: &[(&str, &str)]) -> Project {
         Project {
+            registry: None,
             target: Default::default(),
             name: "shop".to_string(),
             working_dir: ".".into(),

@@ -757,6 +757,7 @@ mod tests {
             ..Service::default()
         };
         Project {
+            registry: None,
             target: Default::default(),
             name: "demo".to_string(),
             working_dir: ".".into(),

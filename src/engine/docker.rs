@@ -36,9 +36,9 @@ use tokio::io::AsyncWriteExt;
 use super::timestamp;
 use super::{
     ContainerDetails, ContainerSpec, ContainerSummary, Engine, EngineError, EngineEvent,
-    EventAction, ExecOutput, ExecSpec, LabelFilter, LogLine, LogOptions, LogStream, MountSpec,
-    NetworkAttachment, NetworkEndpoint, NetworkSpec, NetworkSummary, SecretMount, SecretSource,
-    VolumeSpec, VolumeSummary,
+    EventAction, ExecOutput, ExecSpec, ImageDetails, LabelFilter, LogLine, LogOptions, LogStream,
+    MountSpec, NetworkAttachment, NetworkEndpoint, NetworkSpec, NetworkSummary, ProgressSink,
+    RegistryAuth, SecretMount, SecretSource, VolumeSpec, VolumeSummary,
 };
 use crate::manifest::model::{MountType, RestartMode};
 use crate::plan::{labels, ContainerState, Health};
@@ -1625,6 +1625,33 @@ impl Engine for DockerEngine {
         }
     }
 
+    async fn inspect_image(&self, reference: &str) -> Result<Option<ImageDetails>, EngineError> {
+        self.image_details(reference).await
+    }
+
+    async fn pull_image(
+        &self,
+        reference: &str,
+        platform: Option<&str>,
+        auth: Option<&RegistryAuth>,
+        progress: ProgressSink<'_>,
+    ) -> Result<(), EngineError> {
+        self.pull(reference, platform, auth, progress).await
+    }
+
+    async fn push_image(
+        &self,
+        reference: &str,
+        auth: Option<&RegistryAuth>,
+        progress: ProgressSink<'_>,
+    ) -> Result<String, EngineError> {
+        self.push(reference, auth, progress).await
+    }
+
+    async fn tag_image(&self, source: &str, target: &str) -> Result<(), EngineError> {
+        self.tag(source, target).await
+    }
+
     async fn remove_image(&self, reference: &str) -> Result<(), EngineError> {
         let options = RemoveImageOptionsBuilder::default().build();
         self.call(
@@ -1928,6 +1955,7 @@ mod tests {
             ..Service::default()
         };
         let project = Project {
+            registry: None,
             target: Default::default(),
             name: "demo".to_string(),
             working_dir: ".".into(),

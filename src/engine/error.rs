@@ -25,6 +25,9 @@ pub enum EngineError {
         operation: String,
         timeout: Duration,
     },
+    /// A registry refused the request: credentials missing, wrong, or without access.
+    #[error("{what}: {message}")]
+    Denied { what: String, message: String },
     /// Anything else the engine rejected.
     #[error("`{operation}` failed: {message}")]
     Other { operation: String, message: String },

@@ -21,8 +21,9 @@ use tokio::sync::broadcast;
 
 use super::{
     ContainerDetails, ContainerSpec, ContainerSummary, Engine, EngineError, EngineEvent,
-    EventAction, ExecSpec, LabelFilter, LogLine, LogOptions, NetworkAttachment, NetworkEndpoint,
-    NetworkSpec, NetworkSummary, VolumeSpec, VolumeSummary,
+    EventAction, ExecSpec, ImageDetails, LabelFilter, LogLine, LogOptions, NetworkAttachment,
+    NetworkEndpoint, NetworkSpec, NetworkSummary, ProgressSink, RegistryAuth, TransferProgress,
+    VolumeSpec, VolumeSummary,
 };
 use crate::manifest::model::MountType;
 use crate::plan::{ContainerState, Health, ObservedContainer, ObservedState};
@@ -71,6 +72,11 @@ struct FakeState {
     /// Container id -> its log, oldest first.
     logs: BTreeMap<String, Vec<LogLine>>,
     images: BTreeSet<String>,
+    /// What a pull can fetch: reference -> the credentials it wants (`user:password`),
+    /// or `None` for a public image.
+    registry: BTreeMap<String, Option<String>>,
+    /// What pushes sent, in order.
+    pushed: Vec<String>,
     /// What `exec` returns.
     exec_exit_code: i64,
     /// Every command `exec` ran: container id and spec.
@@ -229,6 +235,19 @@ impl FakeEngine {
     /// Makes an image exist, as a build or a load would.
     pub fn add_image(&self, reference: &str) {
         self.lock().images.insert(reference.to_string());
+    }
+
+    /// Makes `reference` pullable from its registry; with `credentials`
+    /// (`user:password`), only by a pull that sends them.
+    pub fn add_registry_image(&self, reference: &str, credentials: Option<&str>) {
+        self.lock()
+            .registry
+            .insert(reference.to_string(), credentials.map(str::to_string));
+    }
+
+    /// The references pushed so far, in order.
+    pub fn pushed(&self) -> Vec<String> {
+        self.lock().pushed.clone()
     }
 
     /// All images, sorted.
@@ -851,6 +870,81 @@ impl Engine for FakeEngine {
     async fn image_exists(&self, reference: &str) -> Result<bool, EngineError> {
         let state = self.enter("image_exists", reference)?;
         Ok(state.images.contains(reference))
+    }
+
+    async fn inspect_image(&self, reference: &str) -> Result<Option<ImageDetails>, EngineError> {
+        let state = self.enter("inspect_image", reference)?;
+        Ok(state.images.contains(reference).then(|| ImageDetails {
+            id: format!("sha256:fake-{reference}"),
+            os: "linux".to_string(),
+            architecture: "amd64".to_string(),
+            ..ImageDetails::default()
+        }))
+    }
+
+    async fn pull_image(
+        &self,
+        reference: &str,
+        _platform: Option<&str>,
+        auth: Option<&RegistryAuth>,
+        progress: ProgressSink<'_>,
+    ) -> Result<(), EngineError> {
+        let mut state = self.enter("pull_image", reference)?;
+        let wanted = match state.registry.get(reference) {
+            None => {
+                return Err(EngineError::Other {
+                    operation: "pull".to_string(),
+                    message: format!("image `{reference}`: manifest unknown"),
+                })
+            }
+            Some(wanted) => wanted.clone(),
+        };
+        if let Some(wanted) = wanted {
+            let sent = auth.map(|a| format!("{}:{}", a.username, a.password));
+            if sent.as_deref() != Some(wanted.as_str()) {
+                return Err(EngineError::Denied {
+                    what: format!("pull of `{reference}`"),
+                    message: "unauthorized: authentication required".to_string(),
+                });
+            }
+        }
+        state.images.insert(reference.to_string());
+        drop(state);
+        progress(TransferProgress {
+            layer: String::new(),
+            status: format!("Status: Downloaded newer image for {reference}"),
+            current: None,
+            total: None,
+        });
+        Ok(())
+    }
+
+    async fn push_image(
+        &self,
+        reference: &str,
+        _auth: Option<&RegistryAuth>,
+        _progress: ProgressSink<'_>,
+    ) -> Result<String, EngineError> {
+        let mut state = self.enter("push_image", reference)?;
+        if !state.images.contains(reference) {
+            return Err(EngineError::NotFound {
+                what: format!("image `{reference}`"),
+            });
+        }
+        state.pushed.push(reference.to_string());
+        state.registry.insert(reference.to_string(), None);
+        Ok(format!("sha256:{}", "0".repeat(64)))
+    }
+
+    async fn tag_image(&self, source: &str, target: &str) -> Result<(), EngineError> {
+        let mut state = self.enter("tag_image", &format!("{source} {target}"))?;
+        if !state.images.contains(source) {
+            return Err(EngineError::NotFound {
+                what: format!("image `{source}`"),
+            });
+        }
+        state.images.insert(target.to_string());
+        Ok(())
     }
 
     async fn remove_image(&self, reference: &str) -> Result<(), EngineError> {

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 
 pub mod docker;
+mod docker_images;
 mod error;
 pub mod fake;
 pub mod merged_logs;
@@ -21,6 +22,7 @@ mod terminal;
 mod timestamp;
 
 pub use docker::DockerEngine;
+pub use docker_images::split_for_pull as split_image_tag;
 pub use error::{BoxError, EngineError};
 pub use spec::{
     hook_exec, left_out_by_network_mode, ContainerSpec, MountSpec, NetworkAttachment, NetworkSpec,
@@ -235,6 +237,77 @@ pub struct VolumeSummary {
     pub labels: BTreeMap<String, String>,
 }
 
+/// What the engine knows of an image it has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageDetails {
+    /// `sha256:...`.
+    pub id: String,
+    /// The names it was pulled or pushed by, with their manifest digests
+    /// (`127.0.0.1:5000/shop/orders@sha256:...`).
+    pub repo_digests: Vec<String>,
+    /// `linux`, `amd64`, and the variant when there is one (`v8`).
+    pub os: String,
+    pub architecture: String,
+    pub variant: Option<String>,
+    /// When a name was last put on it (a pull, a tag, a build), in ms since the epoch.
+    pub last_tag_time_ms: Option<i64>,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl ImageDetails {
+    /// Whether the image is for `platform` (`OS/ARCH[/VARIANT]`); an image whose variant
+    /// is not recorded matches any variant.
+    pub fn is_for_platform(&self, platform: &str) -> bool {
+        let mut parts = platform.split('/');
+        let os = parts.next().unwrap_or_default();
+        let architecture = parts.next().unwrap_or_default();
+        let variant = parts.next();
+        os == self.os
+            && architecture == self.architecture
+            && match (variant, self.variant.as_deref()) {
+                (Some(wanted), Some(have)) => wanted == have,
+                _ => true,
+            }
+    }
+}
+
+/// The credentials a registry wants, sent with a pull or a push. Never printed: its
+/// `Debug` leaves the secrets out.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RegistryAuth {
+    pub username: String,
+    pub password: String,
+    pub identity_token: Option<String>,
+    /// The registry as its credentials are keyed (`127.0.0.1:5000`,
+    /// `https://index.docker.io/v1/`).
+    pub server_address: String,
+}
+
+impl std::fmt::Debug for RegistryAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryAuth")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("server_address", &self.server_address)
+            .finish()
+    }
+}
+
+/// One progress message of a pull or a push, per layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransferProgress {
+    /// The layer it is about (a short id), or empty for the image as a whole.
+    pub layer: String,
+    /// The engine's words: `Downloading`, `Pull complete`, `Pushed`, `Digest: sha256:...`.
+    pub status: String,
+    /// Bytes done and in all, while a layer moves.
+    pub current: Option<u64>,
+    pub total: Option<u64>,
+}
+
+/// Where the progress of a pull or push goes.
+pub type ProgressSink<'a> = &'a (dyn Fn(TransferProgress) + Send + Sync);
+
 /// The operations msctl needs from a container engine.
 #[async_trait]
 pub trait Engine: Send + Sync {
@@ -328,6 +401,33 @@ pub trait Engine: Send + Sync {
 
     /// Whether the engine has an image with this reference (name:tag or id).
     async fn image_exists(&self, reference: &str) -> Result<bool, EngineError>;
+
+    /// The engine's record of an image, or `None` when it has no image by this reference.
+    async fn inspect_image(&self, reference: &str) -> Result<Option<ImageDetails>, EngineError>;
+
+    /// Pulls `reference` (`name:tag` or `name@sha256:...`) from its registry, for
+    /// `platform` when given, sending `auth` when given; `progress` sees each message.
+    /// A registry that refuses the credentials (or wants some) is `Denied`; an unknown
+    /// image or tag `NotFound`; a pull that stops making progress a `Timeout`.
+    async fn pull_image(
+        &self,
+        reference: &str,
+        platform: Option<&str>,
+        auth: Option<&RegistryAuth>,
+        progress: ProgressSink<'_>,
+    ) -> Result<(), EngineError>;
+
+    /// Pushes the local image `reference` (`registry/name:tag`) to its registry and
+    /// returns the manifest digest the registry stored (`sha256:...`).
+    async fn push_image(
+        &self,
+        reference: &str,
+        auth: Option<&RegistryAuth>,
+        progress: ProgressSink<'_>,
+    ) -> Result<String, EngineError>;
+
+    /// Puts the name `target` (`name:tag`) on the image `source`.
+    async fn tag_image(&self, source: &str, target: &str) -> Result<(), EngineError>;
 
     /// Removes an image; a missing image is `NotFound`, one in use a `Conflict`.
     async fn remove_image(&self, reference: &str) -> Result<(), EngineError>;

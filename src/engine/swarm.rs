@@ -934,14 +934,56 @@ fn label_map(labels: Option<HashMap<String, String>>) -> BTreeMap<String, String
 }
 
 /// A connection to a Swarm manager's engine.
+/// The registry host an image reference names (`docker.io` when it names none), as
+/// credentials are keyed.
+fn image_registry(image: &str) -> &str {
+    match image.split_once('/') {
+        Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
+        _ => "docker.io",
+    }
+}
+
 #[derive(Clone)]
 pub struct SwarmEngine {
     engine: DockerEngine,
+    /// Registry host -> the credentials sent with a service spec whose image is there,
+    /// so that the nodes can pull it.
+    registry_auths: std::sync::Arc<std::sync::RwLock<BTreeMap<String, super::RegistryAuth>>>,
 }
 
 impl SwarmEngine {
     pub fn new(engine: DockerEngine) -> SwarmEngine {
-        SwarmEngine { engine }
+        SwarmEngine {
+            engine,
+            registry_auths: std::sync::Arc::default(),
+        }
+    }
+
+    /// The credentials to send along with the specs of services whose images are in
+    /// these registries (by host).
+    pub fn set_registry_auths(&self, auths: BTreeMap<String, super::RegistryAuth>) {
+        if let Ok(mut held) = self.registry_auths.write() {
+            *held = auths;
+        }
+    }
+
+    /// The credentials for the registry of `spec`'s image, when msctl has some.
+    fn auth_for(&self, spec: &ServiceSpec) -> Option<bollard::auth::DockerCredentials> {
+        let image = spec
+            .task_template
+            .as_ref()
+            .and_then(|t| t.container_spec.as_ref())
+            .and_then(|c| c.image.as_deref())?;
+        let registry = image_registry(image);
+        let auths = self.registry_auths.read().ok()?;
+        let auth = auths.get(registry)?;
+        Some(bollard::auth::DockerCredentials {
+            username: Some(auth.username.clone()).filter(|u| !u.is_empty()),
+            password: Some(auth.password.clone()).filter(|p| !p.is_empty()),
+            identitytoken: auth.identity_token.clone(),
+            serveraddress: Some(auth.server_address.clone()),
+            ..Default::default()
+        })
     }
 
     pub fn api_version(&self) -> ApiVersion {
@@ -1105,11 +1147,12 @@ impl SwarmEngine {
     pub async fn create_service(&self, spec: ServiceSpec) -> Result<String, EngineError> {
         let docker = self.engine.client();
         let name = spec.name.clone().unwrap_or_default();
+        let auth = self.auth_for(&spec);
         let created = self
             .call(
                 "create service",
                 || format!("service {name}"),
-                docker.create_service(spec, None),
+                docker.create_service(spec, auth),
             )
             .await?;
         Ok(created.id.unwrap_or_default())
@@ -1137,7 +1180,7 @@ impl SwarmEngine {
             .call(
                 "update service",
                 || format!("service {id}"),
-                docker.update_service(id, spec, options, None),
+                docker.update_service(id, spec.clone(), options, self.auth_for(&spec)),
             )
             .await?;
         for warning in response.warnings.unwrap_or_default() {

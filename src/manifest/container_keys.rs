@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::fields::{KeyKind, Reader, Schema};
-use super::model::{Device, Hook, Logging, NetworkMode, Service, Ulimit};
+use super::model::{Device, Hook, Logging, NetworkMode, PullPolicy, Service, Ulimit};
 use super::yaml::{Node, Value};
 
 use KeyKind::Supported;
@@ -87,6 +87,29 @@ pub(super) fn read(
                         v.span,
                         "write OS/ARCH[/VARIANT], e.g. `linux/amd64` or `linux/arm64/v8`",
                     );
+                }
+            }
+        }
+        "pull_policy" => {
+            if let Some(text) = r.text(v, field) {
+                match PullPolicy::parse(&text) {
+                    Ok(policy) => svc.pull_policy = Some(policy),
+                    Err(why) => {
+                        const POLICIES: &[&str] =
+                            &["always", "missing", "never", "build", "daily", "weekly"];
+                        let hint =
+                            match super::fields::did_you_mean(&text, POLICIES.iter().copied()) {
+                                Some(best) => format!(
+                                    "did you mean `{best}`? (one of: {}, every_<duration>)",
+                                    POLICIES.join(", ")
+                                ),
+                                None => format!(
+                                    "use one of: {}, every_<duration> (`every_12h`)",
+                                    POLICIES.join(", ")
+                                ),
+                            };
+                        r.error_hint(format!("{field}: {why}"), v.span, hint);
+                    }
                 }
             }
         }

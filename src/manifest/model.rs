@@ -17,6 +17,10 @@ pub struct Project {
     /// (`x-msctl.target`, `--target`, `MSCTL_TARGET`).
     #[serde(default, skip_serializing_if = "Target::is_local")]
     pub target: Target,
+    /// The registry msctl pushes the images it builds to, and a Swarm's nodes pull
+    /// them from (`x-msctl.registry`: `HOST[:PORT][/PATH]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
     /// The directory relative paths are resolved against.
     #[serde(skip)]
     pub working_dir: PathBuf,
@@ -114,6 +118,10 @@ pub struct Service {
     pub extra_hosts: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
+    /// When the image is pulled from its registry; `None` is Compose's default
+    /// (`missing`, and build rather than pull for a service with a build).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_policy: Option<PullPolicy>,
     #[serde(default, skip_serializing_if = "is_false")]
     pub privileged: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -776,6 +784,88 @@ pub struct Extensions {
 impl Extensions {
     pub fn is_empty(&self) -> bool {
         self.probe.is_none() && self.build.is_none() && self.autoscale.is_none()
+    }
+}
+
+/// `pull_policy`: when a service's image is pulled from its registry, as Compose reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum PullPolicy {
+    /// Pull at every `up`.
+    Always,
+    /// Pull when the engine lacks the image (`if_not_present` is an old spelling).
+    Missing,
+    /// Never pull; a missing image is an error.
+    Never,
+    /// Build the image, never pull it.
+    Build,
+    /// Pull when missing or when the last pull is older than this (`daily`, `weekly`,
+    /// `every_12h`).
+    Every(Duration),
+}
+
+impl PullPolicy {
+    const DAY: Duration = Duration::from_secs(24 * 3600);
+    const WEEK: Duration = Duration::from_secs(7 * 24 * 3600);
+
+    /// Reads Compose's spelling of a pull policy.
+    pub fn parse(text: &str) -> Result<PullPolicy, String> {
+        match text {
+            "always" => Ok(PullPolicy::Always),
+            "missing" | "if_not_present" => Ok(PullPolicy::Missing),
+            "never" => Ok(PullPolicy::Never),
+            "build" => Ok(PullPolicy::Build),
+            "daily" => Ok(PullPolicy::Every(PullPolicy::DAY)),
+            "weekly" => Ok(PullPolicy::Every(PullPolicy::WEEK)),
+            _ => {
+                let Some(period) = text.strip_prefix("every_") else {
+                    return Err(format!("`{text}` is not a pull policy"));
+                };
+                let days_or_weeks = |suffix: char, unit: Duration| {
+                    period
+                        .strip_suffix(suffix)
+                        .and_then(|n| n.parse::<u32>().ok())
+                        .map(|n| unit * n)
+                };
+                let duration = match days_or_weeks('d', PullPolicy::DAY)
+                    .or_else(|| days_or_weeks('w', PullPolicy::WEEK))
+                {
+                    Some(duration) => duration,
+                    None => super::units::parse_duration(period)
+                        .map_err(|why| format!("`{text}`: {why}"))?,
+                };
+                if duration.is_zero() {
+                    return Err(format!("`{text}` pulls after no time at all: use `always`"));
+                }
+                Ok(PullPolicy::Every(duration))
+            }
+        }
+    }
+
+    /// Compose's spelling: `config` prints it so that it reads back the same.
+    pub fn as_compose(&self) -> String {
+        match self {
+            PullPolicy::Always => "always".to_string(),
+            PullPolicy::Missing => "missing".to_string(),
+            PullPolicy::Never => "never".to_string(),
+            PullPolicy::Build => "build".to_string(),
+            PullPolicy::Every(d) if *d == PullPolicy::DAY => "daily".to_string(),
+            PullPolicy::Every(d) if *d == PullPolicy::WEEK => "weekly".to_string(),
+            PullPolicy::Every(d) => format!("every_{}", format_duration(*d)),
+        }
+    }
+}
+
+impl From<PullPolicy> for String {
+    fn from(policy: PullPolicy) -> String {
+        policy.as_compose()
+    }
+}
+
+impl TryFrom<String> for PullPolicy {
+    type Error = String;
+    fn try_from(text: String) -> Result<PullPolicy, String> {
+        PullPolicy::parse(&text)
     }
 }
 

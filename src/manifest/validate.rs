@@ -33,7 +33,7 @@ const TOP_LEVEL: Schema = Schema {
 
 /// The top-level `x-msctl`: msctl's project settings.
 const PROJECT_EXTENSIONS: Schema = Schema {
-    keys: &[("target", Supported)],
+    keys: &[("target", Supported), ("registry", Supported)],
 };
 
 const SERVICE: Schema = Schema {
@@ -71,7 +71,7 @@ const SERVICE: Schema = Schema {
         ("stdin_open", Supported),
         ("tty", Supported),
         ("platform", Supported),
-        ("pull_policy", Ignored),
+        ("pull_policy", Supported),
         ("develop", Ignored),
         ("domainname", Supported),
         ("annotations", Supported),
@@ -504,7 +504,7 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
         return None;
     }
     TOP_LEVEL.check(root, "the top level", r.diags);
-    let target = project_target(&mut r, root, inputs.target);
+    let (target, registry) = project_extensions(&mut r, root, inputs.target);
 
     let volumes = root
         .get("volumes")
@@ -587,6 +587,7 @@ pub fn validate(root: &Node, inputs: &Inputs<'_>, diags: &mut Diagnostics) -> Op
     Some(Project {
         name: inputs.project_name.clone(),
         target,
+        registry,
         working_dir: inputs.working_dir.to_path_buf(),
         services,
         networks,
@@ -605,24 +606,49 @@ struct References {
     target: Target,
 }
 
-/// The project's target: `--target`/`MSCTL_TARGET` when given, else `x-msctl.target`,
-/// else the local engine.
-fn project_target(r: &mut Reader<'_>, root: &Node, chosen: Option<Target>) -> Target {
+/// The top-level `x-msctl`: the project's target (`--target`/`MSCTL_TARGET` when
+/// given, else `x-msctl.target`, else the local engine) and its registry.
+fn project_extensions(
+    r: &mut Reader<'_>,
+    root: &Node,
+    chosen: Option<Target>,
+) -> (Target, Option<String>) {
     let mut written = None;
+    let mut registry = None;
     if let Some(ext) = root.get("x-msctl") {
         let what = "the top-level `x-msctl`";
         if r.map(ext, what).is_some() {
             for e in PROJECT_EXTENSIONS.check(ext, what, r.diags) {
-                if e.key == "target" {
-                    let field = "`x-msctl.target`";
-                    if let Some(text) = r.one_of(&e.value, field, &["local", "swarm"]) {
-                        written = Target::parse(&text);
+                match e.key.as_str() {
+                    "target" => {
+                        let field = "`x-msctl.target`";
+                        if let Some(text) = r.one_of(&e.value, field, &["local", "swarm"]) {
+                            written = Target::parse(&text);
+                        }
                     }
+                    "registry" => {
+                        let field = "`x-msctl.registry`";
+                        if let Some(text) = r.text(&e.value, field) {
+                            let text = text.trim_end_matches('/').to_string();
+                            if image_reference_ok(&format!("{text}/x"))
+                                && !text.contains(['@', ' '])
+                            {
+                                registry = Some(text);
+                            } else {
+                                r.error_hint(
+                                    format!("{field} `{text}` is not a registry"),
+                                    e.value.span,
+                                    "write HOST[:PORT][/PATH], e.g. `127.0.0.1:5000/shop` or `ghcr.io/acme`",
+                                );
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
     }
-    chosen.or(written).unwrap_or_default()
+    (chosen.or(written).unwrap_or_default(), registry)
 }
 
 /// Where things were written, for checks that span services.
@@ -1197,6 +1223,17 @@ fn service(
             format!("{what} has neither `image` nor `build`"),
             entry.key_span,
             "add `image: NAME`, `build: ./dir`, or `x-msctl: {build: {cargo: {package: NAME}}}`",
+        );
+    }
+    if svc.pull_policy == Some(PullPolicy::Build) && !has_build {
+        r.error_hint(
+            format!("{what} has `pull_policy: build` but nothing to build"),
+            spans
+                .keys
+                .get("pull_policy")
+                .copied()
+                .unwrap_or(entry.key_span),
+            "add a `build:` section, or use another pull policy (`missing`, `always`, `never`)",
         );
     }
     if svc.build.is_some() && svc.extensions.build.is_some() {

@@ -4,6 +4,7 @@
 //! `CI=true` or `--no-color`; `--quiet` keeps only errors on stderr.
 
 pub mod progress;
+pub mod spinners;
 
 use std::io::{IsTerminal, Write};
 

@@ -26,6 +26,9 @@ pub fn config_hash(service: &Service) -> String {
     }
     canonical.deploy.replicas = 0;
     canonical.depends_on.clear();
+    // When the image is pulled is not what runs: a changed image id is (it is pinned
+    // in the labels), so a new pull policy alone replaces nothing.
+    canonical.pull_policy = None;
     // Autoscaling settings change how many replicas run, not what each one is; the
     // update and rollback settings, how a change is rolled out.
     canonical.extensions.autoscale = None;

@@ -224,6 +224,7 @@ mod tests {
     #[test]
     fn only_networks_that_are_not_internal_are_reachable() {
         let mut project = Project {
+            registry: None,
             target: Default::default(),
             name: "shop".to_string(),
             working_dir: ".".into(),

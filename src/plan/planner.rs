@@ -619,6 +619,7 @@ mod tests {
         let mut db = web.clone();
         db.name = "db".to_string();
         Project {
+            registry: None,
             target: Default::default(),
             name: "demo".to_string(),
             working_dir: ".".into(),

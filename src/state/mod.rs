@@ -107,6 +107,10 @@ impl StateStore {
                      reason TEXT NOT NULL,
                      PRIMARY KEY (project, service)
                  );
+                 CREATE TABLE IF NOT EXISTS pulls (
+                     image TEXT PRIMARY KEY,
+                     pulled_at_ms INTEGER NOT NULL
+                 );
                  CREATE TABLE IF NOT EXISTS rollouts (
                      id INTEGER PRIMARY KEY AUTOINCREMENT,
                      project TEXT NOT NULL,
@@ -116,6 +120,29 @@ impl StateStore {
             )
             .map_err(open_error)?;
         Ok(StateStore { connection })
+    }
+
+    /// Records that `image` (a reference, as a manifest names it) was pulled at `at_ms`:
+    /// the `daily`, `weekly` and `every_` pull policies count from it.
+    pub fn record_pull(&mut self, image: &str, at_ms: i64) -> Result<(), StateError> {
+        self.connection.execute(
+            "INSERT INTO pulls (image, pulled_at_ms) VALUES (?1, ?2)
+             ON CONFLICT (image) DO UPDATE SET pulled_at_ms = excluded.pulled_at_ms",
+            params![image, at_ms],
+        )?;
+        Ok(())
+    }
+
+    /// When `image` was last pulled by msctl, in ms since the epoch.
+    pub fn last_pull(&self, image: &str) -> Result<Option<i64>, StateError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT pulled_at_ms FROM pulls WHERE image = ?1",
+                params![image],
+                |row| row.get(0),
+            )
+            .optional()?)
     }
 
     /// Keeps a rollout of `project` for `msctl history`; returns its number.
@@ -501,6 +528,20 @@ mod tests {
     }
 
     #[test]
+    fn the_last_pull_of_an_image_is_kept_across_opens_and_replaced_by_a_newer_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = StateStore::open(dir.path()).expect("open");
+        assert_eq!(store.last_pull("redis:7").expect("read"), None);
+        store.record_pull("redis:7", 1_000).expect("record");
+        store.record_pull("redis:7", 2_000).expect("record again");
+        store.record_pull("nginx:1", 5).expect("record another");
+        drop(store);
+        let store = StateStore::open(dir.path()).expect("reopen");
+        assert_eq!(store.last_pull("redis:7").expect("read"), Some(2_000));
+        assert_eq!(store.last_pull("nginx:1").expect("read"), Some(5));
+    }
+
+    #[test]
     fn scale_persists_until_the_manifest_count_changes() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = StateStore::open(dir.path()).expect("open");
@@ -535,6 +576,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = StateStore::open(dir.path()).expect("open");
         let project = crate::manifest::model::Project {
+            registry: None,
             target: Default::default(),
             name: "shop".to_string(),
             working_dir: PathBuf::from("/srv/shop"),
