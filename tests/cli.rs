@@ -609,3 +609,35 @@ fn commands_of_the_local_target_refuse_a_swarm_project_saying_why() {
         );
     }
 }
+
+#[test]
+fn a_pull_policy_is_checked_where_it_is_written() {
+    let dir = project(&[(
+        "compose.yaml",
+        "services:\n  web:\n    image: nginx\n    pull_policy: sometimes\n  api:\n    image: api\n    pull_policy: build\n  job:\n    image: job\n    pull_policy: every_12h\n",
+    )]);
+    let (code, _, stderr) = run(msctl(dir.path()).arg("validate"));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("`sometimes` is not a pull policy"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("compose.yaml:4:18"), "{stderr}");
+    assert!(
+        stderr.contains("has `pull_policy: build` but nothing to build"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("compose.yaml:7:5"), "{stderr}");
+    assert!(!stderr.contains("service `job`"), "{stderr}");
+    assert!(stderr.contains("the manifest has 2 errors"), "{stderr}");
+    // `config` writes a policy back as Compose spells it.
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  job:\n    image: job\n    pull_policy: every_12h\n  web:\n    image: web\n    pull_policy: if_not_present\n",
+    )
+    .expect("write");
+    let (code, stdout, stderr) = run(msctl(dir.path()).arg("config"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("pull_policy: every_12h"), "{stdout}");
+    assert!(stdout.contains("pull_policy: missing"), "{stdout}");
+}

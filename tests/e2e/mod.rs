@@ -14,6 +14,8 @@ mod engine;
 mod exec;
 mod ingress;
 mod logs;
+mod pull;
+mod registry;
 mod rollout;
 mod shop;
 mod shop_security;
