@@ -283,7 +283,7 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             break
         }
         'msctl;build' {
-            [CompletionResult]::new('--pull', '--pull', [CompletionResultType]::ParameterName, 'Pull policy for base images: only `never` is possible without a registry')
+            [CompletionResult]::new('--pull', '--pull', [CompletionResultType]::ParameterName, 'Base images of Dockerfiles: `missing` pulls one the engine lacks, `never` fails')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')

@@ -204,7 +204,7 @@ _msctl() {
             fi
             case "${prev}" in
                 --pull)
-                    COMPREPLY=($(compgen -W "never" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "missing never" -- "${cur}"))
                     return 0
                     ;;
                 --file)

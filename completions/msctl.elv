@@ -271,7 +271,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand --version 'Print version'
         }
         &'msctl;build'= {
-            cand --pull 'Pull policy for base images: only `never` is possible without a registry'
+            cand --pull 'Base images of Dockerfiles: `missing` pulls one the engine lacks, `never` fails'
             cand -f 'Manifest file (repeatable; later files override earlier ones)'
             cand --file 'Manifest file (repeatable; later files override earlier ones)'
             cand -p 'Project name (default: `name:` in the manifest, else the directory name)'

@@ -224,7 +224,8 @@ complete -c msctl -n "__fish_msctl_using_subcommand logs" -s v -l verbose -d 'Mo
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand logs" -s V -l version -d 'Print version'
-complete -c msctl -n "__fish_msctl_using_subcommand build" -l pull -d 'Pull policy for base images: only `never` is possible without a registry' -r -f -a "never\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand build" -l pull -d 'Base images of Dockerfiles: `missing` pulls one the engine lacks, `never` fails' -r -f -a "missing\t''
+never\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand build" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand build" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand build" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F

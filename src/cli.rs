@@ -380,8 +380,8 @@ pub struct BuildArgs {
     /// Build without the engine's layer cache
     #[arg(long)]
     pub no_cache: bool,
-    /// Pull policy for base images: only `never` is possible without a registry
-    #[arg(long, value_name = "POLICY", value_parser = ["never"], default_value = "never")]
+    /// Base images of Dockerfiles: `missing` pulls one the engine lacks, `never` fails
+    #[arg(long, value_name = "POLICY", value_parser = ["missing", "never"], default_value = "missing")]
     pub pull: String,
 }
 

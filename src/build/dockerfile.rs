@@ -92,10 +92,20 @@ pub async fn build(
             Err(BuildError::Engine {
                 not_found: true, ..
             }) => {
-                return Err(BuildError::BaseImageMissing {
-                    service: service.to_string(),
-                    image: base,
-                })
+                // A base image the engine lacks is pulled first, so that a failed pull
+                // is said plainly instead of in the middle of the build's output.
+                let pulled = if options.pull_base {
+                    pull_base(docker, &base).await
+                } else {
+                    Err("`--pull never` forbids pulling it".to_string())
+                };
+                if let Err(why) = pulled {
+                    return Err(BuildError::BaseImageMissing {
+                        service: service.to_string(),
+                        image: base,
+                        why,
+                    });
+                }
             }
             Err(err) => return Err(err),
         }
@@ -264,6 +274,30 @@ impl LineSplitter {
 /// stages up to `target` (all of them without one) and external `COPY --from` images,
 /// leaving out `scratch`, earlier stages, and references whose variables cannot be
 /// resolved (the engine reports those itself).
+/// Pulls a base image anonymously through the engine; the registry's words on failure.
+async fn pull_base(docker: &Docker, image: &str) -> Result<(), String> {
+    let (name, tag) = crate::engine::split_image_tag(image);
+    let options = bollard::query_parameters::CreateImageOptions {
+        from_image: Some(name),
+        tag: Some(tag),
+        ..Default::default()
+    };
+    let mut stream = docker.create_image(Some(options), None, None);
+    loop {
+        let next = tokio::time::timeout(crate::engine::TRANSFER_IDLE, stream.next()).await;
+        match next {
+            Err(_) => return Err("the pull made no progress".to_string()),
+            Ok(None) => return Ok(()),
+            Ok(Some(Ok(info))) => {
+                if let Some(message) = info.error_detail.and_then(|d| d.message) {
+                    return Err(message);
+                }
+            }
+            Ok(Some(Err(err))) => return Err(err.to_string()),
+        }
+    }
+}
+
 pub fn base_images(
     dockerfile: &str,
     build_args: &BTreeMap<String, Option<String>>,

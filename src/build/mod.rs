@@ -62,6 +62,8 @@ pub struct BuildOptions {
     pub no_cache: bool,
     /// How many services build at once (cargo builds still run one at a time).
     pub parallelism: usize,
+    /// Pull a base image the engine lacks before a Dockerfile build.
+    pub pull_base: bool,
 }
 
 impl Default for BuildOptions {
@@ -69,6 +71,7 @@ impl Default for BuildOptions {
         BuildOptions {
             no_cache: false,
             parallelism: 2,
+            pull_base: true,
         }
     }
 }
@@ -122,11 +125,15 @@ pub enum BuildError {
         #[source]
         source: digest::DigestError,
     },
-    #[error("service `{service}`: base image `{image}` not found and nothing can be pulled: build it first or use FROM scratch")]
-    BaseImageMissing { service: String, image: String },
+    #[error("service `{service}`: base image `{image}` is not on the engine and {}", if why.starts_with('`') { why.clone() } else { format!("cannot be pulled: {why}") })]
+    BaseImageMissing {
+        service: String,
+        image: String,
+        why: String,
+    },
     #[error("service `{service}`: image `{image}` is not on the engine{}", match reason {
         MissingReason::NoBuild => ", and building is turned off",
-        MissingReason::NotBuildable => ", and msctl does not pull images",
+        MissingReason::NotBuildable => ", and it was not pulled",
     })]
     ImageMissing {
         service: String,
@@ -224,7 +231,7 @@ impl BuildError {
         match self {
             BuildError::Context { source, .. } => source.hint().map(str::to_string),
             BuildError::BaseImageMissing { image, .. } => Some(format!(
-                "no registry is reachable: build `{image}` with msctl or `docker build`, load it with `docker load`, or start the Dockerfile `FROM scratch`"
+                "check the name of `{image}`; pull it yourself (`docker login`, then `docker pull {image}`), build it with msctl or `docker build`, load it with `docker load`, or start the Dockerfile `FROM scratch`"
             )),
             BuildError::ImageMissing {
                 service,

@@ -37,6 +37,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> Result<(), CommandError> {
     }
     let options = BuildOptions {
         no_cache: args.no_cache,
+        pull_base: args.pull != "never",
         ..BuildOptions::default()
     };
     ctx.block_on(async {

@@ -98,22 +98,11 @@ async fn registry_images(
         let Some(image) = service.image.as_deref() else {
             continue;
         };
-        let reference = Reference::parse(image);
-        if !reference.registry_named {
+        if !Reference::parse(image).registry_named {
             continue;
         }
-        let found = engine
-            .inspect_image(image)
-            .await
-            .map_err(|e| CommandError::Failed(e.into()))?;
         let repository = crate::engine::split_image_tag(image).0;
-        let by_digest = found.and_then(|found| {
-            found.repo_digests.into_iter().find(|d| {
-                d.split_once('@')
-                    .is_some_and(|(repo, _)| repo == repository)
-            })
-        });
-        if let Some(by_digest) = by_digest {
+        if let Some(by_digest) = digest_in(engine, image, &repository).await? {
             pinned.insert(name.clone(), by_digest);
         }
     }
@@ -153,6 +142,25 @@ async fn registry_images(
             .collect(),
     );
     Ok(pinned)
+}
+
+/// `REPOSITORY@sha256:...` when the engine's `image` (a name or an id) was pulled from,
+/// or pushed to, `repository` (its repo digests): the reference the nodes pull.
+async fn digest_in(
+    engine: &dyn crate::engine::Engine,
+    image: &str,
+    repository: &str,
+) -> Result<Option<String>, CommandError> {
+    let found = engine
+        .inspect_image(image)
+        .await
+        .map_err(|e| CommandError::Failed(e.into()))?;
+    Ok(found.and_then(|found| {
+        found.repo_digests.into_iter().find(|d| {
+            d.split_once('@')
+                .is_some_and(|(repo, _)| repo == repository)
+        })
+    }))
 }
 
 fn push_failed(err: crate::images::PullError) -> CommandError {
@@ -286,15 +294,39 @@ async fn prepare(
             let image = crate::plan::names::image_name(&project.name, &project.services[&name]);
             images.insert(name, (id, image));
         }
+        // What `up` would run by digest, as `registry_images` pins it: a built image the
+        // engine pushed to its target already (a push would change nothing), and an image
+        // of a registry the engine has from there.
         for name in &selected {
             let service = &project.services[name];
-            if crate::build::build_spec(service).is_none() {
-                continue;
-            }
-            if let Some(target) = registry_push_target(project, service) {
-                builds.push(format!(
-                    "push image {target} (service:{name}, the nodes pull it)"
-                ));
+            let pinned = if crate::build::build_spec(service).is_some() {
+                let Some(target) = registry_push_target(project, service) else {
+                    continue;
+                };
+                let repository = crate::engine::split_image_tag(&target).0;
+                let pushed = match images.get(name) {
+                    Some((id, _)) if id.starts_with("sha256:") => {
+                        digest_in(engine.as_ref(), id, &repository).await?
+                    }
+                    _ => None,
+                };
+                if pushed.is_none() {
+                    builds.push(format!(
+                        "push image {target} (service:{name}, the nodes pull it)"
+                    ));
+                }
+                pushed
+            } else {
+                match service.image.as_deref() {
+                    Some(image) if Reference::parse(image).registry_named => {
+                        let repository = crate::engine::split_image_tag(image).0;
+                        digest_in(engine.as_ref(), image, &repository).await?
+                    }
+                    _ => None,
+                }
+            };
+            if let Some(pinned) = pinned {
+                images.insert(name.clone(), (pinned.clone(), pinned));
             }
         }
     }

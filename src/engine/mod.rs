@@ -22,7 +22,7 @@ mod terminal;
 mod timestamp;
 
 pub use docker::DockerEngine;
-pub use docker_images::split_for_pull as split_image_tag;
+pub use docker_images::{split_for_pull as split_image_tag, TRANSFER_IDLE};
 pub use error::{BoxError, EngineError};
 pub use spec::{
     hook_exec, left_out_by_network_mode, ContainerSpec, MountSpec, NetworkAttachment, NetworkSpec,

@@ -934,15 +934,6 @@ fn label_map(labels: Option<HashMap<String, String>>) -> BTreeMap<String, String
 }
 
 /// A connection to a Swarm manager's engine.
-/// The registry host an image reference names (`docker.io` when it names none), as
-/// credentials are keyed.
-fn image_registry(image: &str) -> &str {
-    match image.split_once('/') {
-        Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
-        _ => "docker.io",
-    }
-}
-
 #[derive(Clone)]
 pub struct SwarmEngine {
     engine: DockerEngine,
@@ -974,9 +965,10 @@ impl SwarmEngine {
             .as_ref()
             .and_then(|t| t.container_spec.as_ref())
             .and_then(|c| c.image.as_deref())?;
-        let registry = image_registry(image);
+        // Keyed as `credentials_by_registry` keys them (`index.docker.io` is `docker.io`).
+        let registry = crate::images::reference::Reference::parse(image).registry;
         let auths = self.registry_auths.read().ok()?;
-        let auth = auths.get(registry)?;
+        let auth = auths.get(&registry)?;
         Some(bollard::auth::DockerCredentials {
             username: Some(auth.username.clone()).filter(|u| !u.is_empty()),
             password: Some(auth.password.clone()).filter(|p| !p.is_empty()),

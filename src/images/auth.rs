@@ -481,16 +481,14 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
-    /// The credentials as bollard sends them in `X-Registry-Auth`; empty fields are left
-    /// out, so an identity token goes without a username or password.
-    pub fn to_docker(&self) -> bollard::auth::DockerCredentials {
-        let non_empty = |value: &str| (!value.is_empty()).then(|| value.to_string());
-        bollard::auth::DockerCredentials {
-            username: non_empty(&self.username),
-            password: non_empty(&self.password),
-            identitytoken: self.identity_token.as_deref().and_then(non_empty),
-            serveraddress: Some(self.server_address.clone()),
-            ..Default::default()
+    /// The credentials as the engine sends them (`X-Registry-Auth`, where empty fields
+    /// are left out, so an identity token goes without a username or password).
+    pub fn to_registry_auth(&self) -> crate::engine::RegistryAuth {
+        crate::engine::RegistryAuth {
+            username: self.username.clone(),
+            password: self.password.clone(),
+            identity_token: self.identity_token.clone().filter(|t| !t.is_empty()),
+            server_address: self.server_address.clone(),
         }
     }
 }
@@ -816,11 +814,11 @@ mod tests {
         let found = config.credentials_for("ghcr.io").await.unwrap().unwrap();
         assert_eq!(found.identity_token.as_deref(), Some("refresh-token"));
         assert_eq!(found.username, "me");
-        let docker = found.to_docker();
-        assert_eq!(docker.identitytoken.as_deref(), Some("refresh-token"));
-        assert_eq!(docker.username.as_deref(), Some("me"));
-        assert_eq!(docker.password, None);
-        assert_eq!(docker.serveraddress.as_deref(), Some("ghcr.io"));
+        let auth = found.to_registry_auth();
+        assert_eq!(auth.identity_token.as_deref(), Some("refresh-token"));
+        assert_eq!(auth.username, "me");
+        assert_eq!(auth.password, "");
+        assert_eq!(auth.server_address, "ghcr.io");
     }
 
     #[tokio::test]
@@ -1029,9 +1027,9 @@ printf '{{"Username":"<token>","Secret":"refresh-token"}}'"#,
         assert_eq!(found.identity_token.as_deref(), Some("refresh-token"));
         assert_eq!(found.username, "");
         assert_eq!(found.password, "");
-        let docker = found.to_docker();
-        assert_eq!(docker.username, None);
-        assert_eq!(docker.identitytoken.as_deref(), Some("refresh-token"));
+        let auth = found.to_registry_auth();
+        assert_eq!(auth.username, "");
+        assert_eq!(auth.identity_token.as_deref(), Some("refresh-token"));
     }
 
     #[tokio::test]

@@ -321,19 +321,9 @@ pub async fn credentials_by_registry<'a>(
                     registry: registry.clone(),
                     source,
                 })?;
-        out.insert(registry, found.map(|c| registry_auth(&c)));
+        out.insert(registry, found.map(|c| c.to_registry_auth()));
     }
     Ok(out)
-}
-
-/// Credentials as the engine sends them.
-pub fn registry_auth(credentials: &super::auth::Credentials) -> RegistryAuth {
-    RegistryAuth {
-        username: credentials.username.clone(),
-        password: credentials.password.clone(),
-        identity_token: credentials.identity_token.clone(),
-        server_address: credentials.server_address.clone(),
-    }
 }
 
 /// Pulls every job, up to `concurrency` at once; returns each job's outcome in the
