@@ -1,5 +1,6 @@
-//! The bench's only image: `FROM scratch` with the host's static busybox (a shell, httpd,
-//! wget, seq and sed in one file), built through the Engine API. No registry is needed.
+//! The bench's service image: `FROM scratch` with the host's static busybox (a shell,
+//! httpd, wget, seq and sed in one file), built through the Engine API, so no scenario but
+//! pull (whose images are in [`crate::pull`]) needs a registry.
 
 use std::path::{Path, PathBuf};
 
@@ -71,33 +72,40 @@ fn has_interpreter(elf: &[u8]) -> Result<bool> {
 
 /// Builds [`IMAGE`] (the engine's layer cache makes a rebuild take well under a second).
 pub async fn build(docker: &Docker, busybox: &Path) -> Result<()> {
-    let context = build_context(busybox)?;
+    let binary = std::fs::read(busybox)
+        .with_context(|| format!("cannot read busybox at {}", busybox.display()))?;
+    let context = context_tar(&[
+        ("Dockerfile", 0o644, DOCKERFILE.as_bytes()),
+        ("index.html", 0o644, b"ok\n".as_slice()),
+        ("busybox", 0o755, binary.as_slice()),
+    ])?;
+    build_from(docker, IMAGE, context).await
+}
+
+/// Builds `tag` from a build context (a tar with a `Dockerfile`) and checks that the
+/// engine has it.
+pub async fn build_from(docker: &Docker, tag: &str, context: Vec<u8>) -> Result<()> {
     let options = BuildImageOptionsBuilder::default()
         .dockerfile("Dockerfile")
-        .t(IMAGE)
+        .t(tag)
         .rm(true)
         .forcerm(true)
         .build();
     let mut stream = docker.build_image(options, None, Some(bollard::body_full(context.into())));
     while let Some(step) = stream.next().await {
-        step.with_context(|| format!("building the image {IMAGE} failed"))?;
+        step.with_context(|| format!("building the image {tag} failed"))?;
     }
     docker
-        .inspect_image(IMAGE)
+        .inspect_image(tag)
         .await
-        .with_context(|| format!("the build finished but the engine has no image {IMAGE}"))?;
+        .with_context(|| format!("the build finished but the engine has no image {tag}"))?;
     Ok(())
 }
 
-fn build_context(busybox: &Path) -> Result<Vec<u8>> {
-    let binary = std::fs::read(busybox)
-        .with_context(|| format!("cannot read busybox at {}", busybox.display()))?;
+/// A build context: a tar of `(name, mode, contents)` files, parent directories implied.
+pub fn context_tar(files: &[(&str, u32, &[u8])]) -> Result<Vec<u8>> {
     let mut tar = tar::Builder::new(Vec::new());
-    for (name, mode, data) in [
-        ("Dockerfile", 0o644, DOCKERFILE.as_bytes()),
-        ("index.html", 0o644, b"ok\n".as_slice()),
-        ("busybox", 0o755, binary.as_slice()),
-    ] {
+    for &(name, mode, data) in files {
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
         header.set_mode(mode);

@@ -1,16 +1,20 @@
 //! msctl-bench: msctl, docker-compose 1.29 and the raw Engine API side by side on one
-//! generated Compose file. Run it through `bench/run`, which builds both in release mode.
+//! generated Compose file (and, for pull, Compose v5 on a second one). Run it through
+//! `bench/run`, which builds both in release mode.
 
 mod command;
 mod engine;
 mod image;
 mod manifest;
+mod pull;
 mod raw;
+mod registry;
 mod report;
 mod runner;
 mod scenario;
 mod tool;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -22,6 +26,7 @@ use crate::manifest::Project;
 use crate::report::{Environment, Shape};
 use crate::runner::{Runner, Settings};
 use crate::scenario::Scenario;
+use crate::tool::Tool;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,6 +45,9 @@ struct Args {
     /// Only these scenarios (repeatable, or comma-separated); default: all
     #[arg(long, value_enum, value_name = "SCENARIO", value_delimiter = ',')]
     only: Vec<Scenario>,
+    /// Only these tools (repeatable, or comma-separated); default: all
+    #[arg(long, value_enum, value_name = "TOOL", value_delimiter = ',')]
+    tools: Vec<Tool>,
     /// Replicas of `web` the scale scenario goes to
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..))]
     scale_to: u32,
@@ -55,6 +63,15 @@ struct Args {
     /// The docker-compose program
     #[arg(long, default_value = "docker-compose")]
     docker_compose: String,
+    /// The Compose v5 program the pull scenario compares with
+    #[arg(long, default_value = "compose5")]
+    compose5: String,
+    /// The registry program the pull scenario serves its images with
+    #[arg(long, default_value = "docker-registry")]
+    docker_registry: String,
+    /// Images the pull scenario pulls
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=99))]
+    pull_images: u32,
     /// The static busybox to build the image from (default: /bin/busybox)
     #[arg(long)]
     busybox: Option<PathBuf>,
@@ -91,7 +108,29 @@ async fn run(args: Args) -> Result<ExitCode> {
     );
     image::build(&docker, &busybox).await?;
 
-    let compose = compose_version(&args.docker_compose).await;
+    let scenarios: Vec<Scenario> = if args.only.is_empty() {
+        Scenario::ALL.to_vec()
+    } else {
+        Scenario::ALL
+            .into_iter()
+            .filter(|s| args.only.contains(s))
+            .collect()
+    };
+    let tools: Vec<Tool> = if args.tools.is_empty() {
+        Tool::ALL.to_vec()
+    } else {
+        Tool::ALL
+            .into_iter()
+            .filter(|t| args.tools.contains(t))
+            .collect()
+    };
+    let compose = compose_version(&args.docker_compose, COMPOSE_HINT).await;
+    // Only the pull scenario runs Compose v5: without it, a missing one is nobody's concern.
+    let compose5 = if scenarios.contains(&Scenario::Pull) && tools.contains(&Tool::Compose) {
+        Some(compose_version(&args.compose5, COMPOSE5_HINT).await)
+    } else {
+        None
+    };
     let msctl = msctl_binary(&args.msctl);
     let msctl_version = match &msctl {
         Ok(path) => describe_msctl(path).await,
@@ -103,15 +142,9 @@ async fn run(args: Args) -> Result<ExitCode> {
     if let Err(error) = &compose {
         eprintln!("bench: warning: {error}");
     }
-
-    let scenarios: Vec<Scenario> = if args.only.is_empty() {
-        Scenario::ALL.to_vec()
-    } else {
-        Scenario::ALL
-            .into_iter()
-            .filter(|s| args.only.contains(s))
-            .collect()
-    };
+    if let Some(Err(error)) = &compose5 {
+        eprintln!("bench: warning: {error}");
+    }
     let project = Project::new(args.services, args.log_replicas, args.log_lines);
     let dir = tempfile::Builder::new()
         .prefix("msctl-bench-")
@@ -138,17 +171,31 @@ async fn run(args: Args) -> Result<ExitCode> {
     let settings = Settings {
         runs: args.runs as usize,
         scenarios: scenarios.clone(),
+        tools: tools.clone(),
         scale_to: args.scale_to,
         timeout: Duration::from_secs(args.timeout),
         msctl: msctl.clone(),
         compose: compose.clone().map(|_| args.docker_compose.clone()),
+        compose5: match &compose5 {
+            Some(Ok(_)) => Ok(args.compose5.clone()),
+            Some(Err(error)) => Err(error.clone()),
+            None => Err("Compose v5 was not looked for".into()),
+        },
+        registry: args.docker_registry.clone(),
+        pull_images: args.pull_images,
+        busybox: busybox.clone(),
     };
     eprintln!(
-        "bench: {} runs of {} on {} services (file: {})",
+        "bench: {} runs of {} by {} on {} services (file: {})",
         settings.runs,
         scenarios
             .iter()
             .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        tools
+            .iter()
+            .map(|t| t.column())
             .collect::<Vec<_>>()
             .join(", "),
         args.services,
@@ -170,6 +217,11 @@ async fn run(args: Args) -> Result<ExitCode> {
         log_replicas: args.log_replicas,
         log_lines: args.log_lines,
         runs: settings.runs,
+        pull_images: args.pull_images,
+        pull_compose: match &compose5 {
+            Some(Ok(version)) => format!("compose v{version}"),
+            _ => "compose v5".into(),
+        },
     };
     let table = report::table(&results, &scenarios, &shape);
     let errors = report::errors(&results, &scenarios);
@@ -183,6 +235,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         machine: report::machine(),
         engine: engine_version,
         compose: compose.unwrap_or_else(|error| error),
+        compose5: compose5.map(|version| version.unwrap_or_else(|error| error)),
         msctl: msctl_version,
         load_before,
         load_after: report::load_average(),
@@ -196,6 +249,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         &errors,
         &results,
         &scenarios,
+        &tools,
         elapsed,
     );
     if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -227,11 +281,13 @@ fn results_document(
     errors: &str,
     results: &scenario::Results,
     scenarios: &[Scenario],
+    tools: &[Tool],
     elapsed: Duration,
 ) -> String {
     let mut out = format!(
         "# msctl benchmark: latest run\n\n{}- parameters: {} services, {} runs per scenario and tool \
-         (medians shown), scale to {}, logs {} replicas × {} lines, scenarios: {}\n\
+         (medians shown), scale to {}, logs {} replicas × {} lines, pull {} images, scenarios: {}, \
+         tools: {}\n\
          - whole bench: {:.0} s\n\n",
         environment.render(),
         shape.services,
@@ -239,7 +295,9 @@ fn results_document(
         args.scale_to,
         shape.log_replicas,
         shape.log_lines,
+        shape.pull_images,
         scenarios.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "),
+        tools.iter().map(|t| t.column()).collect::<Vec<_>>().join(", "),
         elapsed.as_secs_f64()
     );
     out.push_str(table);
@@ -252,6 +310,16 @@ fn results_document(
          load average) slows every tool, docker-compose's CPU-bound logs the most.\n\
          How each tool is timed: bench/README.md.\n",
     );
+    if scenarios.iter().any(|s| s.compose_v5()) {
+        let _ = write!(
+            out,
+            "Pull: the docker-compose column is {} (`compose5 pull --quiet`), not 1.29, and\n\
+             there is no target. Every tool pulls all {} images from a registry on 127.0.0.1;\n\
+             they are removed from the engine before each run. Raw = one POST /images/create\n\
+             per image, all at once.\n",
+            shape.pull_compose, shape.pull_images
+        );
+    }
     if !errors.is_empty() {
         out.push_str("\n## Errors\n\n");
         out.push_str(errors);
@@ -270,8 +338,11 @@ fn invocation_id() -> String {
     format!("{:04x}", (nanos ^ std::process::id()) & 0xffff)
 }
 
-/// `docker-compose version --short`, or why docker-compose cannot be run.
-async fn compose_version(program: &str) -> Result<String, String> {
+const COMPOSE_HINT: &str = "scripts/bootstrap installs docker-compose";
+const COMPOSE5_HINT: &str = "bench/README.md says how to install Compose v5 as compose5";
+
+/// `PROGRAM version --short`, or why it cannot be run (with `hint` on how to install it).
+async fn compose_version(program: &str, hint: &str) -> Result<String, String> {
     let output = tokio::process::Command::new(program)
         .args(["version", "--short"])
         .output()
@@ -284,9 +355,7 @@ async fn compose_version(program: &str) -> Result<String, String> {
             "`{program} version` failed: {}",
             command::summarize_stderr(&String::from_utf8_lossy(&output.stderr))
         )),
-        Err(error) => Err(format!(
-            "cannot run `{program}`: {error} (hint: scripts/bootstrap installs docker-compose)"
-        )),
+        Err(error) => Err(format!("cannot run `{program}`: {error} (hint: {hint})")),
     }
 }
 

@@ -14,6 +14,9 @@ pub struct Shape {
     pub log_replicas: u32,
     pub log_lines: u32,
     pub runs: usize,
+    pub pull_images: u32,
+    /// What the pull row's docker-compose column ran, e.g. `compose v5.6.1`.
+    pub pull_compose: String,
 }
 
 impl Shape {
@@ -33,6 +36,10 @@ impl Shape {
                 thousands(self.log_lines as u64)
             ),
             Scenario::Down => "down".into(),
+            Scenario::Pull => format!(
+                "pull {} images from a loopback registry (docker-compose column: {})",
+                self.pull_images, self.pull_compose
+            ),
         }
     }
 }
@@ -49,11 +56,7 @@ pub fn table(results: &Results, scenarios: &[Scenario], shape: &Shape) -> String
         let median = |tool| samples(tool).and_then(Samples::median);
         let cells = Tool::ALL.map(|tool| cell(scenario, samples(tool), shape));
         let msctl = median(Tool::Msctl);
-        let versus_compose = ratio(
-            msctl,
-            median(Tool::Compose),
-            Some(scenario.compose_target()),
-        );
+        let versus_compose = ratio(msctl, median(Tool::Compose), scenario.compose_target());
         let versus_raw = if scenario.has_raw() {
             ratio(msctl, median(Tool::Raw), scenario.raw_target())
         } else {
@@ -183,6 +186,8 @@ pub struct Environment {
     pub machine: String,
     pub engine: String,
     pub compose: String,
+    /// Compose v5's version (or why it cannot be run), when the pull scenario ran.
+    pub compose5: Option<String>,
     pub msctl: String,
     /// /proc/loadavg's 1, 5 and 15 minute averages before and after: other work on the
     /// machine slows every tool down, docker-compose's CPU-bound logs most.
@@ -192,9 +197,15 @@ pub struct Environment {
 
 impl Environment {
     pub fn render(&self) -> String {
+        let compose5 = match &self.compose5 {
+            Some(version) => {
+                format!("- compose v5 (the pull row's docker-compose column): {version}\n")
+            }
+            None => String::new(),
+        };
         format!(
             "- date: {}\n- machine: {}\n- load average (1, 5, 15 min): {} before, {} after\n\
-             - engine: Docker {}\n- docker-compose: {}\n- msctl: {}\n",
+             - engine: Docker {}\n- docker-compose: {}\n{compose5}- msctl: {}\n",
             self.date,
             self.machine,
             self.load_before,
@@ -346,8 +357,19 @@ mod tests {
             log_replicas: 10,
             log_lines: 100_000,
             runs: 1,
+            pull_images: 10,
+            pull_compose: "compose v5.6.1".into(),
         };
-        let table = table(&results, &[Scenario::ColdUp, Scenario::Ps], &shape);
+        for (tool, seconds) in [(Tool::Compose, 2.0), (Tool::Raw, 1.0)] {
+            results.record(Scenario::Pull, tool, &Ok(Duration::from_secs_f64(seconds)));
+        }
+        results.record(
+            Scenario::Pull,
+            Tool::Msctl,
+            &Err(anyhow::anyhow!("error: unrecognized subcommand 'pull'")),
+        );
+        let scenarios = [Scenario::ColdUp, Scenario::Ps, Scenario::Pull];
+        let table = table(&results, &scenarios, &shape);
         assert!(
             table.contains(
                 "| cold up → all healthy (10 services) | 0.500 s | 5.000 s | 0.400 s | \
@@ -357,6 +379,13 @@ mod tests {
         );
         assert!(
             table.contains("| ps | error: no \\| ps yet | - | - | - (target ≤ 0.15x) | - |"),
+            "{table}"
+        );
+        assert!(
+            table.contains(
+                "| pull 10 images from a loopback registry (docker-compose column: compose v5.6.1) \
+                 | error: error: unrecognized subcommand 'pull' | 2.000 s | 1.000 s | - | - |"
+            ),
             "{table}"
         );
     }

@@ -1,5 +1,6 @@
 //! The runs: each tool's lifecycle (cold up, no-op up, ps, scale, down) from a clean state,
-//! tools interleaved so a slow moment of the machine hits all of them alike; then logs.
+//! tools interleaved so a slow moment of the machine hits all of them alike; then logs;
+//! then pull, from a registry started for it.
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
@@ -11,8 +12,10 @@ use futures_util::future::join_all;
 
 use crate::command::{self, Outcome};
 use crate::engine;
-use crate::manifest::{Project, LOGGER_PROFILE, LOG_LINE_MARK, SCALED_SERVICE};
+use crate::manifest::{self, Project, PullService, LOGGER_PROFILE, LOG_LINE_MARK, SCALED_SERVICE};
+use crate::pull;
 use crate::raw;
+use crate::registry::Registry;
 use crate::scenario::{Results, Scenario};
 use crate::tool::Deployment;
 use crate::tool::Tool;
@@ -22,6 +25,8 @@ use crate::tool::Tool;
 pub struct Settings {
     pub runs: usize,
     pub scenarios: Vec<Scenario>,
+    /// The tools measured, in [`Tool::ALL`]'s order.
+    pub tools: Vec<Tool>,
     pub scale_to: u32,
     /// Longest any one command or wait may take.
     pub timeout: Duration,
@@ -29,6 +34,14 @@ pub struct Settings {
     pub msctl: Result<PathBuf, String>,
     /// The docker-compose program, or why it cannot be run.
     pub compose: Result<String, String>,
+    /// The Compose v5 program the pull scenario runs, or why it cannot be run.
+    pub compose5: Result<String, String>,
+    /// The registry program the pull scenario serves its images with.
+    pub registry: String,
+    /// Images the pull scenario pulls.
+    pub pull_images: u32,
+    /// The static busybox every image is built from.
+    pub busybox: PathBuf,
 }
 
 impl Settings {
@@ -64,13 +77,16 @@ impl Runner<'_> {
         let mut results = Results::default();
         if LIFECYCLE.iter().any(|&s| self.settings.selected(s)) {
             for run in 0..self.settings.runs {
-                for tool in rotated(&Tool::ALL, run) {
+                for tool in rotated(&self.settings.tools, run) {
                     self.lifecycle(tool, run, &mut results).await;
                 }
             }
         }
         if self.settings.selected(Scenario::Logs) {
             self.logs_scenario(&mut results).await;
+        }
+        if self.settings.selected(Scenario::Pull) {
+            self.pull_scenario(&mut results).await;
         }
         results
     }
@@ -179,9 +195,23 @@ impl Runner<'_> {
                 .into(),
             Tool::Raw => bail!("the raw baseline has no command line"),
         };
+        self.cli_with(program, self.file, d, logger, args, needle)
+            .await
+    }
+
+    /// `program -f file -p project [--profile logs] args...`, in the file's directory.
+    async fn cli_with(
+        &self,
+        program: OsString,
+        file: &Path,
+        d: &Deployment,
+        logger: bool,
+        args: &[&str],
+        needle: &[u8],
+    ) -> Result<Outcome> {
         let mut full: Vec<String> = vec![
             "-f".into(),
-            self.file.display().to_string(),
+            file.display().to_string(),
             "-p".into(),
             d.project.clone(),
         ];
@@ -371,7 +401,9 @@ impl Runner<'_> {
     /// before any run; reading them changes nothing, so the runs share that setup.
     async fn logs_scenario(&self, results: &mut Results) {
         let runs = self.settings.runs;
-        let deployments = Tool::ALL.map(|tool| Deployment::new(tool, self.invocation, "logs"));
+        let deployments: Vec<Deployment> = (self.settings.tools.iter())
+            .map(|&tool| Deployment::new(tool, self.invocation, "logs"))
+            .collect();
         let mut ready = Vec::new();
         for d in &deployments {
             eprintln!("bench: {}: starting the logger replicas", d.tool.column());
@@ -468,6 +500,125 @@ impl Runner<'_> {
         if lines != expected {
             bail!("printed {lines} log lines, expected {expected}");
         }
+        Ok(elapsed)
+    }
+}
+
+/// What the pull runs share: the registry, the images pushed to it, the file naming them.
+struct PullSetup {
+    registry: Registry,
+    services: Vec<PullService>,
+    file: PathBuf,
+}
+
+impl Runner<'_> {
+    /// Pull: a registry and its images set up once (untimed), then each run removes the
+    /// images from the engine and times one tool pulling all of them back.
+    async fn pull_scenario(&self, results: &mut Results) {
+        let runs = self.settings.runs;
+        eprintln!(
+            "bench: pull: starting {} and pushing {} images to it",
+            self.settings.registry, self.settings.pull_images
+        );
+        let setup = match self.pull_setup().await {
+            Ok(setup) => setup,
+            Err(error) => {
+                let outcome = Err(anyhow!("setup failed: {error:#}"));
+                for &tool in &self.settings.tools {
+                    progress(0, runs, tool, Scenario::Pull, &outcome);
+                    results.record(Scenario::Pull, tool, &outcome);
+                }
+                return;
+            }
+        };
+        for run in 0..runs {
+            for tool in rotated(&self.settings.tools, run) {
+                let d = Deployment::new(tool, self.invocation, &format!("pull{}", run + 1));
+                let outcome = self.pull(&d, &setup).await;
+                progress(run, runs, tool, Scenario::Pull, &outcome);
+                results.record(Scenario::Pull, tool, &outcome);
+            }
+        }
+        // No image is left naming a registry that is about to go away.
+        if let Err(error) = pull::remove(self.docker, &setup.services).await {
+            eprintln!("bench: pull: removing the images failed: {error:#}");
+        }
+        if let Err(error) = setup.registry.stop().await {
+            eprintln!("bench: pull: stopping the registry failed: {error:#}");
+        }
+    }
+
+    /// Starts the registry, builds and pushes the images, writes the file naming them.
+    async fn pull_setup(&self) -> Result<PullSetup> {
+        let removed = pull::remove_leftovers(self.docker).await?;
+        if !removed.is_empty() {
+            eprintln!(
+                "bench: removed pull images of earlier runs: {}",
+                removed.join(", ")
+            );
+        }
+        let dir = self.command_context().dir.join("registry");
+        let registry = Registry::start(&self.settings.registry, &dir).await?;
+        let services = PullService::all(&registry.address, self.settings.pull_images);
+        let file = self.command_context().dir.join("pull.yaml");
+        let prepared = async {
+            let seed = u64::from_str_radix(self.invocation, 16).unwrap_or(0) << 32;
+            pull::build_and_push(self.docker, &self.settings.busybox, &services, seed)
+                .await
+                .context("building and pushing the images")?;
+            std::fs::write(&file, manifest::pull_compose_yaml(&services))
+                .with_context(|| format!("cannot write {}", file.display()))
+        };
+        if let Err(error) = prepared.await {
+            if let Err(stop) = registry.stop().await {
+                eprintln!("bench: pull: stopping the registry failed: {stop:#}");
+            }
+            // The images built before the failure would only be leftovers.
+            if let Err(remove) = pull::remove(self.docker, &services).await {
+                eprintln!("bench: pull: removing the images failed: {remove:#}");
+            }
+            return Err(error);
+        }
+        eprintln!("bench: pull: registry on {}", registry.address);
+        Ok(PullSetup {
+            registry,
+            services,
+            file,
+        })
+    }
+
+    /// One pull of every image by one tool, timed from its start until it is done, then
+    /// checked on the engine.
+    async fn pull(&self, d: &Deployment, setup: &PullSetup) -> Result<Duration> {
+        let services = &setup.services;
+        pull::remove(self.docker, services)
+            .await
+            .context("setup failed: removing the images before the pull")?;
+        let elapsed = match d.tool {
+            Tool::Msctl | Tool::Compose => {
+                let program: OsString = match d.tool {
+                    Tool::Msctl => self.settings.msctl.clone().map_err(|e| anyhow!(e))?.into(),
+                    _ => self
+                        .settings
+                        .compose5
+                        .clone()
+                        .map_err(|e| anyhow!(e))?
+                        .into(),
+                };
+                let args = ["pull", "--quiet"];
+                self.cli_with(program, &setup.file, d, false, &args, b"")
+                    .await?
+                    .elapsed
+            }
+            Tool::Raw => {
+                let start = Instant::now();
+                pull::raw_pull(self.docker, services).await?;
+                start.elapsed()
+            }
+        };
+        pull::expect_present(self.docker, services)
+            .await
+            .context("after the pull returned")?;
         Ok(elapsed)
     }
 }

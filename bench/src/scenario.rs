@@ -21,16 +21,19 @@ pub enum Scenario {
     Logs,
     /// Stop and remove everything
     Down,
+    /// Pull every image of a second file from a loopback registry
+    Pull,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::ColdUp,
         Scenario::NoopUp,
         Scenario::Ps,
         Scenario::Scale,
         Scenario::Logs,
         Scenario::Down,
+        Scenario::Pull,
     ];
 
     /// The name used by `--only` and in progress lines.
@@ -42,6 +45,7 @@ impl Scenario {
             Scenario::Scale => "scale",
             Scenario::Logs => "logs",
             Scenario::Down => "down",
+            Scenario::Pull => "pull",
         }
     }
 
@@ -50,15 +54,23 @@ impl Scenario {
         self != Scenario::NoopUp
     }
 
-    /// The acceptance target for msctl against docker-compose.
-    pub fn compose_target(self) -> Target {
+    /// The acceptance target for msctl against docker-compose, where it sets one
+    /// (none for pull, which is compared with Compose v5).
+    pub fn compose_target(self) -> Option<Target> {
         match self {
-            Scenario::ColdUp => Target::Ratio(0.6),
-            Scenario::NoopUp | Scenario::Ps => Target::Ratio(0.15),
-            Scenario::Scale => Target::Ratio(0.7),
-            Scenario::Logs => Target::Throughput(10.0),
-            Scenario::Down => Target::Ratio(0.6),
+            Scenario::ColdUp => Some(Target::Ratio(0.6)),
+            Scenario::NoopUp | Scenario::Ps => Some(Target::Ratio(0.15)),
+            Scenario::Scale => Some(Target::Ratio(0.7)),
+            Scenario::Logs => Some(Target::Throughput(10.0)),
+            Scenario::Down => Some(Target::Ratio(0.6)),
+            Scenario::Pull => None,
         }
+    }
+
+    /// Whether the docker-compose column is Compose v5 rather than docker-compose 1.29:
+    /// the pull scenario compares msctl with the Compose of today.
+    pub fn compose_v5(self) -> bool {
+        self == Scenario::Pull
     }
 
     /// The acceptance target for msctl against the raw baseline, where it sets one.

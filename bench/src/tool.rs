@@ -1,11 +1,15 @@
 //! The three things compared, each on projects of its own so they never touch each other.
 
-/// A tool under test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+use clap::ValueEnum;
+
+/// A tool under test (`--tools` takes these names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum)]
 pub enum Tool {
+    /// msctl, the binary under test
     Msctl,
+    /// docker-compose 1.29 (Compose v5 in the pull scenario)
     Compose,
-    /// The Engine API through bollard with no orchestrator: the lower bound.
+    /// The Engine API through bollard with no orchestrator: the lower bound
     Raw,
 }
 
