@@ -15,9 +15,11 @@ use super::reference::Reference;
 use crate::engine::{Engine, EngineError, RegistryAuth, TransferProgress};
 use crate::manifest::model::{Project, Service};
 
-/// How many pulls run at once, as Docker's own `max-concurrent-downloads` per pull
-/// keeps layers moving: a few images at once fill a link without thrashing it.
-pub const PULL_CONCURRENCY: usize = 4;
+/// How many pulls run at once. The engine itself bounds the layers it downloads at
+/// once (`max-concurrent-downloads`, 3 by default, across every pull), so asking for
+/// more images at once only overlaps their manifest and auth round trips; the bound
+/// keeps the open progress streams few for a project of 100 services.
+pub const PULL_CONCURRENCY: usize = 10;
 
 /// One image to pull, for every service that runs it.
 #[derive(Debug, Clone, PartialEq, Eq)]

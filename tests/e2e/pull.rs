@@ -10,7 +10,7 @@ use std::process::Command;
 
 use msctl::engine::Engine;
 
-use super::registry::Registry;
+use super::registry::{own_image, Registry};
 use super::support::{block_on, engine, httpd_service, test_image, TestProject};
 
 /// Whether the engine has an image by this name.
@@ -66,7 +66,7 @@ fn msctl_with_config(
 #[test]
 fn up_pulls_a_missing_image_from_the_registry_and_runs_it_healthy() {
     let registry = Registry::start();
-    let pushed = registry.push(test_image(), "e2e/web:1");
+    let pushed = registry.push(own_image(), "e2e/web:1");
     registry.remove_local("e2e/web:1");
     let _cleanup = RemoveImage(pushed.name.clone());
     assert!(!engine_has(&pushed.name));
@@ -94,7 +94,7 @@ fn up_pulls_a_missing_image_from_the_registry_and_runs_it_healthy() {
 #[test]
 fn pull_policy_always_pulls_a_new_image_and_replaces_the_replica_never_refuses_a_missing_one() {
     let registry = Registry::start();
-    let pushed = registry.push(test_image(), "e2e/app:1");
+    let pushed = registry.push(own_image(), "e2e/app:1");
     let _cleanup = RemoveImage(pushed.name.clone());
     let project = TestProject::new(
         "pull-always",
@@ -107,19 +107,23 @@ fn pull_policy_always_pulls_a_new_image_and_replaces_the_replica_never_refuses_a
     // replica is replaced because its image changed.
     let variant = format!("msctl-e2e-variant-{}:1", std::process::id());
     let _variant = RemoveImage(variant.clone());
-    let built =
-        Command::new("docker")
-            .args(["build", "-q", "-t", &variant, "-"])
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write as _;
-                child.stdin.take().expect("stdin").write_all(
-                    format!("FROM {}\nLABEL e2e.variant=2\n", test_image()).as_bytes(),
-                )?;
-                child.wait_with_output()
-            })
-            .expect("docker build runs");
+    let built = Command::new("docker")
+        .args(["build", "-q", "-t", &variant, "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child.stdin.take().expect("stdin").write_all(
+                format!(
+                    "FROM {}\nLABEL e2e.variant=2 io.msctl-e2e.own={}\n",
+                    test_image(),
+                    std::process::id()
+                )
+                .as_bytes(),
+            )?;
+            child.wait_with_output()
+        })
+        .expect("docker build runs");
     assert!(built.status.success(), "{built:?}");
     let second = registry.push(&variant, "e2e/app:1");
     assert_ne!(pushed.digest, second.digest);
@@ -160,7 +164,7 @@ fn pull_policy_always_pulls_a_new_image_and_replaces_the_replica_never_refuses_a
 #[test]
 fn missing_keeps_the_image_the_engine_has_and_a_digest_pins_what_runs() {
     let registry = Registry::start();
-    let pushed = registry.push(test_image(), "e2e/pinned:1");
+    let pushed = registry.push(own_image(), "e2e/pinned:1");
     let _cleanup = RemoveImage(pushed.name.clone());
     // `missing` (the default, written out) with the image present: no pull.
     let project = TestProject::new(
@@ -189,7 +193,7 @@ fn missing_keeps_the_image_the_engine_has_and_a_digest_pins_what_runs() {
 #[test]
 fn an_unknown_tag_is_an_error_naming_the_service_the_image_and_the_registrys_answer() {
     let registry = Registry::start();
-    registry.push(test_image(), "e2e/known:1");
+    registry.push(own_image(), "e2e/known:1");
     let missing = registry.image("e2e/known:nope");
     let compose = format!(
         "{}  other:\n    image: {}\n    command: [\"sleep\", \"60\"]\n    init: true\n",
@@ -216,7 +220,7 @@ fn an_unknown_tag_is_an_error_naming_the_service_the_image_and_the_registrys_ans
 fn credentials_from_the_docker_config_are_sent_and_missing_or_wrong_ones_are_clear_errors() {
     let password = "e2e-right-pass-7291";
     let registry = Registry::start_with_auth("ci", password);
-    let pushed = registry.push(test_image(), "e2e/private:1");
+    let pushed = registry.push(own_image(), "e2e/private:1");
     registry.remove_local("e2e/private:1");
     let _cleanup = RemoveImage(pushed.name.clone());
     let project = TestProject::new("pull-auth", &web_with(&pushed.name, ""));
@@ -311,7 +315,7 @@ fn push_sends_the_built_image_and_a_clean_engine_pulls_it_instead_of_building() 
 #[test]
 fn msctl_pull_pulls_every_image_once_and_names_what_it_skips() {
     let registry = Registry::start();
-    let pushed = registry.push(test_image(), "e2e/many:1");
+    let pushed = registry.push(own_image(), "e2e/many:1");
     registry.remove_local("e2e/many:1");
     let _cleanup = RemoveImage(pushed.name.clone());
     let missing = registry.image("e2e/many:nope");
@@ -345,7 +349,7 @@ fn msctl_pull_pulls_every_image_once_and_names_what_it_skips() {
 #[test]
 fn pull_policy_build_builds_even_when_the_registry_has_the_image() {
     let registry = Registry::start();
-    let pushed = registry.push(test_image(), "e2e/local:1");
+    let pushed = registry.push(own_image(), "e2e/local:1");
     registry.remove_local("e2e/local:1");
     let _cleanup = RemoveImage(pushed.name.clone());
     let project = TestProject::new(
@@ -368,4 +372,61 @@ fn pull_policy_build_builds_even_when_the_registry_has_the_image() {
         .expect("the built image")
         .labels;
     assert_eq!(labels.get("e2e.built").map(String::as_str), Some("1"));
+}
+
+/// Docker Compose v5.6.1 (`compose5`, installed by scripts/bootstrap) in `dir` as
+/// project `name`: its exit code and stderr.
+fn compose5(dir: &std::path::Path, name: &str, args: &[&str]) -> (i32, String) {
+    let output = Command::new("compose5")
+        .current_dir(dir)
+        .args(["-p", name])
+        .args(args)
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run compose5 (scripts/bootstrap installs it): {err}"));
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Takes Compose's project down at the end of a test, even a failed one.
+struct ComposeDown(std::path::PathBuf, String);
+
+impl Drop for ComposeDown {
+    fn drop(&mut self) {
+        let _ = compose5(&self.0, &self.1, &["down", "--timeout", "1"]);
+    }
+}
+
+#[test]
+fn compose_v5_pulls_and_refuses_the_same_file_as_msctl() {
+    let registry = Registry::start();
+    let pushed = registry.push(own_image(), "e2e/same:1");
+    registry.remove_local("e2e/same:1");
+    let _cleanup = RemoveImage(pushed.name.clone());
+    let project = TestProject::new(
+        "pull-compose",
+        &web_with(&pushed.name, "    pull_policy: never\n"),
+    );
+    let compose_name = format!("{}-compose", project.name());
+    let _down = ComposeDown(project.dir().to_path_buf(), compose_name.clone());
+
+    // `never` with the image only in the registry: both refuse, neither pulls.
+    let (code, _, stderr) = project.msctl(&["up"]);
+    assert_eq!(code, 1, "{stderr}");
+    let (code, compose_err) = compose5(project.dir(), &compose_name, &["up", "-d"]);
+    assert_ne!(code, 0, "compose v5 refuses too: {compose_err}");
+    assert!(!engine_has(&pushed.name));
+
+    // `missing`: both pull it and run it.
+    project.write_compose(&web_with(&pushed.name, "    pull_policy: missing\n"));
+    let (code, compose_err) = compose5(project.dir(), &compose_name, &["up", "-d"]);
+    assert_eq!(code, 0, "{compose_err}");
+    assert!(engine_has(&pushed.name), "compose v5 pulled it");
+    let _ = compose5(project.dir(), &compose_name, &["down", "--timeout", "1"]);
+    registry.remove_local("e2e/same:1");
+    let (code, _, stderr) = project.msctl(&["up"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("pulling for `web` (missing)"), "{stderr}");
+    assert_eq!(project.containers().len(), 1);
 }

@@ -5,7 +5,7 @@
 //!
 //! ```ignore
 //! let registry = Registry::start_with_auth("alice", "s3cret");
-//! let pushed = registry.push(test_image(), "shop/web:1");
+//! let pushed = registry.push(own_image(), "shop/web:1");
 //! // pushed.name == "127.0.0.1:PORT/shop/web:1", pushed.digest == "sha256:..."
 //! assert_eq!(registry.tags("shop/web"), ["1"]);
 //! assert_eq!(registry.digest("shop/web:1"), pushed.digest);
@@ -337,8 +337,60 @@ impl Registry {
     }
 }
 
+/// The name of [`own_image`] in this process.
+fn own_image_name() -> String {
+    format!("msctl-e2e-own-{}:1", std::process::id())
+}
+
+/// An image of this test's own (nextest runs each test in its own process): the
+/// busybox test image with a label naming the process, so a different image id. Tests
+/// push this, not the shared test image: a name put on the shared image would make a
+/// `docker rmi` of it in another test only take a name off, not fail as in use.
+/// Removed when the test's [`Registry`] is dropped.
+pub fn own_image() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let name = own_image_name();
+        let mut child = Command::new("docker")
+            .args(["build", "-q", "-t", &name, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("docker build runs");
+        let dockerfile = format!(
+            "FROM {}\nLABEL io.msctl-e2e.own={}\n",
+            test_image(),
+            std::process::id()
+        );
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(dockerfile.as_bytes())
+            .expect("the Dockerfile is sent");
+        let output = child.wait_with_output().expect("docker build ends");
+        assert!(output.status.success(), "building {name}: {output:?}");
+        name
+    })
+}
+
 impl Drop for Registry {
     fn drop(&mut self) {
+        // By its label, not its name: a name moved to another image (a second push
+        // under the same tag) leaves it with only the registry's digest as a name.
+        let label = format!("label=io.msctl-e2e.own={}", std::process::id());
+        if let Ok(listed) = Command::new("docker")
+            .args(["images", "-q", "--no-trunc", "--filter", &label])
+            .output()
+        {
+            for id in String::from_utf8_lossy(&listed.stdout).split_whitespace() {
+                let _ = Command::new("docker").args(["rmi", "-f", id]).output();
+            }
+        }
+        let _ = Command::new("docker")
+            .args(["rmi", "-f", &own_image_name()])
+            .output();
         let names = std::mem::take(
             &mut *self
                 .local_names
@@ -621,7 +673,7 @@ fn the_loopback_registry_serves_a_pushed_image() {
     let registry = Registry::start();
     assert_eq!(registry.tags("e2e/busybox"), Vec::<String>::new());
 
-    let pushed = registry.push(test_image(), "e2e/busybox:1");
+    let pushed = registry.push(own_image(), "e2e/busybox:1");
 
     assert_eq!(
         pushed.name,
@@ -663,7 +715,7 @@ fn a_registry_with_auth_refuses_a_push_without_credentials() {
     assert_eq!(anonymous.status, 401);
 
     let message = registry
-        .try_push(test_image(), "e2e/busybox:1", None)
+        .try_push(own_image(), "e2e/busybox:1", None)
         .expect_err("a push without credentials succeeded");
     assert!(
         message.contains("no basic auth credentials") || message.contains("unauthorized"),
@@ -676,7 +728,7 @@ fn a_registry_with_auth_refuses_a_push_without_credentials() {
             .expect("the registry has credentials")
     };
     let message = registry
-        .try_push(test_image(), "e2e/busybox:1", Some(wrong))
+        .try_push(own_image(), "e2e/busybox:1", Some(wrong))
         .expect_err("a push with a wrong password succeeded");
     assert!(
         message.contains("unauthorized") || message.contains("401"),
@@ -684,7 +736,7 @@ fn a_registry_with_auth_refuses_a_push_without_credentials() {
     );
     assert_eq!(registry.tags("e2e/busybox"), Vec::<String>::new());
 
-    let pushed = registry.push(test_image(), "e2e/busybox:1");
+    let pushed = registry.push(own_image(), "e2e/busybox:1");
 
     assert_eq!(registry.tags("e2e/busybox"), ["1"]);
     assert_eq!(registry.digest("e2e/busybox:1"), pushed.digest);
@@ -693,7 +745,7 @@ fn a_registry_with_auth_refuses_a_push_without_credentials() {
 #[test]
 fn a_relay_makes_the_registry_loopback_for_a_second_node() {
     let registry = Registry::start();
-    let pushed = registry.push(test_image(), "e2e/busybox:1");
+    let pushed = registry.push(own_image(), "e2e/busybox:1");
     let node = SecondNode::start("e2ereg");
     let netns = format!("msctl-{}", node.name);
     let node_docker = block_on(node.docker());

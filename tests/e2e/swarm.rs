@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use bollard::query_parameters::ListTasksOptions;
 
+use super::registry::Registry;
 use super::shop::{customer, first_product, order_status, place_order, shop};
-use super::support::{block_on, engine, wait_for, TestProject};
+use super::support::{block_on, engine, httpd_service, test_image, wait_for, TestProject};
 use super::swarm_node::SecondNode;
 
 /// The engine in a Swarm for the length of a test; left (and its gateway bridge removed
@@ -194,6 +195,64 @@ fn order_flow(port: u16, email: &str, key: &str) {
     });
 }
 
+/// A second engine started as node `name` (`scripts/swarm-node`), joined to `swarm` as a
+/// worker, ready, and labelled with the address msctl sends it images at: the node and
+/// its Swarm node id.
+fn join_worker(swarm: &SwarmGuard, name: &str) -> (SecondNode, String) {
+    let node = SecondNode::start(name);
+    let manager = machine_address();
+    let worker = block_on(node.docker());
+    block_on(worker.join_swarm(bollard::models::SwarmJoinRequest {
+        listen_addr: Some("0.0.0.0:2377".to_string()),
+        advertise_addr: Some(node.address.clone()),
+        data_path_addr: Some(node.address.clone()),
+        remote_addrs: Some(vec![format!("{manager}:2377")]),
+        join_token: Some(swarm.worker_token()),
+    }))
+    .expect("the second node joins as a worker");
+    // The worker, ready, labelled with the address msctl sends it images at.
+    let docker = engine().client();
+    let mut worker_id = String::new();
+    wait_for(
+        "the worker to be ready",
+        Duration::from_secs(60),
+        &mut || {
+            let nodes =
+                block_on(docker.list_nodes(None::<bollard::query_parameters::ListNodesOptions>))
+                    .expect("list nodes");
+            let Some(found) = nodes.into_iter().find(|n| {
+                n.spec
+                    .as_ref()
+                    .and_then(|s| s.role)
+                    .is_some_and(|r| r == bollard::models::NodeSpecRoleEnum::WORKER)
+            }) else {
+                return false;
+            };
+            let ready = found
+                .status
+                .as_ref()
+                .and_then(|s| s.state)
+                .is_some_and(|s| s == bollard::models::NodeState::READY);
+            worker_id = found.id.clone().unwrap_or_default();
+            ready
+        },
+    );
+    let inspected = block_on(docker.inspect_node(&worker_id)).expect("inspect node");
+    let mut spec = inspected.spec.expect("a node spec");
+    let mut labels = spec.labels.take().unwrap_or_default();
+    labels.insert("io.msctl.engine".to_string(), node.socket.clone());
+    spec.labels = Some(labels);
+    block_on(docker.update_node(
+        &worker_id,
+        spec,
+        bollard::query_parameters::UpdateNodeOptions {
+            version: inspected.version.and_then(|v| v.index).unwrap_or_default() as i64,
+        },
+    ))
+    .expect("label the worker");
+    (node, worker_id)
+}
+
 #[test]
 fn the_shop_runs_on_a_swarm_scales_and_rolls_back_a_failing_update() {
     let (project, port) = swarm_shop("swarm-shop");
@@ -329,57 +388,7 @@ fn the_shop_runs_on_a_swarm_scales_and_rolls_back_a_failing_update() {
 fn on_a_two_node_swarm_products_spreads_over_both_nodes_and_orders_flow() {
     let (project, port) = swarm_shop("swarm-two");
     let swarm = SwarmGuard::init();
-    let node = SecondNode::start("w1");
-    let manager = machine_address();
-    let worker = block_on(node.docker());
-    block_on(worker.join_swarm(bollard::models::SwarmJoinRequest {
-        listen_addr: Some("0.0.0.0:2377".to_string()),
-        advertise_addr: Some(node.address.clone()),
-        data_path_addr: Some(node.address.clone()),
-        remote_addrs: Some(vec![format!("{manager}:2377")]),
-        join_token: Some(swarm.worker_token()),
-    }))
-    .expect("the second node joins as a worker");
-    // The worker, ready, labelled with the address msctl sends it images at.
-    let docker = engine().client();
-    let mut worker_id = String::new();
-    wait_for(
-        "the worker to be ready",
-        Duration::from_secs(60),
-        &mut || {
-            let nodes =
-                block_on(docker.list_nodes(None::<bollard::query_parameters::ListNodesOptions>))
-                    .expect("list nodes");
-            let Some(found) = nodes.into_iter().find(|n| {
-                n.spec
-                    .as_ref()
-                    .and_then(|s| s.role)
-                    .is_some_and(|r| r == bollard::models::NodeSpecRoleEnum::WORKER)
-            }) else {
-                return false;
-            };
-            let ready = found
-                .status
-                .as_ref()
-                .and_then(|s| s.state)
-                .is_some_and(|s| s == bollard::models::NodeState::READY);
-            worker_id = found.id.clone().unwrap_or_default();
-            ready
-        },
-    );
-    let inspected = block_on(docker.inspect_node(&worker_id)).expect("inspect node");
-    let mut spec = inspected.spec.expect("a node spec");
-    let mut labels = spec.labels.take().unwrap_or_default();
-    labels.insert("io.msctl.engine".to_string(), node.socket.clone());
-    spec.labels = Some(labels);
-    block_on(docker.update_node(
-        &worker_id,
-        spec,
-        bollard::query_parameters::UpdateNodeOptions {
-            version: inspected.version.and_then(|v| v.index).unwrap_or_default() as i64,
-        },
-    ))
-    .expect("label the worker");
+    let (_node, worker_id) = join_worker(&swarm, "w1");
     let _down = ProjectDown(&project);
 
     let up = swarm_up(&project, port);
@@ -417,4 +426,200 @@ fn on_a_two_node_swarm_products_spreads_over_both_nodes_and_orders_flow() {
             order_status(port, &token, id) == "paid"
         });
     }
+}
+
+/// Removes, on drop, the images msctl built for a project (by its build label: every
+/// name they carry, a registry's included).
+struct BuiltImagesOf(String);
+
+impl Drop for BuiltImagesOf {
+    fn drop(&mut self) {
+        let label = format!("{}={}", msctl::plan::labels::BUILD_PROJECT, self.0);
+        // On its own thread: the drop may run inside the runtime of a panicking test.
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let docker = engine().client();
+                block_on(async {
+                    let filters =
+                        std::collections::HashMap::from([("label", vec![label.as_str()])]);
+                    let options = bollard::query_parameters::ListImagesOptionsBuilder::default()
+                        .filters(&filters)
+                        .build();
+                    let Ok(images) = docker.list_images(Some(options)).await else {
+                        eprintln!("warning: cannot list the images of {}", self.0);
+                        return;
+                    };
+                    for image in images {
+                        let options =
+                            bollard::query_parameters::RemoveImageOptionsBuilder::default()
+                                .force(true)
+                                .build();
+                        if let Err(err) = docker.remove_image(&image.id, Some(options), None).await
+                        {
+                            eprintln!("warning: cannot remove image {}: {err}", image.id);
+                        }
+                    }
+                })
+            });
+        });
+    }
+}
+
+/// The health of each running task of a service, read from its container on the node
+/// that runs it: (node id, health status).
+fn task_health(
+    project: &TestProject,
+    service: &str,
+    nodes: &BTreeMap<String, bollard::Docker>,
+) -> Vec<(String, String)> {
+    let mut filters = std::collections::HashMap::new();
+    filters.insert(
+        "service".to_string(),
+        vec![format!("{}_{service}", project.name())],
+    );
+    filters.insert("desired-state".to_string(), vec!["running".to_string()]);
+    let tasks = block_on(engine().client().list_tasks(Some(ListTasksOptions {
+        filters: Some(filters),
+    })))
+    .expect("list tasks");
+    tasks
+        .into_iter()
+        .filter_map(|task| {
+            let node = task.node_id?;
+            let container = task.status?.container_status?.container_id?;
+            let docker = nodes.get(&node)?;
+            let health = block_on(docker.inspect_container(
+                &container,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            ))
+            .ok()
+            .and_then(|c| c.state)
+            .and_then(|s| s.health)
+            .and_then(|h| h.status)
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+            Some((node, health))
+        })
+        .collect()
+}
+
+#[test]
+fn on_a_two_node_swarm_the_nodes_pull_built_images_from_the_registry() {
+    let registry = Registry::start();
+    let service = httpd_service(
+        "web",
+        "    deploy:\n      replicas: 4\n      placement:\n        max_replicas_per_node: 2\n",
+    )
+    .replacen(&format!("image: {}", test_image()), "build: .", 1);
+    let project = TestProject::new("swarm-registry", &format!("services:\n{service}"));
+    project.write_file(
+        "Dockerfile",
+        &format!(
+            "FROM {}\nLABEL io.msctl.test.swarm-registry=\"1\"\nRUN echo built > /built.txt\n",
+            test_image()
+        ),
+    );
+    // The Swarm override, as the shop's: the target, and the registry the nodes pull from.
+    project.write_file(
+        "compose.swarm.yaml",
+        &format!(
+            "x-msctl:\n  target: swarm\n  registry: {}/e2e\n",
+            registry.address()
+        ),
+    );
+    let _images = BuiltImagesOf(project.name().to_string());
+    let swarm = SwarmGuard::init();
+    let (node, worker_id) = join_worker(&swarm, "wpull");
+    let _relay = registry.relay_into_netns(&format!("msctl-{}", node.name));
+    let worker = block_on(node.docker());
+    let _down = ProjectDown(&project);
+
+    let up = project
+        .command(&swarm_args(&["up", "--timeout", "300"]))
+        .output()
+        .expect("msctl up");
+    let stderr = String::from_utf8_lossy(&up.stderr);
+    assert!(
+        up.status.success(),
+        "{stderr}\n--- registry log\n{}",
+        registry.log()
+    );
+    assert!(
+        !stderr.contains("sending image"),
+        "no image is sent over the Engine API with a registry: {stderr}"
+    );
+
+    // Pushed to `<registry>/<project>-<service>:latest`, run by its digest.
+    let repository = format!("e2e/{}-web", project.name());
+    assert_eq!(registry.tags(&repository), ["latest"], "{stderr}");
+    let digest = registry.digest(&format!("{repository}:latest"));
+    let pinned = format!("{}/{repository}@{digest}", registry.address());
+    assert_eq!(service_image(&project, "web"), pinned);
+
+    // Two tasks on each node, all on the pinned image, which the worker pulled.
+    let tasks = running_tasks(&project, "web");
+    assert_eq!(tasks.len(), 4, "{tasks:?}");
+    let nodes: BTreeSet<&String> = tasks.iter().map(|(_, node, _)| node).collect();
+    assert_eq!(nodes.len(), 2, "web runs on both nodes: {tasks:?}");
+    assert!(nodes.contains(&worker_id), "{tasks:?}");
+    assert!(
+        tasks.iter().all(|(_, _, image)| *image == pinned),
+        "{tasks:?}"
+    );
+    let pulled = block_on(worker.inspect_image(&pinned))
+        .unwrap_or_else(|err| panic!("the worker lacks {pinned}: {err}"));
+    assert!(
+        pulled.repo_digests.unwrap_or_default().contains(&pinned),
+        "the worker's image came from the registry"
+    );
+
+    // `plan` sees the pushed image as what runs: nothing to do, no push; a second `up`
+    // agrees.
+    let (code, stdout, plan_err) = project.msctl(&swarm_args(&["plan", "--detailed-exitcode"]));
+    assert_eq!(code, 0, "{stdout}{plan_err}");
+    let (code, _, again) = project.msctl(&swarm_args(&["up", "--timeout", "300"]));
+    assert_eq!(code, 0, "{again}");
+    assert!(again.contains("is up to date on the Swarm"), "{again}");
+    assert!(!again.contains("sending image"), "{again}");
+
+    // `ps` names both nodes, every task running; each task's container is healthy.
+    let ps = project.msctl_ok(&swarm_args(&["ps", "web", "--format", "json"]));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&ps).expect("ps json");
+    let running: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r["state"] == "running").collect();
+    assert_eq!(running.len(), 4, "{ps}");
+    let ps_nodes: BTreeSet<&str> = running.iter().filter_map(|r| r["node"].as_str()).collect();
+    assert_eq!(ps_nodes.len(), 2, "{ps}");
+    assert!(
+        ps_nodes.contains(format!("msctl-{}", node.name).as_str()),
+        "{ps}"
+    );
+    let own_id = block_on(engine().client().info())
+        .expect("engine info")
+        .swarm
+        .and_then(|s| s.node_id)
+        .expect("the manager's node id");
+    let engines = BTreeMap::from([
+        (own_id, engine().client().clone()),
+        (worker_id.clone(), worker.clone()),
+    ]);
+    wait_for("4 healthy web tasks", Duration::from_secs(60), &mut || {
+        let health = task_health(&project, "web", &engines);
+        health.len() == 4 && health.iter().all(|(_, status)| status == "healthy")
+    });
+
+    project.msctl_ok(&swarm_args(&["down", "--volumes"]));
+    let name = format!("{}_web", project.name());
+    let services = block_on(
+        engine()
+            .client()
+            .list_services(None::<bollard::query_parameters::ListServicesOptions>),
+    )
+    .expect("list services");
+    assert!(
+        services
+            .iter()
+            .all(|s| s.spec.as_ref().and_then(|s| s.name.as_deref()) != Some(name.as_str())),
+        "{name} is left after down"
+    );
 }
