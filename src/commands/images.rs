@@ -148,16 +148,7 @@ impl Context {
                     .or_insert_with(|| format!("to be pulled: {}", job.reason));
             }
         }
-        let buildable: Vec<String> = selected
-            .iter()
-            .filter(|name| {
-                project
-                    .services
-                    .get(*name)
-                    .is_some_and(|s| crate::build::build_spec(s).is_some())
-            })
-            .cloned()
-            .collect();
+        let buildable = crate::images::buildable(project, &selected);
         let builds = crate::build::plan_images(project, &buildable, options.build)
             .await
             .map_err(|e| self.image_failed(loaded, project, ImageError::Build(e)))?;
@@ -200,6 +191,22 @@ impl Context {
             Some(hint) => CommandError::hinted(err, hint),
             None => CommandError::Failed(err.into()),
         }
+    }
+}
+
+/// The services `pull` and `push` work on: every one when none is named, else the
+/// named ones (with what they depend on, for `--include-deps`).
+pub fn asked_services(
+    project: &Project,
+    services: &[String],
+    include_deps: bool,
+) -> BTreeSet<String> {
+    if services.is_empty() {
+        project.services.keys().cloned().collect()
+    } else if include_deps {
+        crate::plan::dependencies::with_dependencies(project, services)
+    } else {
+        services.iter().cloned().collect()
     }
 }
 

@@ -3,8 +3,6 @@
 //! failed pull is only a warning: they are built instead), except those whose
 //! `pull_policy` is `never` or `build`; all at once up to a bound, each image once.
 
-use std::collections::BTreeSet;
-
 use crate::cli::PullArgs;
 use crate::images::PullOverride;
 use crate::manifest::model::PullPolicy;
@@ -15,13 +13,7 @@ pub fn run(ctx: &Context, args: PullArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
     let project = &loaded.project;
     ctx.check_services(project, &args.services)?;
-    let asked: BTreeSet<String> = if args.services.is_empty() {
-        project.services.keys().cloned().collect()
-    } else if args.include_deps {
-        crate::plan::dependencies::with_dependencies(project, &args.services)
-    } else {
-        args.services.iter().cloned().collect()
-    };
+    let asked = super::images::asked_services(project, &args.services, args.include_deps);
     let mut selected = Vec::new();
     for name in &asked {
         let service = &project.services[name];

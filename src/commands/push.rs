@@ -3,8 +3,6 @@
 //! pushes the images of services with a build. Prints one line per image pushed on
 //! stdout, `NAME@DIGEST` (JSON with `--format json`), for scripts that pin them.
 
-use std::collections::BTreeSet;
-
 use crate::cli::{Format, PushArgs};
 use crate::images::push::{push_target, PushJob};
 use crate::plan::names;
@@ -15,13 +13,7 @@ pub fn run(ctx: &Context, args: PushArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
     let project = &loaded.project;
     ctx.check_services(project, &args.services)?;
-    let asked: BTreeSet<String> = if args.services.is_empty() {
-        project.services.keys().cloned().collect()
-    } else if args.include_deps {
-        crate::plan::dependencies::with_dependencies(project, &args.services)
-    } else {
-        args.services.iter().cloned().collect()
-    };
+    let asked = super::images::asked_services(project, &args.services, args.include_deps);
     let mut jobs = Vec::new();
     for name in &asked {
         let service = &project.services[name];

@@ -72,6 +72,20 @@ impl ImageError {
     }
 }
 
+/// The services among `selected` that msctl builds (`build` or `x-msctl.build`).
+pub fn buildable(project: &Project, selected: &[String]) -> Vec<String> {
+    selected
+        .iter()
+        .filter(|name| {
+            project
+                .services
+                .get(*name)
+                .is_some_and(|s| crate::build::build_spec(s).is_some())
+        })
+        .cloned()
+        .collect()
+}
+
 /// Makes sure every service in `selected` has its image, before anything runs: pulls
 /// what the policies say (all pulls run to their end; the first failure, by image, is
 /// the error, unless the service is built: then it is built instead), then builds the
@@ -117,16 +131,7 @@ pub async fn ensure(
         return Err(ImageError::Pull(err));
     }
 
-    let buildable: Vec<String> = selected
-        .iter()
-        .filter(|name| {
-            project
-                .services
-                .get(*name)
-                .is_some_and(|s| crate::build::build_spec(s).is_some())
-        })
-        .cloned()
-        .collect();
+    let buildable = buildable(project, selected);
     if !buildable.is_empty() {
         let built = crate::build::ensure_images(project, &buildable, options.build, build_reporter)
             .await
