@@ -54,6 +54,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand exec 'Run a command in a running replica'
             cand events 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
             cand serve 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
+            cand resolver 'Answer readiness-gated service names (DNS) on the networks'' gateways; `up` runs it in a container of its own, one per engine'
             cand export 'Translate the project into another orchestrator''s manifests'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -490,6 +491,30 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'msctl;resolver'= {
+            cand --listen 'Address of its HTTP API, through which msctl says which replicas serve'
+            cand --dns-port 'Port it answers DNS on, on each gateway it serves'
+            cand --token 'The bearer token of its API'
+            cand -f 'Manifest file (repeatable; later files override earlier ones)'
+            cand --file 'Manifest file (repeatable; later files override earlier ones)'
+            cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-name 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-directory 'Directory relative paths are resolved against (default: the first manifest''s)'
+            cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
+            cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
+            cand --format 'Output format of commands that print data'
+            cand --target 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --no-color 'Never colour output (also: NO_COLOR, CI=true)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'msctl;export'= {
             cand -o 'Write one file per object into this directory (created; must be empty) instead of one YAML stream on stdout'
             cand --output 'Write one file per object into this directory (created; must be empty) instead of one YAML stream on stdout'
@@ -552,6 +577,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand exec 'Run a command in a running replica'
             cand events 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
             cand serve 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
+            cand resolver 'Answer readiness-gated service names (DNS) on the networks'' gateways; `up` runs it in a container of its own, one per engine'
             cand export 'Translate the project into another orchestrator''s manifests'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -589,6 +615,8 @@ set edit:completion:arg-completer[msctl] = {|@words|
         &'msctl;help;events'= {
         }
         &'msctl;help;serve'= {
+        }
+        &'msctl;help;resolver'= {
         }
         &'msctl;help;export'= {
         }

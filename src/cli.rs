@@ -127,6 +127,9 @@ pub enum Command {
     Events(EventsArgs),
     /// Run the control plane in the foreground: keep projects healthy, serve the HTTP API
     Serve(ServeArgs),
+    /// Answer readiness-gated service names (DNS) on the networks' gateways; `up` runs
+    /// it in a container of its own, one per engine
+    Resolver(ResolverArgs),
     /// Translate the project into another orchestrator's manifests
     Export(ExportArgs),
     /// Print a shell completion script
@@ -293,6 +296,24 @@ pub struct ServeArgs {
     /// Started by `msctl up`: detach from the terminal, stop when no project needs it
     #[arg(long, hide = true)]
     pub background: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolverArgs {
+    /// Address of its HTTP API, through which msctl says which replicas serve
+    #[arg(long, value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Port it answers DNS on, on each gateway it serves
+    #[arg(long, value_name = "PORT", default_value = "53")]
+    pub dns_port: u16,
+    /// The bearer token of its API
+    #[arg(
+        long,
+        env = "MSCTL_RESOLVER_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: String,
 }
 
 /// A positive number of seconds, fractions allowed (`0.5`).

@@ -221,7 +221,6 @@ pub async fn converge(
             &one_shot_services(project),
             remaining,
             reporter,
-            options.plan.gate_traffic,
         )
         .await?;
     }
@@ -279,10 +278,21 @@ async fn execute(
     let semaphore = Semaphore::new(options.concurrency.max(1));
     let step = Step {
         engine,
+        project: &project.name,
         semaphore: &semaphore,
         reporter,
         cancel,
     };
+    // The resolver before any replica: a new replica's first lookups go there.
+    let creates = actions.iter().any(|action| {
+        matches!(
+            action,
+            Action::CreateContainer { .. } | Action::RecreateContainer { .. }
+        )
+    });
+    if creates {
+        crate::serving::prepare(engine, project).await?;
+    }
     // Networks and volumes first: every replica needs them.
     for action in actions.iter().filter(|a| a.service_name().is_none()) {
         step.run(action).await?;
@@ -406,7 +416,6 @@ async fn execute(
                             one_shot,
                             remaining,
                             reporter,
-                            options.plan.gate_traffic,
                         )
                         .await?;
                     }
@@ -503,7 +512,6 @@ async fn roll_out(
         project,
         service,
         config,
-        gate_traffic: options.plan.gate_traffic,
         deadline,
         reporter,
         cancel,
@@ -568,7 +576,6 @@ async fn roll_out(
                     previous_project,
                     previous_service,
                     service,
-                    options,
                     deadline,
                     reporter,
                     cancel,
@@ -601,7 +608,6 @@ pub async fn roll_back(
     previous_project: &Project,
     previous: &Service,
     current: &Service,
-    options: &ConvergeOptions,
     deadline: Instant,
     reporter: &dyn Reporter,
     cancel: &Cancel,
@@ -628,12 +634,11 @@ pub async fn roll_back(
         .filter(|c| !c.labels.contains_key(labels::ONEOFF))
         .filter_map(|c| {
             let number: u32 = c.labels.get(labels::REPLICA)?.parse().ok()?;
-            let mut spec = crate::plan::planner::replica_spec(
+            let mut spec = crate::engine::ContainerSpec::for_replica(
                 previous_project,
                 &runnable,
                 number,
                 &hash,
-                options.plan.gate_traffic,
             );
             spec.name = c.name.clone();
             Some(Step {
@@ -670,7 +675,6 @@ pub async fn roll_back(
         project: previous_project,
         service: previous,
         config,
-        gate_traffic: options.plan.gate_traffic,
         deadline,
         reporter,
         cancel,
@@ -681,6 +685,8 @@ pub async fn roll_back(
 /// Applies one action under the concurrency bound, reporting it.
 struct Step<'a> {
     engine: &'a dyn Engine,
+    /// The project's name: a replica about to stop leaves its names in the resolver.
+    project: &'a str,
     semaphore: &'a Semaphore,
     reporter: &'a dyn Reporter,
     cancel: &'a Cancel,
@@ -702,6 +708,15 @@ impl Step<'_> {
             resource: resource.clone(),
             line: line.clone(),
         });
+        if let Some(container_id) = action.stops() {
+            // No new connection goes to it while it stops; it finishes those it has.
+            if let Err(err) =
+                crate::serving::withdraw(self.engine, self.project, container_id).await
+            {
+                self.reporter
+                    .event(Event::Note(format!("warning: {line}: {err}")));
+            }
+        }
         let warnings =
             apply_action(action, self.engine)
                 .await
@@ -764,7 +779,6 @@ async fn wait_for(
     one_shot: &BTreeSet<String>,
     timeout: Duration,
     reporter: &dyn Reporter,
-    gate_traffic: bool,
 ) -> Result<(), ReadyError> {
     let watched: Vec<(ReplicaRef, &Service, bool)> = replicas
         .iter()
@@ -780,13 +794,13 @@ async fn wait_for(
         })
     })
     .await?;
-    if gate_traffic {
+    {
         // Ready: they take their service's names now, before anything that waited for
         // them goes on (the control plane would, within a second, but a dependant may
         // look the name up at once).
         let joins = watched.iter().map(|(replica, service, _)| async move {
             let joined =
-                crate::serving::join_if_ready(engine, project, service, &replica.container_id)
+                crate::serving::publish_if_ready(engine, project, service, &replica.container_id)
                     .await?;
             Ok::<_, crate::engine::EngineError>(joined.then_some(replica))
         });

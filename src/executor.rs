@@ -67,15 +67,8 @@ pub async fn apply_action<E: Engine + ?Sized>(
             service_name,
             replica_number,
             post_start,
-            withdraw,
             ..
         } => {
-            for network in withdraw {
-                match engine.disconnect_network(container_id, network).await {
-                    Ok(()) | Err(EngineError::NotFound { .. }) => {}
-                    Err(err) => return Err(err),
-                }
-            }
             engine.start_container(container_id).await?;
             let replica = Replica::new(service_name, *replica_number, container_id);
             replica.post_start(engine, post_start).await?;

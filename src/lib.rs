@@ -17,6 +17,7 @@ pub mod lock;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod resolver;
 pub mod rollout;
 pub mod serving;
 pub mod state;

@@ -30,9 +30,9 @@ impl Drop for ProjectLock {
 }
 
 /// The name of the lock a serving sweep holds for each pass over a project's replicas,
-/// and `down` while it removes them: a replica attached to a network while it stops can
-/// leave its endpoint behind, and the network can then not be removed. (Project names
-/// have no dot, so this never names a project's own lock.)
+/// and `down` while it removes them: a pass that read the desired state before `down`
+/// forgot it would otherwise tell the resolver of the project again afterwards. (Project
+/// names have no dot, so this never names a project's own lock.)
 pub fn serving_lock(project: &str) -> String {
     format!("{project}.serving")
 }

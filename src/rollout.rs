@@ -65,7 +65,6 @@ pub struct Rollout<'a> {
     pub project: &'a Project,
     pub service: &'a Service,
     pub config: UpdateConfig,
-    pub gate_traffic: bool,
     pub deadline: Instant,
     pub reporter: &'a dyn Reporter,
     pub cancel: &'a Cancel,
@@ -206,9 +205,8 @@ impl Rollout<'_> {
             }
             return Ok(Err(format!("{label}: {why}")));
         }
-        if self.gate_traffic
-            && crate::serving::join_if_ready(self.engine, self.project, self.service, &container_id)
-                .await?
+        if crate::serving::publish_if_ready(self.engine, self.project, self.service, &container_id)
+            .await?
         {
             self.reporter.event(Event::Serving {
                 service: self.service.name.clone(),
@@ -233,6 +231,14 @@ impl Rollout<'_> {
     /// Stops and removes an old replica, after its `pre_stop` hooks. Its SIGTERM is its
     /// drain: it keeps its names until it exits (`crate::serving`).
     async fn stop_old(&self, old: &Replica<'_>, step: &Step) -> Result<(), EngineError> {
+        // Out of the names first: new connections go to the new replica, and the old one
+        // finishes those it has as it stops.
+        if let Err(err) =
+            crate::serving::withdraw(self.engine, &self.project.name, &step.old_container_id).await
+        {
+            self.reporter
+                .event(Event::Note(format!("warning: {}: {err}", step.old_name)));
+        }
         for warning in old.pre_stop(self.engine, &step.pre_stop).await {
             self.reporter
                 .event(Event::Note(format!("warning: {warning}")));
@@ -365,7 +371,6 @@ mod tests {
             project: &project,
             service: &service,
             config,
-            gate_traffic: false,
             deadline: Instant::now() + Duration::from_secs(5),
             reporter: &Quiet,
             cancel: &cancel,

@@ -1,121 +1,218 @@
-//! Joining and leaving serving networks: a ready replica of a gated service takes its
-//! service's names, one that is not ready gives them up ([`crate::plan::serving`] says
-//! which networks and names; this module talks to the engine).
+//! Telling msctl's resolver which replicas serve: a ready replica of a gated service
+//! takes its service's names, one that is not ready gives them up
+//! ([`crate::plan::serving`] says which networks and names; `crate::resolver` answers
+//! them; this module reads the engine and tells the resolver).
 //!
-//! `converge` joins replicas it waited for as soon as they are ready; the control plane
-//! runs [`sweep`] about every second for the projects it keeps, which joins replicas that
-//! became ready since, takes away the names of those whose probe or health check fails,
-//! and puts every replica on the serving networks of the services it shares a network
-//! with (a service added to a network later).
+//! `converge` publishes the replicas it waited for as soon as they are ready, and
+//! withdraws a replica from the names before a planned stop, so that no new connection
+//! goes to it while it drains; the control plane runs [`sweep`] about every second for
+//! the projects it keeps, which sends the resolver the whole truth: replicas that became
+//! ready since, and none whose probe or health check fails or that died.
 //!
-//! A replica is not taken off its serving networks before a planned stop: leaving a
-//! Docker network cuts the connections in flight over it (the address goes away and the
-//! peer waits for an answer that cannot come). A stopping replica keeps its names until
-//! it exits and finishes what it has (its SIGTERM is the drain), and callers that connect
-//! meanwhile are refused and try another replica.
+//! Nothing here attaches or detaches networks: a replica keeps every connection it has,
+//! in and out, when it leaves its names.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 
 use futures_util::future::join_all;
 
-use crate::engine::{ContainerSummary, Engine, EngineError, LabelFilter};
+use crate::engine::{ContainerDetails, ContainerSummary, Engine, EngineError, LabelFilter};
 use crate::health::{serving_readiness, Readiness};
 use crate::manifest::model::{Project, Service};
-use crate::plan::serving::{caller_attachments, is_gated, own_attachments};
+use crate::plan::serving::{resolved_networks, service_aliases, uses_resolver};
 use crate::plan::{labels, ContainerState};
+use crate::resolver::client::{Client, ClientError};
+use crate::resolver::container::{self as resolver, ResolverError};
+use crate::resolver::table::{Entry, ProjectTable};
 
-/// A replica that took or gave up its service's names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    pub service: String,
-    /// The container's name.
-    pub replica: String,
-    /// Joined (ready), or left (with why).
-    pub joined: bool,
-    pub why: String,
+/// What a replica answers for on each network where the resolver holds its service's
+/// names: those names, with its address there.
+pub fn entries(project: &Project, service: &Service, details: &ContainerDetails) -> Vec<Entry> {
+    resolved_networks(project, service)
+        .into_iter()
+        .filter_map(|network| {
+            let address: Ipv4Addr = details.ip_addresses.get(&network.name)?.parse().ok()?;
+            let gateway: Ipv4Addr = details.gateways.get(&network.name)?.parse().ok()?;
+            Some(Entry {
+                gateway,
+                names: service_aliases(project, service, &network.network_key),
+                address,
+            })
+        })
+        .collect()
 }
 
-/// Gives a ready replica of `service` its names: joins the serving networks it is not on
-/// yet. Returns whether it joined any.
-pub async fn join(
-    engine: &dyn Engine,
-    project: &Project,
-    service: &Service,
-    container_id: &str,
-    attached: &[String],
-) -> Result<bool, EngineError> {
-    let mut joined = false;
-    for attachment in own_attachments(project, service) {
-        if attached.contains(&attachment.network_name) {
-            continue;
-        }
-        engine.connect_network(container_id, &attachment).await?;
-        joined = true;
+fn resolver_failed(err: impl std::fmt::Display) -> EngineError {
+    EngineError::Other {
+        operation: "msctl resolver".to_string(),
+        message: err.to_string(),
     }
-    Ok(joined)
 }
 
-/// Takes the names of `service` from a replica: leaves its serving networks. Returns
-/// whether it was on any.
-pub async fn leave(
+/// Whether a failed call means the resolver this process knew is gone (removed, or
+/// replaced with another address or token), so that it is looked up again.
+fn gone(err: &ClientError) -> bool {
+    matches!(err, ClientError::Unreachable { .. } | ClientError::Timeout)
+        || matches!(err, ClientError::Status { status, .. } if *status == 401)
+}
+
+/// Runs `call` against the resolver (started when `start` and none runs), once more
+/// against a fresh one when the one known did not answer. `Ok(None)`: none runs and
+/// none was to be started.
+async fn with_resolver<T, F, Fut>(
     engine: &dyn Engine,
-    project: &Project,
-    service: &Service,
-    container_id: &str,
-    attached: &[String],
-) -> Result<bool, EngineError> {
-    let mut left = false;
-    for attachment in own_attachments(project, service) {
-        if !attached.contains(&attachment.network_name) {
-            continue;
-        }
-        match engine
-            .disconnect_network(container_id, &attachment.network_name)
-            .await
-        {
-            Ok(()) | Err(EngineError::NotFound { .. }) => left = true,
-            Err(err) => return Err(err),
+    start: bool,
+    call: F,
+) -> Result<Option<T>, EngineError>
+where
+    F: Fn(Client) -> Fut,
+    Fut: std::future::Future<Output = Result<T, ClientError>>,
+{
+    let mut last = None;
+    for _ in 0..2 {
+        let client = if start {
+            Some(resolver::ensure(engine).await.map_err(into_engine_error)?)
+        } else {
+            resolver::running(engine).await.map_err(into_engine_error)?
+        };
+        let Some(client) = client else {
+            return Ok(None);
+        };
+        match call(client).await {
+            Ok(value) => return Ok(Some(value)),
+            Err(err) if gone(&err) => {
+                resolver::forget_known();
+                last = Some(err);
+            }
+            Err(err) => return Err(resolver_failed(err)),
         }
     }
-    Ok(left)
+    Err(resolver_failed(
+        last.map(|e| e.to_string()).unwrap_or_default(),
+    ))
 }
 
-/// Joins a replica that is ready now, after checking it: what `converge` calls once it
-/// saw the replica ready.
-pub async fn join_if_ready(
+fn into_engine_error(err: ResolverError) -> EngineError {
+    match err {
+        ResolverError::Engine(err) => err,
+        other => {
+            let hint = other
+                .hint()
+                .map(|h| format!(" (hint: {h})"))
+                .unwrap_or_default();
+            resolver_failed(format!("{other}{hint}"))
+        }
+    }
+}
+
+/// Makes sure the resolver runs when `project` has names it holds: `up` calls it before
+/// it creates replicas, whose first lookups go there.
+pub async fn prepare(engine: &dyn Engine, project: &Project) -> Result<(), EngineError> {
+    if !uses_resolver(project) {
+        return Ok(());
+    }
+    resolver::ensure(engine).await.map_err(into_engine_error)?;
+    Ok(())
+}
+
+/// Gives a replica that is ready now its service's names, after checking it: what
+/// `converge` calls once it saw the replica ready. Returns whether it took any.
+pub async fn publish_if_ready(
     engine: &dyn Engine,
     project: &Project,
     service: &Service,
     container_id: &str,
 ) -> Result<bool, EngineError> {
-    if !is_gated(service) {
+    if resolved_networks(project, service).is_empty() {
         return Ok(false);
     }
     let details = engine.inspect_container(container_id).await?;
-    match serving_readiness(&details, service).await {
-        Readiness::Ready => {
-            join(
-                engine,
-                project,
-                service,
-                container_id,
-                &details.summary.networks,
-            )
-            .await
-        }
-        _ => Ok(false),
+    if !matches!(serving_readiness(&details, service).await, Readiness::Ready) {
+        return Ok(false);
     }
+    let entries = entries(project, service, &details);
+    if entries.is_empty() {
+        return Ok(false);
+    }
+    let project_name = project.name.as_str();
+    with_resolver(engine, true, |client| {
+        let entries = entries.clone();
+        async move {
+            client
+                .set_replica(project_name, container_id, &entries)
+                .await
+        }
+    })
+    .await?;
+    Ok(true)
 }
 
-/// One pass over the running replicas of `project`: each joins or leaves its serving
-/// networks by its readiness now, and joins the serving networks of the services it
-/// calls. Replicas are checked concurrently; a replica that cannot be checked or changed
-/// is skipped (the next pass tries again) and named in the errors.
-pub async fn sweep(engine: &dyn Engine, project: &Project) -> (Vec<Change>, Vec<String>) {
+/// Takes a replica out of its service's names before it is stopped: new connections go
+/// to the other replicas, and it finishes those it has. A resolver that does not run
+/// holds no names; one that cannot be told is a warning for the caller.
+pub async fn withdraw(
+    engine: &dyn Engine,
+    project_name: &str,
+    container_id: &str,
+) -> Result<(), EngineError> {
+    with_resolver(engine, false, |client| async move {
+        client.remove_replica(project_name, container_id).await
+    })
+    .await?;
+    Ok(())
+}
+
+/// Forgets `project` in the resolver (`down`), and removes the resolver when it serves
+/// no project any more.
+pub async fn forget(engine: &dyn Engine, project_name: &str) -> Result<(), EngineError> {
+    let remaining = with_resolver(engine, false, |client| async move {
+        client.remove_project(project_name).await
+    })
+    .await?;
+    if remaining == Some(0) {
+        resolver::remove_resolver(engine)
+            .await
+            .map_err(into_engine_error)?;
+    }
+    Ok(())
+}
+
+/// A replica whose names were given or taken by a [`sweep`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Serving {
+    pub service: String,
+    /// The container's name.
+    pub replica: String,
+}
+
+/// What one [`sweep`] found: the replicas that serve (by container id), those that do
+/// not and why, and the replicas it could not check.
+#[derive(Debug, Default)]
+pub struct Swept {
+    pub serving: BTreeMap<String, Serving>,
+    pub not_ready: BTreeMap<String, (Serving, String)>,
+    pub errors: Vec<String>,
+}
+
+/// One pass over the running replicas of `project`: checks each gated one's readiness
+/// now (concurrently) and sends the resolver the project's whole table. A replica that
+/// cannot be checked is left out of it (its names go until the next pass) and named in
+/// the errors.
+pub async fn sweep(engine: &dyn Engine, project: &Project) -> Swept {
+    let mut swept = Swept::default();
+    if !uses_resolver(project) {
+        return swept;
+    }
     let containers = match engine
         .list_containers(&LabelFilter::project(&project.name))
         .await
     {
         Ok(containers) => containers,
-        Err(err) => return (Vec::new(), vec![err.to_string()]),
+        Err(err) => {
+            swept.errors.push(err.to_string());
+            return swept;
+        }
     };
     let checks = containers.iter().filter_map(|container| {
         if container.state != ContainerState::Running
@@ -127,62 +224,63 @@ pub async fn sweep(engine: &dyn Engine, project: &Project) -> (Vec<Change>, Vec<
         let service = project
             .services
             .get(container.labels.get(labels::SERVICE)?)?;
-        Some(sweep_replica(engine, project, service, container))
+        if resolved_networks(project, service).is_empty() {
+            return None;
+        }
+        Some(check(engine, project, service, container))
     });
-    let mut changes = Vec::new();
-    let mut errors = Vec::new();
-    for result in join_all(checks).await {
+    let mut table = ProjectTable::default();
+    for (container, service, result) in join_all(checks).await {
+        let who = Serving {
+            service: service.name.clone(),
+            replica: container.name.clone(),
+        };
         match result {
-            Ok(Some(change)) => changes.push(change),
-            Ok(None) => {}
-            Err(err) => errors.push(err),
+            Ok(Ok(entries)) => {
+                table.replicas.insert(container.id.clone(), entries);
+                swept.serving.insert(container.id.clone(), who);
+            }
+            Ok(Err(why)) => {
+                swept.not_ready.insert(container.id.clone(), (who, why));
+            }
+            Err(err) => swept
+                .errors
+                .push(format!("replica `{}`: {err}", container.name)),
         }
     }
-    (changes, errors)
+    let name = project.name.as_str();
+    if let Err(err) = with_resolver(engine, true, |client| {
+        let table = table.clone();
+        async move { client.set_project(name, &table).await }
+    })
+    .await
+    {
+        swept.errors.push(err.to_string());
+        // Nothing was told: nothing changed.
+        swept.serving.clear();
+        swept.not_ready.clear();
+    }
+    swept
 }
 
-async fn sweep_replica(
+type Checked<'a> = (
+    &'a ContainerSummary,
+    &'a Service,
+    Result<Result<Vec<Entry>, String>, EngineError>,
+);
+
+async fn check<'a>(
     engine: &dyn Engine,
     project: &Project,
-    service: &Service,
-    container: &ContainerSummary,
-) -> Result<Option<Change>, String> {
-    let failed = |err: EngineError| format!("replica `{}`: {err}", container.name);
-    for attachment in caller_attachments(project, service) {
-        if !container.networks.contains(&attachment.network_name) {
-            match engine.connect_network(&container.id, &attachment).await {
-                // Its network is made by the next `up` that selects its service.
-                Ok(()) | Err(EngineError::NotFound { .. }) => {}
-                Err(err) => return Err(failed(err)),
-            }
-        }
-    }
-    if !is_gated(service) {
-        return Ok(None);
-    }
-    let details = engine
-        .inspect_container(&container.id)
-        .await
-        .map_err(failed)?;
-    let attached = &details.summary.networks;
-    let change = |joined: bool, why: String| Change {
-        service: service.name.clone(),
-        replica: container.name.clone(),
-        joined,
-        why,
+    service: &'a Service,
+    container: &'a ContainerSummary,
+) -> Checked<'a> {
+    let result = match engine.inspect_container(&container.id).await {
+        Ok(details) => Ok(match serving_readiness(&details, service).await {
+            Readiness::Ready | Readiness::Completed => Ok(entries(project, service, &details)),
+            Readiness::Waiting(why) | Readiness::Failed(why) => Err(why),
+        }),
+        Err(err) => Err(err),
     };
-    match serving_readiness(&details, service).await {
-        Readiness::Ready | Readiness::Completed => {
-            let joined = join(engine, project, service, &container.id, attached)
-                .await
-                .map_err(failed)?;
-            Ok(joined.then(|| change(true, "ready".to_string())))
-        }
-        Readiness::Waiting(why) | Readiness::Failed(why) => {
-            let left = leave(engine, project, service, &container.id, attached)
-                .await
-                .map_err(failed)?;
-            Ok(left.then(|| change(false, why)))
-        }
-    }
+    (container, service, result)
 }

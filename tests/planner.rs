@@ -1256,17 +1256,9 @@ mod properties {
             proptest::bool::weighted(0.2),
             proptest::option::of(0u32..4),
             proptest::option::of(select(vec!["db", "api", "web"])),
-            any::<bool>(),
         )
             .prop_map(
-                |(
-                    remove_orphans,
-                    force_recreate,
-                    no_recreate,
-                    web_scale,
-                    selected,
-                    gate_traffic,
-                )| PlanOptions {
+                |(remove_orphans, force_recreate, no_recreate, web_scale, selected)| PlanOptions {
                     services: selected.into_iter().map(str::to_string).collect(),
                     remove_orphans,
                     force_recreate,
@@ -1274,7 +1266,6 @@ mod properties {
                     scale: web_scale
                         .map(|count| BTreeMap::from([("web".to_string(), count)]))
                         .unwrap_or_default(),
-                    gate_traffic,
                 },
             );
         (

@@ -32,9 +32,9 @@ pub fn run(ctx: &Context, args: DownArgs) -> Result<(), CommandError> {
         ctx.state_store()?
             .forget_project(&project_name)
             .map_err(|e| CommandError::Failed(e.into()))?;
-        // The serving sweep of a kept project attaches replicas to networks; once it has
-        // no pass under way it sees the project forgotten and stops. A sweep that does not
-        // let go is only waited for so long: a stale endpoint it leaves is cleared below.
+        // The serving sweep of a kept project tells the resolver which replicas serve;
+        // once it has no pass under way it sees the project forgotten and stops, so it
+        // cannot tell the resolver of the project again after the next step.
         let _serving = crate::lock::ProjectLock::acquire(
             &ctx.state_dir(),
             &crate::lock::serving_lock(&project_name),
@@ -43,6 +43,11 @@ pub fn run(ctx: &Context, args: DownArgs) -> Result<(), CommandError> {
         )
         .await
         .ok();
+        // Out of the names before anything stops; the resolver goes with the last
+        // project it served.
+        if let Err(err) = crate::serving::forget(engine.as_ref(), &project_name).await {
+            ctx.printer.status(&format!("warning: {err}"));
+        }
         let containers = engine
             .list_containers(&LabelFilter::project(&project_name))
             .await

@@ -14,6 +14,7 @@ pub mod plan;
 pub mod ps;
 pub mod pull;
 pub mod push;
+pub mod resolver;
 pub mod restart;
 pub mod rollback;
 pub mod scale;
@@ -302,8 +303,13 @@ impl Context {
 }
 
 pub fn run(cli: Cli) -> Result<(), CommandError> {
+    let command = match cli.command {
+        // It runs in a container of its own, with no manifest, state or engine to find.
+        Command::Resolver(args) => return resolver::run(args),
+        command => command,
+    };
     let ctx = Context::new(cli.global)?;
-    match cli.command {
+    match command {
         Command::Validate(args) => validate::run(&ctx, args),
         Command::Config(args) => config::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
@@ -323,5 +329,6 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Exec(args) => exec::run(&ctx, args),
         Command::Events(args) => events::run(&ctx, args),
         Command::Serve(args) => serve::run(&ctx, args),
+        Command::Resolver(args) => resolver::run(args),
     }
 }

@@ -88,7 +88,6 @@ pub fn show(ctx: &Context, loaded: &Loaded, planning: &Planning) -> Result<usize
             force_recreate: planning.force_recreate,
             no_recreate: planning.no_recreate,
             scale,
-            gate_traffic: planning.self_heal,
         };
         let planned = plan_healing(&project, &observed, &options, &HealOptions::default());
         for warning in &planned.warnings {

@@ -54,10 +54,7 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> Result<(), CommandError> {
             .unwrap_or_else(|| last.to_config.clone());
         project.services.insert(args.service.clone(), target.clone());
         let options = ConvergeOptions {
-            plan: PlanOptions {
-                gate_traffic: self_heal,
-                ..PlanOptions::default()
-            },
+            plan: PlanOptions::default(),
             heal: HealOptions::default(),
             single_round: false,
             wait: true,
@@ -72,7 +69,6 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> Result<(), CommandError> {
             &project,
             &target,
             &current,
-            &options,
             Instant::now() + options.timeout,
             reporter.as_ref(),
             &cancel,

@@ -110,12 +110,6 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
         store
             .set_scale(&project.name, &overrides)
             .map_err(|e| CommandError::Failed(e.into()))?;
-        // The control plane gates the names of a project it keeps (plan::serving).
-        let gate_traffic = store
-            .desired(&project.name)
-            .ok()
-            .flatten()
-            .is_some_and(|desired| desired.self_heal);
         drop(store);
         scale.extend(targets.clone());
 
@@ -136,7 +130,6 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
             plan: PlanOptions {
                 services: names.iter().cloned().collect(),
                 scale,
-                gate_traffic,
                 ..PlanOptions::default()
             },
             heal: crate::plan::HealOptions::default(),

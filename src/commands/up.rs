@@ -91,7 +91,6 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
                 force_recreate: args.force_recreate,
                 no_recreate: args.no_recreate,
                 scale,
-                gate_traffic: self_heal,
             },
             heal: crate::plan::HealOptions::default(),
             single_round: false,
@@ -507,6 +506,17 @@ pub async fn explain(engine: &dyn Engine, err: ConvergeError) -> CommandError {
             ),
             "raise `--timeout`, or check the health checks with `msctl ps` and `msctl logs`",
         ),
-        other => CommandError::Failed(other.into()),
+        other => {
+            let hint = match &other {
+                ConvergeError::Action { source, .. } | ConvergeError::Engine(source) => {
+                    source.hint()
+                }
+                _ => None,
+            };
+            match hint {
+                Some(hint) => CommandError::hinted(other, hint),
+                None => CommandError::Failed(other.into()),
+            }
+        }
     }
 }

@@ -579,7 +579,6 @@ impl ProjectWorker {
             .collect();
         let plan_options = PlanOptions {
             scale,
-            gate_traffic: true,
             ..PlanOptions::default()
         };
         let heal = HealOptions {

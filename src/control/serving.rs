@@ -1,10 +1,12 @@
 //! The control plane's side of readiness-gated traffic: for each project it keeps, a
 //! task that runs [`crate::serving::sweep`] every `Settings::serving_every`, so a
 //! replica takes its service's names within that long of being ready and gives them up
-//! within that long of its probe or health check failing (Docker calls a replica
-//! unhealthy only after `retries` failures in a row; by then it has long served no
-//! request). Each change is an event: `serving` or `withdrawn`, with why.
+//! within that long of its probe or health check failing or of its death (Docker calls
+//! a replica unhealthy only after `retries` failures in a row; by then it has long
+//! served no request). Each change since the last pass is an event: `serving` or
+//! `withdrawn`, with why.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +15,7 @@ use tokio::sync::watch;
 
 use super::{log_line, now_ms, Log};
 use crate::engine::Engine;
+use crate::serving::{Serving, Swept};
 use crate::state::{StateStore, StoredEvent};
 
 /// The message of a `serving` event, wherever the replica joined.
@@ -40,6 +43,8 @@ pub async fn keep_serving(
         }
     };
     let mut last_error: Option<String> = None;
+    // The replicas the resolver was last told serve, by container id.
+    let mut serving: BTreeMap<String, Serving> = BTreeMap::new();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -71,31 +76,15 @@ pub async fn keep_serving(
                 continue;
             }
         };
-        let (changes, errors) = crate::serving::sweep(engine.as_ref(), &desired.project).await;
-        for change in changes {
-            let (kind, message) = if change.joined {
-                (
-                    "serving",
-                    format!(
-                        "replica `{}` is ready: its service's names lead to it",
-                        change.replica
-                    ),
-                )
-            } else {
-                (
-                    "withdrawn",
-                    format!(
-                        "replica `{}` is not ready ({}): its service's names no longer lead to it",
-                        change.replica, change.why
-                    ),
-                )
-            };
+        let swept = crate::serving::sweep(engine.as_ref(), &desired.project).await;
+        let errors = swept.errors.clone();
+        for (kind, service, replica, message) in changes(&serving, &swept) {
             let event = StoredEvent {
                 id: 0,
                 at_ms: now_ms(),
                 project: project.clone(),
-                service: change.service,
-                replica: change.replica,
+                service,
+                replica,
                 kind: kind.to_string(),
                 message,
             };
@@ -103,6 +92,9 @@ pub async fn keep_serving(
             if let Err(err) = store.record_event(&event) {
                 log(&format!("warning: cannot record an event: {err}"));
             }
+        }
+        if errors.is_empty() {
+            serving = swept.serving;
         }
         // One line per distinct problem while it lasts, not one per second.
         let error = (!errors.is_empty()).then(|| errors.join("; "));
@@ -113,5 +105,78 @@ pub async fn keep_serving(
             ));
         }
         last_error = error;
+    }
+}
+
+/// The events of a pass: replicas that serve now and did not, and replicas that served
+/// and do not (not ready, with why, or gone).
+fn changes(
+    before: &BTreeMap<String, Serving>,
+    now: &Swept,
+) -> Vec<(&'static str, String, String, String)> {
+    let mut out = Vec::new();
+    for (id, who) in &now.serving {
+        if !before.contains_key(id) {
+            out.push((
+                "serving",
+                who.service.clone(),
+                who.replica.clone(),
+                serving_message(&who.replica),
+            ));
+        }
+    }
+    for (id, who) in before {
+        if now.serving.contains_key(id) {
+            continue;
+        }
+        let why = now
+            .not_ready
+            .get(id)
+            .map(|(_, why)| why.as_str())
+            .unwrap_or("it stopped");
+        out.push((
+            "withdrawn",
+            who.service.clone(),
+            who.replica.clone(),
+            format!(
+                "replica `{}` is not ready ({why}): its service's names no longer lead to it",
+                who.replica
+            ),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(replica: &str) -> Serving {
+        Serving {
+            service: "web".to_string(),
+            replica: replica.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_pass_reports_what_joined_and_what_left_with_why() {
+        let before = BTreeMap::from([
+            ("a".to_string(), who("p-web-1")),
+            ("b".to_string(), who("p-web-2")),
+        ]);
+        let mut now = Swept::default();
+        now.serving.insert("a".to_string(), who("p-web-1"));
+        now.serving.insert("c".to_string(), who("p-web-3"));
+        now.not_ready.insert(
+            "b".to_string(),
+            (who("p-web-2"), "probe failed".to_string()),
+        );
+        let events = changes(&before, &now);
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].0, "serving");
+        assert_eq!(events[0].2, "p-web-3");
+        assert_eq!(events[1].0, "withdrawn");
+        assert!(events[1].3.contains("probe failed"), "{}", events[1].3);
+        assert!(changes(&now.serving, &now).is_empty());
     }
 }

@@ -208,18 +208,46 @@ impl DockerEngine {
         &self.docker
     }
 
-    /// Runs one engine call under `timeout`, mapping its error.
+    /// Inspects network `name`.
     async fn network(&self, name: &str) -> Result<bollard::models::NetworkInspect, EngineError> {
-        self.call(
+        self.network_call(
             "inspect_network",
+            name,
             || format!("network `{name}`"),
-            CALL_TIMEOUT,
             self.docker.inspect_network(
                 name,
                 None::<bollard::query_parameters::InspectNetworkOptions>,
             ),
         )
         .await
+    }
+
+    /// The DNS servers of a container whose networks carry names msctl's resolver holds:
+    /// the gateway of each of `spec.resolver_networks` (where the resolver listens), then
+    /// the service's own `dns`, or else the servers the engine would give it. Docker's
+    /// embedded DNS asks them in order and moves on when one answers SERVFAIL, which is
+    /// what the resolver answers for every name it does not hold; it asks at most three.
+    async fn resolver_dns(&self, spec: &ContainerSpec) -> Result<Vec<String>, EngineError> {
+        let inspected = futures_util::future::try_join_all(
+            spec.resolver_networks
+                .iter()
+                .map(|network| self.network(network)),
+        )
+        .await?;
+        let gateways = inspected.iter().filter_map(|network| {
+            let configs = network.ipam.as_ref()?.config.as_ref()?;
+            configs
+                .iter()
+                .filter_map(|config| config.gateway.as_deref())
+                .find(|gateway| gateway.parse::<std::net::Ipv4Addr>().is_ok())
+                .map(str::to_string)
+        });
+        let upstream = if spec.dns.is_empty() {
+            crate::resolver::upstreams::of_host()
+        } else {
+            spec.dns.clone()
+        };
+        Ok(crate::resolver::upstreams::servers(gateways, upstream))
     }
 
     /// Removes the endpoint named `endpoint` that a gone container left on `network`, when
@@ -248,10 +276,10 @@ impl DockerEngine {
             force: Some(force),
         };
         let disconnected = self
-            .call(
+            .network_call(
                 "disconnect_network",
+                network,
                 || format!("`{container}` on network `{network}`"),
-                CALL_TIMEOUT,
                 self.docker.disconnect_network(network, request),
             )
             .await;
@@ -277,6 +305,36 @@ impl DockerEngine {
             Err(_) => Err(EngineError::Timeout {
                 operation: operation.to_string(),
                 timeout,
+            }),
+        }
+    }
+
+    /// Runs one call on network `network` under [`CALL_TIMEOUT`], mapping the engine's
+    /// answer with [`network_error`] (which keeps the engine's words) and any other
+    /// failure with [`map_error`].
+    async fn network_call<T>(
+        &self,
+        operation: &str,
+        network: &str,
+        what: impl FnOnce() -> String,
+        future: impl Future<Output = Result<T, bollard::errors::Error>>,
+    ) -> Result<T, EngineError> {
+        match tokio::time::timeout(CALL_TIMEOUT, future).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(bollard::errors::Error::DockerResponseServerError {
+                status_code,
+                message,
+            })) => Err(network_error(
+                operation,
+                network,
+                what(),
+                status_code,
+                &message,
+            )),
+            Ok(Err(err)) => Err(map_error(&self.address, operation, what(), err)),
+            Err(_) => Err(EngineError::Timeout {
+                operation: operation.to_string(),
+                timeout: CALL_TIMEOUT,
             }),
         }
     }
@@ -707,6 +765,66 @@ pub(super) fn map_error(
     }
 }
 
+/// The engine's answer `status`/`message` to `operation` on network `network` (`what`
+/// names what it was about) as an [`EngineError`]. Unlike [`map_error`], the engine's
+/// own words always reach the message: a network call fails for reasons the status code
+/// does not tell (Docker 20.10 answers 404 when its address pools are used up).
+fn network_error(
+    operation: &str,
+    network: &str,
+    what: String,
+    status: u16,
+    message: &str,
+) -> EngineError {
+    let message = message.trim();
+    if operation == "create_network" && super::error::is_address_pools_exhausted(message) {
+        return EngineError::AddressPoolsExhausted {
+            network: network.to_string(),
+            message: message.to_string(),
+        };
+    }
+    // Docker answers 403 "error while removing network: ... has active endpoints".
+    if operation == "remove_network" && message.contains("active endpoints") {
+        return EngineError::Conflict {
+            what,
+            message: format!("it still has endpoints (Docker: {message})"),
+        };
+    }
+    match status {
+        // The network being created cannot be what is missing: a driver or a plugin is.
+        404 if operation != "create_network" => EngineError::NotFound {
+            what: missing_subject(message).unwrap_or_else(|| format!("{what} (Docker: {message})")),
+        },
+        409 => EngineError::Conflict {
+            what,
+            message: message.to_string(),
+        },
+        _ => EngineError::Other {
+            operation: operation.to_string(),
+            message: format!("{what}: {message} (HTTP {status})"),
+        },
+    }
+}
+
+/// What Docker's 404 message says is missing, in its words: `network foo` of "network
+/// foo not found", `container abc` of "No such container: abc".
+fn missing_subject(message: &str) -> Option<String> {
+    const NOT_FOUND: &str = " not found";
+    const NO_SUCH: &str = "no such ";
+    let lower = message.to_ascii_lowercase();
+    let subject = if lower.ends_with(NOT_FOUND) {
+        message[..message.len() - NOT_FOUND.len()]
+            .trim()
+            .to_string()
+    } else if lower.starts_with(NO_SUCH) {
+        let (kind, name) = message[NO_SUCH.len()..].split_once(':')?;
+        format!("{} {}", kind.trim(), name.trim())
+    } else {
+        return None;
+    };
+    (!subject.trim().is_empty()).then_some(subject)
+}
+
 fn container_what(container_id: &str) -> impl FnOnce() -> String + '_ {
     move || format!("container `{container_id}`")
 }
@@ -808,15 +926,19 @@ fn details_of(container_id: &str, inspect: ContainerInspectResponse) -> Containe
         .collect();
     let network_settings = inspect.network_settings.unwrap_or_default();
     let attached = sorted_keys(network_settings.networks.clone());
-    let ip_addresses = network_settings
-        .networks
-        .unwrap_or_default()
-        .into_iter()
+    let endpoints = network_settings.networks.clone().unwrap_or_default();
+    let ip_addresses = endpoints
+        .iter()
         .filter_map(|(network, endpoint)| {
-            endpoint
-                .ip_address
-                .filter(|address| !address.is_empty())
-                .map(|address| (network, address))
+            let address = endpoint.ip_address.as_ref().filter(|a| !a.is_empty())?;
+            Some((network.clone(), address.clone()))
+        })
+        .collect();
+    let gateways = endpoints
+        .iter()
+        .filter_map(|(network, endpoint)| {
+            let gateway = endpoint.gateway.as_ref().filter(|g| !g.is_empty())?;
+            Some((network.clone(), gateway.clone()))
         })
         .collect();
     let mut ports: Vec<String> = network_settings
@@ -857,6 +979,7 @@ fn details_of(container_id: &str, inspect: ContainerInspectResponse) -> Containe
             .and_then(|count| u64::try_from(count).ok())
             .unwrap_or(0),
         ip_addresses,
+        gateways,
         created: real_time(inspect.created),
         started_at: real_time(state.started_at),
         finished_at: real_time(state.finished_at),
@@ -1060,7 +1183,11 @@ impl Engine for DockerEngine {
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
-        let body = self.create_body(spec)?;
+        let mut body = self.create_body(spec)?;
+        if !spec.resolver_networks.is_empty() && spec.network_mode.is_none() {
+            let dns = self.resolver_dns(spec).await?;
+            body.host_config.get_or_insert_with(Default::default).dns = Some(dns);
+        }
         let mut options = CreateContainerOptionsBuilder::default().name(&spec.name);
         if let Some(platform) = &spec.platform {
             options = options.platform(platform);
@@ -1236,10 +1363,10 @@ impl Engine for DockerEngine {
             });
         }
         let created = self
-            .call(
+            .network_call(
                 "create_network",
+                &spec.name,
                 || format!("network `{}`", spec.name),
-                CALL_TIMEOUT,
                 self.docker.create_network(request),
             )
             .await?;
@@ -1247,24 +1374,14 @@ impl Engine for DockerEngine {
     }
 
     async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
-        let removed = self
-            .call(
-                "remove_network",
-                || format!("network `{name}`"),
-                CALL_TIMEOUT,
-                self.docker.remove_network(name),
-            )
-            .await;
-        match removed {
-            // Docker answers 403 "error while removing network: ... has active endpoints".
-            Err(EngineError::Other { message, .. }) if message.contains("active endpoints") => {
-                Err(EngineError::Conflict {
-                    what: format!("network `{name}`"),
-                    message: "it still has endpoints".to_string(),
-                })
-            }
-            other => other,
-        }
+        // Docker's 403 "... has active endpoints" is a `Conflict` (see `network_error`).
+        self.network_call(
+            "remove_network",
+            name,
+            || format!("network `{name}`"),
+            self.docker.remove_network(name),
+        )
+        .await
     }
 
     async fn network_endpoints(&self, name: &str) -> Result<Vec<NetworkEndpoint>, EngineError> {
@@ -1306,10 +1423,10 @@ impl Engine for DockerEngine {
                 container: container_id.to_string(),
                 endpoint_config: Some(self.endpoint(attachment, None)),
             };
-            self.call(
+            self.network_call(
                 "connect_network",
+                &attachment.network_name,
                 || format!("network `{}`", attachment.network_name),
-                CALL_TIMEOUT,
                 self.docker
                     .connect_network(&attachment.network_name, request),
             )
@@ -1652,6 +1769,15 @@ impl Engine for DockerEngine {
         self.tag(source, target).await
     }
 
+    async fn import_image(
+        &self,
+        reference: &str,
+        rootfs: Vec<u8>,
+        changes: Vec<String>,
+    ) -> Result<(), EngineError> {
+        self.import(reference, rootfs, changes).await
+    }
+
     async fn remove_image(&self, reference: &str) -> Result<(), EngineError> {
         let options = RemoveImageOptionsBuilder::default().build();
         self.call(
@@ -1806,6 +1932,124 @@ async fn forward_stdin(mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_network_error_keeps_the_engines_words() {
+        let pools = "could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network";
+        let created = |status: u16, message: &str| {
+            network_error(
+                "create_network",
+                "p_default",
+                "network `p_default`".to_string(),
+                status,
+                message,
+            )
+        };
+
+        // Docker 20.10 answers 404 when its address pools are used up: not a `NotFound`.
+        let exhausted = created(404, pools);
+        assert!(
+            matches!(exhausted, EngineError::AddressPoolsExhausted { .. }),
+            "{exhausted:?}"
+        );
+        assert!(!exhausted.is_not_found());
+        assert_eq!(
+            exhausted.to_string(),
+            format!("cannot create network `p_default`: the engine has no free address pool left (Docker: {pools})")
+        );
+        assert!(exhausted
+            .hint()
+            .unwrap_or_default()
+            .contains("default-address-pools"));
+        // Whatever the status, and in later engines' words.
+        for (status, message) in [
+            (400, pools),
+            (500, pools),
+            (
+                400,
+                "all predefined address pools have been fully subnetted",
+            ),
+        ] {
+            let err = created(status, message);
+            assert!(
+                matches!(err, EngineError::AddressPoolsExhausted { .. }),
+                "{err:?}"
+            );
+        }
+
+        // Another 404 on create (a missing driver plugin) says what Docker said.
+        let plugin = created(404, "plugin \"weave\" not found");
+        assert!(!plugin.is_not_found(), "{plugin:?}");
+        let text = plugin.to_string();
+        assert!(text.contains("plugin \"weave\" not found"), "{text}");
+        assert!(text.contains("`p_default`"), "{text}");
+        assert!(created(409, "network with name p_default already exists").is_conflict());
+
+        // A network that is gone is still `NotFound`, in Docker's words.
+        for operation in ["inspect_network", "remove_network"] {
+            let gone = network_error(
+                operation,
+                "foo",
+                "network `foo`".to_string(),
+                404,
+                "network foo not found",
+            );
+            assert!(gone.is_not_found(), "{gone:?}");
+            assert_eq!(gone.to_string(), "network foo not found");
+            assert!(gone.hint().is_none());
+        }
+        let connect = |status: u16, message: &str| {
+            network_error(
+                "connect_network",
+                "n",
+                "network `n`".to_string(),
+                status,
+                message,
+            )
+        };
+        let container = connect(404, "No such container: abc");
+        assert!(container.is_not_found());
+        assert_eq!(container.to_string(), "container abc not found");
+        let odd = connect(404, "something else");
+        assert!(odd.is_not_found());
+        assert!(odd.to_string().contains("something else"), "{odd}");
+
+        // A network with endpoints is a `Conflict` (`down` waits for them), still in
+        // Docker's words; the endpoint taken is read from the message.
+        let busy = network_error(
+            "remove_network",
+            "foo",
+            "network `foo`".to_string(),
+            403,
+            "error while removing network: network foo id 1f2e has active endpoints",
+        );
+        assert!(busy.is_conflict(), "{busy:?}");
+        assert!(
+            busy.to_string().contains("it still has endpoints"),
+            "{busy}"
+        );
+        assert!(busy.to_string().contains("has active endpoints"), "{busy}");
+        let taken = connect(
+            403,
+            "endpoint with name shop-orders-2 already exists in network shop_default",
+        );
+        assert_eq!(
+            endpoint_taken(&taken),
+            Some(("shop-orders-2".to_string(), "shop_default".to_string()))
+        );
+        // `disconnect` reads "is not connected" from the message.
+        let not_connected = network_error(
+            "disconnect_network",
+            "n",
+            "`c` on network `n`".to_string(),
+            403,
+            "container c is not connected to network n",
+        );
+        assert!(
+            matches!(&not_connected, EngineError::Other { message, .. } if message.contains("is not connected")),
+            "{not_connected:?}"
+        );
+    }
 
     #[test]
     fn an_endpoint_left_behind_is_read_from_dockers_message() {

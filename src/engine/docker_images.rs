@@ -172,6 +172,41 @@ impl DockerEngine {
         .await
     }
 
+    /// Imports `rootfs` (a tar of a root filesystem) as the image `reference`, with
+    /// `changes` (Dockerfile instructions: ENTRYPOINT, LABEL, ...) applied.
+    pub(super) async fn import(
+        &self,
+        reference: &str,
+        rootfs: Vec<u8>,
+        changes: Vec<String>,
+    ) -> Result<(), EngineError> {
+        let (repo, tag) = split_for_pull(reference);
+        let options = bollard::query_parameters::CreateImageOptionsBuilder::default()
+            .from_src("-")
+            .repo(&repo)
+            .tag(&tag)
+            .changes(changes)
+            .build();
+        let mut stream = self.client().create_image(
+            Some(options),
+            Some(bollard::body_full(rootfs.into())),
+            None,
+        );
+        loop {
+            match tokio::time::timeout(TRANSFER_IDLE, stream.next()).await {
+                Err(_) => {
+                    return Err(EngineError::Timeout {
+                        operation: format!("import image `{reference}`"),
+                        timeout: TRANSFER_IDLE,
+                    })
+                }
+                Ok(None) => return Ok(()),
+                Ok(Some(Ok(_))) => {}
+                Ok(Some(Err(err))) => return Err(self.transfer_error("import", reference, err)),
+            }
+        }
+    }
+
     /// A failed pull or push: the registry's refusal of credentials is `Denied`, a
     /// transport failure is the engine's, anything else keeps the registry's words.
     fn transfer_error(

@@ -439,6 +439,12 @@ impl Engine for FakeEngine {
             .filter(|_| running)
             .map(|(index, network)| (network.to_string(), format!("10.0.{index}.2")))
             .collect();
+        let gateways = container
+            .network_names()
+            .enumerate()
+            .filter(|_| running)
+            .map(|(index, network)| (network.to_string(), format!("10.0.{index}.1")))
+            .collect();
         let exit_code = match container.summary.state {
             ContainerState::Exited { code } => Some(code),
             _ => None,
@@ -462,6 +468,7 @@ impl Engine for FakeEngine {
             summary: container.summary.clone(),
             restart_count: 0,
             ip_addresses,
+            gateways,
             created: None,
             started_at: None,
             finished_at: None,
@@ -944,6 +951,17 @@ impl Engine for FakeEngine {
             });
         }
         state.images.insert(target.to_string());
+        Ok(())
+    }
+
+    async fn import_image(
+        &self,
+        reference: &str,
+        _rootfs: Vec<u8>,
+        _changes: Vec<String>,
+    ) -> Result<(), EngineError> {
+        let mut state = self.enter("import_image", reference)?;
+        state.images.insert(reference.to_string());
         Ok(())
     }
 

@@ -95,6 +95,9 @@ pub struct ContainerDetails {
     pub restart_count: u64,
     /// Network engine name -> the container's IP address there.
     pub ip_addresses: BTreeMap<String, String>,
+    /// Network engine name -> that network's gateway as the container sees it (where
+    /// msctl's resolver listens on a bridge).
+    pub gateways: BTreeMap<String, String>,
     /// When the container was created, RFC 3339 as the engine reports it.
     pub created: Option<String>,
     /// When the container last started, RFC 3339; `None` when it never started.
@@ -428,6 +431,15 @@ pub trait Engine: Send + Sync {
 
     /// Puts the name `target` (`name:tag`) on the image `source`.
     async fn tag_image(&self, source: &str, target: &str) -> Result<(), EngineError>;
+
+    /// Imports `rootfs`, the tar of a root filesystem, as the image `reference`, with
+    /// `changes` (Dockerfile instructions such as `ENTRYPOINT [...]`) applied.
+    async fn import_image(
+        &self,
+        reference: &str,
+        rootfs: Vec<u8>,
+        changes: Vec<String>,
+    ) -> Result<(), EngineError>;
 
     /// Removes an image; a missing image is `NotFound`, one in use a `Conflict`.
     async fn remove_image(&self, reference: &str) -> Result<(), EngineError>;

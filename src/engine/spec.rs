@@ -15,7 +15,7 @@ use crate::manifest::model::{
 use crate::plan::{ingress, labels, names, serving};
 
 /// A container to create: one replica of a service.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContainerSpec {
     pub name: String,
     pub image: String,
@@ -73,6 +73,12 @@ pub struct ContainerSpec {
     pub privileged: bool,
     pub runtime: Option<String>,
     pub dns: Vec<String>,
+    /// The networks whose gateways come first in the container's DNS servers: there
+    /// msctl's resolver answers the names it holds back until a replica is ready
+    /// (`plan::serving`). The engine puts the gateways in when it creates the container
+    /// (they are known once the networks exist), then `dns`, or else the servers the
+    /// engine itself would use.
+    pub resolver_networks: Vec<String>,
     pub dns_search: Vec<String>,
     pub dns_opt: Vec<String>,
     pub devices: Vec<Device>,
@@ -179,14 +185,14 @@ impl ContainerSpec {
                 read_only: mount.read_only,
             })
             .collect();
-        let mut networks: Vec<NetworkAttachment> = names::service_network_keys(service)
+        let networks: Vec<NetworkAttachment> = names::service_network_keys(service)
             .into_iter()
             .map(|key| {
                 let network_name = match project.networks.get(key) {
                     Some(network) => names::network_name(&project.name, key, network),
                     None => names::network_name(&project.name, key, &Network::default()),
                 };
-                // A gated service's names live on its serving networks (plan::serving).
+                // A gated service's names there are the resolver's (plan::serving).
                 let aliases = if serving::names_stay_on(project, service, key) {
                     serving::service_aliases(project, service, key)
                 } else {
@@ -201,10 +207,6 @@ impl ContainerSpec {
                 }
             })
             .collect();
-        // Its own serving networks last: the planner holds them back until the replica
-        // is ready when the control plane gates traffic.
-        networks.extend(serving::caller_attachments(project, service));
-        networks.extend(serving::own_attachments(project, service));
         let secrets = service
             .secrets
             .iter()
@@ -293,6 +295,7 @@ impl ContainerSpec {
             privileged: service.privileged,
             runtime: service.runtime.clone(),
             dns: kept(own_stack, &service.dns),
+            resolver_networks: serving::resolver_networks(project, service),
             dns_search: kept(own_stack, &service.dns_search),
             dns_opt: kept(own_stack, &service.dns_opt),
             devices: service.devices.clone(),

@@ -74,15 +74,13 @@ pub enum Action {
         spec: ContainerSpec,
         post_start: Vec<ExecSpec>,
     },
-    /// Take a stopped replica off the serving networks it would rejoin (`withdraw`),
-    /// start it, then run its `post_start` hooks.
+    /// Start a stopped replica, then run its `post_start` hooks.
     StartContainer {
         container_id: String,
         container_name: String,
         service_name: String,
         replica_number: u32,
         post_start: Vec<ExecSpec>,
-        withdraw: Vec<String>,
     },
     /// Run the `pre_stop` hooks of a replica (when it runs), stop and remove it, then
     /// create and start its replacement under the same name and run its `post_start` hooks.
@@ -120,6 +118,19 @@ pub enum Action {
 }
 
 impl Action {
+    /// The container this action stops, if it stops a running one: a replica replaced
+    /// or removed, or an orphan.
+    pub fn stops(&self) -> Option<&str> {
+        match self {
+            Action::RecreateContainer {
+                old_container_id, ..
+            } => Some(old_container_id),
+            Action::StopAndRemove { container_id, .. }
+            | Action::RemoveOrphan { container_id, .. } => Some(container_id),
+            _ => None,
+        }
+    }
+
     /// The resource the action is about: `network:default`, `volume:data`, `service:web:1`.
     pub fn resource_id(&self) -> String {
         match self {

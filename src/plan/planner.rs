@@ -37,7 +37,6 @@ use super::hash::replica_config_hash;
 use super::names;
 use super::observed::{ContainerState, ObservedContainer, ObservedState};
 use super::plan::{Action, Cause, Plan};
-use super::serving;
 use crate::engine::{
     hook_exec, left_out_by_network_mode, ContainerSpec, ExecSpec, NetworkSpec, VolumeSpec,
 };
@@ -62,10 +61,6 @@ pub struct PlanOptions {
     pub no_recreate: bool,
     /// Replica counts that override the manifest's, by service name.
     pub scale: BTreeMap<String, u32>,
-    /// Hold a gated service's names back from its new replicas until they are ready
-    /// (`plan::serving`): the control plane keeps the project and joins them then. Off,
-    /// a replica carries its names from its start.
-    pub gate_traffic: bool,
 }
 
 /// What the control plane asks for on top of [`PlanOptions`]: it repairs what broke
@@ -276,45 +271,10 @@ impl<'a> Planner<'a> {
                 }),
             }
         }
-        // The serving networks the selected services' replicas join: their own, and
-        // those of the services they share a network with.
-        let mut serving_names: BTreeSet<String> = BTreeSet::new();
-        for service in selected {
-            let joined = serving::own_attachments(self.project, service)
-                .into_iter()
-                .chain(serving::caller_attachments(self.project, service));
-            serving_names.extend(joined.map(|attachment| attachment.network_name));
-        }
-        for serving in serving::serving_networks(self.project) {
-            if !serving_names.contains(&serving.name) {
-                continue;
-            }
-            match self.observed.network(&serving.name) {
-                Some(existing) if !existing.belongs_to(project_name) => {
-                    self.warn(format!(
-                        "network `{}` exists but msctl did not create it for project `{project_name}`: using it",
-                        serving.name
-                    ));
-                }
-                Some(_) => {}
-                None => self.plan.actions.push(Action::CreateNetwork {
-                    network_key: format!("{}.ready.{}", serving.network_key, serving.service),
-                    spec: serving.spec(self.project),
-                }),
-            }
-        }
     }
 
-    /// The spec of a new replica: without its own serving networks while traffic is
-    /// gated (it joins them once ready).
     fn replica_spec(&self, service: &Service, number: u32, hash: &str) -> ContainerSpec {
-        replica_spec(
-            self.project,
-            service,
-            number,
-            hash,
-            self.options.gate_traffic,
-        )
+        ContainerSpec::for_replica(self.project, service, number, hash)
     }
 
     fn plan_volumes(&mut self, selected: &[&'a Service]) {
@@ -514,23 +474,12 @@ impl<'a> Planner<'a> {
         // 3. Start.
         for Replica { number, container } in not_recreated {
             if container.state.is_stopped() {
-                // A stopped replica rejoins every network it was on when it starts: out of
-                // its serving networks first, to join them again once ready.
-                let withdraw = if self.options.gate_traffic {
-                    serving::own_attachments(self.project, service)
-                        .into_iter()
-                        .map(|attachment| attachment.network_name)
-                        .collect()
-                } else {
-                    Vec::new()
-                };
                 self.plan.actions.push(Action::StartContainer {
                     container_id: container.id.clone(),
                     container_name: container.name.clone(),
                     service_name: service.name.clone(),
                     replica_number: number,
                     post_start: post_start.clone(),
-                    withdraw,
                 });
                 if number == 1 {
                     self.started_first_replicas.insert(service.name.clone());
@@ -572,26 +521,6 @@ impl<'a> Planner<'a> {
             created += 1;
         }
     }
-}
-
-/// The spec of a new replica `number` of `service` with config hash `hash`: without its
-/// own serving networks when traffic is gated (it joins them once ready).
-pub fn replica_spec(
-    project: &Project,
-    service: &Service,
-    number: u32,
-    hash: &str,
-    gate_traffic: bool,
-) -> ContainerSpec {
-    let mut spec = ContainerSpec::for_replica(project, service, number, hash);
-    if gate_traffic {
-        let own = serving::own_attachments(project, service);
-        spec.networks.retain(|attachment| {
-            !own.iter()
-                .any(|o| o.network_name == attachment.network_name)
-        });
-    }
-    spec
 }
 
 /// Sort key for scale-down: the replicas to remove first sort first.

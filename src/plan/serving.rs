@@ -3,35 +3,32 @@
 //! Docker's embedded DNS answers a service's name with every container that carries it
 //! as a network alias, ready or not, and an alias cannot be added to or taken from a
 //! container's place on a network once it is there. So a service whose replicas can say
-//! they are ready (a `healthcheck` or an `x-msctl.probe`: a *gated* service) carries its
-//! names (the service name, its `aliases`, the names `links` give it) not on the networks
-//! of the manifest but on a **serving network** per network it is on: `<project>_<network>.ready.<service>`.
-//! A replica joins its service's serving networks, with those names, once it is ready,
-//! and leaves them when it stops being ready (a probe or health check failing): only
-//! then does the name resolve to it. Every other service on that network is on the
-//! serving network from its start, without a name there, so that it can resolve and
-//! reach the ready replicas; so the serving networks repeat the segmentation of the
-//! manifest's networks, one for one.
+//! they are ready (a `healthcheck` or an `x-msctl.probe`: a *gated* service) does not
+//! carry its names (the service name, its `aliases`, the names `links` give it) as
+//! Docker aliases on the project's own networks: msctl's resolver (`crate::resolver`)
+//! holds them, and answers them with the addresses of the replicas that are ready now,
+//! on the network the question came from. Every replica on such a network asks the
+//! resolver first (its `dns` starts with the gateway of each network it shares with a
+//! gated service, where the resolver listens), and the engine's usual servers after it:
+//! a name the resolver does not hold gets SERVFAIL, and Docker asks the next server.
+//!
+//! So the cost is one resolver per engine and one DNS server entry per network a replica
+//! is on: no network, endpoint or container per service, nothing per pair of services.
 //!
 //! On the manifest's own networks a replica of a gated service keeps its container name,
 //! so it is reachable as itself (logs, `exec`, probes) whether it serves or not.
 //!
 //! Not gated: services without a readiness signal (ready once running: nothing to wait
 //! for), services on another network stack (`network_mode`), names on a network no other
-//! service of the project joins (nobody there to look them up), and names on external
-//! networks, which other projects' containers resolve and which msctl does not own.
+//! service of the project joins (nobody there to look them up), names on external
+//! networks, which other projects' containers resolve and which msctl does not own, and
+//! names on networks of another driver than `bridge` (the resolver listens on a bridge's
+//! gateway, which is on the engine's host).
 //!
-//! Everything here is pure; `crate::serving` does the joining and leaving.
+//! Everything here is pure; `crate::serving` tells the resolver.
 
-use std::collections::BTreeMap;
-
-use super::labels;
 use super::names;
-use crate::engine::{NetworkAttachment, NetworkSpec};
 use crate::manifest::model::{Network, Project, Service};
-
-/// The label a serving network carries: the service whose names it holds.
-pub const SERVES: &str = "io.msctl.serves";
 
 /// Whether `service`'s names are gated on readiness: it can tell when it is ready, and
 /// joins networks of its own.
@@ -44,58 +41,29 @@ pub fn is_gated(service: &Service) -> bool {
     checked && service.network_mode.is_none()
 }
 
-/// One serving network: where the names of `service` on the manifest's network
-/// `network_key` live.
+/// A network of the project on which a gated service's names are the resolver's.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServingNetwork {
-    pub service: String,
+pub struct ResolvedNetwork {
+    /// The manifest's key.
     pub network_key: String,
     /// The engine name.
     pub name: String,
 }
 
-impl ServingNetwork {
-    /// The spec msctl creates it with: internal (a replica reaches the outside through
-    /// the manifest's networks, never through this one), labelled with the project, the
-    /// network key and the service it serves.
-    pub fn spec(&self, project: &Project) -> NetworkSpec {
-        let mut labels = labels::network_labels(&project.name, &self.network_key, &BTreeMap::new());
-        labels.insert(SERVES.to_string(), self.service.clone());
-        let driver = project
-            .networks
-            .get(&self.network_key)
-            .and_then(|network| network.driver.clone());
-        NetworkSpec {
-            name: self.name.clone(),
-            driver,
-            internal: true,
-            labels,
-            driver_opts: BTreeMap::new(),
-            ipam: None,
-            attachable: false,
-            enable_ipv6: false,
-        }
-    }
+/// Whether the resolver can hold names on `network`: msctl owns it and it is a bridge.
+fn resolver_can_serve(network: &Network) -> bool {
+    !network.external
+        && network
+            .driver
+            .as_deref()
+            .is_none_or(|driver| driver == "bridge")
 }
 
-/// The engine name of the serving network of `service_name` on `network_key`.
-pub fn serving_network_name(
-    project_name: &str,
-    network_key: &str,
-    network: &Network,
-    service_name: &str,
-) -> String {
-    format!(
-        "{}.ready.{service_name}",
-        names::network_name(project_name, network_key, network)
-    )
-}
-
-/// The serving networks of `service`: one per network it joins that is not external and
-/// that another service of the project joins too, when it is gated; none otherwise. On a
-/// network it has to itself nobody else looks its names up, so they stay there (and the
-/// engine's address pools are spared a network).
-pub fn serving_networks_of(project: &Project, service: &Service) -> Vec<ServingNetwork> {
+/// The networks on which the resolver holds `service`'s names: every network it joins
+/// that msctl owns, is a bridge, and that another service of the project joins too, when
+/// it is gated; none otherwise. On a network it has to itself nobody else looks its names
+/// up, so they stay there as Docker aliases.
+pub fn resolved_networks(project: &Project, service: &Service) -> Vec<ResolvedNetwork> {
     if !is_gated(service) {
         return Vec::new();
     }
@@ -106,25 +74,45 @@ pub fn serving_networks_of(project: &Project, service: &Service) -> Vec<ServingN
             let shared = project.services.values().any(|other| {
                 other.name != service.name && names::service_network_keys(other).contains(&key)
             });
-            if network.external || !shared {
-                return None;
-            }
-            Some(ServingNetwork {
-                service: service.name.clone(),
+            (resolver_can_serve(&network) && shared).then(|| ResolvedNetwork {
                 network_key: key.to_string(),
-                name: serving_network_name(&project.name, key, &network, &service.name),
+                name: names::network_name(&project.name, key, &network),
             })
         })
         .collect()
 }
 
-/// Every serving network of the project, by service then network key.
-pub fn serving_networks(project: &Project) -> Vec<ServingNetwork> {
+/// The engine names of the networks of `service` on which some other service's names
+/// are the resolver's, in the order the service lists its networks: where a replica of
+/// it asks the resolver (each network's gateway, first in its `dns`).
+pub fn resolver_networks(project: &Project, service: &Service) -> Vec<String> {
+    if service.network_mode.is_some() {
+        return Vec::new();
+    }
+    names::service_network_keys(service)
+        .into_iter()
+        .filter_map(|key| {
+            let network = project.networks.get(key).cloned().unwrap_or_default();
+            // Another gated service on this network shares it with `service`, so its
+            // names there are the resolver's.
+            let held = resolver_can_serve(&network)
+                && project.services.values().any(|other| {
+                    other.name != service.name
+                        && is_gated(other)
+                        && names::service_network_keys(other).contains(&key)
+                });
+            held.then(|| names::network_name(&project.name, key, &network))
+        })
+        .collect()
+}
+
+/// Whether any service of the project has names the resolver holds: only then does
+/// `up` need the resolver.
+pub fn uses_resolver(project: &Project) -> bool {
     project
         .services
         .values()
-        .flat_map(|service| serving_networks_of(project, service))
-        .collect()
+        .any(|service| !resolved_networks(project, service).is_empty())
 }
 
 /// The names a replica of `service` answers to on the network `network_key`: the service
@@ -146,42 +134,12 @@ pub fn service_aliases(project: &Project, service: &Service, network_key: &str) 
     aliases
 }
 
-/// Where a ready replica of `service` goes, with its names: its serving networks.
-pub fn own_attachments(project: &Project, service: &Service) -> Vec<NetworkAttachment> {
-    serving_networks_of(project, service)
-        .into_iter()
-        .map(|serving| NetworkAttachment {
-            aliases: service_aliases(project, service, &serving.network_key),
-            network_name: serving.name,
-            ipv4_address: None,
-            ipv6_address: None,
-        })
-        .collect()
-}
-
-/// Where every replica of `service` goes from its start, without a name: the serving
-/// networks of the other services on its networks, so it can call them.
-pub fn caller_attachments(project: &Project, service: &Service) -> Vec<NetworkAttachment> {
-    let own = names::service_network_keys(service);
-    serving_networks(project)
-        .into_iter()
-        .filter(|serving| serving.service != service.name)
-        .filter(|serving| own.contains(&serving.network_key.as_str()))
-        .map(|serving| NetworkAttachment {
-            network_name: serving.name,
-            aliases: Vec::new(),
-            ipv4_address: None,
-            ipv6_address: None,
-        })
-        .collect()
-}
-
-/// The manifest networks on which `service`'s names are not held back: all of them for
-/// a service that is not gated, the external ones for one that is.
+/// The manifest networks on which `service`'s names stay Docker aliases: all of them for
+/// a service that is not gated, those the resolver does not serve for one that is.
 pub fn names_stay_on(project: &Project, service: &Service, network_key: &str) -> bool {
-    !serving_networks_of(project, service)
+    !resolved_networks(project, service)
         .iter()
-        .any(|serving| serving.network_key == network_key)
+        .any(|resolved| resolved.network_key == network_key)
 }
 
 #[cfg(test)]
@@ -239,106 +197,93 @@ networks:
     }
 
     #[test]
-    fn each_gated_service_has_a_serving_network_per_network_it_joins() {
-        let names: Vec<String> = serving_networks(&project(SHOP))
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
+    fn a_gated_services_names_are_the_resolvers_on_every_network_it_shares() {
+        let shop = project(SHOP);
+        let resolved = |name: &str| -> Vec<String> {
+            resolved_networks(&shop, &shop.services[name])
+                .into_iter()
+                .map(|r| r.name)
+                .collect()
+        };
         // The gateway has `edge` to itself: its names stay there.
-        assert_eq!(
-            names,
-            [
-                "demo_services.ready.gateway",
-                "demo_payments.ready.orders",
-                "demo_services.ready.orders",
-                "demo_payments.ready.payments",
-                "demo_services.ready.products",
-            ]
-        );
+        assert_eq!(resolved("gateway"), ["demo_services"]);
+        assert_eq!(resolved("orders"), ["demo_payments", "demo_services"]);
+        assert_eq!(resolved("payments"), ["demo_payments"]);
+        assert_eq!(resolved("products"), ["demo_services"]);
+        assert!(resolved("cache").is_empty(), "not gated");
+        assert!(uses_resolver(&shop));
     }
 
     #[test]
-    fn callers_join_the_serving_networks_of_the_services_they_share_a_network_with() {
+    fn a_replica_asks_the_resolver_on_each_network_where_another_gated_service_is() {
         let shop = project(SHOP);
-        let callers = |name: &str| -> Vec<String> {
-            caller_attachments(&shop, &shop.services[name])
-                .into_iter()
-                .map(|a| {
-                    assert!(a.aliases.is_empty(), "a caller has no name there");
-                    a.network_name
-                })
-                .collect()
-        };
-        // payments is on `payments` with orders alone: the gateway never joins its
-        // serving network, so segmentation holds.
-        assert_eq!(
-            callers("gateway"),
-            ["demo_services.ready.orders", "demo_services.ready.products"]
-        );
-        assert_eq!(callers("payments"), ["demo_payments.ready.orders"]);
-        assert_eq!(
-            callers("cache"),
-            [
-                "demo_services.ready.gateway",
-                "demo_services.ready.orders",
-                "demo_services.ready.products"
-            ]
-        );
+        let asks = |name: &str| resolver_networks(&shop, &shop.services[name]);
+        // payments is on `payments` with orders alone: the gateway never asks there.
+        assert_eq!(asks("gateway"), ["demo_services"]);
+        assert_eq!(asks("payments"), ["demo_payments"]);
+        assert_eq!(asks("orders"), ["demo_payments", "demo_services"]);
+        assert_eq!(asks("cache"), ["demo_services"]);
         assert!(
-            callers("sidecar").is_empty(),
+            asks("sidecar").is_empty(),
             "it rides on orders' network stack"
         );
     }
 
     #[test]
-    fn a_ready_replica_carries_every_name_of_its_service_on_its_serving_networks() {
+    fn a_ready_replica_answers_to_every_name_of_its_service() {
         let shop = project(SHOP);
-        let own = own_attachments(&shop, &shop.services["products"]);
-        assert_eq!(own.len(), 1);
-        assert_eq!(own[0].network_name, "demo_services.ready.products");
-        assert_eq!(own[0].aliases, ["products", "catalogue"]);
-        assert!(!names_stay_on(
-            &shop,
-            &shop.services["products"],
-            "services"
-        ));
+        let products = &shop.services["products"];
+        assert_eq!(
+            service_aliases(&shop, products, "services"),
+            ["products", "catalogue"]
+        );
+        assert!(!names_stay_on(&shop, products, "services"));
         assert!(names_stay_on(&shop, &shop.services["cache"], "services"));
+        assert!(names_stay_on(&shop, &shop.services["gateway"], "edge"));
     }
 
     #[test]
-    fn external_networks_keep_the_names() {
+    fn external_and_other_driver_networks_keep_the_names() {
         let shared = project(
             r#"
 services:
   web:
     image: web
-    networks: [shared, own]
+    networks: [shared, own, overlay]
     healthcheck: {test: [CMD, /web, check]}
   client:
     image: client
-    networks: [shared, own]
+    networks: [shared, own, overlay]
 networks:
   shared: {external: true}
   own: {}
+  overlay: {driver: macvlan}
 "#,
         );
         let web = &shared.services["web"];
-        let names: Vec<String> = serving_networks_of(&shared, web)
+        let names: Vec<String> = resolved_networks(&shared, web)
             .into_iter()
-            .map(|s| s.name)
+            .map(|r| r.name)
             .collect();
-        assert_eq!(names, ["demo_own.ready.web"]);
+        assert_eq!(names, ["demo_own"]);
         assert!(names_stay_on(&shared, web, "shared"));
+        assert!(names_stay_on(&shared, web, "overlay"));
+        assert_eq!(
+            resolver_networks(&shared, &shared.services["client"]),
+            ["demo_own"]
+        );
     }
 
     #[test]
-    fn serving_networks_are_internal_and_labelled() {
-        let shop = project(SHOP);
-        let serving = &serving_networks_of(&shop, &shop.services["payments"])[0];
-        let spec = serving.spec(&shop);
-        assert!(spec.internal);
-        assert_eq!(spec.labels[labels::PROJECT], "demo");
-        assert_eq!(spec.labels[labels::NETWORK], "payments");
-        assert_eq!(spec.labels[SERVES], "payments");
+    fn a_project_without_gated_services_needs_no_resolver() {
+        let plain = project(
+            r#"
+services:
+  web: {image: web}
+  db: {image: db}
+"#,
+        );
+        assert!(!uses_resolver(&plain));
+        assert!(resolver_networks(&plain, &plain.services["web"]).is_empty());
     }
 }

@@ -1,0 +1,888 @@
+//! The resolver process: an HTTP API on 127.0.0.1 that msctl pushes tables to, and DNS
+//! listeners (UDP and TCP) on each network gateway the tables name.
+//!
+//! Every API path but `GET /v1/health` needs `Authorization: Bearer <token>`; errors are
+//! `{"error": "<what is wrong>"}`.
+//!
+//! | method and path | body | answer |
+//! |---|---|---|
+//! | `GET /v1/health` | | `{"projects": n, "gateways": [..], "listening": [..], "failures": {gateway: error}}` |
+//! | `PUT /v1/projects/{project}` | [`ProjectTable`] | 204 |
+//! | `DELETE /v1/projects/{project}` | | `{"projects": remaining}` |
+//! | `PUT /v1/projects/{project}/replicas/{container}` | `[`[`Entry`]`]` | 204 |
+//! | `DELETE /v1/projects/{project}/replicas/{container}` | | 204 |
+//!
+//! After each change the listeners follow the tables: a gateway newly named is bound, one
+//! no longer named is closed. A gateway that cannot be bound (not on this host yet, port
+//! taken) does not fail the request: it is logged and tried again on the next change and
+//! every 5 s, and `GET /v1/health` shows it under `failures`.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::{oneshot, Mutex, Semaphore};
+use tokio::task::{JoinHandle, JoinSet};
+
+use super::dns;
+use super::table::{Entry, ProjectTable, Tables};
+
+/// The largest request body: 100 projects of 100 services fit many times over.
+const MAX_BODY: usize = 8 * 1024 * 1024;
+/// How often gateways that could not be bound are tried again.
+const RETRY_EVERY: Duration = Duration::from_secs(5);
+/// A TCP DNS connection idle this long is closed.
+const TCP_IDLE: Duration = Duration::from_secs(5);
+/// TCP DNS connections open at once, over all gateways; more are closed on accept.
+const MAX_TCP_CONNECTIONS: usize = 256;
+/// A UDP query larger than this is cut (and then most likely refused as malformed).
+const UDP_BUFFER: usize = 4096;
+/// How long stopping waits for API requests in flight before dropping them: the
+/// resolver is PID 1 of its container and must exit on SIGTERM at once.
+const STOP_GRACE: Duration = Duration::from_millis(250);
+
+/// How the resolver is started.
+#[derive(Clone)]
+pub struct ServerOptions {
+    /// The HTTP API's address, 127.0.0.1:PORT.
+    pub listen: SocketAddr,
+    /// The bearer token every API call but health must carry.
+    pub token: String,
+    /// The DNS port on every gateway: 53 in production, a free port in tests.
+    pub dns_port: u16,
+}
+
+impl std::fmt::Debug for ServerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerOptions")
+            .field("listen", &self.listen)
+            .field("token", &"<redacted>")
+            .field("dns_port", &self.dns_port)
+            .finish()
+    }
+}
+
+/// What `GET /v1/health` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Projects registered, empty ones included.
+    pub projects: usize,
+    /// Every gateway the tables name.
+    pub gateways: Vec<Ipv4Addr>,
+    /// The gateways DNS is served on now.
+    #[serde(default)]
+    pub listening: Vec<Ipv4Addr>,
+    /// Gateways named but not served, with the last bind error.
+    #[serde(default)]
+    pub failures: BTreeMap<String, String>,
+}
+
+/// A resolver running in this process.
+pub struct Running {
+    /// Where the HTTP API listens (the real port when `listen` asked for port 0).
+    pub api_addr: SocketAddr,
+    /// The API server's task; ends after [`Running::stop`] or if serving fails.
+    pub task: JoinHandle<anyhow::Result<()>>,
+    shutdown: Option<oneshot::Sender<()>>,
+    retry: JoinHandle<()>,
+    shared: Arc<Shared>,
+}
+
+impl Running {
+    /// Stops the API and closes every DNS listener; returns once all sockets are closed.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let result = match tokio::time::timeout(STOP_GRACE, &mut self.task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Err(anyhow::anyhow!("the resolver API task failed: {join}")),
+            Err(_) => {
+                // Requests still in flight after the grace period are dropped with it.
+                self.task.abort();
+                let _ = (&mut self.task).await;
+                Ok(())
+            }
+        };
+        self.close_rest().await;
+        result
+    }
+
+    async fn close_rest(&mut self) {
+        self.retry.abort();
+        let _ = (&mut self.retry).await;
+        self.shared.close_all().await;
+    }
+}
+
+impl Drop for Running {
+    /// A dropped handle stops what it can without waiting: the API (its shutdown channel
+    /// closes) and the retry task; the DNS tasks are aborted once the lock is free.
+    fn drop(&mut self) {
+        self.retry.abort();
+        if let Ok(mut listeners) = self.shared.listeners.try_lock() {
+            listeners.served.clear();
+        }
+    }
+}
+
+/// Starts the API and returns at once; DNS listeners come with the first tables.
+pub async fn start(options: ServerOptions) -> anyhow::Result<Running> {
+    if options.token.is_empty() {
+        anyhow::bail!("the resolver needs a non-empty API token");
+    }
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("cannot listen for the resolver API on {}", options.listen))?;
+    let api_addr = listener
+        .local_addr()
+        .context("cannot read the resolver API's address")?;
+    let shared = Arc::new(Shared {
+        token: options.token.as_str().into(),
+        tables: Arc::new(RwLock::new(Tables::default())),
+        listeners: Mutex::new(Listeners::default()),
+        dns_port: options.dns_port,
+        connections: Arc::new(Semaphore::new(MAX_TCP_CONNECTIONS)),
+    });
+    let app = router(shared.clone());
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                // A dropped sender stops the server too.
+                let _ = stopped.await;
+            })
+            .await
+            .context("the resolver API server failed")
+    });
+    let retry = tokio::spawn(retry_binds(shared.clone()));
+    eprintln!(
+        "msctl resolver: API on {api_addr}, DNS port {}",
+        options.dns_port
+    );
+    Ok(Running {
+        api_addr,
+        task,
+        shutdown: Some(shutdown),
+        retry,
+        shared,
+    })
+}
+
+/// Runs the resolver until SIGTERM or SIGINT, then stops at once.
+pub async fn run(options: ServerOptions) -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    // Before anything else: PID 1 ignores SIGTERM unless it handles it.
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut running = start(options).await?;
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = interrupt.recv() => {}
+        ended = &mut running.task => {
+            running.close_rest().await;
+            return match ended {
+                Ok(result) => result,
+                Err(join) => Err(anyhow::anyhow!("the resolver API task failed: {join}")),
+            };
+        }
+    }
+    eprintln!("msctl resolver: stopping");
+    running.stop().await
+}
+
+/// What the API handlers, the retry task and [`Running`] share.
+struct Shared {
+    token: Arc<str>,
+    tables: Arc<RwLock<Tables>>,
+    /// A tokio mutex: reconciling awaits binds and closes while holding it, which also
+    /// keeps two reconciles from binding the same gateway at once.
+    listeners: Mutex<Listeners>,
+    dns_port: u16,
+    connections: Arc<Semaphore>,
+}
+
+#[derive(Default)]
+struct Listeners {
+    served: BTreeMap<Ipv4Addr, Served>,
+    /// The last bind error of each gateway named but not served; logged when it changes.
+    failures: BTreeMap<Ipv4Addr, String>,
+}
+
+/// One gateway's DNS tasks; dropping it aborts them, which closes their sockets.
+struct Served {
+    udp: JoinHandle<()>,
+    tcp: JoinHandle<()>,
+}
+
+impl Served {
+    /// Aborts both tasks and waits until they are gone, so the port is free again.
+    async fn close(mut self) {
+        self.udp.abort();
+        self.tcp.abort();
+        let _ = (&mut self.udp).await;
+        let _ = (&mut self.tcp).await;
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.udp.abort();
+        self.tcp.abort();
+    }
+}
+
+impl Shared {
+    fn read_tables(&self) -> std::sync::RwLockReadGuard<'_, Tables> {
+        self.tables.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn change_tables<T>(&self, change: impl FnOnce(&mut Tables) -> T) -> T {
+        let mut tables = self.tables.write().unwrap_or_else(|p| p.into_inner());
+        change(&mut tables)
+    }
+
+    /// Binds every gateway named and not served, closes every one served and no longer
+    /// named.
+    async fn reconcile(&self) {
+        let wanted = self.read_tables().gateways();
+        let mut listeners = self.listeners.lock().await;
+        let gone: Vec<Ipv4Addr> = listeners
+            .served
+            .keys()
+            .filter(|gateway| !wanted.contains(gateway))
+            .copied()
+            .collect();
+        for gateway in gone {
+            if let Some(served) = listeners.served.remove(&gateway) {
+                served.close().await;
+                eprintln!(
+                    "msctl resolver: closed DNS on {}",
+                    SocketAddr::from((gateway, self.dns_port))
+                );
+            }
+        }
+        listeners
+            .failures
+            .retain(|gateway, _| wanted.contains(gateway));
+        for gateway in wanted {
+            if listeners.served.contains_key(&gateway) {
+                continue;
+            }
+            let addr = SocketAddr::from((gateway, self.dns_port));
+            match self.bind(gateway).await {
+                Ok(served) => {
+                    listeners.served.insert(gateway, served);
+                    listeners.failures.remove(&gateway);
+                    eprintln!("msctl resolver: serving DNS on {addr} (UDP and TCP)");
+                }
+                Err(error) => {
+                    if listeners.failures.get(&gateway) != Some(&error) {
+                        eprintln!(
+                            "msctl resolver: cannot serve DNS on {addr}: {error}; trying again on the next change and every {}s",
+                            RETRY_EVERY.as_secs()
+                        );
+                    }
+                    listeners.failures.insert(gateway, error);
+                }
+            }
+        }
+    }
+
+    /// Both sockets or neither: a gateway is served over UDP and TCP, or retried.
+    async fn bind(&self, gateway: Ipv4Addr) -> Result<Served, String> {
+        let addr = SocketAddr::from((gateway, self.dns_port));
+        let udp = UdpSocket::bind(addr)
+            .await
+            .map_err(|e| format!("UDP: {e}"))?;
+        let tcp = TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("TCP: {e}"))?;
+        Ok(Served {
+            udp: tokio::spawn(serve_udp(udp, gateway, self.tables.clone())),
+            tcp: tokio::spawn(serve_tcp(
+                tcp,
+                gateway,
+                self.tables.clone(),
+                self.connections.clone(),
+            )),
+        })
+    }
+
+    async fn close_all(&self) {
+        let served = std::mem::take(&mut self.listeners.lock().await.served);
+        for (gateway, served) in served {
+            served.close().await;
+            eprintln!(
+                "msctl resolver: closed DNS on {}",
+                SocketAddr::from((gateway, self.dns_port))
+            );
+        }
+    }
+
+    async fn health(&self) -> Health {
+        let (projects, gateways) = {
+            let tables = self.read_tables();
+            (tables.project_count(), tables.gateways())
+        };
+        let listeners = self.listeners.lock().await;
+        Health {
+            projects,
+            gateways: gateways.into_iter().collect(),
+            listening: listeners.served.keys().copied().collect(),
+            failures: listeners
+                .failures
+                .iter()
+                .map(|(gateway, error)| (gateway.to_string(), error.clone()))
+                .collect(),
+        }
+    }
+}
+
+async fn retry_binds(shared: Arc<Shared>) {
+    let mut ticks = tokio::time::interval(RETRY_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let failing = !shared.listeners.lock().await.failures.is_empty();
+        if failing {
+            shared.reconcile().await;
+        }
+    }
+}
+
+/// The answer to one DNS message arriving at `gateway`, or `None` to send nothing.
+/// `max_len` is the transport's limit; `None` means UDP, where the query sets it.
+fn answer(
+    packet: &[u8],
+    gateway: Ipv4Addr,
+    tables: &RwLock<Tables>,
+    max_len: Option<usize>,
+) -> Option<Vec<u8>> {
+    match dns::parse_query(packet) {
+        Ok(query) => {
+            let addresses = tables
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .lookup(gateway, &query.name);
+            let ours = (!addresses.is_empty()).then_some(&addresses[..]);
+            let max_len = max_len.unwrap_or_else(|| query.udp_max_len());
+            Some(dns::respond(&query, ours, max_len))
+        }
+        Err(error) => error
+            .reply_rcode()
+            .and_then(|rcode| dns::error_reply(packet, rcode)),
+    }
+}
+
+async fn serve_udp(socket: UdpSocket, gateway: Ipv4Addr, tables: Arc<RwLock<Tables>>) {
+    let mut buffer = vec![0u8; UDP_BUFFER];
+    loop {
+        let (len, peer) = match socket.recv_from(&mut buffer).await {
+            Ok(received) => received,
+            Err(_) => {
+                // Nothing to log per query; do not spin if the error persists.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let packet = buffer.get(..len).unwrap_or(&buffer);
+        if let Some(reply) = answer(packet, gateway, &tables, None) {
+            let _ = socket.send_to(&reply, peer).await;
+        }
+    }
+}
+
+async fn serve_tcp(
+    listener: TcpListener,
+    gateway: Ipv4Addr,
+    tables: Arc<RwLock<Tables>>,
+    permits: Arc<Semaphore>,
+) {
+    // Owned here so that aborting this task closes every connection with the listener.
+    let mut connections = JoinSet::new();
+    loop {
+        while connections.try_join_next().is_some() {}
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of descriptors and the like: wait rather than spin.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        // Taken after accept, not before: a permit held while waiting would count an
+        // idle gateway as a connection.
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let tables = tables.clone();
+        connections.spawn(async move {
+            serve_connection(stream, gateway, &tables).await;
+            drop(permit);
+        });
+    }
+}
+
+/// Length-prefixed messages (RFC 1035 4.2.2) until the peer closes, idles or sends
+/// something that cannot be answered.
+async fn serve_connection(mut stream: TcpStream, gateway: Ipv4Addr, tables: &RwLock<Tables>) {
+    loop {
+        let mut prefix = [0u8; 2];
+        if !matches!(
+            tokio::time::timeout(TCP_IDLE, stream.read_exact(&mut prefix)).await,
+            Ok(Ok(_))
+        ) {
+            return;
+        }
+        let mut message = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+        if !matches!(
+            tokio::time::timeout(TCP_IDLE, stream.read_exact(&mut message)).await,
+            Ok(Ok(_))
+        ) {
+            return;
+        }
+        let Some(reply) = answer(&message, gateway, tables, Some(dns::TCP_MAX_LEN)) else {
+            return;
+        };
+        let Ok(len) = u16::try_from(reply.len()) else {
+            return;
+        };
+        let mut out = Vec::with_capacity(reply.len() + 2);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&reply);
+        if !matches!(
+            tokio::time::timeout(TCP_IDLE, stream.write_all(&out)).await,
+            Ok(Ok(_))
+        ) {
+            return;
+        }
+    }
+}
+
+/// A failed request: its status and `{"error": ...}`.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// Bad JSON is 400 whatever axum would say (it says 422 for a well-formed body of
+    /// the wrong shape); a body too large keeps its 413.
+    fn from_json(rejection: JsonRejection) -> ApiError {
+        let status = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        ApiError::new(status, rejection.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            Json(serde_json::json!({ "error": self.message })),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"msctl resolver\""),
+            );
+        }
+        response
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    let guarded = Router::new()
+        .route(
+            "/v1/projects/{project}",
+            put(put_project).delete(delete_project),
+        )
+        .route(
+            "/v1/projects/{project}/replicas/{container}",
+            put(put_replica).delete(delete_replica),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            require_token,
+        ));
+    Router::new()
+        .route("/v1/health", get(health))
+        .merge(guarded)
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such path") })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(shared)
+}
+
+/// Equal without saying how much of it matched, through timing.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+async fn require_token(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    match given {
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing bearer token: send `Authorization: Bearer <token>`",
+        )),
+        Some(token) if same_secret(token.as_bytes(), shared.token.as_bytes()) => {
+            Ok(next.run(request).await)
+        }
+        Some(_) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "wrong bearer token",
+        )),
+    }
+}
+
+fn check_entries<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Result<(), ApiError> {
+    for entry in entries {
+        entry
+            .check()
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    }
+    Ok(())
+}
+
+async fn health(State(shared): State<Arc<Shared>>) -> Json<Health> {
+    Json(shared.health().await)
+}
+
+async fn put_project(
+    State(shared): State<Arc<Shared>>,
+    Path(project): Path<String>,
+    body: Result<Json<ProjectTable>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(table) = body.map_err(ApiError::from_json)?;
+    check_entries(table.replicas.values().flatten())?;
+    shared.change_tables(|tables| tables.set_project(&project, table));
+    shared.reconcile().await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn delete_project(
+    State(shared): State<Arc<Shared>>,
+    Path(project): Path<String>,
+) -> Json<serde_json::Value> {
+    let remaining = shared.change_tables(|tables| tables.remove_project(&project));
+    shared.reconcile().await;
+    Json(serde_json::json!({ "projects": remaining }))
+}
+
+async fn put_replica(
+    State(shared): State<Arc<Shared>>,
+    Path((project, container)): Path<(String, String)>,
+    body: Result<Json<Vec<Entry>>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(entries) = body.map_err(ApiError::from_json)?;
+    check_entries(&entries)?;
+    shared.change_tables(|tables| tables.set_replica(&project, &container, entries));
+    shared.reconcile().await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn delete_replica(
+    State(shared): State<Arc<Shared>>,
+    Path((project, container)): Path<(String, String)>,
+) -> StatusCode {
+    shared.change_tables(|tables| tables.remove_replica(&project, &container));
+    shared.reconcile().await;
+    StatusCode::NO_CONTENT
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+    use crate::resolver::client::{Client, ClientError};
+    use crate::resolver::dns::testing::{query_packet, read_answer, Answer};
+
+    const LOOPBACK: Ipv4Addr = Ipv4Addr::LOCALHOST;
+    const TOKEN: &str = "test-token";
+
+    /// A port free for UDP now; TCP on the same number is almost always free too.
+    fn free_dns_port() -> u16 {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.local_addr().unwrap().port()
+    }
+
+    async fn resolver() -> (Running, Client, u16) {
+        let dns_port = free_dns_port();
+        let running = start(ServerOptions {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            token: TOKEN.to_string(),
+            dns_port,
+        })
+        .await
+        .unwrap();
+        let client = Client::new(running.api_addr, TOKEN);
+        (running, client, dns_port)
+    }
+
+    fn web(address: [u8; 4]) -> Vec<Entry> {
+        vec![Entry {
+            gateway: LOOPBACK,
+            names: vec!["web".to_string(), "web.shop".to_string()],
+            address: Ipv4Addr::from(address),
+        }]
+    }
+
+    async fn udp_query(port: u16, name: &str) -> Answer {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let query = query_packet(0x4242, name, dns::TYPE_A, None);
+        socket.send_to(&query, ("127.0.0.1", port)).await.unwrap();
+        let mut buffer = [0u8; 1500];
+        let (len, _) = tokio::time::timeout(Duration::from_secs(2), socket.recv_from(&mut buffer))
+            .await
+            .expect("no DNS answer within 2 s")
+            .unwrap();
+        let answer = read_answer(&buffer[..len]);
+        assert_eq!(answer.id, 0x4242);
+        answer
+    }
+
+    async fn tcp_query(port: u16, names: &[&str]) -> Vec<Answer> {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let mut answers = Vec::new();
+        // Several messages on one connection, as RFC 7766 allows.
+        for name in names {
+            let query = query_packet(7, name, dns::TYPE_A, None);
+            let mut message = (query.len() as u16).to_be_bytes().to_vec();
+            message.extend_from_slice(&query);
+            stream.write_all(&message).await.unwrap();
+            let mut prefix = [0u8; 2];
+            stream.read_exact(&mut prefix).await.unwrap();
+            let mut reply = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+            stream.read_exact(&mut reply).await.unwrap();
+            answers.push(read_answer(&reply));
+        }
+        answers
+    }
+
+    #[tokio::test]
+    async fn a_ready_replica_is_answered_over_udp_and_tcp_until_removed() {
+        let (running, client, port) = resolver().await;
+        client
+            .set_replica("shop", "c1", &web([10, 1, 0, 5]))
+            .await
+            .unwrap();
+        client
+            .set_replica("shop", "c2", &web([10, 1, 0, 4]))
+            .await
+            .unwrap();
+
+        let answer = udp_query(port, "WEB").await;
+        assert_eq!(answer.rcode, dns::RCODE_NOERROR);
+        assert_eq!(
+            answer.addresses,
+            vec![Ipv4Addr::new(10, 1, 0, 4), Ipv4Addr::new(10, 1, 0, 5)]
+        );
+        assert_eq!(
+            udp_query(port, "example.com").await.rcode,
+            dns::RCODE_SERVFAIL
+        );
+
+        let over_tcp = tcp_query(port, &["web.shop.", "nope"]).await;
+        assert_eq!(over_tcp[0].addresses.len(), 2);
+        assert_eq!(over_tcp[1].rcode, dns::RCODE_SERVFAIL);
+
+        client.remove_replica("shop", "c1").await.unwrap();
+        assert_eq!(
+            udp_query(port, "web").await.addresses,
+            vec![Ipv4Addr::new(10, 1, 0, 4)]
+        );
+        client.remove_replica("shop", "c2").await.unwrap();
+        // No gateway named any more: the listener is closed.
+        assert!(client.health().await.unwrap().listening.is_empty());
+
+        // Named again, but by a replica with other names: the name itself is not ours.
+        let mut other = web([10, 1, 0, 6]);
+        other[0].names = vec!["api".to_string()];
+        client.set_replica("shop", "c3", &other).await.unwrap();
+        assert_eq!(udp_query(port, "web").await.rcode, dns::RCODE_SERVFAIL);
+        assert_eq!(
+            udp_query(port, "api").await.addresses,
+            vec![Ipv4Addr::new(10, 1, 0, 6)]
+        );
+        running.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn health_counts_projects_and_remove_project_gives_what_remains() {
+        let (running, client, _) = resolver().await;
+        let health = client.health().await.unwrap();
+        assert_eq!((health.projects, health.gateways.len()), (0, 0));
+
+        client
+            .set_project("empty", &ProjectTable::default())
+            .await
+            .unwrap();
+        let shop = ProjectTable {
+            replicas: BTreeMap::from([("c1".to_string(), web([10, 1, 0, 5]))]),
+        };
+        client.set_project("shop", &shop).await.unwrap();
+        let health = client.health().await.unwrap();
+        assert_eq!(health.projects, 2);
+        assert_eq!(health.gateways, vec![LOOPBACK]);
+        assert_eq!(health.listening, vec![LOOPBACK]);
+        assert!(health.failures.is_empty());
+
+        assert_eq!(client.remove_project("shop").await.unwrap(), 1);
+        assert_eq!(client.remove_project("shop").await.unwrap(), 1);
+        assert_eq!(client.remove_project("empty").await.unwrap(), 0);
+        let health = client.health().await.unwrap();
+        assert_eq!((health.projects, health.listening.len()), (0, 0));
+        running.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_wrong_or_missing_token_is_refused_with_401_but_health_is_open() {
+        let (running, _, _) = resolver().await;
+        let wrong = Client::new(running.api_addr, "not-the-token");
+        let error = wrong
+            .set_project("shop", &ProjectTable::default())
+            .await
+            .unwrap_err();
+        match &error {
+            ClientError::Status { status, body, .. } => {
+                assert_eq!(*status, 401);
+                assert_eq!(body, "wrong bearer token");
+            }
+            other => panic!("expected a 401, got {other:?}"),
+        }
+        assert!(matches!(
+            wrong.remove_replica("shop", "c1").await,
+            Err(ClientError::Status { status: 401, .. })
+        ));
+        assert_eq!(wrong.health().await.unwrap().projects, 0);
+
+        let mut stream = TcpStream::connect(running.api_addr).await.unwrap();
+        stream
+            .write_all(b"DELETE /v1/projects/shop HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+        assert!(
+            answer.contains(r#"{"error":"missing bearer token"#),
+            "{answer}"
+        );
+        running.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn bad_bodies_are_400_with_a_json_error_and_change_nothing() {
+        let (running, client, _) = resolver().await;
+        let raw = |body: &'static str| {
+            let addr = running.api_addr;
+            async move {
+                let mut stream = TcpStream::connect(addr).await.unwrap();
+                let request = format!(
+                    "PUT /v1/projects/shop HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                stream.write_all(request.as_bytes()).await.unwrap();
+                let mut answer = String::new();
+                stream.read_to_string(&mut answer).await.unwrap();
+                answer
+            }
+        };
+        for body in ["{", r#"{"replicas": 3}"#] {
+            let answer = raw(body).await;
+            assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+            assert!(answer.contains(r#"{"error":"#), "{answer}");
+        }
+        let wildcard = vec![Entry {
+            gateway: Ipv4Addr::UNSPECIFIED,
+            names: vec!["web".to_string()],
+            address: Ipv4Addr::new(10, 0, 0, 1),
+        }];
+        assert!(matches!(
+            client.set_replica("shop", "c1", &wildcard).await,
+            Err(ClientError::Status { status: 400, .. })
+        ));
+        assert_eq!(client.health().await.unwrap().projects, 0);
+        running.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_gateway_that_cannot_be_bound_does_not_fail_the_request() {
+        let (running, client, port) = resolver().await;
+        // Hold the port over UDP so the resolver's bind fails.
+        let _taken = std::net::UdpSocket::bind(("127.0.0.1", port)).unwrap();
+        client
+            .set_replica("shop", "c1", &web([10, 1, 0, 5]))
+            .await
+            .unwrap();
+        let health = client.health().await.unwrap();
+        assert!(health.listening.is_empty());
+        assert!(
+            health.failures["127.0.0.1"].starts_with("UDP: "),
+            "{:?}",
+            health.failures
+        );
+        running.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn stop_closes_the_api_and_every_dns_socket() {
+        let (running, client, port) = resolver().await;
+        client
+            .set_replica("shop", "c1", &web([10, 1, 0, 5]))
+            .await
+            .unwrap();
+        assert_eq!(udp_query(port, "web").await.addresses.len(), 1);
+        let started = std::time::Instant::now();
+        running.stop().await.unwrap();
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(matches!(
+            client.health().await,
+            Err(ClientError::Unreachable { .. })
+        ));
+        // Both DNS ports are free again.
+        drop(std::net::UdpSocket::bind(("127.0.0.1", port)).unwrap());
+        drop(std::net::TcpListener::bind(("127.0.0.1", port)).unwrap());
+    }
+}
