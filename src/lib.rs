@@ -22,3 +22,4 @@ pub mod rollout;
 pub mod serving;
 pub mod state;
 pub mod swarm;
+pub mod teardown;

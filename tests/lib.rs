@@ -1,6 +1,7 @@
 //! Integration tests, one binary.
 mod cli;
 mod completions;
+mod cost;
 mod diagnostics;
 mod differential;
 mod e2e;

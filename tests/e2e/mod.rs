@@ -19,6 +19,7 @@ mod registry;
 mod rollout;
 mod shop;
 mod shop_security;
+mod size;
 mod swarm;
 mod swarm_node;
 mod up;
