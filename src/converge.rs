@@ -278,7 +278,7 @@ async fn execute(
     let semaphore = Semaphore::new(options.concurrency.max(1));
     let step = Step {
         engine,
-        project: &project.name,
+        project,
         semaphore: &semaphore,
         reporter,
         cancel,
@@ -685,8 +685,8 @@ pub async fn roll_back(
 /// Applies one action under the concurrency bound, reporting it.
 struct Step<'a> {
     engine: &'a dyn Engine,
-    /// The project's name: a replica about to stop leaves its names in the resolver.
-    project: &'a str,
+    /// The project: a replica about to stop leaves its names and drains first.
+    project: &'a Project,
     semaphore: &'a Semaphore,
     reporter: &'a dyn Reporter,
     cancel: &'a Cancel,
@@ -708,13 +708,22 @@ impl Step<'_> {
             resource: resource.clone(),
             line: line.clone(),
         });
-        if let Some(container_id) = action.stops() {
+        if let Some((container_id, container_name)) = action.stops() {
             // No new connection goes to it while it stops; it finishes those it has.
-            if let Err(err) =
-                crate::serving::withdraw(self.engine, self.project, container_id).await
+            let service = action
+                .service_name()
+                .and_then(|name| self.project.services.get(name));
+            for warning in crate::serving::drain(
+                self.engine,
+                &self.project.name,
+                service,
+                container_id,
+                container_name,
+            )
+            .await
             {
                 self.reporter
-                    .event(Event::Note(format!("warning: {line}: {err}")));
+                    .event(Event::Note(format!("warning: {warning}")));
             }
         }
         let warnings =

@@ -231,13 +231,19 @@ impl Rollout<'_> {
     /// Stops and removes an old replica, after its `pre_stop` hooks. Its SIGTERM is its
     /// drain: it keeps its names until it exits (`crate::serving`).
     async fn stop_old(&self, old: &Replica<'_>, step: &Step) -> Result<(), EngineError> {
-        // Out of the names first: new connections go to the new replica, and the old one
-        // finishes those it has as it stops.
-        if let Err(err) =
-            crate::serving::withdraw(self.engine, &self.project.name, &step.old_container_id).await
+        // Out of the names and the ingress first: new connections go to the new
+        // replica, and the old one finishes those it has as it stops.
+        for warning in crate::serving::drain(
+            self.engine,
+            &self.project.name,
+            Some(self.service),
+            &step.old_container_id,
+            &step.old_name,
+        )
+        .await
         {
             self.reporter
-                .event(Event::Note(format!("warning: {}: {err}", step.old_name)));
+                .event(Event::Note(format!("warning: {warning}")));
         }
         for warning in old.pre_stop(self.engine, &step.pre_stop).await {
             self.reporter

@@ -163,6 +163,38 @@ pub async fn withdraw(
     Ok(())
 }
 
+/// How long a replica behind the ingress drains before it is stopped: the control plane
+/// refreshes the ingress's ready replicas every second (`MSCTL_READINESS_INTERVAL`), and
+/// then sends it no new connection; those it has finish as it stops.
+pub const INGRESS_DRAIN: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Prepares a planned stop of a replica of `service`: it leaves its names (the resolver)
+/// and, when the service has ingress ports, is renamed as draining and given
+/// [`INGRESS_DRAIN`] to take no new connection before it stops. What cannot be done is
+/// a warning for the caller; the stop goes on.
+pub async fn drain(
+    engine: &dyn Engine,
+    project_name: &str,
+    service: Option<&Service>,
+    container_id: &str,
+    container_name: &str,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Err(err) = withdraw(engine, project_name, container_id).await {
+        warnings.push(format!("{container_name}: {err}"));
+    }
+    let behind_ingress =
+        service.is_some_and(|service| !crate::plan::ingress::ingress_ports(service).is_empty());
+    if behind_ingress && !crate::plan::names::is_draining(container_name) {
+        let draining = crate::plan::names::draining_name(container_name);
+        match engine.rename_container(container_id, &draining).await {
+            Ok(()) => tokio::time::sleep(INGRESS_DRAIN).await,
+            Err(err) => warnings.push(format!("{container_name}: cannot mark it draining: {err}")),
+        }
+    }
+    warnings
+}
+
 /// Forgets `project` in the resolver (`down`), and removes the resolver when it serves
 /// no project any more.
 pub async fn forget(engine: &dyn Engine, project_name: &str) -> Result<(), EngineError> {

@@ -151,6 +151,40 @@ pub async fn expect_running(
     Ok(containers.into_iter().filter_map(|c| c.id).collect())
 }
 
+/// Checks that exactly `expected` containers of the project (or service) run and Docker
+/// reports every one healthy: what `compose up --wait` promises when it returns.
+pub async fn expect_healthy(
+    docker: &Docker,
+    deployment: &Deployment,
+    service: Option<&str>,
+    expected: usize,
+) -> Result<()> {
+    let containers = containers(docker, deployment, service).await?;
+    let healthy = containers
+        .iter()
+        .filter(|c| is_running(c) && status(c).contains("(healthy)"))
+        .count();
+    if healthy != expected || containers.len() != expected {
+        let listing: Vec<String> = containers
+            .iter()
+            .filter(|c| !(is_running(c) && status(c).contains("(healthy)")))
+            .map(|c| format!("{} ({})", name(c), status(c)))
+            .collect();
+        bail!(
+            "expected {expected} healthy containers of {}, found {healthy} healthy of {}; \
+             not healthy: {}",
+            service.unwrap_or(&deployment.project),
+            containers.len(),
+            if listing.is_empty() {
+                "none".to_string()
+            } else {
+                listing.join(", ")
+            }
+        );
+    }
+    Ok(())
+}
+
 /// Container ids of the project, for checking that a no-op changed nothing.
 pub async fn container_ids(docker: &Docker, deployment: &Deployment) -> Result<Vec<String>> {
     let mut ids: Vec<String> = containers(docker, deployment, None)

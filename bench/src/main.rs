@@ -1,6 +1,6 @@
-//! msctl-bench: msctl, docker-compose 1.29 and the raw Engine API side by side on one
-//! generated Compose file (and, for pull, Compose v5 on a second one). Run it through
-//! `bench/run`, which builds both in release mode.
+//! msctl-bench: msctl, Compose v5 and the raw Engine API side by side on generated Compose
+//! files of several sizes (and, for pull, on a file of images in a loopback registry). Run
+//! it through `bench/run`, which builds both in release mode.
 
 mod command;
 mod engine;
@@ -31,17 +31,24 @@ use crate::tool::Tool;
 #[derive(Debug, Parser)]
 #[command(
     name = "msctl-bench",
-    about = "Benchmark msctl against docker-compose 1.29 and the raw Engine API",
+    about = "Benchmark msctl against Compose v5 and the raw Engine API",
     after_help = "Run it through bench/run from the repository root; it builds msctl first.",
     args_override_self = true
 )]
 struct Args {
-    /// Runs per scenario and tool; the table shows medians
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Runs per scenario, tool and size; the tables show medians
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     runs: u32,
-    /// Health-checked services in the generated file
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=99))]
-    services: u32,
+    /// Project sizes: health-checked services in the generated file, comma-separated; every
+    /// selected scenario runs at each size in turn (logs and pull at the first only)
+    #[arg(
+        long,
+        value_name = "N,N,...",
+        value_delimiter = ',',
+        default_value = "10,50,100",
+        value_parser = clap::value_parser!(u32).range(1..=500)
+    )]
+    services: Vec<u32>,
     /// Only these scenarios (repeatable, or comma-separated); default: all
     #[arg(long, value_enum, value_name = "SCENARIO", value_delimiter = ',')]
     only: Vec<Scenario>,
@@ -60,11 +67,8 @@ struct Args {
     /// The msctl binary
     #[arg(long, default_value = "target/release/msctl")]
     msctl: PathBuf,
-    /// The docker-compose program
-    #[arg(long, default_value = "docker-compose")]
-    docker_compose: String,
-    /// The Compose v5 program the pull scenario compares with
-    #[arg(long, default_value = "compose5")]
+    /// The Compose v5 program (v5.6.1) of the compose column
+    #[arg(long, value_name = "PROGRAM", default_value = "compose5")]
     compose5: String,
     /// The registry program the pull scenario serves its images with
     #[arg(long, default_value = "docker-registry")]
@@ -124,13 +128,25 @@ async fn run(args: Args) -> Result<ExitCode> {
             .filter(|t| args.tools.contains(t))
             .collect()
     };
-    let compose = compose_version(&args.docker_compose, COMPOSE_HINT).await;
-    // Only the pull scenario runs Compose v5: without it, a missing one is nobody's concern.
-    let compose5 = if scenarios.contains(&Scenario::Pull) && tools.contains(&Tool::Compose) {
-        Some(compose_version(&args.compose5, COMPOSE5_HINT).await)
+    let sizes = distinct(&args.services);
+    // Without the compose column, a missing Compose v5 is nobody's concern.
+    let compose = if tools.contains(&Tool::Compose) {
+        compose_version(&args.compose5).await
     } else {
-        None
+        Err("Compose v5 was not looked for (--tools without compose)".into())
     };
+    match &compose {
+        Ok(version) if !version.starts_with("5.") => eprintln!(
+            "bench: warning: `{}` is Compose {version}, not v5 (the issue compares with v5.6.1)",
+            args.compose5
+        ),
+        Ok(_) => {}
+        // Every compose cell would be an error: say so now, not after the whole run.
+        Err(error) if tools.contains(&Tool::Compose) => {
+            anyhow::bail!("{error}\n\nhint: or leave it out with --tools msctl,raw")
+        }
+        Err(_) => {}
+    }
     let msctl = msctl_binary(&args.msctl);
     let msctl_version = match &msctl {
         Ok(path) => describe_msctl(path).await,
@@ -139,20 +155,19 @@ async fn run(args: Args) -> Result<ExitCode> {
     if let Err(error) = &msctl {
         eprintln!("bench: warning: {error}");
     }
-    if let Err(error) = &compose {
-        eprintln!("bench: warning: {error}");
-    }
-    if let Some(Err(error)) = &compose5 {
-        eprintln!("bench: warning: {error}");
-    }
-    let project = Project::new(args.services, args.log_replicas, args.log_lines);
     let dir = tempfile::Builder::new()
         .prefix("msctl-bench-")
         .tempdir()
         .context("cannot create a temporary directory")?;
-    let file = dir.path().join("compose.yaml");
-    std::fs::write(&file, project.compose_yaml())
-        .with_context(|| format!("cannot write {}", file.display()))?;
+    // One file per size, each with the same logger.
+    let mut projects = Vec::new();
+    for &size in &sizes {
+        let project = Project::new(size, args.log_replicas, args.log_lines);
+        let file = dir.path().join(format!("compose-{size}.yaml"));
+        std::fs::write(&file, project.compose_yaml())
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        projects.push((size, project, file));
+    }
 
     // A run interrupted earlier may have left containers behind.
     let (removed, stuck) = engine::clean_earlier_runs(&docker).await?;
@@ -175,18 +190,13 @@ async fn run(args: Args) -> Result<ExitCode> {
         scale_to: args.scale_to,
         timeout: Duration::from_secs(args.timeout),
         msctl: msctl.clone(),
-        compose: compose.clone().map(|_| args.docker_compose.clone()),
-        compose5: match &compose5 {
-            Some(Ok(_)) => Ok(args.compose5.clone()),
-            Some(Err(error)) => Err(error.clone()),
-            None => Err("Compose v5 was not looked for".into()),
-        },
+        compose: compose.clone().map(|_| args.compose5.clone()),
         registry: args.docker_registry.clone(),
         pull_images: args.pull_images,
         busybox: busybox.clone(),
     };
     eprintln!(
-        "bench: {} runs of {} by {} on {} services (file: {})",
+        "bench: {} runs of {} by {} at {} services (files in {}){}",
         settings.runs,
         scenarios
             .iter()
@@ -198,34 +208,44 @@ async fn run(args: Args) -> Result<ExitCode> {
             .map(|t| t.column())
             .collect::<Vec<_>>()
             .join(", "),
-        args.services,
-        file.display()
+        join(&sizes),
+        dir.path().display(),
+        if sizes.len() > 1 && scenarios.iter().any(|s| !s.per_size()) {
+            format!("; logs and pull at {} only", sizes[0])
+        } else {
+            String::new()
+        }
     );
-    let runner = Runner {
-        docker: &docker,
-        settings: &settings,
-        project: &project,
-        file: &file,
-        invocation: &invocation,
-        msctl_state: &msctl_state,
-    };
-    let results = runner.run().await;
+    let mut results = scenario::Results::default();
+    for (index, (size, project, file)) in projects.iter().enumerate() {
+        eprintln!("bench: {size} services: {}", file.display());
+        let runner = Runner {
+            docker: &docker,
+            settings: &settings,
+            size: *size,
+            project,
+            file,
+            invocation: &invocation,
+            msctl_state: &msctl_state,
+        };
+        runner.run(&mut results, index == 0).await;
+    }
 
     let shape = Shape {
-        services: project.web.len(),
+        sizes: sizes.clone(),
         scale_to: args.scale_to,
         log_replicas: args.log_replicas,
         log_lines: args.log_lines,
         runs: settings.runs,
         pull_images: args.pull_images,
-        pull_compose: match &compose5 {
-            Some(Ok(version)) => format!("compose v{version}"),
-            _ => "compose v5".into(),
+        compose: match &compose {
+            Ok(version) => format!("compose v{version}"),
+            Err(_) => "compose v5".into(),
         },
     };
-    let table = report::table(&results, &scenarios, &shape);
-    let errors = report::errors(&results, &scenarios);
-    println!("{table}");
+    let tables = report::tables(&results, &scenarios, &shape);
+    let errors = report::errors(&results, &scenarios, &shape);
+    println!("{tables}");
     if !errors.is_empty() {
         println!("Errors:\n\n{errors}");
     }
@@ -234,8 +254,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         date: report::now_utc(),
         machine: report::machine(),
         engine: engine_version,
-        compose: compose.unwrap_or_else(|error| error),
-        compose5: compose5.map(|version| version.unwrap_or_else(|error| error)),
+        compose: compose.map_or_else(|error| error, |version| format!("Compose v{version}")),
         msctl: msctl_version,
         load_before,
         load_after: report::load_average(),
@@ -244,8 +263,7 @@ async fn run(args: Args) -> Result<ExitCode> {
     let document = results_document(
         &environment,
         &shape,
-        &args,
-        &table,
+        &tables,
         &errors,
         &results,
         &scenarios,
@@ -276,23 +294,23 @@ async fn run(args: Args) -> Result<ExitCode> {
 fn results_document(
     environment: &Environment,
     shape: &Shape,
-    args: &Args,
-    table: &str,
+    tables: &str,
     errors: &str,
     results: &scenario::Results,
     scenarios: &[Scenario],
     tools: &[Tool],
     elapsed: Duration,
 ) -> String {
-    let mut out = format!(
-        "# msctl benchmark: latest run\n\n{}- parameters: {} services, {} runs per scenario and tool \
-         (medians shown), scale to {}, logs {} replicas × {} lines, pull {} images, scenarios: {}, \
-         tools: {}\n\
+    let mut out =
+        format!(
+        "# msctl benchmark: latest run\n\n{}- parameters: {} services, {} runs per scenario, tool \
+         and size (medians shown), scale web 1→{}, logs {} replicas × {} lines, pull {} images, \
+         scenarios: {}, tools: {}\n\
          - whole bench: {:.0} s\n\n",
         environment.render(),
-        shape.services,
+        join(&shape.sizes),
         shape.runs,
-        args.scale_to,
+        shape.scale_to,
         shape.log_replicas,
         shape.log_lines,
         shape.pull_images,
@@ -300,24 +318,44 @@ fn results_document(
         tools.iter().map(|t| t.column()).collect::<Vec<_>>().join(", "),
         elapsed.as_secs_f64()
     );
-    out.push_str(table);
+    out.push_str(tables);
     out.push_str(
-        "\nTargets are the issue's acceptance targets for msctl (medians on this machine).\n\
-         msctl's up and scale wait for readiness themselves (its x-msctl http probe);\n\
-         docker-compose (no --wait in 1.29) and raw are timed until Docker reports every\n\
-         replica healthy, polled every 50 ms; Docker's first health check runs 1 s after start.\n\
-         Raw logs = `docker logs` for every replica at once. Other work on the machine (see the\n\
-         load average) slows every tool, docker-compose's CPU-bound logs the most.\n\
-         How each tool is timed: bench/README.md.\n",
+        "Targets are the issue's acceptance targets for msctl (medians on this machine).\n\
+         The compose column is Compose v5 in every scenario. Its up and scale are\n\
+         `up -d --wait` (`--no-recreate --scale web=N` for scale), timed to the command's exit:\n\
+         it returns once Docker reports every container healthy. msctl's up and scale wait\n\
+         for readiness themselves (its x-msctl http probe); raw is timed until Docker reports\n\
+         every replica healthy, polled every 50 ms. Docker's first health check runs 1 s\n\
+         after start. Down's target is against raw, not compose. Other work on the machine\n\
+         (see the load average) slows every tool. How each tool is timed: bench/README.md.\n",
     );
-    if scenarios.iter().any(|s| s.compose_v5()) {
+    if scenarios.contains(&Scenario::Logs) {
+        out.push_str(
+            "Logs: compose = `logs --no-color logger`, msctl = `logs --no-prefix logger`,\n\
+             raw = `docker logs` for every replica at once; every tool must print every line.\n",
+        );
+    }
+    let once: Vec<&str> = scenarios
+        .iter()
+        .filter(|s| !s.per_size())
+        .map(|s| s.name())
+        .collect();
+    if !once.is_empty() && shape.sizes.len() > 1 {
+        let _ = writeln!(
+            out,
+            "{} ran at {} services only, in that table: the logger's replicas and the pull\n\
+             images are the same at every size.",
+            once.join(" and "),
+            shape.first_size()
+        );
+    }
+    if scenarios.contains(&Scenario::Pull) {
         let _ = write!(
             out,
-            "Pull: the docker-compose column is {} (`compose5 pull --quiet`), not 1.29, and\n\
-             there is no target. Every tool pulls all {} images from a registry on 127.0.0.1;\n\
+            "Pull has no target. Every tool pulls all {} images from a registry on 127.0.0.1;\n\
              they are removed from the engine before each run. Raw = one POST /images/create\n\
              per image, all at once.\n",
-            shape.pull_compose, shape.pull_images
+            shape.pull_images
         );
     }
     if !errors.is_empty() {
@@ -325,8 +363,27 @@ fn results_document(
         out.push_str(errors);
     }
     out.push_str("\n## Every run\n\n");
-    out.push_str(&report::samples(results, scenarios));
+    out.push_str(&report::samples(results, scenarios, shape));
     out
+}
+
+/// The sizes, each once, in the order given.
+fn distinct(sizes: &[u32]) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::new();
+    for &size in sizes {
+        if !out.contains(&size) {
+            out.push(size);
+        }
+    }
+    out
+}
+
+fn join(sizes: &[u32]) -> String {
+    sizes
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A short id that tells this bench run's projects from an earlier run's.
@@ -338,11 +395,12 @@ fn invocation_id() -> String {
     format!("{:04x}", (nanos ^ std::process::id()) & 0xffff)
 }
 
-const COMPOSE_HINT: &str = "scripts/bootstrap installs docker-compose";
-const COMPOSE5_HINT: &str = "bench/README.md says how to install Compose v5 as compose5";
+const COMPOSE5_HINT: &str =
+    "scripts/bootstrap installs Compose v5 as compose5, or pass --compose5 PROGRAM";
 
-/// `PROGRAM version --short`, or why it cannot be run (with `hint` on how to install it).
-async fn compose_version(program: &str, hint: &str) -> Result<String, String> {
+/// `PROGRAM version --short`, or why it cannot be run (with a hint on how to install it).
+async fn compose_version(program: &str) -> Result<String, String> {
+    let hint = COMPOSE5_HINT;
     let output = tokio::process::Command::new(program)
         .args(["version", "--short"])
         .output()
@@ -390,5 +448,23 @@ async fn describe_msctl(path: &Path) -> String {
     match commit {
         Some(commit) => format!("{version}, commit {commit}"),
         None => version,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_is_a_list_of_sizes_and_the_defaults_are_the_issues() {
+        let args = Args::try_parse_from(["msctl-bench"]).expect("defaults parse");
+        assert_eq!(args.services, [10, 50, 100]);
+        assert_eq!(args.runs, 3);
+        assert_eq!(args.compose5, "compose5");
+        let args =
+            Args::try_parse_from(["msctl-bench", "--services", "3,100,3"]).expect("a list parses");
+        assert_eq!(distinct(&args.services), [3, 100]);
+        assert!(Args::try_parse_from(["msctl-bench", "--services", "10,0"]).is_err());
+        assert!(Args::try_parse_from(["msctl-bench", "--docker-compose", "x"]).is_err());
     }
 }

@@ -6,17 +6,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::scenario::{Results, Samples, Scenario, Target};
 use crate::tool::Tool;
 
-/// What the table's row labels and the logs throughput need to know.
+/// What the tables' row labels and the logs throughput need to know.
 #[derive(Debug, Clone)]
 pub struct Shape {
-    pub services: usize,
+    /// The project sizes (`--services`), in the order they ran.
+    pub sizes: Vec<u32>,
     pub scale_to: u32,
     pub log_replicas: u32,
     pub log_lines: u32,
     pub runs: usize,
     pub pull_images: u32,
-    /// What the pull row's docker-compose column ran, e.g. `compose v5.6.1`.
-    pub pull_compose: String,
+    /// The compose column's header, e.g. `compose v5.6.1`.
+    pub compose: String,
 }
 
 impl Shape {
@@ -24,9 +25,19 @@ impl Shape {
         self.log_replicas as u64 * self.log_lines as u64
     }
 
-    fn row_label(&self, scenario: Scenario) -> String {
+    /// The size logs and pull run at (they do not depend on it).
+    pub fn first_size(&self) -> u32 {
+        self.sizes.first().copied().unwrap_or(0)
+    }
+
+    /// Whether `scenario` is measured at `size`.
+    pub fn runs_at(&self, scenario: Scenario, size: u32) -> bool {
+        scenario.per_size() || size == self.first_size()
+    }
+
+    fn row_label(&self, scenario: Scenario, size: u32) -> String {
         match scenario {
-            Scenario::ColdUp => format!("cold up → all healthy ({} services)", self.services),
+            Scenario::ColdUp => format!("cold up → all healthy ({size} services)"),
             Scenario::NoopUp => "no-op up".into(),
             Scenario::Ps => "ps".into(),
             Scenario::Scale => format!("scale web 1→{} until healthy", self.scale_to),
@@ -36,23 +47,36 @@ impl Shape {
                 thousands(self.log_lines as u64)
             ),
             Scenario::Down => "down".into(),
-            Scenario::Pull => format!(
-                "pull {} images from a loopback registry (docker-compose column: {})",
-                self.pull_images, self.pull_compose
-            ),
+            Scenario::Pull => format!("pull {} images from a loopback registry", self.pull_images),
         }
     }
 }
 
-/// The markdown table of medians: scenario | msctl | docker-compose | raw | ratios, each
-/// ratio with the issue's target and PASS/FAIL.
-pub fn table(results: &Results, scenarios: &[Scenario], shape: &Shape) -> String {
-    let mut out = String::from(
-        "| scenario | msctl | docker-compose | raw | msctl/compose | msctl/raw |\n\
+/// A `## N services` section with its table for every size, in order.
+pub fn tables(results: &Results, scenarios: &[Scenario], shape: &Shape) -> String {
+    let mut out = String::new();
+    for &size in &shape.sizes {
+        let _ = writeln!(out, "## {size} services\n");
+        out.push_str(&table(results, size, scenarios, shape));
+        out.push('\n');
+    }
+    out
+}
+
+/// The markdown table of medians at one size: scenario | msctl | compose | raw | ratios,
+/// each ratio with the issue's target and PASS/FAIL. Logs and pull are in the first
+/// size's table only.
+pub fn table(results: &Results, size: u32, scenarios: &[Scenario], shape: &Shape) -> String {
+    let mut out = format!(
+        "| scenario | msctl | {} | raw | msctl/compose | msctl/raw |\n\
          |---|---:|---:|---:|---|---|\n",
+        shape.compose
     );
     for &scenario in scenarios {
-        let samples = |tool| results.get(scenario, tool);
+        if !shape.runs_at(scenario, size) {
+            continue;
+        }
+        let samples = |tool| results.get(size, scenario, tool);
         let median = |tool| samples(tool).and_then(Samples::median);
         let cells = Tool::ALL.map(|tool| cell(scenario, samples(tool), shape));
         let msctl = median(Tool::Msctl);
@@ -65,7 +89,7 @@ pub fn table(results: &Results, scenarios: &[Scenario], shape: &Shape) -> String
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {versus_compose} | {versus_raw} |",
-            shape.row_label(scenario),
+            shape.row_label(scenario, size),
             cells[0],
             cells[1],
             cells[2]
@@ -129,19 +153,26 @@ fn ratio(msctl: Option<f64>, other: Option<f64>, target: Option<Target>) -> Stri
     }
 }
 
-/// Every failed run's message, by scenario and tool, each distinct message once.
-pub fn errors(results: &Results, scenarios: &[Scenario]) -> String {
+/// Every failed run's message, by size, scenario and tool, each distinct message once.
+pub fn errors(results: &Results, scenarios: &[Scenario], shape: &Shape) -> String {
     let mut out = String::new();
-    for &scenario in scenarios {
-        for tool in Tool::ALL {
-            let Some(samples) = results.get(scenario, tool) else {
-                continue;
-            };
-            let mut seen: Vec<&String> = Vec::new();
-            for error in &samples.errors {
-                if !seen.contains(&error) {
-                    seen.push(error);
-                    let _ = writeln!(out, "- {} / {}: {error}", scenario.name(), tool.column());
+    for &size in &shape.sizes {
+        for &scenario in scenarios {
+            for tool in Tool::ALL {
+                let Some(samples) = results.get(size, scenario, tool) else {
+                    continue;
+                };
+                let mut seen: Vec<&String> = Vec::new();
+                for error in &samples.errors {
+                    if !seen.contains(&error) {
+                        seen.push(error);
+                        let _ = writeln!(
+                            out,
+                            "- {size} services / {} / {}: {error}",
+                            scenario.name(),
+                            tool.column()
+                        );
+                    }
                 }
             }
         }
@@ -150,11 +181,15 @@ pub fn errors(results: &Results, scenarios: &[Scenario]) -> String {
 }
 
 /// Every sample, in run order, for whoever doubts a median.
-pub fn samples(results: &Results, scenarios: &[Scenario]) -> String {
-    let mut out = String::from("| scenario | tool | runs (s) |\n|---|---|---|\n");
-    for &scenario in scenarios {
+pub fn samples(results: &Results, scenarios: &[Scenario], shape: &Shape) -> String {
+    let mut out = String::from("| services | scenario | tool | runs (s) |\n|---:|---|---|---|\n");
+    for (size, scenario) in shape
+        .sizes
+        .iter()
+        .flat_map(|&size| scenarios.iter().map(move |&scenario| (size, scenario)))
+    {
         for tool in Tool::ALL {
-            let Some(samples) = results.get(scenario, tool) else {
+            let Some(samples) = results.get(size, scenario, tool) else {
                 continue;
             };
             let times: Vec<String> = samples
@@ -169,7 +204,7 @@ pub fn samples(results: &Results, scenarios: &[Scenario]) -> String {
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {}{failed} |",
+                "| {size} | {} | {} | {}{failed} |",
                 scenario.name(),
                 tool.column(),
                 times.join(" ")
@@ -185,27 +220,20 @@ pub struct Environment {
     pub date: String,
     pub machine: String,
     pub engine: String,
+    /// Compose v5's version, or why it cannot be run.
     pub compose: String,
-    /// Compose v5's version (or why it cannot be run), when the pull scenario ran.
-    pub compose5: Option<String>,
     pub msctl: String,
     /// /proc/loadavg's 1, 5 and 15 minute averages before and after: other work on the
-    /// machine slows every tool down, docker-compose's CPU-bound logs most.
+    /// machine slows every tool down.
     pub load_before: String,
     pub load_after: String,
 }
 
 impl Environment {
     pub fn render(&self) -> String {
-        let compose5 = match &self.compose5 {
-            Some(version) => {
-                format!("- compose v5 (the pull row's docker-compose column): {version}\n")
-            }
-            None => String::new(),
-        };
         format!(
             "- date: {}\n- machine: {}\n- load average (1, 5, 15 min): {} before, {} after\n\
-             - engine: Docker {}\n- docker-compose: {}\n{compose5}- msctl: {}\n",
+             - engine: Docker {}\n- compose: {}\n- msctl: {}\n",
             self.date,
             self.machine,
             self.load_before,
@@ -339,54 +367,81 @@ mod tests {
     #[test]
     fn a_row_shows_medians_ratios_and_verdicts() {
         let mut results = Results::default();
+        let at = |seconds: f64| Ok(Duration::from_secs_f64(seconds));
         for (tool, seconds) in [(Tool::Msctl, 0.5), (Tool::Compose, 5.0), (Tool::Raw, 0.4)] {
-            results.record(
-                Scenario::ColdUp,
-                tool,
-                &Ok(Duration::from_secs_f64(seconds)),
-            );
+            results.record(10, Scenario::ColdUp, tool, &at(seconds));
+        }
+        for (tool, seconds) in [(Tool::Msctl, 3.0), (Tool::Compose, 4.0), (Tool::Raw, 2.7)] {
+            results.record(50, Scenario::Down, tool, &at(seconds));
         }
         results.record(
+            10,
             Scenario::Ps,
             Tool::Msctl,
             &Err(anyhow::anyhow!("no | ps yet")),
         );
         let shape = Shape {
-            services: 10,
+            sizes: vec![10, 50],
             scale_to: 10,
             log_replicas: 10,
             log_lines: 100_000,
             runs: 1,
             pull_images: 10,
-            pull_compose: "compose v5.6.1".into(),
+            compose: "compose v5.6.1".into(),
         };
         for (tool, seconds) in [(Tool::Compose, 2.0), (Tool::Raw, 1.0)] {
-            results.record(Scenario::Pull, tool, &Ok(Duration::from_secs_f64(seconds)));
+            results.record(10, Scenario::Pull, tool, &at(seconds));
         }
         results.record(
+            10,
             Scenario::Pull,
             Tool::Msctl,
             &Err(anyhow::anyhow!("error: unrecognized subcommand 'pull'")),
         );
-        let scenarios = [Scenario::ColdUp, Scenario::Ps, Scenario::Pull];
-        let table = table(&results, &scenarios, &shape);
+        let scenarios = [
+            Scenario::ColdUp,
+            Scenario::Ps,
+            Scenario::Down,
+            Scenario::Pull,
+        ];
+        let tables = tables(&results, &scenarios, &shape);
+        let (first, second) = tables.split_once("## 50 services").expect("two sections");
+        assert!(first.starts_with("## 10 services\n\n| scenario | msctl | compose v5.6.1 |"));
         assert!(
-            table.contains(
+            first.contains(
                 "| cold up → all healthy (10 services) | 0.500 s | 5.000 s | 0.400 s | \
-             0.10x (target ≤ 0.6x: PASS) | 1.25x (target ≤ raw + 0.3 s: PASS) |"
+             0.10x (target ≤ 0.6x: PASS) | 1.25x (target ≤ raw + 0.5 s: PASS) |"
             ),
-            "{table}"
+            "{tables}"
         );
         assert!(
-            table.contains("| ps | error: no \\| ps yet | - | - | - (target ≤ 0.15x) | - |"),
-            "{table}"
+            first.contains("| ps | error: no \\| ps yet | - | - | - (target ≤ 0.3x) | - |"),
+            "{tables}"
         );
         assert!(
-            table.contains(
-                "| pull 10 images from a loopback registry (docker-compose column: compose v5.6.1) \
+            first.contains(
+                "| pull 10 images from a loopback registry \
                  | error: error: unrecognized subcommand 'pull' | 2.000 s | 1.000 s | - | - |"
             ),
-            "{table}"
+            "{tables}"
+        );
+        assert!(
+            second.contains(
+                "| down | 3.000 s | 4.000 s | 2.700 s | 0.75x | \
+                 1.11x (target ≤ 1.0x raw + 0.2 s: FAIL) |"
+            ),
+            "{tables}"
+        );
+        assert!(!second.contains("pull"), "{tables}");
+        let samples = samples(&results, &scenarios, &shape);
+        assert!(
+            samples.contains("| 50 | down | msctl | 3.000 |"),
+            "{samples}"
+        );
+        let errors = errors(&results, &scenarios, &shape);
+        assert!(
+            errors.contains("- 10 services / ps / msctl: no | ps yet"),
+            "{errors}"
         );
     }
 

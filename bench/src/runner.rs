@@ -1,6 +1,6 @@
-//! The runs: each tool's lifecycle (cold up, no-op up, ps, scale, down) from a clean state,
-//! tools interleaved so a slow moment of the machine hits all of them alike; then logs;
-//! then pull, from a registry started for it.
+//! The runs at one project size: each tool's lifecycle (cold up, no-op up, ps, scale, down)
+//! from a clean state, tools interleaved so a slow moment of the machine hits all of them
+//! alike; then, at the first size only, logs and pull (from a registry started for it).
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
@@ -32,10 +32,8 @@ pub struct Settings {
     pub timeout: Duration,
     /// The msctl binary, or why it cannot be run.
     pub msctl: Result<PathBuf, String>,
-    /// The docker-compose program, or why it cannot be run.
+    /// The Compose v5 program, or why it cannot be run.
     pub compose: Result<String, String>,
-    /// The Compose v5 program the pull scenario runs, or why it cannot be run.
-    pub compose5: Result<String, String>,
     /// The registry program the pull scenario serves its images with.
     pub registry: String,
     /// Images the pull scenario pulls.
@@ -59,9 +57,12 @@ const LIFECYCLE: [Scenario; 5] = [
     Scenario::Down,
 ];
 
+/// The runs at one project size (`--services`).
 pub struct Runner<'a> {
     pub docker: &'a Docker,
     pub settings: &'a Settings,
+    /// The health-checked services in `project`, the size results are recorded under.
+    pub size: u32,
     pub project: &'a Project,
     /// The generated Compose file; commands run in its directory.
     pub file: &'a Path,
@@ -73,28 +74,34 @@ pub struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    pub async fn run(&self) -> Results {
-        let mut results = Results::default();
+    /// Every selected lifecycle scenario at this size; with `first`, logs and pull too
+    /// (they do not depend on the size, so they run once, at the first size).
+    pub async fn run(&self, results: &mut Results, first: bool) {
         if LIFECYCLE.iter().any(|&s| self.settings.selected(s)) {
             for run in 0..self.settings.runs {
                 for tool in rotated(&self.settings.tools, run) {
-                    self.lifecycle(tool, run, &mut results).await;
+                    self.lifecycle(tool, run, results).await;
                 }
             }
         }
-        if self.settings.selected(Scenario::Logs) {
-            self.logs_scenario(&mut results).await;
+        if first && self.settings.selected(Scenario::Logs) {
+            self.logs_scenario(results).await;
         }
-        if self.settings.selected(Scenario::Pull) {
-            self.pull_scenario(&mut results).await;
+        if first && self.settings.selected(Scenario::Pull) {
+            self.pull_scenario(results).await;
         }
-        results
+    }
+
+    fn progress(&self, run: usize, tool: Tool, scenario: Scenario, outcome: &Result<Duration>) {
+        progress(self.size, run, self.settings.runs, tool, scenario, outcome);
     }
 
     /// One run for one tool: clean state, then each selected step. A step a later one
     /// needs (cold up before ps, down at the end) runs untimed when not selected.
     async fn lifecycle(&self, tool: Tool, run: usize, results: &mut Results) {
-        let d = &Deployment::new(tool, self.invocation, &(run + 1).to_string());
+        // The size is in the name: every size has projects of its own.
+        let name = format!("s{}-{}", self.size, run + 1);
+        let d = &Deployment::new(tool, self.invocation, &name);
         let selected: Vec<Scenario> = LIFECYCLE
             .into_iter()
             .filter(|&s| self.settings.selected(s) && (tool != Tool::Raw || s.has_raw()))
@@ -104,8 +111,8 @@ impl Runner<'_> {
         }
         let mut record = |scenario: Scenario, outcome: Result<Duration>| {
             if selected.contains(&scenario) {
-                progress(run, self.settings.runs, tool, scenario, &outcome);
-                results.record(scenario, tool, &outcome);
+                self.progress(run, tool, scenario, &outcome);
+                results.record(self.size, scenario, tool, &outcome);
             }
         };
 
@@ -177,7 +184,7 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// The msctl or docker-compose command line for `tool`'s project.
+    /// The msctl or Compose v5 command line for `tool`'s project.
     async fn cli(
         &self,
         d: &Deployment,
@@ -185,7 +192,14 @@ impl Runner<'_> {
         args: &[&str],
         needle: &[u8],
     ) -> Result<Outcome> {
-        let program: OsString = match d.tool {
+        let program = self.program(d.tool)?;
+        self.cli_with(program, self.file, d, logger, args, needle)
+            .await
+    }
+
+    /// The msctl binary or the Compose v5 program.
+    fn program(&self, tool: Tool) -> Result<OsString> {
+        Ok(match tool {
             Tool::Msctl => self.settings.msctl.clone().map_err(|e| anyhow!(e))?.into(),
             Tool::Compose => self
                 .settings
@@ -194,12 +208,10 @@ impl Runner<'_> {
                 .map_err(|e| anyhow!(e))?
                 .into(),
             Tool::Raw => bail!("the raw baseline has no command line"),
-        };
-        self.cli_with(program, self.file, d, logger, args, needle)
-            .await
+        })
     }
 
-    /// `program -f file -p project [--profile logs] args...`, in the file's directory.
+    /// `program -p project -f file [--profile logs] args...`, in the file's directory.
     async fn cli_with(
         &self,
         program: OsString,
@@ -210,10 +222,10 @@ impl Runner<'_> {
         needle: &[u8],
     ) -> Result<Outcome> {
         let mut full: Vec<String> = vec![
-            "-f".into(),
-            file.display().to_string(),
             "-p".into(),
             d.project.clone(),
+            "-f".into(),
+            file.display().to_string(),
         ];
         if logger {
             full.extend(["--profile".into(), LOGGER_PROFILE.into()]);
@@ -253,10 +265,12 @@ impl Runner<'_> {
                 Ok(elapsed)
             }
             Tool::Compose => {
-                // docker-compose 1.29 has no --wait: poll health, and count the polling.
-                self.cli(d, false, &["up", "-d"], b"").await?;
-                self.wait_healthy(d, None, self.web_count()).await?;
-                Ok(start.elapsed())
+                // `--wait` returns once every container is healthy (Docker's healthcheck).
+                let outcome = self.cli(d, false, &["up", "-d", "--wait"], b"").await?;
+                engine::expect_healthy(self.docker, d, None, self.web_count())
+                    .await
+                    .context("after `compose up --wait` returned")?;
+                Ok(outcome.elapsed)
             }
             Tool::Raw => {
                 raw::create_network(self.docker, d).await?;
@@ -280,7 +294,7 @@ impl Runner<'_> {
         let before = engine::container_ids(self.docker, d).await?;
         let outcome = match d.tool {
             Tool::Msctl => self.cli(d, false, &["up"], b"").await?,
-            _ => self.cli(d, false, &["up", "-d"], b"").await?,
+            _ => self.cli(d, false, &["up", "-d", "--wait"], b"").await?,
         };
         let after = engine::container_ids(self.docker, d).await?;
         if before != after {
@@ -328,11 +342,12 @@ impl Runner<'_> {
                 outcome.elapsed
             }
             Tool::Compose => {
-                let args = ["up", "-d", "--no-recreate", "--scale", &target];
-                self.cli(d, false, &args, b"").await?;
-                self.wait_healthy(d, Some(SCALED_SERVICE), to as usize)
-                    .await?;
-                start.elapsed()
+                let args = ["up", "-d", "--wait", "--no-recreate", "--scale", &target];
+                let outcome = self.cli(d, false, &args, b"").await?;
+                engine::expect_healthy(self.docker, d, Some(SCALED_SERVICE), to as usize)
+                    .await
+                    .context("after `compose up --wait --scale` returned")?;
+                outcome.elapsed
             }
             Tool::Raw => {
                 let web = self
@@ -411,16 +426,16 @@ impl Runner<'_> {
                 Ok(ids) => ready.push((d, ids)),
                 Err(error) => {
                     let outcome = Err(anyhow!("setup failed: {error:#}"));
-                    progress(0, runs, d.tool, Scenario::Logs, &outcome);
-                    results.record(Scenario::Logs, d.tool, &outcome);
+                    self.progress(0, d.tool, Scenario::Logs, &outcome);
+                    results.record(self.size, Scenario::Logs, d.tool, &outcome);
                 }
             }
         }
         for run in 0..runs {
             for (d, ids) in rotated(&ready, run) {
                 let outcome = self.logs(d, &ids).await;
-                progress(run, runs, d.tool, Scenario::Logs, &outcome);
-                results.record(Scenario::Logs, d.tool, &outcome);
+                self.progress(run, d.tool, Scenario::Logs, &outcome);
+                results.record(self.size, Scenario::Logs, d.tool, &outcome);
             }
         }
         for d in &deployments {
@@ -525,8 +540,8 @@ impl Runner<'_> {
             Err(error) => {
                 let outcome = Err(anyhow!("setup failed: {error:#}"));
                 for &tool in &self.settings.tools {
-                    progress(0, runs, tool, Scenario::Pull, &outcome);
-                    results.record(Scenario::Pull, tool, &outcome);
+                    self.progress(0, tool, Scenario::Pull, &outcome);
+                    results.record(self.size, Scenario::Pull, tool, &outcome);
                 }
                 return;
             }
@@ -535,8 +550,8 @@ impl Runner<'_> {
             for tool in rotated(&self.settings.tools, run) {
                 let d = Deployment::new(tool, self.invocation, &format!("pull{}", run + 1));
                 let outcome = self.pull(&d, &setup).await;
-                progress(run, runs, tool, Scenario::Pull, &outcome);
-                results.record(Scenario::Pull, tool, &outcome);
+                self.progress(run, tool, Scenario::Pull, &outcome);
+                results.record(self.size, Scenario::Pull, tool, &outcome);
             }
         }
         // No image is left naming a registry that is about to go away.
@@ -596,15 +611,7 @@ impl Runner<'_> {
             .context("setup failed: removing the images before the pull")?;
         let elapsed = match d.tool {
             Tool::Msctl | Tool::Compose => {
-                let program: OsString = match d.tool {
-                    Tool::Msctl => self.settings.msctl.clone().map_err(|e| anyhow!(e))?.into(),
-                    _ => self
-                        .settings
-                        .compose5
-                        .clone()
-                        .map_err(|e| anyhow!(e))?
-                        .into(),
-                };
+                let program = self.program(d.tool)?;
                 let args = ["pull", "--quiet"];
                 self.cli_with(program, &setup.file, d, false, &args, b"")
                     .await?
@@ -636,13 +643,20 @@ fn rotated<T: Clone>(items: &[T], run: usize) -> Vec<T> {
         .collect()
 }
 
-fn progress(run: usize, runs: usize, tool: Tool, scenario: Scenario, outcome: &Result<Duration>) {
+fn progress(
+    size: u32,
+    run: usize,
+    runs: usize,
+    tool: Tool,
+    scenario: Scenario,
+    outcome: &Result<Duration>,
+) {
     let what = match outcome {
         Ok(elapsed) => format!("{:.3} s", elapsed.as_secs_f64()),
         Err(error) => format!("error: {error:#}"),
     };
     eprintln!(
-        "bench: run {}/{runs} {:<14} {:<8} {what}",
+        "bench: {size:>3} services, run {}/{runs} {:<10} {:<8} {what}",
         run + 1,
         tool.column(),
         scenario.name()

@@ -54,30 +54,29 @@ impl Scenario {
         self != Scenario::NoopUp
     }
 
-    /// The issue's acceptance target for msctl against docker-compose, where it sets one
-    /// (none for pull, which is compared with Compose v5).
+    /// Whether the scenario is measured at every project size. The logger's replicas and
+    /// the pull images do not depend on `--services`: those run at the first size only.
+    pub fn per_size(self) -> bool {
+        !matches!(self, Scenario::Logs | Scenario::Pull)
+    }
+
+    /// The issue's acceptance target for msctl against Compose v5, where it sets one.
     pub fn compose_target(self) -> Option<Target> {
         match self {
             Scenario::ColdUp => Some(Target::Ratio(0.6)),
-            Scenario::NoopUp | Scenario::Ps => Some(Target::Ratio(0.15)),
+            Scenario::NoopUp | Scenario::Ps => Some(Target::Ratio(0.3)),
             Scenario::Scale => Some(Target::Ratio(0.7)),
-            Scenario::Logs => Some(Target::Throughput(10.0)),
-            Scenario::Down => Some(Target::Ratio(0.6)),
-            Scenario::Pull => None,
+            Scenario::Logs => Some(Target::Throughput(1.5)),
+            Scenario::Down | Scenario::Pull => None,
         }
     }
 
-    /// Whether the docker-compose column is Compose v5 rather than docker-compose 1.29:
-    /// the pull scenario compares msctl with the Compose of today.
-    pub fn compose_v5(self) -> bool {
-        self == Scenario::Pull
-    }
-
-    /// The issue's acceptance target for msctl against the raw baseline, where it sets one.
+    /// The issue's acceptance target for msctl against the raw floor, where it sets one.
     pub fn raw_target(self) -> Option<Target> {
         match self {
-            Scenario::ColdUp => Some(Target::PlusSeconds(0.3)),
-            Scenario::Logs => Some(Target::Ratio(1.5)),
+            Scenario::ColdUp => Some(Target::PlusSeconds(0.5)),
+            Scenario::Logs => Some(Target::Ratio(1.0)),
+            Scenario::Down => Some(Target::RatioPlusSeconds(1.0, 0.2)),
             _ => None,
         }
     }
@@ -92,6 +91,8 @@ pub enum Target {
     Throughput(f64),
     /// msctl <= other + this many seconds.
     PlusSeconds(f64),
+    /// msctl <= other * ratio + this many seconds.
+    RatioPlusSeconds(f64, f64),
 }
 
 impl Target {
@@ -100,6 +101,9 @@ impl Target {
             Target::Ratio(ratio) => msctl_seconds <= other_seconds * ratio,
             Target::Throughput(factor) => msctl_seconds * factor <= other_seconds,
             Target::PlusSeconds(slack) => msctl_seconds <= other_seconds + slack,
+            Target::RatioPlusSeconds(ratio, slack) => {
+                msctl_seconds <= other_seconds * ratio + slack
+            }
         }
     }
 
@@ -108,6 +112,7 @@ impl Target {
             Target::Ratio(ratio) => format!("≤ {ratio}x"),
             Target::Throughput(factor) => format!("≥ {factor}x throughput"),
             Target::PlusSeconds(slack) => format!("≤ raw + {slack} s"),
+            Target::RatioPlusSeconds(ratio, slack) => format!("≤ {ratio:.1}x raw + {slack} s"),
         }
     }
 }
@@ -140,23 +145,29 @@ pub fn median(times: &[Duration]) -> Option<f64> {
     }
 }
 
-/// Every sample of the bench, by scenario then tool.
+/// Every sample of the bench, by project size (`--services`), scenario, then tool.
 #[derive(Debug, Default)]
 pub struct Results {
-    cells: BTreeMap<(Scenario, Tool), Samples>,
+    cells: BTreeMap<(u32, Scenario, Tool), Samples>,
 }
 
 impl Results {
-    pub fn record(&mut self, scenario: Scenario, tool: Tool, outcome: &anyhow::Result<Duration>) {
-        let samples = self.cells.entry((scenario, tool)).or_default();
+    pub fn record(
+        &mut self,
+        size: u32,
+        scenario: Scenario,
+        tool: Tool,
+        outcome: &anyhow::Result<Duration>,
+    ) {
+        let samples = self.cells.entry((size, scenario, tool)).or_default();
         match outcome {
             Ok(elapsed) => samples.times.push(*elapsed),
             Err(error) => samples.errors.push(format!("{error:#}")),
         }
     }
 
-    pub fn get(&self, scenario: Scenario, tool: Tool) -> Option<&Samples> {
-        self.cells.get(&(scenario, tool))
+    pub fn get(&self, size: u32, scenario: Scenario, tool: Tool) -> Option<&Samples> {
+        self.cells.get(&(size, scenario, tool))
     }
 
     /// How many (scenario, tool) cells had at least one failed run.
@@ -179,11 +190,18 @@ mod tests {
 
     #[test]
     fn targets_read_as_the_issue_states_them() {
-        assert!(Target::Ratio(0.15).met(0.1, 1.0));
-        assert!(!Target::Ratio(0.15).met(0.2, 1.0));
-        assert!(Target::Throughput(10.0).met(2.0, 20.0));
-        assert!(!Target::Throughput(10.0).met(2.1, 20.0));
-        assert!(Target::PlusSeconds(0.3).met(1.3, 1.0));
-        assert!(!Target::PlusSeconds(0.3).met(1.31, 1.0));
+        assert!(Target::Ratio(0.3).met(0.3, 1.0));
+        assert!(!Target::Ratio(0.3).met(0.31, 1.0));
+        assert!(Target::Throughput(1.5).met(2.0, 3.0));
+        assert!(!Target::Throughput(1.5).met(2.1, 3.0));
+        assert!(Target::PlusSeconds(0.5).met(1.5, 1.0));
+        assert!(!Target::PlusSeconds(0.5).met(1.51, 1.0));
+        assert!(Target::RatioPlusSeconds(1.0, 0.2).met(2.2, 2.0));
+        assert!(!Target::RatioPlusSeconds(1.0, 0.2).met(2.21, 2.0));
+        assert_eq!(
+            Target::RatioPlusSeconds(1.0, 0.2).describe(),
+            "≤ 1.0x raw + 0.2 s"
+        );
+        assert_eq!(Target::PlusSeconds(0.5).describe(), "≤ raw + 0.5 s");
     }
 }

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 pub enum Tool {
     /// msctl, the binary under test
     Msctl,
-    /// docker-compose 1.29 (Compose v5 in the pull scenario)
+    /// Compose v5 (the Go binary, `--compose5`), in every scenario
     Compose,
     /// The Engine API through bollard with no orchestrator: the lower bound
     Raw,
@@ -20,7 +20,7 @@ impl Tool {
     pub fn column(self) -> &'static str {
         match self {
             Tool::Msctl => "msctl",
-            Tool::Compose => "docker-compose",
+            Tool::Compose => "compose v5",
             Tool::Raw => "raw",
         }
     }
@@ -87,7 +87,7 @@ impl Deployment {
         self.tool.labels()
     }
 
-    /// The project network (msctl and Compose both name it `<project>_default`).
+    /// The project network (msctl and Compose v5 both name it `<project>_default`).
     pub fn network(&self) -> String {
         format!("{}_default", self.project)
     }
@@ -107,7 +107,7 @@ mod tests {
     fn a_project_owns_its_names_and_not_a_longer_projects() {
         let deployment = Deployment::new(Tool::Compose, "a1b2", "3");
         assert_eq!(deployment.project, "msbench-compose-a1b2-3");
-        assert!(deployment.owns("msbench-compose-a1b2-3_web_1"));
+        assert!(deployment.owns("msbench-compose-a1b2-3-web-1"));
         assert!(deployment.owns("msbench-compose-a1b2-3_default"));
         assert!(!deployment.owns("msbench-compose-a1b2-30_web_1"));
         assert!(!deployment.owns("msbench-compose-a1b2-3"));

@@ -9,7 +9,7 @@ use futures_util::future::join_all;
 use crate::engine::{Engine, EngineError, LabelFilter};
 use crate::health::{serving_readiness, Readiness};
 use crate::manifest::model::{Project, Service};
-use crate::plan::{ingress, labels, ContainerState};
+use crate::plan::{ingress, labels, names, ContainerState};
 
 /// One ready replica, at the address the host reaches it on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +104,8 @@ pub async fn ready_replicas(
             && !c.labels.contains_key(labels::ONEOFF)
             && c.labels.contains_key(labels::REPLICA)
             && c.labels.get(labels::SERVICE) == Some(&service.name)
+            // Draining before a planned stop: no new connection goes to it.
+            && !names::is_draining(&c.name)
     });
     let checks = running.map(|container| {
         let networks = &networks;

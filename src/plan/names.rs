@@ -120,3 +120,17 @@ fn resource_name(project_name: &str, key: &str, name: Option<&str>, external: bo
         None => format!("{project_name}_{key}"),
     }
 }
+
+/// What a replica is renamed to while it drains before a planned stop: the ingress sends
+/// it no new connection from then on (`crate::serving::drain`). Docker allows `.` in a
+/// container name, and no name msctl gives a replica has one.
+pub fn draining_name(container_name: &str) -> String {
+    format!("{container_name}{DRAINING}")
+}
+
+/// Whether a replica is draining: renamed by [`draining_name`].
+pub fn is_draining(container_name: &str) -> bool {
+    container_name.ends_with(DRAINING)
+}
+
+const DRAINING: &str = ".draining";

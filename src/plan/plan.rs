@@ -118,15 +118,25 @@ pub enum Action {
 }
 
 impl Action {
-    /// The container this action stops, if it stops a running one: a replica replaced
-    /// or removed, or an orphan.
-    pub fn stops(&self) -> Option<&str> {
+    /// The container this action stops (its id and name), if it stops one: a replica
+    /// replaced or removed, or an orphan.
+    pub fn stops(&self) -> Option<(&str, &str)> {
         match self {
             Action::RecreateContainer {
-                old_container_id, ..
-            } => Some(old_container_id),
-            Action::StopAndRemove { container_id, .. }
-            | Action::RemoveOrphan { container_id, .. } => Some(container_id),
+                old_container_id,
+                container_name,
+                ..
+            } => Some((old_container_id, container_name)),
+            Action::StopAndRemove {
+                container_id,
+                container_name,
+                ..
+            }
+            | Action::RemoveOrphan {
+                container_id,
+                container_name,
+                ..
+            } => Some((container_id, container_name)),
             _ => None,
         }
     }

@@ -175,3 +175,126 @@ fn a_port_another_program_holds_fails_up_and_is_taken_once_free() {
     );
     drop(guard);
 }
+
+/// `GET path` on 127.0.0.1:`port`: the body of a 200 answer, or what went wrong.
+fn get_path(port: u16, path: &str) -> Result<String, String> {
+    let mut stream =
+        TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").as_bytes())
+        .map_err(|e| format!("write: {e}"))?;
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .map_err(|e| format!("read: {e}"))?;
+    let (head, body) = answer
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("not an HTTP answer: {answer:?}"))?;
+    if !head.starts_with("HTTP/1.0 200") && !head.starts_with("HTTP/1.1 200") {
+        return Err(format!("not 200: {head}"));
+    }
+    Ok(body.trim().to_string())
+}
+
+#[test]
+fn a_rolling_update_behind_the_published_port_fails_no_direct_request() {
+    // 3 replicas rolled start-first one at a time, each answer taking 200 ms (a CGI
+    // script), so that requests are in flight whenever a replica stops; clients connect
+    // to the port itself, a new request every 20 ms, with no retry: each old replica
+    // leaves the ingress and finishes what it has before it stops.
+    let port = free_port();
+    let rolled = |version: &str| {
+        format!(
+            r#"services:
+  web:
+    image: {image}
+    command: ["sh", "-c", "mkdir -p /www/cgi-bin && printf '#!/bin/sh\\nsleep 0.2\\nprintf \"Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n\"\\nhostname\\n' > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    init: true
+    environment:
+      VERSION: "{version}"
+    deploy:
+      replicas: 3
+      update_config:
+        parallelism: 1
+        order: start-first
+    ports:
+      - "{port}:8080"
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1:8080/"]
+      interval: 500ms
+      timeout: 2s
+      retries: 3
+      start_period: 10s
+"#,
+            image = test_image()
+        )
+    };
+    let project = TestProject::new("ingress-roll", &rolled("1"));
+    let guard = ControlPlaneGuard::new(&project);
+    let output = healing(&project, &["up"]).output().expect("msctl up");
+    assert!(
+        output.status.success(),
+        "msctl up failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let before: BTreeSet<String> = project.replicas("web").into_iter().map(|r| r.id).collect();
+    project.wait_for("the ingress to answer", Duration::from_secs(10), || {
+        get_path(port, "/cgi-bin/slow").is_ok()
+    });
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // A request every 20 ms: ten clients, each 200 ms of answer and 20 ms apart.
+    let clients: Vec<_> = (0..10)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut answered = 0usize;
+                let mut failed = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    match get_path(port, "/cgi-bin/slow") {
+                        Ok(_) => answered += 1,
+                        Err(err) => failed.push(err),
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                (answered, failed)
+            })
+        })
+        .collect();
+    project.write_compose(&rolled("2"));
+    let output = healing(&project, &["up"]).output().expect("msctl up");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    // A moment after the last replica is replaced, still through the port.
+    std::thread::sleep(Duration::from_secs(1));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut answered = 0;
+    let mut failed = Vec::new();
+    for client in clients {
+        let (ok, errors) = client.join().expect("client");
+        answered += ok;
+        failed.extend(errors);
+    }
+    assert!(output.status.success(), "msctl up failed:\n{stderr}");
+
+    let after: BTreeSet<String> = project.replicas("web").into_iter().map(|r| r.id).collect();
+    assert_eq!(after.len(), 3, "{stderr}");
+    assert!(
+        after.is_disjoint(&before),
+        "every replica was replaced:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("rolled out `web-3`"),
+        "a rollout, one replica at a time:\n{stderr}"
+    );
+    assert!(answered > 100, "only {answered} requests were answered");
+    assert!(
+        failed.is_empty(),
+        "{} of {} requests failed during the rollout: {failed:#?}",
+        failed.len(),
+        answered + failed.len()
+    );
+    drop(guard);
+}
