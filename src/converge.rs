@@ -283,7 +283,15 @@ async fn execute(
         reporter,
         cancel,
     };
-    // The resolver before any replica: a new replica's first lookups go there.
+    // Networks and volumes first: every replica needs them.
+    let mut created = BTreeSet::new();
+    for action in actions.iter().filter(|a| a.service_name().is_none()) {
+        step.run(action).await?;
+        if let Action::CreateNetwork { spec, .. } = action {
+            created.insert(spec.name.clone());
+        }
+    }
+    // Then the resolver, before any replica: a new replica's first lookups go there.
     let creates = actions.iter().any(|action| {
         matches!(
             action,
@@ -291,11 +299,7 @@ async fn execute(
         )
     });
     if creates {
-        crate::serving::prepare(engine, project).await?;
-    }
-    // Networks and volumes first: every replica needs them.
-    for action in actions.iter().filter(|a| a.service_name().is_none()) {
-        step.run(action).await?;
+        crate::serving::prepare(engine, project, &created).await?;
     }
     // Orphans go before anything else starts, as their names may be reused.
     let orphans = actions

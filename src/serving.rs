@@ -24,7 +24,7 @@ use crate::plan::serving::{resolved_networks, service_aliases, uses_resolver};
 use crate::plan::{labels, ContainerState};
 use crate::resolver::client::{Client, ClientError};
 use crate::resolver::container::{self as resolver, ResolverError};
-use crate::resolver::table::{Entry, ProjectTable};
+use crate::resolver::table::{Claim, Entry, ProjectTable};
 
 /// What a replica answers for on each network where the resolver holds its service's
 /// names: those names, with its address there.
@@ -106,13 +106,42 @@ fn into_engine_error(err: ResolverError) -> EngineError {
     }
 }
 
-/// Makes sure the resolver runs when `project` has names it holds: `up` calls it before
-/// it creates replicas, whose first lookups go there.
-pub async fn prepare(engine: &dyn Engine, project: &Project) -> Result<(), EngineError> {
+/// Makes sure the resolver runs when `project` has names it holds, and gives the project
+/// its networks' gateways there (`Tables::claim`): `up` calls it once the networks exist
+/// and before it creates replicas, whose first lookups go there. `created`: the networks
+/// this `up` just made, where no earlier entry of the project can be right either.
+pub async fn prepare(
+    engine: &dyn Engine,
+    project: &Project,
+    created: &std::collections::BTreeSet<String>,
+) -> Result<(), EngineError> {
     if !uses_resolver(project) {
         return Ok(());
     }
-    resolver::ensure(engine).await.map_err(into_engine_error)?;
+    let resolved: std::collections::BTreeSet<String> = project
+        .services
+        .values()
+        .flat_map(|service| resolved_networks(project, service))
+        .map(|network| network.name)
+        .collect();
+    let claims: Vec<Claim> = engine
+        .list_networks(&LabelFilter::project(&project.name))
+        .await?
+        .into_iter()
+        .filter(|network| resolved.contains(&network.name))
+        .filter_map(|network| {
+            Some(Claim {
+                gateway: network.gateway?,
+                fresh: created.contains(&network.name),
+            })
+        })
+        .collect();
+    let name = project.name.as_str();
+    with_resolver(engine, true, |client| {
+        let claims = claims.clone();
+        async move { client.claim(name, &claims).await }
+    })
+    .await?;
     Ok(())
 }
 

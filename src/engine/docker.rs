@@ -1313,10 +1313,21 @@ impl Engine for DockerEngine {
         let mut networks: Vec<NetworkSummary> = listed
             .into_iter()
             .filter_map(|network| {
+                let gateway = network
+                    .ipam
+                    .as_ref()
+                    .and_then(|ipam| ipam.config.as_ref())
+                    .and_then(|configs| {
+                        configs
+                            .iter()
+                            .filter_map(|config| config.gateway.as_deref())
+                            .find_map(|gateway| gateway.parse().ok())
+                    });
                 Some(NetworkSummary {
                     id: network.id?,
                     name: network.name?,
                     labels: network.labels.unwrap_or_default().into_iter().collect(),
+                    gateway,
                 })
             })
             .filter(|network| filter.matches(&network.labels))

@@ -164,6 +164,7 @@ impl FakeEngine {
                 id,
                 name: name.to_string(),
                 labels,
+                gateway: None,
             },
         );
     }
@@ -668,6 +669,7 @@ impl Engine for FakeEngine {
                 id: id.clone(),
                 name: spec.name.clone(),
                 labels: spec.labels.clone(),
+                gateway: None,
             },
         );
         Ok(id)

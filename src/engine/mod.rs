@@ -224,6 +224,8 @@ pub struct NetworkSummary {
     pub id: String,
     pub name: String,
     pub labels: BTreeMap<String, String>,
+    /// Its IPv4 gateway, when the engine gave it one (a bridge's is on the host).
+    pub gateway: Option<std::net::Ipv4Addr>,
 }
 
 /// An endpoint a network holds: Docker names it after its container.

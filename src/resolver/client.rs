@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::server::Health;
-use super::table::{Entry, ProjectTable};
+use super::table::{Claim, Entry, ProjectTable};
 
 /// The longest any call may take, connect and answer together.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(3);
@@ -139,6 +139,14 @@ impl Client {
             segment(project),
             segment(container)
         );
+        self.call("PUT", path, Some(body)).await.map(drop)
+    }
+
+    /// Gives the project these gateways: other projects' entries there are dropped (and
+    /// its own at a `fresh` one).
+    pub async fn claim(&self, project: &str, claims: &[Claim]) -> Result<(), ClientError> {
+        let body = self.encode(claims)?;
+        let path = format!("/v1/projects/{}/gateways", segment(project));
         self.call("PUT", path, Some(body)).await.map(drop)
     }
 

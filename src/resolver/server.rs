@@ -37,7 +37,7 @@ use tokio::sync::{oneshot, Mutex, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::dns;
-use super::table::{Entry, ProjectTable, Tables};
+use super::table::{Claim, Entry, ProjectTable, Tables};
 
 /// The largest request body: 100 projects of 100 services fit many times over.
 const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -528,6 +528,7 @@ fn router(shared: Arc<Shared>) -> Router {
             "/v1/projects/{project}/replicas/{container}",
             put(put_replica).delete(delete_replica),
         )
+        .route("/v1/projects/{project}/gateways", put(put_gateways))
         .route_layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             require_token,
@@ -618,6 +619,21 @@ async fn put_replica(
     let Json(entries) = body.map_err(ApiError::from_json)?;
     check_entries(&entries)?;
     shared.change_tables(|tables| tables.set_replica(&project, &container, entries));
+    shared.reconcile().await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn put_gateways(
+    State(shared): State<Arc<Shared>>,
+    Path(project): Path<String>,
+    body: Result<Json<Vec<Claim>>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(claims) = body.map_err(ApiError::from_json)?;
+    shared.change_tables(|tables| {
+        for claim in &claims {
+            tables.claim(&project, claim.gateway, claim.fresh);
+        }
+    });
     shared.reconcile().await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -65,6 +65,13 @@ impl Entry {
     }
 }
 
+/// A gateway a project claims (`Tables::claim`): `fresh` when its network was just made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub gateway: Ipv4Addr,
+    pub fresh: bool,
+}
+
 /// Every project's table, and the index queries are answered from.
 #[derive(Debug, Default)]
 pub struct Tables {
@@ -165,6 +172,33 @@ impl Tables {
         }
         self.index.add_table(&table);
         self.projects.insert(project.to_string(), table);
+    }
+
+    /// Gives `gateway` to `project`: the entries other projects have there are dropped,
+    /// and with `fresh` (its network was just created) the project's own too. A network
+    /// removed without telling the resolver (its containers removed by hand) leaves its
+    /// entries behind, and the engine gives its subnet, so its gateway, to the next
+    /// network it creates: those entries would answer with addresses that are now other
+    /// containers'. A bridge network belongs to one project, so at one gateway only the
+    /// entries of the project that claimed it last can be right.
+    pub fn claim(&mut self, project: &str, gateway: Ipv4Addr, fresh: bool) {
+        let mut dropped: Vec<Entry> = Vec::new();
+        for (name, table) in self.projects.iter_mut() {
+            if name == project && !fresh {
+                continue;
+            }
+            for entries in table.replicas.values_mut() {
+                entries.retain(|entry| {
+                    let stale = entry.gateway == gateway;
+                    if stale {
+                        dropped.push(entry.clone());
+                    }
+                    !stale
+                });
+            }
+            table.replicas.retain(|_, entries| !entries.is_empty());
+        }
+        self.index.remove(&dropped);
     }
 
     /// Forgets a project; returns how many projects remain, so the caller can tell when
