@@ -12,7 +12,7 @@ use msctl::engine::fake::FakeEngine;
 use msctl::engine::ContainerSummary;
 use msctl::manifest::{load_str, LoadOptions};
 use msctl::plan::{ContainerState, Health, PlanOptions};
-use msctl::resolver::container::{API, NAME, ROLE, TOKEN};
+use msctl::resolver::container::{API, NAME, PROTOCOL, PROTOCOL_LABEL, ROLE, TOKEN};
 use msctl::resolver::server::{start, ServerOptions};
 
 struct Quiet;
@@ -76,6 +76,7 @@ async fn up_and_down(n: usize) -> (Cost, Cost) {
             (ROLE.to_string(), "container".to_string()),
             (API.to_string(), resolver.api_addr.to_string()),
             (TOKEN.to_string(), "cost".to_string()),
+            (PROTOCOL_LABEL.to_string(), PROTOCOL.to_string()),
         ]),
         state: ContainerState::Running,
         health: Health::None,

@@ -30,6 +30,11 @@ pub const ROLE: &str = "io.msctl.resolver";
 pub const API: &str = "io.msctl.resolver.api";
 /// The label with the bearer token of its API.
 pub const TOKEN: &str = "io.msctl.resolver.token";
+/// The label with the version of its API: a resolver that speaks another one is
+/// replaced by the msctl that needs this one.
+pub const PROTOCOL_LABEL: &str = "io.msctl.resolver.protocol";
+/// This msctl's version of the resolver's API; raised when the API changes.
+pub const PROTOCOL: &str = "2";
 /// The environment variable the resolver reads its token from.
 pub const TOKEN_ENV: &str = "MSCTL_RESOLVER_TOKEN";
 /// The repository of its images.
@@ -101,7 +106,11 @@ pub async fn ensure(engine: &dyn Engine) -> Result<Client, ResolverError> {
     }
     for _ in 0..3 {
         let client = match find(engine).await? {
-            Some(container) if container.state == ContainerState::Running => {
+            Some(container)
+                if container.state == ContainerState::Running
+                    && container.labels.get(PROTOCOL_LABEL).map(String::as_str)
+                        == Some(PROTOCOL) =>
+            {
                 match client_of(&container) {
                     Some(client) => client,
                     None => {
@@ -111,8 +120,9 @@ pub async fn ensure(engine: &dyn Engine) -> Result<Client, ResolverError> {
                 }
             }
             Some(container) => {
-                // Stopped (by hand, or the engine restarted): its API address may be
-                // taken by now, so a new one is made.
+                // Stopped (by hand, or the engine restarted; its API address may be
+                // taken by now), or of another msctl speaking another version of its
+                // API: a new one is made.
                 remove(engine, &container.id).await;
                 continue;
             }
@@ -193,6 +203,7 @@ async fn create(engine: &dyn Engine) -> Result<Client, ResolverError> {
         (ROLE.to_string(), "container".to_string()),
         (API.to_string(), addr.to_string()),
         (TOKEN.to_string(), token.clone()),
+        (PROTOCOL_LABEL.to_string(), PROTOCOL.to_string()),
     ]);
     let spec = ContainerSpec {
         name: NAME.to_string(),

@@ -357,10 +357,34 @@ async fn retry_binds(shared: Arc<Shared>) {
     ticks.tick().await;
     loop {
         ticks.tick().await;
+        // A gateway no longer on the host: its network was removed without a word to
+        // the resolver. Its entries go, so that the next network given that subnet does
+        // not inherit them.
+        let gone: Vec<Ipv4Addr> = shared
+            .read_tables()
+            .gateways()
+            .into_iter()
+            .filter(|gateway| !on_this_host(*gateway))
+            .collect();
+        if !gone.is_empty() {
+            shared.change_tables(|tables| {
+                for gateway in &gone {
+                    tables.forget_gateway(*gateway);
+                }
+            });
+        }
         let failing = !shared.listeners.lock().await.failures.is_empty();
-        if failing {
+        if failing || !gone.is_empty() {
             shared.reconcile().await;
         }
+    }
+}
+
+/// Whether `address` is one of this host's: a socket can be bound to it.
+fn on_this_host(address: Ipv4Addr) -> bool {
+    match std::net::UdpSocket::bind((address, 0)) {
+        Ok(_) => true,
+        Err(err) => err.kind() != std::io::ErrorKind::AddrNotAvailable,
     }
 }
 

@@ -201,6 +201,35 @@ impl Tables {
         self.index.remove(&dropped);
     }
 
+    /// Forgets every entry at `gateway`, whose network is gone from the host (removed
+    /// without a word to the resolver: its containers removed by hand). A project left
+    /// with nothing by it is forgotten too, so that the resolver, which goes with the
+    /// last project it serves, is not kept by projects that are gone.
+    pub fn forget_gateway(&mut self, gateway: Ipv4Addr) {
+        let mut dropped: Vec<Entry> = Vec::new();
+        let mut emptied: Vec<String> = Vec::new();
+        for (name, table) in self.projects.iter_mut() {
+            let before = table.replicas.len();
+            for entries in table.replicas.values_mut() {
+                entries.retain(|entry| {
+                    let gone = entry.gateway == gateway;
+                    if gone {
+                        dropped.push(entry.clone());
+                    }
+                    !gone
+                });
+            }
+            table.replicas.retain(|_, entries| !entries.is_empty());
+            if before > 0 && table.replicas.is_empty() {
+                emptied.push(name.clone());
+            }
+        }
+        self.index.remove(&dropped);
+        for name in emptied {
+            self.projects.remove(&name);
+        }
+    }
+
     /// Forgets a project; returns how many projects remain, so the caller can tell when
     /// the resolver serves nobody any more.
     pub fn remove_project(&mut self, project: &str) -> usize {

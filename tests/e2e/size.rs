@@ -12,7 +12,7 @@ use msctl::plan::{ContainerState, Health};
 
 use super::control::{healing, ControlPlaneGuard};
 use super::shop::{self, shop};
-use super::support::{httpd_service, TestProject};
+use super::support::{test_image, TestProject};
 
 /// The IPv4 addresses `name` resolves to from inside `container_id` (busybox nslookup).
 fn resolve_from(container_id: &str, name: &str) -> BTreeSet<String> {
@@ -32,9 +32,26 @@ fn resolve_from(container_id: &str, name: &str) -> BTreeSet<String> {
 
 #[test]
 fn a_hundred_health_checked_services_come_up_healthy_and_down_removes_every_network() {
+    // Docker's health check every 5 s (100 of them every 500 ms would keep two cores
+    // busy with the checks alone), and msctl's own probe for readiness, as the shop does.
     let mut yaml = String::from("services:\n");
     for i in 0..100 {
-        yaml.push_str(&httpd_service(&format!("svc{i:03}"), ""));
+        yaml.push_str(&format!(
+            r#"  svc{i:03}:
+    image: {image}
+    command: ["httpd", "-f", "-p", "8080", "-h", "/"]
+    init: true
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1:8080/"]
+      interval: 5s
+      timeout: 5s
+      retries: 5
+      start_period: 60s
+    x-msctl:
+      probe: {{http: {{port: 8080, path: /}}}}
+"#,
+            image = test_image()
+        ));
     }
     let project = TestProject::new("size100", &yaml);
     let guard = ControlPlaneGuard::new(&project);
