@@ -146,7 +146,8 @@ pub async fn prepare(
 }
 
 /// Gives a replica that is ready now its service's names, after checking it: what
-/// `converge` calls once it saw the replica ready. Returns whether it took any.
+/// `converge` calls once it saw the replica ready. Returns whether it took them now
+/// (`false`: not ready, nothing to take, or it had them already).
 pub async fn publish_if_ready(
     engine: &dyn Engine,
     project: &Project,
@@ -165,7 +166,7 @@ pub async fn publish_if_ready(
         return Ok(false);
     }
     let project_name = project.name.as_str();
-    with_resolver(engine, true, |client| {
+    let changed = with_resolver(engine, true, |client| {
         let entries = entries.clone();
         async move {
             client
@@ -174,7 +175,7 @@ pub async fn publish_if_ready(
         }
     })
     .await?;
-    Ok(true)
+    Ok(changed == Some(true))
 }
 
 /// Takes a replica out of its service's names before it is stopped: new connections go
@@ -247,12 +248,14 @@ pub struct Serving {
     pub replica: String,
 }
 
-/// What one [`sweep`] found: the replicas that serve (by container id), those that do
-/// not and why, and the replicas it could not check.
+/// What one [`sweep`] found and changed: the replicas that serve now (by container id),
+/// those that took their names in this pass, those that gave them up (with why), and the
+/// replicas it could not check.
 #[derive(Debug, Default)]
 pub struct Swept {
     pub serving: BTreeMap<String, Serving>,
-    pub not_ready: BTreeMap<String, (Serving, String)>,
+    pub joined: Vec<Serving>,
+    pub left: Vec<(Serving, String)>,
     pub errors: Vec<String>,
 }
 
@@ -291,6 +294,7 @@ pub async fn sweep(engine: &dyn Engine, project: &Project) -> Swept {
         Some(check(engine, project, service, container))
     });
     let mut table = ProjectTable::default();
+    let mut not_ready: BTreeMap<String, (Serving, String)> = BTreeMap::new();
     for (container, service, result) in join_all(checks).await {
         let who = Serving {
             service: service.name.clone(),
@@ -302,24 +306,69 @@ pub async fn sweep(engine: &dyn Engine, project: &Project) -> Swept {
                 swept.serving.insert(container.id.clone(), who);
             }
             Ok(Err(why)) => {
-                swept.not_ready.insert(container.id.clone(), (who, why));
+                not_ready.insert(container.id.clone(), (who, why));
             }
             Err(err) => swept
                 .errors
                 .push(format!("replica `{}`: {err}", container.name)),
         }
     }
+    let names: BTreeMap<&str, &ContainerSummary> = containers
+        .iter()
+        .map(|container| (container.id.as_str(), container))
+        .collect();
     let name = project.name.as_str();
-    if let Err(err) = with_resolver(engine, true, |client| {
+    // What the resolver held before this pass (`up` publishes too): the changes are
+    // against it, whoever made it.
+    let told = with_resolver(engine, true, |client| {
         let table = table.clone();
-        async move { client.set_project(name, &table).await }
+        async move {
+            let before = client.project(name).await?;
+            client.set_project(name, &table).await?;
+            Ok(before)
+        }
     })
-    .await
-    {
-        swept.errors.push(err.to_string());
-        // Nothing was told: nothing changed.
-        swept.serving.clear();
-        swept.not_ready.clear();
+    .await;
+    match told {
+        Ok(before) => {
+            let before = before.unwrap_or_default();
+            for (id, who) in &swept.serving {
+                if !before.replicas.contains_key(id) {
+                    swept.joined.push(who.clone());
+                }
+            }
+            for id in before.replicas.keys() {
+                if swept.serving.contains_key(id) {
+                    continue;
+                }
+                let left = match (not_ready.remove(id), names.get(id.as_str())) {
+                    (Some(left), _) => left,
+                    (None, Some(container)) => (
+                        Serving {
+                            service: container
+                                .labels
+                                .get(labels::SERVICE)
+                                .cloned()
+                                .unwrap_or_default(),
+                            replica: container.name.clone(),
+                        },
+                        "it is not running".to_string(),
+                    ),
+                    (None, None) => (
+                        Serving {
+                            service: String::new(),
+                            replica: id.chars().take(12).collect(),
+                        },
+                        "it is gone".to_string(),
+                    ),
+                };
+                swept.left.push(left);
+            }
+        }
+        Err(err) => {
+            swept.errors.push(err.to_string());
+            swept.serving.clear();
+        }
     }
     swept
 }

@@ -6,7 +6,6 @@
 //! served no request). Each change since the last pass is an event: `serving` or
 //! `withdrawn`, with why.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +14,7 @@ use tokio::sync::watch;
 
 use super::{log_line, now_ms, Log};
 use crate::engine::Engine;
-use crate::serving::{Serving, Swept};
+use crate::serving::Swept;
 use crate::state::{StateStore, StoredEvent};
 
 /// The message of a `serving` event, wherever the replica joined.
@@ -43,8 +42,6 @@ pub async fn keep_serving(
         }
     };
     let mut last_error: Option<String> = None;
-    // The replicas the resolver was last told serve, by container id.
-    let mut serving: BTreeMap<String, Serving> = BTreeMap::new();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -78,7 +75,7 @@ pub async fn keep_serving(
         };
         let swept = crate::serving::sweep(engine.as_ref(), &desired.project).await;
         let errors = swept.errors.clone();
-        for (kind, service, replica, message) in changes(&serving, &swept) {
+        for (kind, service, replica, message) in changes(&swept) {
             let event = StoredEvent {
                 id: 0,
                 at_ms: now_ms(),
@@ -93,9 +90,6 @@ pub async fn keep_serving(
                 log(&format!("warning: cannot record an event: {err}"));
             }
         }
-        if errors.is_empty() {
-            serving = swept.serving;
-        }
         // One line per distinct problem while it lasts, not one per second.
         let error = (!errors.is_empty()).then(|| errors.join("; "));
         if error.is_some() && error != last_error {
@@ -108,33 +102,19 @@ pub async fn keep_serving(
     }
 }
 
-/// The events of a pass: replicas that serve now and did not, and replicas that served
-/// and do not (not ready, with why, or gone).
-fn changes(
-    before: &BTreeMap<String, Serving>,
-    now: &Swept,
-) -> Vec<(&'static str, String, String, String)> {
-    let mut out = Vec::new();
-    for (id, who) in &now.serving {
-        if !before.contains_key(id) {
-            out.push((
-                "serving",
-                who.service.clone(),
-                who.replica.clone(),
-                serving_message(&who.replica),
-            ));
-        }
-    }
-    for (id, who) in before {
-        if now.serving.contains_key(id) {
-            continue;
-        }
-        let why = now
-            .not_ready
-            .get(id)
-            .map(|(_, why)| why.as_str())
-            .unwrap_or("it stopped");
-        out.push((
+/// The events of a pass: replicas that took their service's names, and replicas that
+/// gave them up (not ready, with why, or gone).
+fn changes(swept: &Swept) -> Vec<(&'static str, String, String, String)> {
+    let joined = swept.joined.iter().map(|who| {
+        (
+            "serving",
+            who.service.clone(),
+            who.replica.clone(),
+            serving_message(&who.replica),
+        )
+    });
+    let left = swept.left.iter().map(|(who, why)| {
+        (
             "withdrawn",
             who.service.clone(),
             who.replica.clone(),
@@ -142,14 +122,15 @@ fn changes(
                 "replica `{}` is not ready ({why}): its service's names no longer lead to it",
                 who.replica
             ),
-        ));
-    }
-    out
+        )
+    });
+    joined.chain(left).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::serving::Serving;
 
     fn who(replica: &str) -> Serving {
         Serving {
@@ -160,23 +141,16 @@ mod tests {
 
     #[test]
     fn a_pass_reports_what_joined_and_what_left_with_why() {
-        let before = BTreeMap::from([
-            ("a".to_string(), who("p-web-1")),
-            ("b".to_string(), who("p-web-2")),
-        ]);
-        let mut now = Swept::default();
-        now.serving.insert("a".to_string(), who("p-web-1"));
-        now.serving.insert("c".to_string(), who("p-web-3"));
-        now.not_ready.insert(
-            "b".to_string(),
-            (who("p-web-2"), "probe failed".to_string()),
-        );
-        let events = changes(&before, &now);
+        let swept = Swept {
+            joined: vec![who("p-web-3")],
+            left: vec![(who("p-web-2"), "probe failed".to_string())],
+            ..Swept::default()
+        };
+        let events = changes(&swept);
         assert_eq!(events.len(), 2);
-        assert_eq!(events[0].0, "serving");
-        assert_eq!(events[0].2, "p-web-3");
+        assert_eq!((events[0].0, events[0].2.as_str()), ("serving", "p-web-3"));
         assert_eq!(events[1].0, "withdrawn");
         assert!(events[1].3.contains("probe failed"), "{}", events[1].3);
-        assert!(changes(&now.serving, &now).is_empty());
+        assert!(changes(&Swept::default()).is_empty());
     }
 }

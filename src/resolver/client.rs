@@ -126,20 +126,29 @@ impl Client {
         Ok(remaining.projects)
     }
 
-    /// Sets where one ready replica answers and to which names.
+    /// Sets where one ready replica answers and to which names; returns whether that
+    /// changed anything (`false`: it answered with these already).
     pub async fn set_replica(
         &self,
         project: &str,
         container: &str,
         entries: &[Entry],
-    ) -> Result<(), ClientError> {
+    ) -> Result<bool, ClientError> {
         let body = self.encode(entries)?;
         let path = format!(
             "/v1/projects/{}/replicas/{}",
             segment(project),
             segment(container)
         );
-        self.call("PUT", path, Some(body)).await.map(drop)
+        Ok(self.call("PUT", path, Some(body)).await?.status == 201)
+    }
+
+    /// A project's table as the resolver holds it (empty when it holds none).
+    pub async fn project(&self, project: &str) -> Result<ProjectTable, ClientError> {
+        let path = format!("/v1/projects/{}", segment(project));
+        let request = format!("GET {path}");
+        let answer = self.call("GET", path, None).await?;
+        self.json(&request, &answer)
     }
 
     /// Gives the project these gateways: other projects' entries there are dropped (and

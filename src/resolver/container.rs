@@ -34,7 +34,7 @@ pub const TOKEN: &str = "io.msctl.resolver.token";
 /// replaced by the msctl that needs this one.
 pub const PROTOCOL_LABEL: &str = "io.msctl.resolver.protocol";
 /// This msctl's version of the resolver's API; raised when the API changes.
-pub const PROTOCOL: &str = "2";
+pub const PROTOCOL: &str = "3";
 /// The environment variable the resolver reads its token from.
 pub const TOKEN_ENV: &str = "MSCTL_RESOLVER_TOKEN";
 /// The repository of its images.

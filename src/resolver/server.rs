@@ -546,7 +546,7 @@ fn router(shared: Arc<Shared>) -> Router {
     let guarded = Router::new()
         .route(
             "/v1/projects/{project}",
-            put(put_project).delete(delete_project),
+            put(put_project).delete(delete_project).get(get_project),
         )
         .route(
             "/v1/projects/{project}/replicas/{container}",
@@ -626,6 +626,19 @@ async fn put_project(
     Ok(StatusCode::NO_CONTENT)
 }
 
+async fn get_project(
+    State(shared): State<Arc<Shared>>,
+    Path(project): Path<String>,
+) -> Json<ProjectTable> {
+    Json(
+        shared
+            .read_tables()
+            .project(&project)
+            .cloned()
+            .unwrap_or_default(),
+    )
+}
+
 async fn delete_project(
     State(shared): State<Arc<Shared>>,
     Path(project): Path<String>,
@@ -642,9 +655,14 @@ async fn put_replica(
 ) -> Result<StatusCode, ApiError> {
     let Json(entries) = body.map_err(ApiError::from_json)?;
     check_entries(&entries)?;
-    shared.change_tables(|tables| tables.set_replica(&project, &container, entries));
+    let changed = shared.change_tables(|tables| tables.set_replica(&project, &container, entries));
     shared.reconcile().await;
-    Ok(StatusCode::NO_CONTENT)
+    // 201: it answers with these now; 204: it already did.
+    Ok(if changed {
+        StatusCode::CREATED
+    } else {
+        StatusCode::NO_CONTENT
+    })
 }
 
 async fn put_gateways(

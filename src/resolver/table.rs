@@ -241,17 +241,21 @@ impl Tables {
 
     /// Sets one replica's entries, registering the project if it was not: a replica that
     /// turns ready must be answered even if the project's table was never pushed.
-    pub fn set_replica(&mut self, project: &str, container: &str, entries: Vec<Entry>) {
+    /// Returns whether anything changed (the replica was not answered with just these).
+    pub fn set_replica(&mut self, project: &str, container: &str, entries: Vec<Entry>) -> bool {
         self.index.add(&entries);
-        let old = self
-            .projects
-            .entry(project.to_string())
-            .or_default()
-            .replicas
-            .insert(container.to_string(), entries);
+        let table = self.projects.entry(project.to_string()).or_default();
+        let changed = table.replicas.get(container) != Some(&entries);
+        let old = table.replicas.insert(container.to_string(), entries);
         if let Some(old) = old {
             self.index.remove(&old);
         }
+        changed
+    }
+
+    /// A project's table, as the resolver answers from it.
+    pub fn project(&self, project: &str) -> Option<&ProjectTable> {
+        self.projects.get(project)
     }
 
     /// Stops answering with one replica; the project stays registered.
@@ -463,7 +467,9 @@ mod tests {
                     tables.remove_project(&project);
                 }
                 2 => tables.remove_replica(&project, &container),
-                _ => tables.set_replica(&project, &container, entries),
+                _ => {
+                    tables.set_replica(&project, &container, entries);
+                }
             }
             let mut rebuilt = Index::default();
             tables.projects.values().for_each(|t| rebuilt.add_table(t));

@@ -651,7 +651,8 @@ fn while_a_products_replica_is_unhealthy_no_request_through_the_gateway_reaches_
         story
             .iter()
             .any(|e| e.kind == "withdrawn" && e.replica == victim.name),
-        "{story:?}"
+        "{story:?}\ncontrol plane log:\n{}",
+        std::fs::read_to_string(project.state_dir().join("control.log")).unwrap_or_default()
     );
     let (ok, failed) = (ok.into_inner(), failed.into_inner());
     assert!(ok > 100, "{ok} reads answered, {failed} failed");
