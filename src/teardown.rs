@@ -169,7 +169,9 @@ pub async fn remove_project(
 }
 
 /// How often `down` tries a network that still has endpoints once it cleared them.
-const NETWORK_ATTEMPTS: u32 = 5;
+/// Docker can take seconds, with many containers stopping at once (100 on two cores), to
+/// let go of the endpoints of containers already removed: about 9 s of tries in all.
+const NETWORK_ATTEMPTS: u32 = 12;
 
 /// Removes one of the project's networks once its containers are gone; `false` when it
 /// was gone already. Endpoints still on it are dealt with by whose they are:
@@ -243,7 +245,7 @@ async fn remove_network(
             });
         }
         // An endpoint whose container is just going can take a moment to go with it.
-        tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+        tokio::time::sleep(Duration::from_millis((200 * u64::from(attempt)).min(1000))).await;
     }
 }
 
