@@ -51,6 +51,8 @@ pub enum ResolverError {
     Image { path: String, message: String },
     #[error("msctl resolver: container `{NAME}` {0}")]
     NotStarted(String),
+    #[error("msctl resolver: container `{NAME}` was removed as it started")]
+    Removed,
 }
 
 impl ResolverError {
@@ -133,7 +135,11 @@ pub async fn ensure(engine: &dyn Engine) -> Result<Client, ResolverError> {
                 Err(err) => return Err(err),
             },
         };
-        wait_healthy(engine, &client).await?;
+        match wait_healthy(engine, &client).await {
+            Ok(()) => {}
+            Err(ResolverError::Removed) => continue,
+            Err(err) => return Err(err),
+        }
         remember(Some(client.clone()));
         return Ok(client);
     }
@@ -183,12 +189,16 @@ async fn wait_healthy(engine: &dyn Engine, client: &Client) -> Result<(), Resolv
                 START_TIMEOUT.as_secs()
             )));
         }
-        if let Some(container) = find(engine).await? {
-            if let ContainerState::Exited { code } = container.state {
-                return Err(ResolverError::NotStarted(format!(
-                    "exited with code {code} as it started"
-                )));
+        match find(engine).await? {
+            Some(container) => {
+                if let ContainerState::Exited { code } = container.state {
+                    return Err(ResolverError::NotStarted(format!(
+                        "exited with code {code} as it started"
+                    )));
+                }
             }
+            // Removed meanwhile (the last project's `down` elsewhere): start another.
+            None => return Err(ResolverError::Removed),
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
