@@ -755,7 +755,7 @@ fn cpu_load_scales_an_autoscaled_service_up_and_idle_scales_it_back_down() {
 
 /// The addresses `name` resolves to from inside `container_id` (busybox `nslookup`,
 /// through Docker's embedded DNS); empty when it does not resolve.
-fn resolve_from(container_id: &str, name: &str) -> std::collections::BTreeSet<String> {
+pub fn resolve_from(container_id: &str, name: &str) -> std::collections::BTreeSet<String> {
     let output = Command::new("docker")
         .args(["exec", container_id, "nslookup", name])
         .output()

@@ -22,25 +22,7 @@ fn free_port() -> u16 {
 
 /// `GET /` on 127.0.0.1:`port`: the body of a 200 answer, or what went wrong.
 fn get(port: u16) -> Result<String, String> {
-    let mut stream =
-        TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect: {e}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .map_err(|e| e.to_string())?;
-    stream
-        .write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
-        .map_err(|e| format!("write: {e}"))?;
-    let mut answer = String::new();
-    stream
-        .read_to_string(&mut answer)
-        .map_err(|e| format!("read: {e}"))?;
-    let (head, body) = answer
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("not an HTTP answer: {answer:?}"))?;
-    if !head.starts_with("HTTP/1.0 200") && !head.starts_with("HTTP/1.1 200") {
-        return Err(format!("not 200: {head}"));
-    }
-    Ok(body.trim().to_string())
+    get_path(port, "/")
 }
 
 /// 3 busybox httpd replicas, each serving its own hostname, publishing `port`.

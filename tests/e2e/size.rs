@@ -5,30 +5,13 @@
 //! They load the machine, so they run alone (`.config/nextest.toml`).
 
 use std::collections::BTreeSet;
-use std::process::Command;
 use std::time::Duration;
 
 use msctl::plan::{ContainerState, Health};
 
-use super::control::{healing, ControlPlaneGuard};
+use super::control::{healing, resolve_from, ControlPlaneGuard};
 use super::shop::{self, shop};
 use super::support::{test_image, TestProject};
-
-/// The IPv4 addresses `name` resolves to from inside `container_id` (busybox nslookup).
-fn resolve_from(container_id: &str, name: &str) -> BTreeSet<String> {
-    let output = Command::new("docker")
-        .args(["exec", container_id, "nslookup", name])
-        .output()
-        .expect("docker exec nslookup");
-    let text = String::from_utf8_lossy(&output.stdout);
-    let answer = text.split_once("Name:").map_or("", |(_, rest)| rest);
-    answer
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("Address:"))
-        .map(|address| address.trim().to_string())
-        .filter(|address| !address.contains(':'))
-        .collect()
-}
 
 #[test]
 fn a_hundred_health_checked_services_come_up_healthy_and_down_removes_every_network() {
