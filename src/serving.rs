@@ -50,11 +50,13 @@ fn resolver_failed(err: impl std::fmt::Display) -> EngineError {
     }
 }
 
-/// Whether a failed call means the resolver this process knew is gone (removed, or
-/// replaced with another address or token), so that it is looked up again.
+/// Whether a failed call means the resolver this process knew is gone (removed,
+/// replaced with another address or token, or retired by the last project's `down`), so
+/// that it is looked up again.
 fn gone(err: &ClientError) -> bool {
     matches!(err, ClientError::Unreachable { .. } | ClientError::Timeout)
         || matches!(err, ClientError::Status { status, .. } if *status == 401)
+        || err.is_retired()
 }
 
 /// Runs `call` against the resolver (started when `start` and none runs), once more
@@ -228,12 +230,15 @@ pub async fn drain(
 /// Forgets `project` in the resolver (`down`), and removes the resolver when it serves
 /// no project any more.
 pub async fn forget(engine: &dyn Engine, project_name: &str) -> Result<(), EngineError> {
-    let remaining = with_resolver(engine, false, |client| async move {
-        client.remove_project(project_name).await
+    let answer = with_resolver(engine, false, |client| async move {
+        let remaining = client.remove_project(project_name).await?;
+        Ok((remaining, client))
     })
     .await?;
-    if remaining == Some(0) {
-        resolver::remove_resolver(engine)
+    // The last project: the resolver retired as it answered, and no other msctl can
+    // register with it any more, so its container goes.
+    if let Some((0, client)) = answer {
+        resolver::remove_resolver(engine, &client)
             .await
             .map_err(into_engine_error)?;
     }

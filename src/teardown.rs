@@ -44,6 +44,11 @@ pub enum TeardownError {
         verb: &'static str,
         first: String,
     },
+    /// Docker refuses to remove a network for endpoints it no longer lists: its count of
+    /// them is off (Engine 20.10 can lose a decrement when many containers on one network
+    /// start or stop at once).
+    #[error("network `{network}` of project `{project}`: Docker still counts endpoints on it, though it lists none and every container of the project is gone")]
+    Uncounted { network: String, project: String },
 }
 
 impl TeardownError {
@@ -52,6 +57,9 @@ impl TeardownError {
             TeardownError::Engine(err) => err.hint().map(str::to_string),
             TeardownError::Foreign { network, first, .. } => Some(format!(
                 "disconnect it (`docker network disconnect {network} {first}`) or remove it, then run `msctl down` again"
+            )),
+            TeardownError::Uncounted { network, .. } => Some(format!(
+                "this is the engine's endpoint count going wrong (moby/moby#42119); restarting the Docker daemon recounts and lets `docker network rm {network}` remove it; `msctl up` meanwhile uses the network as it is"
             )),
         }
     }
@@ -192,7 +200,7 @@ async fn remove_network(
         let err = match engine.remove_network(network).await {
             Ok(()) => return Ok(true),
             Err(err) if err.is_not_found() => return Ok(false),
-            Err(err) if err.is_conflict() && attempt < NETWORK_ATTEMPTS => err,
+            Err(err) if err.is_conflict() => err,
             Err(err) => return Err(err.into()),
         };
         let endpoints = match engine.network_endpoints(network).await {
@@ -200,6 +208,16 @@ async fn remove_network(
             Err(found) if found.is_not_found() => return Ok(false),
             Err(_) => return Err(err.into()),
         };
+        if attempt >= NETWORK_ATTEMPTS {
+            return Err(if endpoints.is_empty() {
+                TeardownError::Uncounted {
+                    network: network.to_string(),
+                    project: project_name.to_string(),
+                }
+            } else {
+                err.into()
+            });
+        }
         let mut foreign = Vec::new();
         for endpoint in endpoints {
             match engine.inspect_container(&endpoint.container_id).await {
@@ -255,7 +273,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::engine::fake::FakeEngine;
+    use crate::engine::fake::{FakeEngine, FakeFault};
     use crate::engine::ContainerSummary;
     use crate::plan::Health;
 
@@ -336,6 +354,37 @@ mod tests {
             1,
             "the network stays while it is used"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_network_docker_miscounts_is_named_as_such_once_its_tries_run_out() {
+        let engine = FakeEngine::new();
+        engine.add_network("shop_default", project_labels("shop"));
+        for _ in 0..NETWORK_ATTEMPTS {
+            engine.fail_next("remove_network", FakeFault::Conflict);
+        }
+        let (removed, lines) = remove(&engine).await;
+        let err = removed.expect_err("refused every time");
+        assert!(matches!(err, TeardownError::Uncounted { .. }), "{err:?}");
+        assert!(err.to_string().contains("lists none"), "{err}");
+        assert!(err
+            .hint()
+            .expect("a hint")
+            .contains("restarting the Docker daemon"));
+        assert!(lines.is_empty(), "{lines:?}");
+        assert_eq!(engine.networks().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_conflict_that_clears_within_the_tries_removes_the_network() {
+        let engine = FakeEngine::new();
+        engine.add_network("shop_default", project_labels("shop"));
+        for _ in 0..NETWORK_ATTEMPTS - 1 {
+            engine.fail_next("remove_network", FakeFault::Conflict);
+        }
+        let (removed, _) = remove(&engine).await;
+        assert!(removed.expect("removed on the last try"));
+        assert!(engine.networks().is_empty());
     }
 
     #[tokio::test]

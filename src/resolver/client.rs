@@ -47,6 +47,13 @@ pub enum ClientError {
     Protocol(String),
 }
 
+impl ClientError {
+    /// The resolver served its last project and is going: another must be started.
+    pub fn is_retired(&self) -> bool {
+        matches!(self, ClientError::Status { status: 410, .. })
+    }
+}
+
 /// Talks to one resolver.
 #[derive(Clone)]
 pub struct Client {

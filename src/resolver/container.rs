@@ -34,7 +34,7 @@ pub const TOKEN: &str = "io.msctl.resolver.token";
 /// replaced by the msctl that needs this one.
 pub const PROTOCOL_LABEL: &str = "io.msctl.resolver.protocol";
 /// This msctl's version of the resolver's API; raised when the API changes.
-pub const PROTOCOL: &str = "3";
+pub const PROTOCOL: &str = "4";
 /// The environment variable the resolver reads its token from.
 pub const TOKEN_ENV: &str = "MSCTL_RESOLVER_TOKEN";
 /// The repository of its images.
@@ -102,19 +102,37 @@ pub async fn running(engine: &dyn Engine) -> Result<Option<Client>, ResolverErro
 }
 
 /// The resolver, started (and its image built) when the engine has none running.
+///
+/// Several msctl may do this at once (parallel `up`s, a `down` of the last project
+/// elsewhere): one that finds a resolver another is starting waits for it, one that
+/// loses the race to create it uses the winner's, and one that finds it retired or gone
+/// starts another, for as long as [`START_TIMEOUT`] allows.
 pub async fn ensure(engine: &dyn Engine) -> Result<Client, ResolverError> {
     if let Some(client) = remembered() {
         return Ok(client);
     }
-    for _ in 0..3 {
-        let client = match find(engine).await? {
+    let started = Instant::now();
+    let mut attempts = 0u32;
+    loop {
+        if attempts > 0 && started.elapsed() > 2 * START_TIMEOUT {
+            return Err(ResolverError::NotStarted(format!(
+                "kept being replaced while msctl started it ({attempts} tries in {}s)",
+                2 * START_TIMEOUT.as_secs()
+            )));
+        }
+        attempts += 1;
+        let (id, client) = match find(engine).await? {
+            // Running, or being started by another msctl (created, or restarted by the
+            // engine): wait for it to answer.
             Some(container)
-                if container.state == ContainerState::Running
-                    && container.labels.get(PROTOCOL_LABEL).map(String::as_str)
-                        == Some(PROTOCOL) =>
+                if matches!(
+                    container.state,
+                    ContainerState::Running | ContainerState::Created | ContainerState::Restarting
+                ) && container.labels.get(PROTOCOL_LABEL).map(String::as_str)
+                    == Some(PROTOCOL) =>
             {
                 match client_of(&container) {
-                    Some(client) => client,
+                    Some(client) => (container.id, client),
                     None => {
                         remove(engine, &container.id).await;
                         continue;
@@ -129,13 +147,13 @@ pub async fn ensure(engine: &dyn Engine) -> Result<Client, ResolverError> {
                 continue;
             }
             None => match create(engine).await {
-                Ok(client) => client,
+                Ok(made) => made,
                 // Another msctl made it first: use that one.
                 Err(ResolverError::Engine(err)) if err.is_conflict() => continue,
                 Err(err) => return Err(err),
             },
         };
-        match wait_healthy(engine, &client).await {
+        match wait_healthy(engine, &id, &client).await {
             Ok(()) => {}
             Err(ResolverError::Removed) => continue,
             Err(err) => return Err(err),
@@ -143,16 +161,17 @@ pub async fn ensure(engine: &dyn Engine) -> Result<Client, ResolverError> {
         remember(Some(client.clone()));
         return Ok(client);
     }
-    Err(ResolverError::NotStarted(
-        "kept being replaced while msctl started it".to_string(),
-    ))
 }
 
-/// Removes the resolver: what `down` does when the last project it served is gone.
-pub async fn remove_resolver(engine: &dyn Engine) -> Result<(), ResolverError> {
+/// Removes the resolver `client` talks to, which retired when the last project it
+/// served was removed: what `down` does then. A resolver another msctl started since
+/// (another address) is left alone.
+pub async fn remove_resolver(engine: &dyn Engine, client: &Client) -> Result<(), ResolverError> {
     forget_known();
     if let Some(container) = find(engine).await? {
-        remove(engine, &container.id).await;
+        if client_of(&container).is_some_and(|found| found.addr() == client.addr()) {
+            remove(engine, &container.id).await;
+        }
     }
     Ok(())
 }
@@ -176,35 +195,52 @@ async fn remove(engine: &dyn Engine, id: &str) {
     let _ = engine.remove_container(id, true).await;
 }
 
-async fn wait_healthy(engine: &dyn Engine, client: &Client) -> Result<(), ResolverError> {
+/// Waits for the resolver container `id` to answer. [`ResolverError::Removed`]: it went
+/// meanwhile or retired (the last project's `down` elsewhere), and a retired one is
+/// removed here already, so the caller starts another.
+async fn wait_healthy(engine: &dyn Engine, id: &str, client: &Client) -> Result<(), ResolverError> {
     let started = Instant::now();
     loop {
         let last = match client.health().await {
             Ok(_) => return Ok(()),
+            Err(err) if err.is_retired() => {
+                remove(engine, id).await;
+                return Err(ResolverError::Removed);
+            }
             Err(err) => err.to_string(),
         };
-        if started.elapsed() > START_TIMEOUT {
-            return Err(ResolverError::NotStarted(format!(
-                "did not answer within {}s: {last}",
-                START_TIMEOUT.as_secs()
-            )));
-        }
+        let late = started.elapsed() > START_TIMEOUT;
         match find(engine).await? {
-            Some(container) => {
-                if let ContainerState::Exited { code } = container.state {
+            Some(container) if container.id == id => match container.state {
+                // Stopped (it exits 0 on SIGTERM): another msctl's `down` retired it
+                // between our look and its removal. Look again.
+                ContainerState::Exited { code: 0 } => return Err(ResolverError::Removed),
+                ContainerState::Exited { code } => {
                     return Err(ResolverError::NotStarted(format!(
                         "exited with code {code} as it started"
                     )));
                 }
-            }
-            // Removed meanwhile (the last project's `down` elsewhere): start another.
-            None => return Err(ResolverError::Removed),
+                // Created and never started: the msctl that made it died in between.
+                ContainerState::Created if late => {
+                    remove(engine, id).await;
+                    return Err(ResolverError::Removed);
+                }
+                _ if late => {
+                    return Err(ResolverError::NotStarted(format!(
+                        "did not answer within {}s: {last}",
+                        START_TIMEOUT.as_secs()
+                    )));
+                }
+                _ => {}
+            },
+            // Removed or replaced meanwhile: look again.
+            _ => return Err(ResolverError::Removed),
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
 
-async fn create(engine: &dyn Engine) -> Result<Client, ResolverError> {
+async fn create(engine: &dyn Engine) -> Result<(String, Client), ResolverError> {
     let image = image(engine).await?;
     let port = free_port().map_err(|err| ResolverError::NotStarted(err.to_string()))?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -239,7 +275,7 @@ async fn create(engine: &dyn Engine) -> Result<Client, ResolverError> {
         remove(engine, &id).await;
         return Err(err.into());
     }
-    Ok(Client::new(addr, token))
+    Ok((id, Client::new(addr, token)))
 }
 
 /// A port on the host's loopback that nothing listens on now.

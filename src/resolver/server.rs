@@ -9,6 +9,8 @@
 //! | `GET /v1/health` | | `{"projects": n, "gateways": [..], "listening": [..], "failures": {gateway: error}}` |
 //! | `PUT /v1/projects/{project}` | [`ProjectTable`] | 204 |
 //! | `DELETE /v1/projects/{project}` | | `{"projects": remaining}` |
+//! | `GET /v1/projects/{project}` | | [`ProjectTable`] |
+//! | `PUT /v1/projects/{project}/gateways` | `[`[`Claim`]`]` | 204 |
 //! | `PUT /v1/projects/{project}/replicas/{container}` | `[`[`Entry`]`]` | 204 |
 //! | `DELETE /v1/projects/{project}/replicas/{container}` | | 204 |
 //!
@@ -16,9 +18,16 @@
 //! no longer named is closed. A gateway that cannot be bound (not on this host yet, port
 //! taken) does not fail the request: it is logged and tried again on the next change and
 //! every 5 s, and `GET /v1/health` shows it under `failures`.
+//!
+//! The `DELETE` that leaves no project retires the resolver, in the same write as the
+//! removal: from then on every change and `GET /v1/health` answer 410 Gone, so that the
+//! `down` that got `{"projects": 0}` can remove the container without taking away a
+//! project another msctl registered meanwhile (that msctl sees 410 and starts a new
+//! resolver instead).
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -155,6 +164,7 @@ pub async fn start(options: ServerOptions) -> anyhow::Result<Running> {
         listeners: Mutex::new(Listeners::default()),
         dns_port: options.dns_port,
         connections: Arc::new(Semaphore::new(MAX_TCP_CONNECTIONS)),
+        retired: AtomicBool::new(false),
     });
     let app = router(shared.clone());
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -212,6 +222,9 @@ struct Shared {
     listeners: Mutex<Listeners>,
     dns_port: u16,
     connections: Arc<Semaphore>,
+    /// Set by the `DELETE` of the last project, under the tables' write lock; every
+    /// change checks it under that lock too.
+    retired: AtomicBool,
 }
 
 #[derive(Default)]
@@ -252,6 +265,25 @@ impl Shared {
     fn change_tables<T>(&self, change: impl FnOnce(&mut Tables) -> T) -> T {
         let mut tables = self.tables.write().unwrap_or_else(|p| p.into_inner());
         change(&mut tables)
+    }
+
+    /// A change from the API: refused once the resolver is retired.
+    fn change_served<T>(&self, change: impl FnOnce(&mut Tables) -> T) -> Result<T, ApiError> {
+        let mut tables = self.tables.write().unwrap_or_else(|p| p.into_inner());
+        if self.retired.load(Ordering::SeqCst) {
+            return Err(ApiError::retired());
+        }
+        Ok(change(&mut tables))
+    }
+
+    /// Removes a project; the last one retires the resolver in the same write.
+    fn remove_project(&self, project: &str) -> usize {
+        let mut tables = self.tables.write().unwrap_or_else(|p| p.into_inner());
+        let remaining = tables.remove_project(project);
+        if remaining == 0 {
+            self.retired.store(true, Ordering::SeqCst);
+        }
+        remaining
     }
 
     /// Binds every gateway named and not served, closes every one served and no longer
@@ -523,6 +555,13 @@ impl ApiError {
         };
         ApiError::new(status, rejection.body_text())
     }
+
+    fn retired() -> ApiError {
+        ApiError::new(
+            StatusCode::GONE,
+            "this resolver served its last project and is being removed: start another",
+        )
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -610,8 +649,11 @@ fn check_entries<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Result<(),
     Ok(())
 }
 
-async fn health(State(shared): State<Arc<Shared>>) -> Json<Health> {
-    Json(shared.health().await)
+async fn health(State(shared): State<Arc<Shared>>) -> Result<Json<Health>, ApiError> {
+    if shared.retired.load(Ordering::SeqCst) {
+        return Err(ApiError::retired());
+    }
+    Ok(Json(shared.health().await))
 }
 
 async fn put_project(
@@ -621,7 +663,7 @@ async fn put_project(
 ) -> Result<StatusCode, ApiError> {
     let Json(table) = body.map_err(ApiError::from_json)?;
     check_entries(table.replicas.values().flatten())?;
-    shared.change_tables(|tables| tables.set_project(&project, table));
+    shared.change_served(|tables| tables.set_project(&project, table))?;
     shared.reconcile().await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -643,7 +685,7 @@ async fn delete_project(
     State(shared): State<Arc<Shared>>,
     Path(project): Path<String>,
 ) -> Json<serde_json::Value> {
-    let remaining = shared.change_tables(|tables| tables.remove_project(&project));
+    let remaining = shared.remove_project(&project);
     shared.reconcile().await;
     Json(serde_json::json!({ "projects": remaining }))
 }
@@ -655,7 +697,8 @@ async fn put_replica(
 ) -> Result<StatusCode, ApiError> {
     let Json(entries) = body.map_err(ApiError::from_json)?;
     check_entries(&entries)?;
-    let changed = shared.change_tables(|tables| tables.set_replica(&project, &container, entries));
+    let changed =
+        shared.change_served(|tables| tables.set_replica(&project, &container, entries))?;
     shared.reconcile().await;
     // 201: it answers with these now; 204: it already did.
     Ok(if changed {
@@ -671,11 +714,11 @@ async fn put_gateways(
     body: Result<Json<Vec<Claim>>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(claims) = body.map_err(ApiError::from_json)?;
-    shared.change_tables(|tables| {
+    shared.change_served(|tables| {
         for claim in &claims {
             tables.claim(&project, claim.gateway, claim.fresh);
         }
-    });
+    })?;
     shared.reconcile().await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -807,7 +850,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn health_counts_projects_and_remove_project_gives_what_remains() {
+    async fn health_counts_projects_and_removing_the_last_project_retires_the_resolver() {
         let (running, client, _) = resolver().await;
         let health = client.health().await.unwrap();
         assert_eq!((health.projects, health.gateways.len()), (0, 0));
@@ -829,8 +872,26 @@ mod tests {
         assert_eq!(client.remove_project("shop").await.unwrap(), 1);
         assert_eq!(client.remove_project("shop").await.unwrap(), 1);
         assert_eq!(client.remove_project("empty").await.unwrap(), 0);
-        let health = client.health().await.unwrap();
-        assert_eq!((health.projects, health.listening.len()), (0, 0));
+        assert!(running.shared.listeners.lock().await.served.is_empty());
+        // Retired: whoever removed the last project removes the container; another
+        // msctl's registration in between is refused rather than lost with it.
+        assert!(client.health().await.unwrap_err().is_retired());
+        let refused = client.set_project("late", &shop).await.unwrap_err();
+        assert!(refused.is_retired(), "{refused}");
+        let claim = Claim {
+            gateway: LOOPBACK,
+            fresh: true,
+        };
+        assert!(client
+            .claim("late", &[claim])
+            .await
+            .unwrap_err()
+            .is_retired());
+        let entries = web([10, 1, 0, 6]);
+        let replica = client.set_replica("late", "c1", &entries).await;
+        assert!(replica.unwrap_err().is_retired());
+        assert_eq!(client.remove_project("late").await.unwrap(), 0);
+        assert!(running.shared.read_tables().gateways().is_empty());
         running.stop().await.unwrap();
     }
 

@@ -680,3 +680,73 @@ fn a_dry_run_prints_the_replacements_of_a_changed_manifest_and_changes_nothing()
     assert_eq!(code, 1, "{stderr}");
     project.msctl_ok(&["down"]);
 }
+
+#[test]
+fn ups_and_downs_at_once_share_one_resolver_and_each_up_gets_its_names() {
+    // Four projects come up and go down three times each, all at once: every `down` of
+    // what is the last project at that moment retires the resolver while other `up`s
+    // are starting it or registering with it. Each `up` must still end with its names
+    // answered, and each `down` with nothing of its project left.
+    let yaml = format!(
+        r#"services:
+  web:
+    image: {image}
+    init: true
+    command: ["httpd", "-f", "-p", "8080", "-h", "/"]
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1:8080/"]
+      interval: 500ms
+      retries: 10
+  client:
+    image: {image}
+    init: true
+    command: [sh, -c, "while true; do sleep 1; done"]
+"#,
+        image = test_image()
+    );
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|worker| {
+                let yaml = &yaml;
+                scope.spawn(move || {
+                    let mut failures = Vec::new();
+                    for round in 0..3 {
+                        let project = TestProject::new(&format!("race{worker}"), yaml);
+                        let (code, _, stderr) = project.msctl(&["up", "--no-self-heal"]);
+                        if code != 0 {
+                            failures.push(format!("{worker}/{round}: up failed:\n{stderr}"));
+                            continue;
+                        }
+                        let web = project.replicas("web").remove(0);
+                        let client = project.replicas("client").remove(0);
+                        let address = project
+                            .inspect(&web.id)
+                            .ip_addresses
+                            .get(&format!("{}_default", project.name()))
+                            .cloned()
+                            .expect("an address on the default network");
+                        let found = super::control::resolve_from(&client.id, "web");
+                        if found != std::collections::BTreeSet::from([address.clone()]) {
+                            failures.push(format!(
+                                "{worker}/{round}: `web` resolved to {found:?}, not {address}"
+                            ));
+                        }
+                        let (code, _, stderr) = project.msctl(&["down"]);
+                        if code != 0 {
+                            failures.push(format!("{worker}/{round}: down failed:\n{stderr}"));
+                        } else if !project.containers().is_empty() || !project.networks().is_empty()
+                        {
+                            failures.push(format!("{worker}/{round}: down left something"));
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a worker"))
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
