@@ -7,11 +7,12 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use msctl::engine::Engine as _;
 use msctl::plan::{ContainerState, Health};
 
 use super::control::{healing, resolve_from, ControlPlaneGuard};
 use super::shop::{self, shop};
-use super::support::{test_image, TestProject};
+use super::support::{block_on, engine, test_image, TestProject};
 
 #[test]
 fn a_hundred_health_checked_services_come_up_healthy_and_down_removes_every_network() {
@@ -95,12 +96,23 @@ fn a_hundred_health_checked_services_come_up_healthy_and_down_removes_every_netw
     );
 
     let (code, _, stderr) = project.msctl(&["down"]);
-    assert_eq!(code, 0, "msctl down failed:\n{stderr}");
     assert!(
         project.containers().is_empty(),
-        "down removes every container"
+        "down removes every container:\n{stderr}"
     );
-    assert!(project.networks().is_empty(), "down removes every network");
+    if code != 0 && stderr.contains("Docker still counts endpoints on it, though it lists none") {
+        // Engine 20.10 can lose count of a busy network's endpoints (moby/moby#42119)
+        // and then refuses to remove it until the daemon restarts. msctl did its part
+        // when nothing is attached any more: what it says is then the whole truth.
+        let network = format!("{}_default", project.name());
+        let endpoints = block_on(engine().network_endpoints(&network)).expect("the network");
+        assert!(endpoints.is_empty(), "{endpoints:?} still on {network}");
+        assert!(stderr.contains("restarting the Docker daemon"), "{stderr}");
+        eprintln!("note: Docker kept {network} for endpoints it lists none of:\n{stderr}");
+    } else {
+        assert_eq!(code, 0, "msctl down failed:\n{stderr}");
+        assert!(project.networks().is_empty(), "down removes every network");
+    }
     drop(guard);
 }
 
