@@ -2,6 +2,7 @@
 //!
 //! See ARCHITECTURE.md for the code map and the invariants each module keeps.
 
+pub mod apiclient;
 pub mod build;
 pub mod cli;
 pub mod commands;

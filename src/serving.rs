@@ -54,8 +54,10 @@ fn resolver_failed(err: impl std::fmt::Display) -> EngineError {
 /// replaced with another address or token, or retired by the last project's `down`), so
 /// that it is looked up again.
 fn gone(err: &ClientError) -> bool {
-    matches!(err, ClientError::Unreachable { .. } | ClientError::Timeout)
-        || matches!(err, ClientError::Status { status, .. } if *status == 401)
+    matches!(
+        err,
+        ClientError::Unreachable { .. } | ClientError::Timeout(_)
+    ) || matches!(err, ClientError::Status { status, .. } if *status == 401)
         || err.is_retired()
 }
 

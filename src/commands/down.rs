@@ -24,7 +24,17 @@ pub fn run(ctx: &Context, args: DownArgs) -> Result<(), CommandError> {
         let engine = ctx.engine().await?;
         let lock = ctx.lock(&project_name).await?;
         let started = Instant::now();
-        // First, so that the control plane does not bring back what goes next.
+        // First, so that no control plane brings back what goes next: the engine's,
+        // when another state directory's, lets go of the project and ends its pass.
+        if let Some(keeper) = super::keeper::foreign(ctx, engine.as_ref()).await {
+            if super::keeper::take_back(&keeper, &project_name).await? {
+                ctx.printer.status(&format!(
+                    "control plane of `{}` (pid {}): self-heal stopped for project `{project_name}`",
+                    keeper.state_dir.display(),
+                    keeper.pid
+                ));
+            }
+        }
         ctx.state_store()?
             .forget_project(&project_name)
             .map_err(|e| CommandError::Failed(e.into()))?;

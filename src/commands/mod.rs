@@ -9,6 +9,7 @@ pub mod exec;
 pub mod export;
 pub mod history;
 pub mod images;
+pub mod keeper;
 pub mod logs;
 pub mod plan;
 pub mod ps;

@@ -86,98 +86,113 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let _lock = ctx.lock(&project.name).await?;
-        let cancel = Cancel::default();
-        ctx.watch_interrupts(&cancel);
-        let started = Instant::now();
-
-        let mut store = ctx.state_store()?;
-        let manifest_counts = project.manifest_replicas();
-        let mut scale = store
-            .effective_scale(&project.name, &manifest_counts)
-            .map_err(|e| CommandError::Failed(e.into()))?;
-        let overrides: BTreeMap<String, ScaleOverride> = targets
-            .iter()
-            .map(|(service, count)| {
-                (
-                    service.clone(),
-                    ScaleOverride {
-                        replicas: *count,
-                        manifest_replicas: manifest_counts.get(service).copied().unwrap_or(1),
-                    },
-                )
-            })
-            .collect();
-        store
-            .set_scale(&project.name, &overrides)
-            .map_err(|e| CommandError::Failed(e.into()))?;
-        drop(store);
-        scale.extend(targets.clone());
-
-        let selected = crate::plan::dependencies::with_dependencies(&project, &names);
-        let images = ctx
-            .ensure_images(
-                engine.as_ref(),
-                Some(&loaded),
-                &project,
-                &selected,
-                super::images::image_options(crate::build::BuildPolicy::Missing, None),
-            )
-            .await?;
-        let mut project = project;
-        super::up::pin_images(&mut project, &images);
-
-        let options = ConvergeOptions {
-            plan: PlanOptions {
-                services: names.iter().cloned().collect(),
-                scale,
-                ..PlanOptions::default()
-            },
-            heal: crate::plan::HealOptions::default(),
-            single_round: false,
-            wait: !args.no_wait,
-            timeout: Duration::from_secs(args.timeout),
-            concurrency: DEFAULT_CONCURRENCY,
-            previous: None,
+        // The engine's control plane, when another state directory's and keeping the
+        // project: it lets go while the counts change and gets the new ones after.
+        let keeper = match super::keeper::foreign(ctx, engine.as_ref()).await {
+            Some(keeper) if super::keeper::take_back(&keeper, &project.name).await? => Some(keeper),
+            _ => None,
         };
-        let reporter = ctx.reporter();
-        let result = converge(
-            engine.as_ref(),
-            &project,
-            &options,
-            reporter.as_ref(),
-            &cancel,
-        )
-        .await;
-        drop(reporter);
-        match result {
-            Ok(_) => {
-                let summary = targets
-                    .iter()
-                    .map(|(s, n)| format!("{s}={n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                ctx.printer.status(&format!(
-                    "scaled {summary} in {}",
-                    seconds(started.elapsed())
-                ));
-                // The event log tells what changed the counts the control plane keeps.
-                let event = crate::state::StoredEvent {
-                    id: 0,
-                    at_ms: crate::control::now_ms(),
-                    project: project.name.clone(),
-                    service: String::new(),
-                    replica: String::new(),
-                    kind: "scaled".to_string(),
-                    message: format!("`msctl scale {}`", summary.replace(", ", " ")),
-                };
-                if let Err(err) = ctx.state_store()?.record_event(&event) {
-                    ctx.printer
-                        .status(&format!("warning: cannot record the event: {err}"));
+        let project_name = project.name.clone();
+        // Handed back however it ends: the counts as recorded now.
+        let result: Result<(), CommandError> = async {
+            let cancel = Cancel::default();
+            ctx.watch_interrupts(&cancel);
+            let started = Instant::now();
+
+            let mut store = ctx.state_store()?;
+            let manifest_counts = project.manifest_replicas();
+            let mut scale = store
+                .effective_scale(&project.name, &manifest_counts)
+                .map_err(|e| CommandError::Failed(e.into()))?;
+            let overrides: BTreeMap<String, ScaleOverride> = targets
+                .iter()
+                .map(|(service, count)| {
+                    (
+                        service.clone(),
+                        ScaleOverride {
+                            replicas: *count,
+                            manifest_replicas: manifest_counts.get(service).copied().unwrap_or(1),
+                        },
+                    )
+                })
+                .collect();
+            store
+                .set_scale(&project.name, &overrides)
+                .map_err(|e| CommandError::Failed(e.into()))?;
+            drop(store);
+            scale.extend(targets.clone());
+
+            let selected = crate::plan::dependencies::with_dependencies(&project, &names);
+            let images = ctx
+                .ensure_images(
+                    engine.as_ref(),
+                    Some(&loaded),
+                    &project,
+                    &selected,
+                    super::images::image_options(crate::build::BuildPolicy::Missing, None),
+                )
+                .await?;
+            let mut project = project;
+            super::up::pin_images(&mut project, &images);
+
+            let options = ConvergeOptions {
+                plan: PlanOptions {
+                    services: names.iter().cloned().collect(),
+                    scale,
+                    ..PlanOptions::default()
+                },
+                heal: crate::plan::HealOptions::default(),
+                single_round: false,
+                wait: !args.no_wait,
+                timeout: Duration::from_secs(args.timeout),
+                concurrency: DEFAULT_CONCURRENCY,
+                previous: None,
+            };
+            let reporter = ctx.reporter();
+            let result = converge(
+                engine.as_ref(),
+                &project,
+                &options,
+                reporter.as_ref(),
+                &cancel,
+            )
+            .await;
+            drop(reporter);
+            match result {
+                Ok(_) => {
+                    let summary = targets
+                        .iter()
+                        .map(|(s, n)| format!("{s}={n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    ctx.printer.status(&format!(
+                        "scaled {summary} in {}",
+                        seconds(started.elapsed())
+                    ));
+                    // The event log tells what changed the counts the control plane keeps.
+                    let event = crate::state::StoredEvent {
+                        id: 0,
+                        at_ms: crate::control::now_ms(),
+                        project: project.name.clone(),
+                        service: String::new(),
+                        replica: String::new(),
+                        kind: "scaled".to_string(),
+                        message: format!("`msctl scale {}`", summary.replace(", ", " ")),
+                    };
+                    if let Err(err) = ctx.state_store()?.record_event(&event) {
+                        ctx.printer
+                            .status(&format!("warning: cannot record the event: {err}"));
+                    }
+                    Ok(())
                 }
-                Ok(())
+                Err(err) => Err(super::up::explain(engine.as_ref(), err).await),
             }
-            Err(err) => Err(super::up::explain(engine.as_ref(), err).await),
         }
+        .await;
+        if let Some(keeper) = &keeper {
+            super::keeper::hand_over(ctx, keeper, &project_name).await?;
+        }
+        result
     })
 }
 

@@ -71,6 +71,44 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CommandError> {
         instance
             .publish_address(address)
             .map_err(|e| CommandError::Failed(e.into()))?;
+        // One control plane per engine: the first to register keeps every state
+        // directory's projects; another state directory's `up` hands its projects over.
+        let volume = crate::control::registry::volume_name(&ctx.environment);
+        let me = crate::control::registry::Registration {
+            api: address,
+            token: token.clone(),
+            state_dir: std::fs::canonicalize(&state_dir).unwrap_or_else(|_| state_dir.clone()),
+            pid: std::process::id() as i32,
+            host: crate::control::registry::host_name(),
+        };
+        match crate::control::registry::claim(engine.as_ref(), &volume, &me).await {
+            Ok(crate::control::registry::Claimed::Mine) => {}
+            Ok(crate::control::registry::Claimed::Other(other)) if args.background => {
+                log(&format!(
+                    "the control plane of `{}` (pid {}) keeps this engine: leaving it the work",
+                    other.state_dir.display(),
+                    other.pid
+                ));
+                return Ok(());
+            }
+            Ok(crate::control::registry::Claimed::Other(other)) => {
+                return Err(CommandError::hinted(
+                    anyhow::anyhow!(
+                        "the engine has a control plane already: the one of state directory `{}` (pid {}, API on {})",
+                        other.state_dir.display(),
+                        other.pid,
+                        other.api
+                    ),
+                    format!("one control plane per engine: it keeps the projects of every state directory (`msctl up` hands them over); stop it first, or give this one its own name with {}=NAME", crate::control::registry::NAME_ENV),
+                ))
+            }
+            Err(err) => {
+                return Err(CommandError::hinted(
+                    anyhow::anyhow!("cannot register the control plane in the engine: {err}"),
+                    "the control plane registers as the volume `msctl-control`; check that `docker volume ls` works",
+                ))
+            }
+        }
         if !address.ip().is_loopback() {
             log(&format!(
                 "warning: the API listens on {address}, which other machines can reach: anyone with the token can scale your projects"
@@ -115,6 +153,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CommandError> {
             state_dir.join(process::TOKEN_FILE).display(),
             settings.resync.as_secs_f64()
         ));
+        let ctx_engine = engine.clone();
         let control = ControlPlane {
             engine,
             state_dir: state_dir.clone(),
@@ -125,6 +164,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CommandError> {
             exit_when_idle: args.background,
         };
         let result = control.run(shutdown).await;
+        crate::control::registry::release(ctx_engine.as_ref(), &volume, &me).await;
         let _ = stop.send(true);
         // Open event streams end with the server; do not wait on a slow client forever.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(3), server).await;

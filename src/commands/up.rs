@@ -48,6 +48,16 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
     ctx.block_on(async {
         let engine = ctx.engine().await?;
         let lock = ctx.lock(&project.name).await?;
+        // The engine's control plane, when another state directory's: it lets go of the
+        // project while this `up` changes it, and gets it back after.
+        let keeper = super::keeper::foreign(ctx, engine.as_ref()).await;
+        let project_name = project.name.clone();
+        let kept = match &keeper {
+            Some(keeper) => super::keeper::take_back(keeper, &project.name).await?,
+            None => false,
+        };
+        // A failed `up` hands back what was kept: the desired state before it.
+        let result: Result<(), CommandError> = async {
         let cancel = Cancel::default();
         ctx.watch_interrupts(&cancel);
         let started = Instant::now();
@@ -129,11 +139,24 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
                     .map_err(|e| CommandError::Failed(e.into()))?;
             }
         }
-        let ingress_before = IngressBefore::read(ctx, &project.name);
+        let ingress_before = match &keeper {
+            Some(keeper) => IngressBefore::after(keeper, &project.name).await,
+            None => IngressBefore::read(ctx, &project.name),
+        };
         record_desired(ctx, &project, &selected, args.services.is_empty(), self_heal)?;
         drop(lock);
-        if self_heal {
-            ensure_control_plane(ctx, &project.name);
+        match (&keeper, self_heal) {
+            (Some(keeper), true) => {
+                super::keeper::hand_over(ctx, keeper, &project.name).await?;
+                ctx.printer.status(&format!(
+                    "control plane running (pid {}, state directory `{}`): it keeps project `{}` healthy",
+                    keeper.pid,
+                    keeper.state_dir.display(),
+                    project.name
+                ));
+            }
+            (None, true) => ensure_control_plane(ctx, &project.name),
+            (_, false) => {}
         }
         let replicas = outcome.replicas.len();
         let services = selected.len();
@@ -145,7 +168,7 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
                     .iter()
                     .filter(|r| &r.service_name == name)
                     .count();
-                wait_for_ingress(ctx, &project.name, name, port, &ingress_before).await.map_err(|error| {
+                wait_for_ingress(ctx, keeper.as_ref(), &project.name, name, port, &ingress_before).await.map_err(|error| {
                     CommandError::hinted(
                         anyhow::anyhow!(
                             "service `{name}`: the ingress does not accept connections on {} after {}s: {error}",
@@ -188,6 +211,14 @@ pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
             ));
         }
         Ok(())
+        }
+        .await;
+        if let (Err(_), true, Some(keeper)) = (&result, kept, &keeper) {
+            if let Err(err) = super::keeper::hand_over(ctx, keeper, &project_name).await {
+                ctx.printer.status(&format!("warning: {err}"));
+            }
+        }
+        result
     })
 }
 
@@ -265,6 +296,22 @@ struct IngressBefore {
 }
 
 impl IngressBefore {
+    /// Before a project handed over to `keeper`, which had let go of it: no port was
+    /// served, and only its events after now count.
+    async fn after(
+        keeper: &crate::control::registry::Registration,
+        project_name: &str,
+    ) -> IngressBefore {
+        let last_event_id = super::keeper::events(keeper, project_name)
+            .await
+            .last()
+            .map_or(0, |e| e.id);
+        IngressBefore {
+            addresses: BTreeSet::new(),
+            last_event_id,
+        }
+    }
+
     fn read(ctx: &Context, project_name: &str) -> IngressBefore {
         let store = ctx.state_store().ok();
         let addresses = store
@@ -298,6 +345,7 @@ impl IngressBefore {
 /// event log).
 async fn wait_for_ingress(
     ctx: &Context,
+    keeper: Option<&crate::control::registry::Registration>,
     project_name: &str,
     service_name: &str,
     port: &crate::manifest::model::Port,
@@ -307,12 +355,8 @@ async fn wait_for_ingress(
     let served_before = before.addresses.contains(&listen);
     let store = ctx.state_store().ok();
     // `None`: the ingress listens (as far as its events say); else why not (yet).
-    let not_listening = || -> Option<String> {
+    let not_listening = |events: Vec<crate::state::StoredEvent>| -> Option<String> {
         let needle = format!("on {listen} for");
-        let events = store
-            .as_ref()
-            .and_then(|store| store.events(Some(project_name), 0, i64::MAX).ok())
-            .unwrap_or_default();
         let latest = events.into_iter().rev().find(|e| {
             e.kind == "ingress" && e.service == service_name && e.message.contains(&needle)
         });
@@ -342,7 +386,14 @@ async fn wait_for_ingress(
             tokio::net::TcpStream::connect(&address),
         )
         .await;
-        let error = match (attempt, not_listening()) {
+        let events = match keeper {
+            Some(keeper) => super::keeper::events(keeper, project_name).await,
+            None => store
+                .as_ref()
+                .and_then(|store| store.events(Some(project_name), 0, i64::MAX).ok())
+                .unwrap_or_default(),
+        };
+        let error = match (attempt, not_listening(events)) {
             (_, Some(failure)) => failure,
             (Ok(Ok(_)), None) => return Ok(()),
             (Ok(Err(err)), None) => err.to_string(),

@@ -10,6 +10,8 @@
 //! | `GET /healthz` | `{"status":"ok"}`, no token needed |
 //! | `GET /metrics` | Prometheus text: replicas desired and ready, restarts, reconcile durations |
 //! | `GET /v1/projects` | the projects with a desired state |
+//! | `PUT /v1/projects/{project}/desired` | [`Handoff`]: another state directory's `up` gives this control plane the project to keep; 204 |
+//! | `DELETE /v1/projects/{project}` | forgets the project and waits for its pass under way to end; `{"kept": bool}` (whether it kept it) |
 //! | `GET /v1/projects/{project}/services` | each service: desired and ready counts, backoff, replicas (read from the engine) |
 //! | `POST /v1/projects/{project}/services/{service}/scale` | `{"replicas": N}`: what `msctl scale` does, then a round |
 //! | `GET /v1/events?project=&after=&limit=` | events after an id, oldest first |
@@ -41,6 +43,7 @@ use super::{format_ms, now_ms, Handle, RoundOutcome, Status};
 #[derive(Clone)]
 pub struct ApiState {
     token: Arc<str>,
+    state_dir: PathBuf,
     store: Arc<Mutex<StateStore>>,
     engine: Arc<dyn Engine>,
     status: Status,
@@ -58,6 +61,7 @@ impl ApiState {
         Ok(ApiState {
             token: token.into(),
             store: Arc::new(Mutex::new(StateStore::open(&state_dir)?)),
+            state_dir,
             engine,
             status,
             handle,
@@ -107,6 +111,11 @@ pub fn router(state: ApiState) -> Router {
     let guarded = Router::new()
         .route("/metrics", get(metrics))
         .route("/v1/projects", get(projects))
+        .route("/v1/projects/{project}", axum::routing::delete(take_back))
+        .route(
+            "/v1/projects/{project}/desired",
+            axum::routing::put(hand_over),
+        )
         .route("/v1/projects/{project}/services", get(services))
         .route(
             "/v1/projects/{project}/services/{service}/scale",
@@ -125,35 +134,18 @@ pub fn router(state: ApiState) -> Router {
         .with_state(state)
 }
 
-/// Equal without saying how much of it matched, through timing.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    if given.len() != expected.len() {
-        return false;
-    }
-    given
-        .iter()
-        .zip(expected)
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-        == 0
-}
-
 async fn require_token(
     State(state): State<ApiState>,
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
+    let given = crate::apiclient::bearer(request.headers().get(header::AUTHORIZATION));
     match given {
         None => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "missing bearer token: send `Authorization: Bearer <token>`, the token in the state directory's `api-token`",
         )),
-        Some(token) if same_secret(token.as_bytes(), state.token.as_bytes()) => {
+        Some(token) if crate::apiclient::same_secret(token.as_bytes(), state.token.as_bytes()) => {
             Ok(next.run(request).await)
         }
         Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong bearer token")),
@@ -173,6 +165,84 @@ async fn with_store<T: Send + 'static>(
     .await
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)
+}
+
+/// What `up` or `scale` from another state directory hands over: the desired state it
+/// recorded there, and the counts `scale` set, which replace this control plane's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Handoff {
+    pub project: crate::manifest::model::Project,
+    #[serde(default)]
+    pub scale: BTreeMap<String, ScaleOverride>,
+    /// The state directory it comes from, for the event.
+    pub from: String,
+}
+
+async fn hand_over(
+    State(state): State<ApiState>,
+    Path(project): Path<String>,
+    body: Result<Json<Handoff>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(handoff) = body.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    if handoff.project.name != project {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the body is project `{}`, the path `{project}`",
+                handoff.project.name
+            ),
+        ));
+    }
+    with_store(&state, move |store| {
+        let now = now_ms();
+        store.save_desired(&handoff.project, true, now)?;
+        store.reset_scale(&project)?;
+        store.set_scale(&project, &handoff.scale)?;
+        store.record_event(&StoredEvent {
+            id: 0,
+            at_ms: now,
+            project: project.clone(),
+            service: String::new(),
+            replica: String::new(),
+            kind: "up".to_string(),
+            message: format!(
+                "desired state handed over by `up` in state directory `{}`, self-heal on",
+                handoff.from
+            ),
+        })?;
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Forgets the project (another state directory's `down`, or its `up` about to change
+/// it), then waits until no round or serving pass of it is under way, so the caller
+/// works on the engine alone.
+async fn take_back(
+    State(state): State<ApiState>,
+    Path(project): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let name = project.clone();
+    let kept = with_store(&state, move |store| {
+        let kept = store.desired(&name)?.is_some_and(|d| d.self_heal);
+        store.forget_project(&name)?;
+        store.reset_scale(&name)?;
+        Ok(kept)
+    })
+    .await?;
+    let wait = Duration::from_secs(30);
+    for lock in [project.clone(), crate::lock::serving_lock(&project)] {
+        crate::lock::ProjectLock::acquire(&state.state_dir, &lock, wait, || {})
+            .await
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("project `{project}` forgotten, but its pass did not end: {e}"),
+                )
+            })?;
+    }
+    Ok(Json(serde_json::json!({ "kept": kept })))
 }
 
 async fn healthz() -> Json<serde_json::Value> {

@@ -24,6 +24,7 @@ pub mod backoff;
 pub mod ingress;
 pub mod process;
 pub mod reconcile;
+pub mod registry;
 pub mod serving;
 pub mod status;
 

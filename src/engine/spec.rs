@@ -153,7 +153,7 @@ pub struct NetworkSpec {
 }
 
 /// A named volume to create.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VolumeSpec {
     pub name: String,
     pub driver: Option<String>,

@@ -604,33 +604,18 @@ fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Equal without saying how much of it matched, through timing.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    given.len() == expected.len()
-        && given
-            .iter()
-            .zip(expected)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
-}
-
 async fn require_token(
     State(shared): State<Arc<Shared>>,
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
+    let given = crate::apiclient::bearer(request.headers().get(header::AUTHORIZATION));
     match given {
         None => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "missing bearer token: send `Authorization: Bearer <token>`",
         )),
-        Some(token) if same_secret(token.as_bytes(), shared.token.as_bytes()) => {
+        Some(token) if crate::apiclient::same_secret(token.as_bytes(), shared.token.as_bytes()) => {
             Ok(next.run(request).await)
         }
         Some(_) => Err(ApiError::new(

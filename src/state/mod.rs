@@ -44,7 +44,7 @@ pub fn state_dir(env: &BTreeMap<String, String>) -> PathBuf {
 
 /// A replica count set by `msctl scale`, remembered with the manifest's count at the time
 /// so that a later change of the manifest's count wins over it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ScaleOverride {
     pub replicas: u32,
     pub manifest_replicas: u32,
@@ -260,6 +260,26 @@ impl StateStore {
         }
         tx.commit()?;
         Ok(out)
+    }
+
+    /// Every override of the project as recorded, stale ones included.
+    pub fn scale_overrides(
+        &self,
+        project: &str,
+    ) -> Result<BTreeMap<String, ScaleOverride>, StateError> {
+        let mut stmt = self
+            .connection
+            .prepare("SELECT service, replicas, manifest_replicas FROM scale WHERE project = ?1")?;
+        let rows = stmt.query_map(params![project], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                ScaleOverride {
+                    replicas: row.get(1)?,
+                    manifest_replicas: row.get(2)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Forget every override of the project (`up --reset-scale`, `down`).

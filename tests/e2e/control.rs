@@ -900,3 +900,105 @@ fn a_service_name_leads_only_to_its_ready_replicas() {
     );
     drop(guard);
 }
+
+#[test]
+fn a_second_state_directory_hands_its_project_to_the_engines_control_plane() {
+    // Two state directories (two users, or `sudo`) on one engine, under one control
+    // plane name: the first `up` starts the control plane, the second's `up` finds it
+    // and hands its project over instead of starting another.
+    let yaml = format!(
+        r#"services:
+  web:
+    image: {image}
+    init: true
+    command: ["httpd", "-f", "-p", "8080", "-h", "/"]
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O-", "http://127.0.0.1:8080/"]
+      interval: 500ms
+      retries: 10
+"#,
+        image = test_image()
+    );
+    let first = TestProject::new("keeper-a", &yaml);
+    let second = TestProject::new("keeper-b", &yaml);
+    let _guard = ControlPlaneGuard::new(&first);
+    let _second_guard = ControlPlaneGuard::new(&second);
+    let shared = first.name().to_string();
+    let under = |project: &TestProject, args: &[&str]| {
+        let mut command = healing(project, args);
+        command.env("MSCTL_CONTROL_PLANE", &shared);
+        command
+    };
+    run_ok(under(&first, &["up"]), "msctl up (first state directory)");
+    let pid = control_pid(&first);
+
+    let (_, stderr) = run_ok(under(&second, &["up"]), "msctl up (second state directory)");
+    assert!(
+        stderr.contains(&format!(
+            "control plane running (pid {pid}, state directory"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        process::running(&second.state_dir()).expect("look"),
+        None,
+        "no second control plane"
+    );
+
+    // The first state directory's control plane keeps the second's project healthy.
+    let killed = second.replicas("web").remove(0);
+    let status = Command::new("docker")
+        .args(["rm", "-f", &killed.id])
+        .status()
+        .expect("docker rm");
+    assert!(status.success());
+    second.wait_for(
+        "the engine's control plane to replace the removed replica",
+        Duration::from_secs(20),
+        || {
+            second
+                .replicas("web")
+                .iter()
+                .any(|r| r.id != killed.id && r.state == ContainerState::Running)
+        },
+    );
+
+    // `down` from the second state directory stops self-heal for it: nothing comes back.
+    let (_, stderr) = run_ok(under(&second, &["down"]), "msctl down (second)");
+    assert!(
+        stderr.contains(&format!(
+            "(pid {pid}): self-heal stopped for project `{}`",
+            second.name()
+        )),
+        "{stderr}"
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        second.containers().is_empty(),
+        "the control plane brought back {:?}",
+        second.containers()
+    );
+    assert!(alive(pid), "the first project is still kept");
+
+    // `down` from the first state directory of a project the second handed over stops
+    // self-heal too: up from the second again, down from the first.
+    run_ok(under(&second, &["up"]), "msctl up (second, again)");
+    let mut down_second = Command::new(env!("CARGO_BIN_EXE_msctl"));
+    crate::support::clean_env(&mut down_second);
+    down_second
+        .current_dir(second.dir())
+        .env("MSCTL_STATE_DIR", first.state_dir())
+        .env("MSCTL_CONTROL_PLANE", &shared)
+        .args(["-p", second.name(), "down"]);
+    run_ok(
+        down_second,
+        "msctl -p <second> down (first state directory)",
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        second.containers().is_empty(),
+        "the control plane brought back {:?}",
+        second.containers()
+    );
+    down_stops_the_control_plane(&first, pid);
+}

@@ -271,6 +271,9 @@ impl TestProject {
         command
             .current_dir(self.dir.path())
             .env("MSCTL_STATE_DIR", self.state_dir())
+            // One control plane per engine and name: each test's its own, as if each had
+            // an engine of its own (tests of the handover share one name).
+            .env("MSCTL_CONTROL_PLANE", &self.name)
             // `up` would start a control plane that outlives the command and repairs
             // what a test breaks on purpose; tests of the control plane turn it on.
             .env("MSCTL_SELF_HEAL", "0")
@@ -493,6 +496,14 @@ impl TestProject {
                     problems.push(format!("volume {}: {err}", volume.name));
                 }
             }
+            // The registration of this test's control plane, left behind when it was
+            // killed (its name is the project's: `command` sets MSCTL_CONTROL_PLANE).
+            let _ = docker
+                .remove_volume(
+                    &format!("msctl-control-{}", self.name),
+                    None::<bollard::query_parameters::RemoveVolumeOptions>,
+                )
+                .await;
             if problems.is_empty() {
                 Ok(())
             } else {

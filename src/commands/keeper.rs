@@ -1,0 +1,123 @@
+//! The engine's control plane when it is another state directory's (see
+//! [`crate::control::registry`]): `up` and `scale` take a project back from it before
+//! they change it and hand it over again after, and `down` takes it back before it
+//! removes anything, so that exactly one control plane keeps a project and none works
+//! on it while a command does.
+
+use crate::control::api::Handoff;
+use crate::control::registry::{self, Registration};
+use crate::engine::Engine;
+use crate::state::StoredEvent;
+
+use super::{CommandError, Context};
+
+/// The engine's control plane, when it runs and is not this state directory's.
+pub async fn foreign(ctx: &Context, engine: &dyn Engine) -> Option<Registration> {
+    let volume = registry::volume_name(&ctx.environment);
+    match registry::find(engine, &volume).await {
+        Ok(Some(found)) if !found.serves(&ctx.state_dir()) => Some(found),
+        Ok(_) => None,
+        Err(err) => {
+            ctx.printer.status(&format!(
+                "warning: cannot look up the engine's control plane: {err}"
+            ));
+            None
+        }
+    }
+}
+
+fn failed(keeper: &Registration, what: String) -> CommandError {
+    CommandError::hinted(
+        anyhow::anyhow!(what),
+        format!(
+            "the engine's control plane is the one of state directory `{}` (pid {}); `msctl serve` there shows why",
+            keeper.state_dir.display(),
+            keeper.pid
+        ),
+    )
+}
+
+/// Makes `keeper` forget `project` and waits until it no longer works on it. Returns
+/// whether it kept it.
+pub async fn take_back(keeper: &Registration, project: &str) -> Result<bool, CommandError> {
+    let path = format!("/v1/projects/{}", crate::apiclient::segment(project));
+    let client = keeper.client();
+    let answer = client
+        .call("DELETE", path.clone(), None)
+        .await
+        .map_err(|e| failed(keeper, format!("cannot take project `{project}` back: {e}")))?;
+    #[derive(serde::Deserialize)]
+    struct Kept {
+        kept: bool,
+    }
+    let kept: Kept = client
+        .json(&format!("DELETE {path}"), &answer)
+        .map_err(|e| failed(keeper, e.to_string()))?;
+    Ok(kept.kept)
+}
+
+/// Hands `keeper` the desired state and scale counts this state directory recorded for
+/// `project`, for it to keep.
+pub async fn hand_over(
+    ctx: &Context,
+    keeper: &Registration,
+    project: &str,
+) -> Result<(), CommandError> {
+    let store = ctx.state_store()?;
+    let state_failed = |e: crate::state::StateError| CommandError::Failed(e.into());
+    let Some(desired) = store.desired(project).map_err(state_failed)? else {
+        return Ok(());
+    };
+    let handoff = Handoff {
+        project: desired.project,
+        scale: store.scale_overrides(project).map_err(state_failed)?,
+        from: ctx.state_dir().display().to_string(),
+    };
+    drop(store);
+    let client = keeper.client();
+    let body = client
+        .encode(&handoff)
+        .map_err(|e| failed(keeper, e.to_string()))?;
+    let path = format!(
+        "/v1/projects/{}/desired",
+        crate::apiclient::segment(project)
+    );
+    client
+        .call("PUT", path, Some(body))
+        .await
+        .map_err(|e| failed(keeper, format!("cannot hand project `{project}` over: {e}")))?;
+    Ok(())
+}
+
+/// The project's events as `keeper` holds them, oldest first.
+pub async fn events(keeper: &Registration, project: &str) -> Vec<StoredEvent> {
+    #[derive(serde::Deserialize)]
+    struct View {
+        id: i64,
+        service: String,
+        replica: String,
+        kind: String,
+        message: String,
+    }
+    let path = format!(
+        "/v1/events?project={}&after=0&limit=10000",
+        crate::apiclient::segment(project)
+    );
+    let client = keeper.client();
+    let Ok(answer) = client.call("GET", path.clone(), None).await else {
+        return Vec::new();
+    };
+    let views: Vec<View> = client.json(&path, &answer).unwrap_or_default();
+    views
+        .into_iter()
+        .map(|v| StoredEvent {
+            id: v.id,
+            at_ms: 0,
+            project: project.to_string(),
+            service: v.service,
+            replica: v.replica,
+            kind: v.kind,
+            message: v.message,
+        })
+        .collect()
+}
