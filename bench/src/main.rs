@@ -325,8 +325,9 @@ fn results_document(
          `up -d --wait` (`--no-recreate --scale web=N` for scale), timed to the command's exit:\n\
          it returns once Docker reports every container healthy. msctl's up and scale wait\n\
          for readiness themselves (its x-msctl http probe); raw is timed until Docker reports\n\
-         every replica healthy, polled every 50 ms. Docker's first health check runs 1 s\n\
-         after start. Down's target is against raw, not compose. Other work on the machine\n\
+         every replica healthy, polled every 50 ms. Docker's first health check runs one\n\
+         interval after start: 1 s up to 20 services, a second more per 20 (3 s at 50, 5 s\n\
+         at 100), so that the checks alone do not fill the machine's two cores. Down's target is against raw, not compose. Other work on the machine\n\
          (see the load average) slows every tool. How each tool is timed: bench/README.md.\n",
     );
     if scenarios.contains(&Scenario::Logs) {

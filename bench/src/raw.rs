@@ -16,7 +16,7 @@ use futures_util::future::{join_all, try_join_all};
 
 use crate::engine;
 use crate::manifest::{
-    healthcheck_test, ServiceSpec, HEALTH_INTERVAL_NS, HEALTH_RETRIES, HEALTH_TIMEOUT_NS, IMAGE,
+    healthcheck_test, ServiceSpec, HEALTH_RETRIES, HEALTH_TIMEOUT_NS, IMAGE,
 };
 use crate::tool::Deployment;
 
@@ -87,7 +87,7 @@ fn container_body(deployment: &Deployment, service: &ServiceSpec) -> ContainerCr
     ]);
     let healthcheck = service.health_checked.then(|| HealthConfig {
         test: Some(healthcheck_test()),
-        interval: Some(HEALTH_INTERVAL_NS),
+        interval: Some(i64::from(service.health_interval_secs) * 1_000_000_000),
         timeout: Some(HEALTH_TIMEOUT_NS),
         retries: Some(HEALTH_RETRIES),
         start_period: Some(0),
