@@ -15,9 +15,7 @@ use bollard::Docker;
 use futures_util::future::{join_all, try_join_all};
 
 use crate::engine;
-use crate::manifest::{
-    healthcheck_test, ServiceSpec, HEALTH_RETRIES, HEALTH_TIMEOUT_NS, IMAGE,
-};
+use crate::manifest::{healthcheck_test, ServiceSpec, HEALTH_RETRIES, HEALTH_TIMEOUT_NS, IMAGE};
 use crate::tool::Deployment;
 
 /// Creates the project network.
