@@ -13,12 +13,6 @@ use super::control::{events, healing, ControlPlaneGuard};
 use super::support::{block_on, engine, test_image, TestProject};
 
 /// A host port nobody listens on now.
-fn free_port() -> u16 {
-    TcpListener::bind("0.0.0.0:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// `GET /` on 127.0.0.1:`port`: the body of a 200 answer, or what went wrong.
 fn get(port: u16) -> Result<String, String> {
@@ -50,7 +44,7 @@ fn web(port: u16) -> String {
 
 #[test]
 fn the_ingress_spreads_a_published_port_over_ready_replicas_and_frees_it_on_down() {
-    let port = free_port();
+    let port = super::support::free_port();
     let project = TestProject::new("ingress", &web(port));
     let guard = ControlPlaneGuard::new(&project);
     let output = healing(&project, &["up"]).output().expect("msctl up");
@@ -187,7 +181,7 @@ fn a_rolling_update_behind_the_published_port_fails_no_direct_request() {
     // script), so that requests are in flight whenever a replica stops; clients connect
     // to the port itself, a new request every 20 ms, with no retry: each old replica
     // leaves the ingress and finishes what it has before it stops.
-    let port = free_port();
+    let port = super::support::free_port();
     let rolled = |version: &str| {
         format!(
             r#"services:

@@ -23,7 +23,7 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -102,7 +102,7 @@ impl Registry {
             .map(|(user, password)| write_htpasswd(dir.path(), user, password));
         let mut log = String::new();
         for _ in 0..START_ATTEMPTS {
-            let port = free_port();
+            let port = super::support::free_port();
             let mut child = spawn_registry(dir.path(), port, htpasswd.as_deref());
             match wait_until_ready(&mut child, port, dir.path(), credentials.is_some()) {
                 Ok(()) => {
@@ -546,10 +546,6 @@ fn split_tag(repo_and_tag: &str) -> (&str, &str) {
 }
 
 /// A port free on every address right now (the registry listens on all of them).
-fn free_port() -> u16 {
-    let listener = TcpListener::bind(("0.0.0.0", 0)).expect("a free port");
-    listener.local_addr().expect("the probe's address").port()
-}
 
 /// Writes `dir/htpasswd` with `user`'s bcrypt entry (the registry takes no other hash).
 fn write_htpasswd(dir: &Path, user: &str, password: &str) -> PathBuf {

@@ -43,7 +43,7 @@ pub fn shop(hint: &str) -> (TestProject, u16) {
             &format!("{digest}\n"),
         );
     }
-    let port = free_port();
+    let port = super::support::free_port();
     (project, port)
 }
 
@@ -99,11 +99,6 @@ pub fn address_of(project: &TestProject, container_id: &str) -> String {
         .next()
         .expect("an address")
         .clone()
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
 }
 
 /// A small HTTP/1.1 client: (status, body).

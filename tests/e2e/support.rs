@@ -558,3 +558,22 @@ pub fn wait_for(what: &str, timeout: Duration, check: &mut dyn FnMut() -> bool) 
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A TCP port free on every address of this host, for a test to publish. Taken below the
+/// kernel's ephemeral range (32768 and up), where `bind(0)` puts the API listeners of
+/// resolvers and control planes that other tests start meanwhile: a port picked there and
+/// released can be taken before Docker binds it. Each test process starts at its own
+/// place in the range and never gives the same port twice.
+pub fn free_port() -> u16 {
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = std::process::id().wrapping_mul(7919) % SPAN;
+    loop {
+        let offset = (start + NEXT.fetch_add(1, Ordering::Relaxed) * 37) % SPAN;
+        let port = u16::try_from(FIRST + offset).expect("in range");
+        if std::net::TcpListener::bind(("0.0.0.0", port)).is_ok() {
+            return port;
+        }
+    }
+}
