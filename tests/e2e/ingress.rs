@@ -12,8 +12,6 @@ use msctl::engine::Engine;
 use super::control::{events, healing, ControlPlaneGuard};
 use super::support::{block_on, engine, test_image, TestProject};
 
-/// A host port nobody listens on now.
-
 /// `GET /` on 127.0.0.1:`port`: the body of a 200 answer, or what went wrong.
 fn get(port: u16) -> Result<String, String> {
     get_path(port, "/")

@@ -545,8 +545,6 @@ fn split_tag(repo_and_tag: &str) -> (&str, &str) {
     }
 }
 
-/// A port free on every address right now (the registry listens on all of them).
-
 /// Writes `dir/htpasswd` with `user`'s bcrypt entry (the registry takes no other hash).
 fn write_htpasswd(dir: &Path, user: &str, password: &str) -> PathBuf {
     let output = Command::new("htpasswd")
