@@ -114,39 +114,25 @@ pub async fn rows(
     all: bool,
     backing_off: &BTreeMap<String, ServiceBackoff>,
 ) -> Result<Vec<Row>, CommandError> {
+    // One listing: state, health, ports and creation time are all in it.
     let containers = engine
-        .list_containers(&LabelFilter::project(project_name))
+        .list_containers_with_ports(&LabelFilter::project(project_name))
         .await
         .map_err(|e| CommandError::Failed(e.into()))?;
-    let wanted: Vec<_> = containers
-        .into_iter()
-        .filter(|c| {
-            all || c.state == ContainerState::Running
-                || c.state == ContainerState::Restarting
-                || c.labels
-                    .get(labels::SERVICE)
-                    .is_some_and(|s| backing_off.contains_key(s))
-        })
-        .filter(|c| {
-            services.is_empty()
-                || c.labels
-                    .get(labels::SERVICE)
-                    .is_some_and(|s| services.contains(s))
-        })
-        .collect();
-    let inspected =
-        futures_util::future::join_all(wanted.iter().map(|c| engine.inspect_container(&c.id)))
-            .await;
     let mut rows = Vec::new();
-    for (summary, details) in wanted.iter().zip(inspected) {
-        // A container removed between list and inspect is simply gone.
-        let Ok(details) = details else { continue };
+    for listed in containers {
+        let summary = &listed.summary;
+        let service = summary.labels.get(labels::SERVICE);
+        let shown = all
+            || summary.state == ContainerState::Running
+            || summary.state == ContainerState::Restarting
+            || service.is_some_and(|s| backing_off.contains_key(s));
+        let asked = services.is_empty() || service.is_some_and(|s| services.contains(s));
+        if !shown || !asked {
+            continue;
+        }
         rows.push(Row {
-            service: summary
-                .labels
-                .get(labels::SERVICE)
-                .cloned()
-                .unwrap_or_default(),
+            service: service.cloned().unwrap_or_default(),
             replica: summary
                 .labels
                 .get(labels::REPLICA)
@@ -155,16 +141,14 @@ pub async fn rows(
             name: summary.name.clone(),
             id: summary.id.clone(),
             image: summary.image.clone(),
-            state: state_name(details.summary.state).to_string(),
-            health: health_name(details.summary.health).to_string(),
-            exit_code: match details.summary.state {
+            state: state_name(summary.state).to_string(),
+            health: health_name(summary.health).to_string(),
+            exit_code: match summary.state {
                 ContainerState::Exited { code } => Some(code),
-                _ => details
-                    .exit_code
-                    .filter(|_| details.summary.state != ContainerState::Running),
+                _ => None,
             },
-            ports: details.ports.clone(),
-            created: details.created.clone(),
+            ports: listed.ports.clone(),
+            created: listed.created.clone(),
             backoff: None,
         });
     }

@@ -34,6 +34,7 @@ use futures_util::stream::{BoxStream, StreamExt};
 use tokio::io::AsyncWriteExt;
 
 use super::timestamp;
+use super::ListedContainer;
 use super::{
     ContainerDetails, ContainerSpec, ContainerSummary, Engine, EngineError, EngineEvent,
     EventAction, ExecOutput, ExecSpec, ImageDetails, LabelFilter, LogLine, LogOptions, LogStream,
@@ -130,6 +131,24 @@ pub struct DockerEngine {
 }
 
 impl DockerEngine {
+    /// The engine's listing of the containers matching `filter`, stopped ones included.
+    async fn list_raw(
+        &self,
+        filter: &LabelFilter,
+    ) -> Result<Vec<bollard::models::ContainerSummary>, EngineError> {
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&DockerEngine::label_filters(filter))
+            .build();
+        self.call(
+            "list_containers",
+            || "containers".to_string(),
+            CALL_TIMEOUT,
+            self.docker.list_containers(Some(options)),
+        )
+        .await
+    }
+
     /// Connects to `docker_host` (`unix://...` or `tcp://...`), or to `DOCKER_HOST` from the
     /// process environment, or to the default socket; negotiates the API version.
     pub async fn connect(docker_host: Option<&str>) -> Result<DockerEngine, EngineError> {
@@ -879,6 +898,39 @@ fn health_of(status: Option<HealthStatusEnum>) -> Health {
 }
 
 /// Docker's zero time means "never".
+/// One container of a listing as msctl keeps it.
+fn summary_of(container: bollard::models::ContainerSummary) -> Option<ContainerSummary> {
+    let status = container.status.unwrap_or_default();
+    let health = match container.health.and_then(|health| health.status) {
+        Some(status) => match status {
+            bollard::models::ContainerSummaryHealthStatusEnum::STARTING => Health::Starting,
+            bollard::models::ContainerSummaryHealthStatusEnum::HEALTHY => Health::Healthy,
+            bollard::models::ContainerSummaryHealthStatusEnum::UNHEALTHY => Health::Unhealthy,
+            _ => Health::None,
+        },
+        None => health_in_status(&status),
+    };
+    Some(ContainerSummary {
+        id: container.id?,
+        name: container
+            .names
+            .unwrap_or_default()
+            .first()
+            .map(|name| name.trim_start_matches('/').to_string())
+            .unwrap_or_default(),
+        image: container.image.unwrap_or_default(),
+        labels: container.labels.unwrap_or_default().into_iter().collect(),
+        state: state_of(container.state, &status),
+        health,
+        network_mode: container.host_config.and_then(|host| host.network_mode),
+        networks: sorted_keys(
+            container
+                .network_settings
+                .and_then(|settings| settings.networks),
+        ),
+    })
+}
+
 fn real_time(time: Option<String>) -> Option<String> {
     time.filter(|time| !time.is_empty() && !time.starts_with("0001-01-01"))
 }
@@ -1112,61 +1164,62 @@ impl Engine for DockerEngine {
         &self,
         filter: &LabelFilter,
     ) -> Result<Vec<ContainerSummary>, EngineError> {
-        let options = ListContainersOptionsBuilder::default()
-            .all(true)
-            .filters(&DockerEngine::label_filters(filter))
-            .build();
-        let listed = self
-            .call(
-                "list_containers",
-                || "containers".to_string(),
-                CALL_TIMEOUT,
-                self.docker.list_containers(Some(options)),
-            )
-            .await?;
+        let listed = self.list_raw(filter).await?;
         let mut containers: Vec<ContainerSummary> = listed
             .into_iter()
-            .filter_map(|container| {
-                let status = container.status.unwrap_or_default();
-                let health = match container.health.and_then(|health| health.status) {
-                    Some(status) => match status {
-                        bollard::models::ContainerSummaryHealthStatusEnum::STARTING => {
-                            Health::Starting
-                        }
-                        bollard::models::ContainerSummaryHealthStatusEnum::HEALTHY => {
-                            Health::Healthy
-                        }
-                        bollard::models::ContainerSummaryHealthStatusEnum::UNHEALTHY => {
-                            Health::Unhealthy
-                        }
-                        _ => Health::None,
-                    },
-                    None => health_in_status(&status),
-                };
-                Some(ContainerSummary {
-                    id: container.id?,
-                    name: container
-                        .names
-                        .unwrap_or_default()
-                        .first()
-                        .map(|name| name.trim_start_matches('/').to_string())
-                        .unwrap_or_default(),
-                    image: container.image.unwrap_or_default(),
-                    labels: container.labels.unwrap_or_default().into_iter().collect(),
-                    state: state_of(container.state, &status),
-                    health,
-                    network_mode: container.host_config.and_then(|host| host.network_mode),
-                    networks: sorted_keys(
-                        container
-                            .network_settings
-                            .and_then(|settings| settings.networks),
-                    ),
-                })
-            })
+            .filter_map(summary_of)
             // The engine filters too; this keeps the trait's contract whatever it does.
             .filter(|container| filter.matches(&container.labels))
             .collect();
         containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        Ok(containers)
+    }
+
+    async fn list_containers_with_ports(
+        &self,
+        filter: &LabelFilter,
+    ) -> Result<Vec<ListedContainer>, EngineError> {
+        let listed = self.list_raw(filter).await?;
+        let mut containers: Vec<ListedContainer> = listed
+            .into_iter()
+            .filter_map(|container| {
+                let mut ports: Vec<String> = container
+                    .ports
+                    .iter()
+                    .flatten()
+                    .filter_map(|port| {
+                        let public = port.public_port?;
+                        let kind = port
+                            .typ
+                            .map(|t| t.to_string())
+                            .filter(|t| !t.is_empty())
+                            .unwrap_or_else(|| "tcp".to_string());
+                        Some(format!(
+                            "{}:{public}->{}/{kind}",
+                            port.ip.clone().unwrap_or_default(),
+                            port.private_port
+                        ))
+                    })
+                    .collect();
+                ports.sort();
+                let created = container
+                    .created
+                    .filter(|seconds| *seconds > 0)
+                    .map(|seconds| {
+                        crate::engine::format_rfc3339_nanos(seconds.saturating_mul(1_000_000_000))
+                            .replace(".000000000Z", "Z")
+                    });
+                Some(ListedContainer {
+                    summary: summary_of(container)?,
+                    ports,
+                    created,
+                })
+            })
+            .filter(|listed| filter.matches(&listed.summary.labels))
+            .collect();
+        containers.sort_by(|a, b| {
+            (&a.summary.name, &a.summary.id).cmp(&(&b.summary.name, &b.summary.id))
+        });
         Ok(containers)
     }
 

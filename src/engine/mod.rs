@@ -313,6 +313,14 @@ pub struct TransferProgress {
 /// Where the progress of a pull or push goes.
 pub type ProgressSink<'a> = &'a (dyn Fn(TransferProgress) + Send + Sync);
 
+/// A container as a listing shows it, with its published ports and creation time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedContainer {
+    pub summary: ContainerSummary,
+    pub ports: Vec<String>,
+    pub created: Option<String>,
+}
+
 /// The operations msctl needs from a container engine.
 #[async_trait]
 pub trait Engine: Send + Sync {
@@ -321,6 +329,34 @@ pub trait Engine: Send + Sync {
         &self,
         filter: &LabelFilter,
     ) -> Result<Vec<ContainerSummary>, EngineError>;
+
+    /// The containers matching `filter` with the host ports they publish
+    /// (`HOST_IP:PORT->TARGET/PROTO`, sorted) and their creation time: what `ps` shows,
+    /// from one listing where the engine gives it (by default, a listing and an inspect
+    /// of each).
+    async fn list_containers_with_ports(
+        &self,
+        filter: &LabelFilter,
+    ) -> Result<Vec<ListedContainer>, EngineError> {
+        let containers = self.list_containers(filter).await?;
+        let inspected = futures_util::future::join_all(
+            containers.iter().map(|c| self.inspect_container(&c.id)),
+        )
+        .await;
+        Ok(containers
+            .into_iter()
+            .zip(inspected)
+            // A container removed between list and inspect is simply gone.
+            .filter_map(|(summary, details)| {
+                let details = details.ok()?;
+                Some(ListedContainer {
+                    summary,
+                    ports: details.ports,
+                    created: details.created,
+                })
+            })
+            .collect())
+    }
 
     async fn inspect_container(&self, container_id: &str) -> Result<ContainerDetails, EngineError>;
 

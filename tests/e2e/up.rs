@@ -415,6 +415,19 @@ fn ps_json_follows_its_documented_schema() {
         "{stdout}"
     );
     assert_eq!(rows[1]["health"], "healthy");
+    // From one listing, what an inspect says: the same ports, created the same second.
+    let id = rows[1]["id"].as_str().expect("an id");
+    let inspected = project.inspect(id);
+    let listed: Vec<String> = rows[1]["ports"]
+        .as_array()
+        .expect("ports")
+        .iter()
+        .map(|p| p.as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(listed, inspected.ports, "{stdout}");
+    let created = rows[1]["created"].as_str().expect("created");
+    let inspected_created = inspected.created.expect("created");
+    assert_eq!(created.get(..19), inspected_created.get(..19), "{stdout}");
     // The table names the same replicas.
     let table = project.msctl_ok(&["ps"]);
     assert!(table.starts_with("NAME"), "{table}");
