@@ -134,6 +134,7 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Node> 
     let mut builder = Builder {
         file,
         text,
+        lines: text.lines().collect(),
         anchors: HashMap::new(),
         diags,
     };
@@ -235,14 +236,17 @@ fn position(marker: &Marker, text: &str) -> (u32, u32) {
 struct Builder<'a, 'd> {
     file: FileId,
     text: &'a str,
+    /// The text's lines, split once: every node's span and a few checks look lines up,
+    /// and scanning the text each time made a manifest's load quadratic in its size.
+    lines: Vec<&'a str>,
     anchors: HashMap<usize, Node>,
     diags: &'d mut Diagnostics,
 }
 
 impl Builder<'_, '_> {
     fn span(&self, marker: Marker, len: usize) -> Span {
-        let (line, col) = position(&marker, self.text);
-        Span::new(self.file, line, col, len as u32)
+        let line = marker.line().clamp(1, self.lines.len().max(1));
+        Span::new(self.file, line as u32, marker.col() as u32 + 1, len as u32)
     }
 
     fn next(
@@ -464,9 +468,8 @@ impl Builder<'_, '_> {
     }
 
     fn char_at(&self, span: Span) -> Option<char> {
-        self.text
-            .lines()
-            .nth((span.line as usize).checked_sub(1)?)?
+        self.lines
+            .get((span.line as usize).checked_sub(1)?)?
             .chars()
             .nth((span.col as usize).checked_sub(1)?)
     }
