@@ -85,7 +85,7 @@ pub fn run(ctx: &Context, args: LogsArgs) -> Result<(), CommandError> {
         return super::swarm::logs(ctx, &project, &args, &asked);
     }
     let options = asked.options;
-    ctx.block_on(async {
+    ctx.block_on_one_thread(async {
         let engine = ctx.engine().await?;
         let engine = engine.as_ref();
         let listed = engine

@@ -164,12 +164,21 @@ impl Context {
         &self,
         body: impl std::future::Future<Output = Result<T, CommandError>>,
     ) -> Result<T, CommandError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
-        runtime.block_on(body)
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(2);
+        run_on(builder, body)
+    }
+
+    /// Run a command that streams from many engine connections at once (`logs`) on one
+    /// thread: each wake-up then serves every connection with data, and no wake-up
+    /// crosses threads. The engine writes one line per write, so on two threads most of
+    /// msctl's time went to waking the other thread (10 replicas x 100,000 lines: msctl's
+    /// CPU 4.3 s on two threads, 3.0 s on one; the output ends a second sooner).
+    pub fn block_on_one_thread<T>(
+        &self,
+        body: impl std::future::Future<Output = Result<T, CommandError>>,
+    ) -> Result<T, CommandError> {
+        run_on(tokio::runtime::Builder::new_current_thread(), body)
     }
 
     /// Connect to the Docker engine (`DOCKER_HOST` or the default socket).
@@ -332,4 +341,15 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Resolver(args) => resolver::run(args),
     }
+}
+
+fn run_on<T>(
+    mut builder: tokio::runtime::Builder,
+    body: impl std::future::Future<Output = Result<T, CommandError>>,
+) -> Result<T, CommandError> {
+    let runtime = builder
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(body)
 }

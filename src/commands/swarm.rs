@@ -800,7 +800,7 @@ pub(super) fn logs(
     use crate::engine::merged_logs::LogSink;
     ctx.check_services(project, &args.services)?;
     let LogOptions { since, until, .. } = asked.options;
-    ctx.block_on(async {
+    ctx.block_on_one_thread(async {
         let swarm = connect(ctx).await?;
         let services = swarm
             .services(&project.name)
