@@ -16,9 +16,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{watch, Semaphore};
 
-use crate::engine::{observe, Engine, EngineError, LabelFilter};
+use crate::engine::{
+    observe, ContainerDetails, ContainerSummary, Engine, EngineError, LabelFilter,
+};
 use crate::executor::apply_action;
-use crate::health::{wait_ready, ReadyError, ReplicaRef};
+use crate::health::{served_ready, wait_ready, ReadyError, ReplicaRef};
 use crate::manifest::model::{Condition, Project, Service};
 use crate::plan::dependencies::{self, dependencies};
 use crate::plan::{labels, plan_healing, Action, HealOptions, PlanOptions};
@@ -211,13 +213,17 @@ pub async fn converge(
         // Forcing applies once: the next round only repairs what is still off.
         plan_options.force_recreate = false;
     }
-    outcome.replicas = replicas_of(engine, project, &selected).await?;
+    let listed = engine
+        .list_containers(&LabelFilter::project(&project.name))
+        .await?;
+    outcome.replicas = replicas_in(&listed, &selected);
     if options.wait {
         let remaining = deadline.saturating_duration_since(Instant::now());
         wait_for(
             engine,
             project,
             &outcome.replicas,
+            &listed,
             &one_shot_services(project),
             remaining,
             reporter,
@@ -402,8 +408,10 @@ async fn execute(
                 }
                 let _ = sender.send(Stage::Started);
                 if let Some(&required) = awaited.get(name.as_str()) {
-                    let replicas =
-                        replicas_of(engine, project, &BTreeSet::from([name.clone()])).await?;
+                    let listed = engine
+                        .list_containers(&LabelFilter::project(&project.name))
+                        .await?;
+                    let replicas = replicas_in(&listed, &BTreeSet::from([name.clone()]));
                     let remaining = deadline.saturating_duration_since(Instant::now());
                     if replicas.is_empty() && required {
                         return Err(ConvergeError::Dependency {
@@ -417,6 +425,7 @@ async fn execute(
                             engine,
                             project,
                             &replicas,
+                            &listed,
                             one_shot,
                             remaining,
                             reporter,
@@ -762,8 +771,13 @@ pub async fn replicas_of(
     let containers = engine
         .list_containers(&LabelFilter::project(&project.name))
         .await?;
+    Ok(replicas_in(&containers, services))
+}
+
+/// The replicas of `services` among a listing of the project, by service and number.
+fn replicas_in(containers: &[ContainerSummary], services: &BTreeSet<String>) -> Vec<ReplicaRef> {
     let mut out: Vec<ReplicaRef> = containers
-        .into_iter()
+        .iter()
         .filter(|c| c.labels.get(labels::ONEOFF).map(String::as_str) != Some("true"))
         .filter_map(|c| {
             let service_name = c.labels.get(labels::SERVICE)?.clone();
@@ -774,25 +788,31 @@ pub async fn replicas_of(
             Some(ReplicaRef {
                 service_name,
                 replica_number,
-                container_id: c.id,
-                container_name: c.name,
+                container_id: c.id.clone(),
+                container_name: c.name.clone(),
             })
         })
         .collect();
     out.sort_by(|a, b| {
         (&a.service_name, a.replica_number).cmp(&(&b.service_name, b.replica_number))
     });
-    Ok(out)
+    out
 }
+
+/// How recent a readiness check must be for its inspection to publish the replica;
+/// an older one is checked again first.
+const FRESH_CHECK: Duration = Duration::from_secs(1);
 
 async fn wait_for(
     engine: &dyn Engine,
     project: &Project,
     replicas: &[ReplicaRef],
+    listed: &[ContainerSummary],
     one_shot: &BTreeSet<String>,
     timeout: Duration,
     reporter: &dyn Reporter,
 ) -> Result<(), ReadyError> {
+    let started = Instant::now();
     let watched: Vec<(ReplicaRef, &Service, bool)> = replicas
         .iter()
         .filter_map(|r| {
@@ -800,22 +820,78 @@ async fn wait_for(
             Some((r.clone(), service, one_shot.contains(&r.service_name)))
         })
         .collect();
-    wait_ready(engine, &watched, timeout, |replica, after| {
+    // A replica the resolver serves already passed a full check (the control plane's
+    // pass, or the `up` that published it): the listing and its probe say whether it
+    // still is, without an inspection each (a no-op `up` of 100 services makes no
+    // per-replica engine call). The others, and any the shortcut does not settle, are
+    // checked in full.
+    let served = crate::serving::served(engine, project).await;
+    let by_id: BTreeMap<&str, &ContainerSummary> =
+        listed.iter().map(|c| (c.id.as_str(), c)).collect();
+    let quick = watched.iter().map(|(replica, service, one_shot)| {
+        let summary = by_id.get(replica.container_id.as_str()).copied();
+        let address = served
+            .get(&replica.container_id)
+            .and_then(|entries| entries.first())
+            .map(|entry| std::net::IpAddr::V4(entry.address));
+        async move {
+            match (summary, address, *one_shot) {
+                (Some(summary), Some(address), false) => {
+                    served_ready(summary, service, address).await
+                }
+                _ => false,
+            }
+        }
+    });
+    let quick = futures_util::future::join_all(quick).await;
+    let mut rest = Vec::new();
+    for (watch, ready) in watched.iter().zip(quick) {
+        if ready {
+            reporter.event(Event::Ready {
+                replica: watch.0.label(),
+                after: started.elapsed(),
+            });
+        } else {
+            rest.push(watch.clone());
+        }
+    }
+    let mut found: Vec<(usize, Instant, ContainerDetails)> = Vec::new();
+    let index: BTreeMap<&str, usize> = rest
+        .iter()
+        .enumerate()
+        .map(|(i, (r, _, _))| (r.container_id.as_str(), i))
+        .collect();
+    let remaining = timeout.saturating_sub(started.elapsed());
+    wait_ready(engine, &rest, remaining, |replica, _, details| {
         reporter.event(Event::Ready {
             replica: replica.label(),
-            after,
-        })
+            after: started.elapsed(),
+        });
+        if let Some(&i) = index.get(replica.container_id.as_str()) {
+            found.push((i, Instant::now(), details));
+        }
     })
     .await?;
     {
         // Ready: they take their service's names now, before anything that waited for
         // them goes on (the control plane would, within a second, but a dependant may
-        // look the name up at once).
-        let joins = watched.iter().map(|(replica, service, _)| async move {
-            let joined =
-                crate::serving::publish_if_ready(engine, project, service, &replica.container_id)
-                    .await?;
-            Ok::<_, crate::engine::EngineError>(joined.then_some(replica))
+        // look the name up at once). A check older than a moment is made again.
+        let joins = found.iter().map(|(i, at, details)| {
+            let (replica, service, _) = &rest[*i];
+            async move {
+                let joined = if at.elapsed() < FRESH_CHECK {
+                    crate::serving::publish(engine, project, service, details).await?
+                } else {
+                    crate::serving::publish_if_ready(
+                        engine,
+                        project,
+                        service,
+                        &replica.container_id,
+                    )
+                    .await?
+                };
+                Ok::<_, crate::engine::EngineError>(joined.then_some(replica))
+            }
         });
         for joined in futures_util::future::join_all(joins).await {
             if let Some(replica) = joined? {

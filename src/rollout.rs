@@ -175,6 +175,7 @@ impl Rollout<'_> {
             container_id: container_id.clone(),
             container_name: spec.name.clone(),
         };
+        let mut found_ready = None;
         let ready = match new.post_start(self.engine, &step.post_start).await {
             Ok(()) => {
                 let remaining = self.deadline.saturating_duration_since(Instant::now());
@@ -182,11 +183,12 @@ impl Rollout<'_> {
                     self.engine,
                     &[(replica.clone(), self.service, false)],
                     remaining,
-                    |replica, after| {
+                    |replica, after, details| {
                         self.reporter.event(Event::Ready {
                             replica: replica.label(),
                             after,
-                        })
+                        });
+                        found_ready = Some(details);
                     },
                 )
                 .await
@@ -205,9 +207,21 @@ impl Rollout<'_> {
             }
             return Ok(Err(format!("{label}: {why}")));
         }
-        if crate::serving::publish_if_ready(self.engine, self.project, self.service, &container_id)
-            .await?
-        {
+        let published = match &found_ready {
+            Some(details) => {
+                crate::serving::publish(self.engine, self.project, self.service, details).await?
+            }
+            None => {
+                crate::serving::publish_if_ready(
+                    self.engine,
+                    self.project,
+                    self.service,
+                    &container_id,
+                )
+                .await?
+            }
+        };
+        if published {
             self.reporter.event(Event::Serving {
                 service: self.service.name.clone(),
                 replica: step.old_name.clone(),

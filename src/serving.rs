@@ -165,7 +165,22 @@ pub async fn publish_if_ready(
     if !matches!(serving_readiness(&details, service).await, Readiness::Ready) {
         return Ok(false);
     }
-    let entries = entries(project, service, &details);
+    publish(engine, project, service, &details).await
+}
+
+/// Gives a replica its service's names, as `details` (an inspection that found it ready
+/// just now) says where it answers; `true` when that changed the resolver's table.
+pub async fn publish(
+    engine: &dyn Engine,
+    project: &Project,
+    service: &Service,
+    details: &ContainerDetails,
+) -> Result<bool, EngineError> {
+    if resolved_networks(project, service).is_empty() {
+        return Ok(false);
+    }
+    let container_id = details.summary.id.as_str();
+    let entries = entries(project, service, details);
     if entries.is_empty() {
         return Ok(false);
     }
@@ -180,6 +195,26 @@ pub async fn publish_if_ready(
     })
     .await?;
     Ok(changed == Some(true))
+}
+
+/// The replicas the resolver serves for `project` now, by container id, with where each
+/// answers; empty when the project uses no resolver, none runs, or it cannot be asked
+/// (then every replica is checked in full).
+pub async fn served(engine: &dyn Engine, project: &Project) -> BTreeMap<String, Vec<Entry>> {
+    if !uses_resolver(project) {
+        return BTreeMap::new();
+    }
+    let name = project.name.as_str();
+    match with_resolver(
+        engine,
+        false,
+        |client| async move { client.project(name).await },
+    )
+    .await
+    {
+        Ok(Some(table)) => table.replicas,
+        _ => BTreeMap::new(),
+    }
 }
 
 /// Takes a replica out of its service's names before it is stopped: new connections go

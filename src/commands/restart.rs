@@ -88,7 +88,7 @@ pub fn run(ctx: &Context, args: RestartArgs) -> Result<(), CommandError> {
                     engine.as_ref(),
                     &watched,
                     Duration::from_secs(args.ready_timeout),
-                    |r, after| {
+                    |r, after, _| {
                         reporter.event(Event::Ready {
                             replica: r.label(),
                             after,

@@ -7,4 +7,6 @@
 pub mod probe;
 pub mod wait;
 
-pub use wait::{check_replica, serving_readiness, wait_ready, Readiness, ReadyError, ReplicaRef};
+pub use wait::{
+    check_replica, served_ready, serving_readiness, wait_ready, Readiness, ReadyError, ReplicaRef,
+};

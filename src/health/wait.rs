@@ -2,7 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::engine::{ContainerDetails, Engine, EngineError};
+use std::net::IpAddr;
+
+use crate::engine::{ContainerDetails, ContainerSummary, Engine, EngineError};
 use crate::manifest::model::Service;
 use crate::plan::{ContainerState, Health};
 
@@ -66,8 +68,37 @@ pub async fn check_replica<E: Engine + ?Sized>(
     replica: &ReplicaRef,
     one_shot: bool,
 ) -> Result<Readiness, EngineError> {
+    Ok(inspect_and_check(engine, service, replica, one_shot)
+        .await?
+        .0)
+}
+
+async fn inspect_and_check<E: Engine + ?Sized>(
+    engine: &E,
+    service: &Service,
+    replica: &ReplicaRef,
+    one_shot: bool,
+) -> Result<(Readiness, ContainerDetails), EngineError> {
     let details = engine.inspect_container(&replica.container_id).await?;
-    Ok(readiness(&details, service, one_shot).await)
+    let readiness = readiness(&details, service, one_shot).await;
+    Ok((readiness, details))
+}
+
+/// Whether a replica the resolver serves already is ready now, from a listing of it and
+/// no inspection: running, not unhealthy or starting by Docker's health, and answering
+/// its probe (if any) at `address`. A replica is served only once a check with the
+/// inspection (the control plane's pass, or the `up` that published it) found it ready;
+/// `false` here leaves the decision to [`check_replica`].
+pub async fn served_ready(summary: &ContainerSummary, service: &Service, address: IpAddr) -> bool {
+    if summary.state != ContainerState::Running
+        || matches!(summary.health, Health::Starting | Health::Unhealthy)
+    {
+        return false;
+    }
+    match &service.extensions.probe {
+        Some(p) => probe(&p.check, address, p.timeout).await.is_ok(),
+        None => true,
+    }
 }
 
 async fn readiness(details: &ContainerDetails, service: &Service, one_shot: bool) -> Readiness {
@@ -124,12 +155,13 @@ pub async fn serving_readiness(details: &ContainerDetails, service: &Service) ->
 }
 
 /// Wait until every replica is ready (or completed, for one-shot ones), failing as soon as
-/// one fails. `on_ready` is called once per replica as it becomes ready.
+/// one fails. `on_ready` is called once per replica as it becomes ready, with the
+/// inspection that found it so (callers publish from it rather than inspect again).
 pub async fn wait_ready<E: Engine + ?Sized>(
     engine: &E,
     replicas: &[(ReplicaRef, &Service, bool)],
     timeout: Duration,
-    mut on_ready: impl FnMut(&ReplicaRef, Duration),
+    mut on_ready: impl FnMut(&ReplicaRef, Duration, ContainerDetails),
 ) -> Result<(), ReadyError> {
     let started = Instant::now();
     let mut pending: Vec<usize> = (0..replicas.len()).collect();
@@ -137,14 +169,20 @@ pub async fn wait_ready<E: Engine + ?Sized>(
     loop {
         let checks = pending.iter().map(|&i| {
             let (replica, service, one_shot) = &replicas[i];
-            async move { (i, check_replica(engine, service, replica, *one_shot).await) }
+            async move {
+                (
+                    i,
+                    inspect_and_check(engine, service, replica, *one_shot).await,
+                )
+            }
         });
         let results = futures_util::future::join_all(checks).await;
         let mut still = Vec::new();
         for (i, result) in results {
-            match result? {
+            let (readiness, details) = result?;
+            match readiness {
                 Readiness::Ready | Readiness::Completed => {
-                    on_ready(&replicas[i].0, started.elapsed())
+                    on_ready(&replicas[i].0, started.elapsed(), details)
                 }
                 Readiness::Waiting(why) => {
                     reasons[i] = why;
