@@ -128,6 +128,36 @@ pub struct DockerEngine {
     /// msctl's environment: fills `environment` entries without a value, and holds the
     /// values of environment secrets.
     environment: BTreeMap<String, String>,
+    /// The gateways of networks inspected for a replica's DNS servers, by network name,
+    /// with when: every replica of a project asks for the same few, and an inspection
+    /// lists every endpoint of the network (a cost that grows with the project).
+    gateways: std::sync::Arc<GatewayCache>,
+}
+
+/// Network name -> (when inspected, its IPv4 gateway). An entry goes when this engine
+/// creates or removes a network of that name, and after [`GATEWAY_TTL`] (another
+/// client may have recreated it meanwhile).
+#[derive(Debug, Default)]
+struct GatewayCache(std::sync::Mutex<HashMap<String, (std::time::Instant, Option<String>)>>);
+
+const GATEWAY_TTL: Duration = Duration::from_secs(10);
+
+impl GatewayCache {
+    fn get(&self, network: &str) -> Option<Option<String>> {
+        let cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (at, gateway) = cache.get(network)?;
+        (at.elapsed() < GATEWAY_TTL).then(|| gateway.clone())
+    }
+
+    fn put(&self, network: &str, gateway: Option<String>) {
+        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(network.to_string(), (std::time::Instant::now(), gateway));
+    }
+
+    fn forget(&self, network: &str) {
+        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        cache.remove(network);
+    }
 }
 
 impl DockerEngine {
@@ -209,6 +239,7 @@ impl DockerEngine {
             address,
             api_version,
             environment,
+            gateways: Default::default(),
         })
     }
 
@@ -241,26 +272,40 @@ impl DockerEngine {
         .await
     }
 
+    /// The IPv4 gateway of network `name` (cached for a moment: see [`GatewayCache`]).
+    async fn network_gateway(&self, name: &str) -> Result<Option<String>, EngineError> {
+        if let Some(gateway) = self.gateways.get(name) {
+            return Ok(gateway);
+        }
+        let network = self.network(name).await?;
+        let gateway = network
+            .ipam
+            .as_ref()
+            .and_then(|ipam| ipam.config.as_ref())
+            .and_then(|configs| {
+                configs
+                    .iter()
+                    .filter_map(|config| config.gateway.as_deref())
+                    .find(|gateway| gateway.parse::<std::net::Ipv4Addr>().is_ok())
+                    .map(str::to_string)
+            });
+        self.gateways.put(name, gateway.clone());
+        Ok(gateway)
+    }
+
     /// The DNS servers of a container whose networks carry names msctl's resolver holds:
     /// the gateway of each of `spec.resolver_networks` (where the resolver listens), then
     /// the service's own `dns`, or else the servers the engine would give it. Docker's
     /// embedded DNS asks them in order and moves on when one answers SERVFAIL, which is
     /// what the resolver answers for every name it does not hold; it asks at most three.
     async fn resolver_dns(&self, spec: &ContainerSpec) -> Result<Vec<String>, EngineError> {
-        let inspected = futures_util::future::try_join_all(
+        let gateways = futures_util::future::try_join_all(
             spec.resolver_networks
                 .iter()
-                .map(|network| self.network(network)),
+                .map(|network| self.network_gateway(network)),
         )
         .await?;
-        let gateways = inspected.iter().filter_map(|network| {
-            let configs = network.ipam.as_ref()?.config.as_ref()?;
-            configs
-                .iter()
-                .filter_map(|config| config.gateway.as_deref())
-                .find(|gateway| gateway.parse::<std::net::Ipv4Addr>().is_ok())
-                .map(str::to_string)
-        });
+        let gateways = gateways.into_iter().flatten();
         let upstream = if spec.dns.is_empty() {
             crate::resolver::upstreams::of_host()
         } else {
@@ -1418,6 +1463,7 @@ impl Engine for DockerEngine {
             labels: Some(spec.labels.clone().into_iter().collect()),
             ..NetworkCreateRequest::default()
         };
+        self.gateways.forget(&spec.name);
         // Docker allows several networks with one name; msctl never wants that.
         let existing = self.list_networks(&LabelFilter::any()).await?;
         if existing.iter().any(|network| network.name == spec.name) {
@@ -1438,6 +1484,7 @@ impl Engine for DockerEngine {
     }
 
     async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
+        self.gateways.forget(name);
         // Docker's 403 "... has active endpoints" is a `Conflict` (see `network_error`).
         self.network_call(
             "remove_network",
@@ -2200,6 +2247,7 @@ mod tests {
             address: "tcp://127.0.0.1:1".to_string(),
             api_version,
             environment: BTreeMap::new(),
+            gateways: Default::default(),
         }
     }
 
