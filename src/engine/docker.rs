@@ -25,14 +25,14 @@ use bollard::models::{
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, EventsOptionsBuilder, KillContainerOptionsBuilder,
     ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
-    LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
-    RemoveVolumeOptionsBuilder, RenameContainerOptionsBuilder, StatsOptionsBuilder,
-    StopContainerOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder,
+    RenameContainerOptionsBuilder, StatsOptionsBuilder, StopContainerOptionsBuilder,
 };
 use bollard::Docker;
 use futures_util::stream::{BoxStream, StreamExt};
 use tokio::io::AsyncWriteExt;
 
+use super::log_reader;
 use super::timestamp;
 use super::ListedContainer;
 use super::{
@@ -1120,7 +1120,13 @@ pub(super) fn log_line(output: LogOutput, fallback_nanos: i64) -> LogLine {
         | LogOutput::Console { message }
         | LogOutput::StdIn { message } => (LogStream::Stdout, message),
     };
-    let mut text: &[u8] = &bytes;
+    log_line_of(stream, &bytes, fallback_nanos)
+}
+
+/// One line the engine sent (its RFC 3339 timestamp, a space, the text, a newline) as a
+/// [`LogLine`]; a line without a timestamp takes `fallback_nanos`.
+pub(super) fn log_line_of(stream: LogStream, bytes: &[u8], fallback_nanos: i64) -> LogLine {
+    let mut text: &[u8] = bytes;
     if let [rest @ .., b'\n'] = text {
         text = rest;
     }
@@ -1636,33 +1642,47 @@ impl Engine for DockerEngine {
             .tail
             .map(|lines| lines.to_string())
             .unwrap_or_else(|| "all".to_string());
-        let mut builder = LogsOptionsBuilder::default()
-            .follow(options.follow)
-            .stdout(true)
-            .stderr(true)
-            .timestamps(true)
-            .tail(&tail);
+        let mut query = format!(
+            "stdout=1&stderr=1&timestamps=1&follow={}&tail={}",
+            u8::from(options.follow),
+            log_reader::encode(&tail)
+        );
         if let Some(since) = options.since {
-            builder = builder.since(clamp(since));
+            query.push_str(&format!("&since={}", clamp(since)));
         }
         if let Some(until) = options.until {
             // Docker reads 0 as "no bound": a bound at the epoch keeps nothing anyway.
-            builder = builder.until(clamp(until).max(1));
+            query.push_str(&format!("&until={}", clamp(until).max(1)));
         }
+        let path = format!(
+            "/v{}/containers/{}/logs?{query}",
+            self.api_version,
+            log_reader::encode(container_id)
+        );
         let address = self.address.clone();
         let what = format!("container `{container_id}`");
-        let mut last_nanos = 0i64;
-        let stream = self
-            .docker
-            .logs(container_id, Some(builder.build()))
-            .map(move |item| match item {
-                Ok(output) => {
-                    let line = log_line(output, last_nanos);
-                    last_nanos = line.timestamp_nanos;
-                    Ok(line)
-                }
-                Err(err) => Err(map_error(&address, "container_logs", what.clone(), err)),
-            });
+        let unavailable = |address: &str, err: std::io::Error| EngineError::Unavailable {
+            address: address.to_string(),
+            cause: err.to_string().into(),
+        };
+        let batches = match log_reader::open(&self.address, &path, CALL_TIMEOUT).await {
+            Ok(batches) => batches,
+            Err(log_reader::OpenError::Io(err)) => return Err(unavailable(&address, err)),
+            Err(log_reader::OpenError::Status { code, message }) => {
+                let err = bollard::errors::Error::DockerResponseServerError {
+                    status_code: code,
+                    message,
+                };
+                return Err(map_error(&address, "container_logs", what, err));
+            }
+        };
+        let stream = batches.flat_map(move |batch| {
+            let lines: Vec<Result<LogLine, EngineError>> = match batch {
+                Ok(lines) => lines.into_iter().map(Ok).collect(),
+                Err(err) => vec![Err(unavailable(&address, err))],
+            };
+            futures_util::stream::iter(lines)
+        });
         Ok(stream.boxed())
     }
 

@@ -15,6 +15,7 @@ pub mod docker;
 mod docker_images;
 mod error;
 pub mod fake;
+mod log_reader;
 pub mod merged_logs;
 mod spec;
 pub mod swarm;

@@ -447,6 +447,21 @@ fn logs_carry_their_stream_and_nanosecond_timestamps_in_order() {
             .await
     });
     assert_eq!(tail.len(), 2);
+
+    // The logs are read off the socket without bollard: the engine's 404 for a container
+    // that is gone must still be `NotFound`, naming it.
+    let gone = block_on(async {
+        engine()
+            .container_logs("msctl-e2e-no-such-container", &LogOptions::default())
+            .await
+            .map(|_| ())
+    });
+    match gone {
+        Err(EngineError::NotFound { what }) => {
+            assert!(what.contains("msctl-e2e-no-such-container"), "{what}")
+        }
+        other => panic!("logs of a gone container: {other:?}"),
+    }
 }
 
 #[test]
