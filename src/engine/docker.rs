@@ -1665,17 +1665,18 @@ impl Engine for DockerEngine {
             address: address.to_string(),
             cause: err.to_string().into(),
         };
-        let batches = match log_reader::open(&self.address, &path, CALL_TIMEOUT).await {
-            Ok(batches) => batches,
-            Err(log_reader::OpenError::Io(err)) => return Err(unavailable(&address, err)),
-            Err(log_reader::OpenError::Status { code, message }) => {
-                let err = bollard::errors::Error::DockerResponseServerError {
-                    status_code: code,
-                    message,
-                };
-                return Err(map_error(&address, "container_logs", what, err));
-            }
-        };
+        let batches =
+            match log_reader::open(&self.address, &path, options.follow, CALL_TIMEOUT).await {
+                Ok(batches) => batches,
+                Err(log_reader::OpenError::Io(err)) => return Err(unavailable(&address, err)),
+                Err(log_reader::OpenError::Status { code, message }) => {
+                    let err = bollard::errors::Error::DockerResponseServerError {
+                        status_code: code,
+                        message,
+                    };
+                    return Err(map_error(&address, "container_logs", what, err));
+                }
+            };
         let stream = batches.flat_map(move |batch| {
             let lines: Vec<Result<LogLine, EngineError>> = match batch {
                 Ok(lines) => lines.into_iter().map(Ok).collect(),

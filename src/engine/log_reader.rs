@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
 use futures_util::stream::{self, BoxStream, StreamExt};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{LogLine, LogStream};
 
@@ -28,21 +28,64 @@ const MAX_HEAD: usize = 64 * 1024;
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// A connection to the engine: its Unix socket or its TCP address.
-trait Connection: AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Connection for T {}
+enum Connection {
+    Unix(tokio::net::UnixStream),
+    Tcp(tokio::net::TcpStream),
+}
 
-async fn connect(address: &str) -> std::io::Result<Box<dyn Connection>> {
-    if let Some(path) = address.strip_prefix("unix://") {
-        return Ok(Box::new(tokio::net::UnixStream::connect(path).await?));
+impl Connection {
+    async fn connect(address: &str) -> std::io::Result<Connection> {
+        if let Some(path) = address.strip_prefix("unix://") {
+            return Ok(Connection::Unix(
+                tokio::net::UnixStream::connect(path).await?,
+            ));
+        }
+        let host = address
+            .strip_prefix("tcp://")
+            .or_else(|| address.strip_prefix("http://"))
+            .unwrap_or(address)
+            .trim_end_matches('/');
+        let stream = tokio::net::TcpStream::connect(host).await?;
+        stream.set_nodelay(true)?;
+        Ok(Connection::Tcp(stream))
     }
-    let host = address
-        .strip_prefix("tcp://")
-        .or_else(|| address.strip_prefix("http://"))
-        .unwrap_or(address)
-        .trim_end_matches('/');
-    let stream = tokio::net::TcpStream::connect(host).await?;
-    stream.set_nodelay(true)?;
-    Ok(Box::new(stream))
+
+    async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Connection::Unix(stream) => stream.write_all(bytes).await,
+            Connection::Tcp(stream) => stream.write_all(bytes).await,
+        }
+    }
+
+    async fn read_buf(&mut self, buffer: &mut BytesMut) -> std::io::Result<usize> {
+        match self {
+            Connection::Unix(stream) => stream.read_buf(buffer).await,
+            Connection::Tcp(stream) => stream.read_buf(buffer).await,
+        }
+    }
+
+    /// The same socket, non-blocking, out of the async runtime: for [`pacer`].
+    fn into_std(self) -> std::io::Result<StdConnection> {
+        Ok(match self {
+            Connection::Unix(stream) => StdConnection::Unix(stream.into_std()?),
+            Connection::Tcp(stream) => StdConnection::Tcp(stream.into_std()?),
+        })
+    }
+}
+
+/// A non-blocking socket the pacer reads.
+enum StdConnection {
+    Unix(std::os::unix::net::UnixStream),
+    Tcp(std::net::TcpStream),
+}
+
+impl std::io::Read for StdConnection {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            StdConnection::Unix(stream) => stream.read(buffer),
+            StdConnection::Tcp(stream) => stream.read(buffer),
+        }
+    }
 }
 
 /// How the body of the response ends.
@@ -240,50 +283,81 @@ impl Lines {
     }
 }
 
-/// The reading state of one response.
-struct Reader {
-    connection: Box<dyn Connection>,
+/// The decoding state of one response: bytes read off the socket in, lines out.
+struct Decoder {
     wire: BytesMut,
     body: BytesMut,
     dechunker: Dechunker,
     lines: Lines,
     finished: bool,
+    /// Why the body cannot be read further, for the caller to give after the lines.
+    failed: Option<std::io::Error>,
+}
+
+impl Decoder {
+    /// A response whose body is framed as `framing`, `wire` its first bytes.
+    fn new(framing: Framing, wire: BytesMut) -> Self {
+        Decoder {
+            wire,
+            body: BytesMut::with_capacity(READ_SIZE),
+            dechunker: Dechunker::new(framing),
+            lines: Lines {
+                format: Format::Unknown,
+                last_nanos: 0,
+            },
+            finished: false,
+            failed: None,
+        }
+    }
+
+    /// The lines complete in what was read so far; `eof` when the socket said it was
+    /// closed. A malformed body, or one cut short, sets `failed` once the lines before
+    /// the fault are out.
+    fn decode(&mut self, eof: bool) -> Vec<LogLine> {
+        let mut out = Vec::new();
+        if let Err(why) = self.dechunker.feed(&mut self.wire, &mut self.body) {
+            self.failed = Some(std::io::Error::other(why));
+        } else if self.dechunker.done {
+            self.finished = true;
+        } else if eof {
+            if self.dechunker.framing == Framing::UntilClose {
+                self.finished = true;
+            } else {
+                self.failed = Some(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the engine closed the log before its end",
+                ));
+            }
+        }
+        self.lines.take(&mut self.body, &mut out, self.finished);
+        out
+    }
+}
+
+/// One response read on the async runtime: each read wakes on the engine's writes.
+struct Reader {
+    connection: Connection,
+    decoder: Decoder,
 }
 
 impl Reader {
     /// The lines of the next read; `None` once the body ended and every line was given.
     async fn next_lines(&mut self) -> std::io::Result<Option<Vec<LogLine>>> {
         loop {
-            if self.finished {
+            let decoder = &mut self.decoder;
+            if let Some(err) = decoder.failed.take() {
+                decoder.finished = true;
+                return Err(err);
+            }
+            if decoder.finished {
                 return Ok(None);
             }
-            let mut out = Vec::new();
-            self.dechunker
-                .feed(&mut self.wire, &mut self.body)
-                .map_err(std::io::Error::other)?;
-            if self.dechunker.done {
-                self.finished = true;
+            let mut out = decoder.decode(false);
+            if out.is_empty() && !decoder.finished && decoder.failed.is_none() {
+                decoder.wire.reserve(READ_SIZE);
+                let read = self.connection.read_buf(&mut decoder.wire).await?;
+                out = decoder.decode(read == 0);
             }
-            if !self.finished {
-                self.wire.reserve(READ_SIZE);
-                let read = self.connection.read_buf(&mut self.wire).await?;
-                if read == 0 {
-                    if self.dechunker.framing != Framing::UntilClose {
-                        return Err(std::io::Error::new(
-                            std::io::ErrorKind::UnexpectedEof,
-                            "the engine closed the log before its end",
-                        ));
-                    }
-                    self.finished = true;
-                }
-                self.dechunker
-                    .feed(&mut self.wire, &mut self.body)
-                    .map_err(std::io::Error::other)?;
-                if self.dechunker.done {
-                    self.finished = true;
-                }
-            }
-            self.lines.take(&mut self.body, &mut out, self.finished);
             if !out.is_empty() {
                 return Ok(Some(out));
             }
@@ -299,11 +373,13 @@ pub(super) enum OpenError {
 }
 
 /// Sends `GET {path}` (path and query, API version included) to the engine at `address`
-/// and returns its log lines as they are read, in batches of one read each. The head
-/// must come within `head_timeout`; the body may take as long as it takes (following).
+/// and returns its log lines as they are read, in batches. The head must come within
+/// `head_timeout`; the body may take as long as it takes. A log that ends (`follow`
+/// false) is read by the [`pacer`]; a followed one on the runtime, as lines come.
 pub(super) async fn open(
     address: &str,
     path: &str,
+    follow: bool,
     head_timeout: Duration,
 ) -> Result<BoxStream<'static, std::io::Result<Vec<LogLine>>>, OpenError> {
     let opened = tokio::time::timeout(head_timeout, open_head(address, path)).await;
@@ -316,6 +392,14 @@ pub(super) async fn open(
         }
         Ok(result) => result?,
     };
+    if !follow {
+        let Reader {
+            connection,
+            decoder,
+        } = reader;
+        let connection = connection.into_std().map_err(OpenError::Io)?;
+        return pacer::read(connection, decoder).map_err(OpenError::Io);
+    }
     let batches = stream::unfold(Some(reader), |state| async move {
         let mut reader = state?;
         match reader.next_lines().await {
@@ -328,7 +412,7 @@ pub(super) async fn open(
 }
 
 async fn open_head(address: &str, path: &str) -> Result<Reader, OpenError> {
-    let mut connection = connect(address).await.map_err(OpenError::Io)?;
+    let mut connection = Connection::connect(address).await.map_err(OpenError::Io)?;
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: msctl\r\nAccept: application/vnd.docker.raw-stream\r\nConnection: close\r\n\r\n"
     );
@@ -364,14 +448,7 @@ async fn open_head(address: &str, path: &str) -> Result<Reader, OpenError> {
     wire.advance(head_end + 4);
     let mut reader = Reader {
         connection,
-        wire,
-        body: BytesMut::with_capacity(READ_SIZE),
-        dechunker: Dechunker::new(framing),
-        lines: Lines {
-            format: Format::Unknown,
-            last_nanos: 0,
-        },
-        finished: false,
+        decoder: Decoder::new(framing, wire),
     };
     if status != 200 {
         let message = reader.error_body().await;
@@ -386,27 +463,196 @@ async fn open_head(address: &str, path: &str) -> Result<Reader, OpenError> {
 impl Reader {
     /// The engine's message from an error body (`{"message": "..."}`), or its text.
     async fn error_body(&mut self) -> String {
+        let decoder = &mut self.decoder;
         loop {
-            if self.dechunker.feed(&mut self.wire, &mut self.body).is_err() {
+            if decoder
+                .dechunker
+                .feed(&mut decoder.wire, &mut decoder.body)
+                .is_err()
+            {
                 break;
             }
-            if self.dechunker.done || self.body.len() > MAX_ERROR_BODY {
+            if decoder.dechunker.done || decoder.body.len() > MAX_ERROR_BODY {
                 break;
             }
-            self.wire.reserve(4096);
-            match self.connection.read_buf(&mut self.wire).await {
+            decoder.wire.reserve(4096);
+            match self.connection.read_buf(&mut decoder.wire).await {
                 Ok(0) | Err(_) => {
-                    let _ = self.dechunker.feed(&mut self.wire, &mut self.body);
+                    let _ = decoder.dechunker.feed(&mut decoder.wire, &mut decoder.body);
                     break;
                 }
                 Ok(_) => {}
             }
         }
-        let text = String::from_utf8_lossy(&self.body).trim().to_string();
+        let text = String::from_utf8_lossy(&decoder.body).trim().to_string();
         serde_json::from_str::<serde_json::Value>(&text)
             .ok()
             .and_then(|value| value.get("message")?.as_str().map(str::to_string))
             .unwrap_or(text)
+    }
+}
+
+/// One thread that reads every log of the process that ends (not followed), in turns,
+/// about once a millisecond, its sockets registered with no poller.
+///
+/// The engine writes each line of a log with its own write. A reader woken by each
+/// (epoll or a blocking read) costs the engine a wake-up per line and itself a context
+/// switch per read: a fifth of the engine's time when ten logs are read at once, on a
+/// machine where the engine is what limits. A socket nobody waits on takes the write
+/// with no wake-up; read once a millisecond it holds a few dozen lines (measured with 10
+/// logs of 100,000 lines: 2.7 s -> 2.1 s, the reader's system time 1.5 s -> 0.65 s).
+mod pacer {
+    use std::collections::VecDeque;
+    use std::io::Read;
+    use std::sync::mpsc as std_mpsc;
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    use futures_util::stream::{self, BoxStream, StreamExt};
+    use tokio::sync::mpsc;
+
+    use super::{Decoder, LogLine, StdConnection, READ_SIZE};
+
+    /// Time between two rounds. The engine's side of the socket holds about 4 ms of one
+    /// log at full speed (a round every 8 ms made the engine wait): 1 ms leaves room for
+    /// a round that comes late on a busy machine.
+    const ROUND: Duration = Duration::from_millis(1);
+    /// The most read from one log in one round, so that none keeps the others waiting.
+    const ROUND_BYTES: usize = 1 << 20;
+    /// Batches read ahead of the one who reads a log (then its socket waits).
+    const AHEAD: usize = 64;
+
+    type Item = std::io::Result<Vec<LogLine>>;
+
+    struct Job {
+        connection: StdConnection,
+        decoder: Decoder,
+        sender: mpsc::Sender<Item>,
+        /// What the reader had no room for yet: nothing more is read until it went.
+        pending: VecDeque<Item>,
+        done: bool,
+    }
+
+    static JOBS: OnceLock<std_mpsc::Sender<Job>> = OnceLock::new();
+
+    /// Hands `connection` (its head read, non-blocking) to the pacer thread, started on
+    /// first use; its lines come out of the stream in batches.
+    pub(super) fn read(
+        connection: StdConnection,
+        decoder: Decoder,
+    ) -> std::io::Result<BoxStream<'static, Item>> {
+        let jobs = JOBS.get_or_init(|| {
+            let (jobs, receiver) = std_mpsc::channel();
+            // A thread that cannot start drops `receiver`: the send below says so.
+            let _ = std::thread::Builder::new()
+                .name("msctl-logs".to_string())
+                .spawn(move || run(receiver));
+            jobs
+        });
+        let (sender, receiver) = mpsc::channel(AHEAD);
+        let job = Job {
+            connection,
+            decoder,
+            sender,
+            pending: VecDeque::new(),
+            done: false,
+        };
+        jobs.send(job)
+            .map_err(|_| std::io::Error::other("msctl's log reading thread did not start"))?;
+        let batches = stream::unfold(receiver, |mut receiver| async move {
+            let item = receiver.recv().await?;
+            Some((item, receiver))
+        });
+        Ok(batches.boxed())
+    }
+
+    fn run(jobs: std_mpsc::Receiver<Job>) {
+        let mut active: Vec<Job> = Vec::new();
+        let mut scratch = vec![0u8; READ_SIZE];
+        loop {
+            if active.is_empty() {
+                match jobs.recv() {
+                    Ok(job) => active.push(job),
+                    Err(_) => return,
+                }
+            }
+            while let Ok(job) = jobs.try_recv() {
+                active.push(job);
+            }
+            for job in &mut active {
+                job.round(&mut scratch);
+            }
+            // A finished job drops its sender (the stream ends) and its socket.
+            active.retain(|job| !job.done);
+            if !active.is_empty() {
+                std::thread::sleep(ROUND);
+            }
+        }
+    }
+
+    impl Job {
+        fn round(&mut self, scratch: &mut [u8]) {
+            if self.sender.is_closed() {
+                self.done = true;
+                return;
+            }
+            if !self.flush() {
+                return;
+            }
+            if self.decoder.finished {
+                self.done = true;
+                return;
+            }
+            let (mut read, mut eof, mut failed) = (0, false, None);
+            while read < ROUND_BYTES {
+                match self.connection.read(scratch) {
+                    Ok(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Ok(n) => {
+                        self.decoder.wire.extend_from_slice(&scratch[..n]);
+                        read += n;
+                    }
+                    Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(err) => {
+                        failed = Some(err);
+                        break;
+                    }
+                }
+            }
+            let lines = self.decoder.decode(eof);
+            if !lines.is_empty() {
+                self.pending.push_back(Ok(lines));
+            }
+            if let Some(err) = failed.or_else(|| self.decoder.failed.take()) {
+                // The lines before the fault go first; the error is the last item.
+                self.decoder.finished = true;
+                self.pending.push_back(Err(err));
+            }
+            if self.flush() && self.decoder.finished {
+                self.done = true;
+            }
+        }
+
+        /// Gives the reader what is pending, in order; `true` when all of it went.
+        fn flush(&mut self) -> bool {
+            while let Some(item) = self.pending.pop_front() {
+                match self.sender.try_send(item) {
+                    Ok(()) => {}
+                    Err(mpsc::error::TrySendError::Full(item)) => {
+                        self.pending.push_front(item);
+                        return false;
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => {
+                        self.done = true;
+                        return false;
+                    }
+                }
+            }
+            true
+        }
     }
 }
 
@@ -534,6 +780,69 @@ mod tests {
         let mut dechunker = Dechunker::new(Framing::Chunked);
         let mut wire = BytesMut::from(&b"3\r\nabcXY"[..]);
         assert!(dechunker.feed(&mut wire, &mut body).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_pacer_reads_a_log_written_line_by_line_to_its_end_in_order() {
+        let (engine_side, ours) = std::os::unix::net::UnixStream::pair().expect("a socket pair");
+        ours.set_nonblocking(true).expect("non-blocking");
+        // The engine's way: one frame per line, each its own chunk and its own write.
+        let writer = std::thread::spawn(move || {
+            use std::io::Write as _;
+            let mut engine_side = engine_side;
+            for n in 0..20_000u32 {
+                let text = format!("2024-05-01T00:00:00.{n:09}Z line {n}\n");
+                let stream = if n % 7 == 0 { 2 } else { 1 };
+                let wire = chunked(&[&frame(stream, &text)]);
+                // Every chunk but the body's end: `chunked` closes each with `0\r\n\r\n`.
+                engine_side
+                    .write_all(&wire[..wire.len() - 5])
+                    .expect("write");
+            }
+            engine_side.write_all(b"0\r\n\r\n").expect("write the end");
+        });
+        let decoder = Decoder::new(Framing::Chunked, BytesMut::new());
+        let mut batches =
+            pacer::read(StdConnection::Unix(ours), decoder).expect("the pacer takes it");
+        let mut lines = Vec::new();
+        while let Some(batch) = batches.next().await {
+            lines.extend(batch.expect("no error"));
+        }
+        writer.join().expect("the writer");
+        assert_eq!(lines.len(), 20_000);
+        for (n, line) in lines.iter().enumerate() {
+            assert_eq!(line.message, format!("line {n}"));
+            assert_eq!(line.timestamp_nanos, 1_714_521_600_000_000_000 + n as i64);
+            let stream = if n % 7 == 0 {
+                LogStream::Stderr
+            } else {
+                LogStream::Stdout
+            };
+            assert_eq!(line.stream, stream, "line {n}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_log_cut_short_ends_with_an_error_not_silently() {
+        let (engine_side, ours) = std::os::unix::net::UnixStream::pair().expect("a socket pair");
+        ours.set_nonblocking(true).expect("non-blocking");
+        {
+            use std::io::Write as _;
+            let mut engine_side = engine_side;
+            let wire = chunked(&[&frame(1, "2024-05-01T00:00:01Z one\n")]);
+            engine_side
+                .write_all(&wire[..wire.len() - 5])
+                .expect("write");
+        }
+        let decoder = Decoder::new(Framing::Chunked, BytesMut::new());
+        let items: Vec<_> = pacer::read(StdConnection::Unix(ours), decoder)
+            .expect("the pacer takes it")
+            .collect()
+            .await;
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert_eq!(items[0].as_ref().expect("the line")[0].message, "one");
+        let err = items[1].as_ref().expect_err("then the error");
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
     }
 
     #[test]
