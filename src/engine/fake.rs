@@ -183,6 +183,13 @@ impl FakeEngine {
             });
     }
 
+    /// Docker finishing its own release of a stale endpoint (no call is recorded).
+    pub fn release_stale_endpoint(&self, network: &str, endpoint: &str) {
+        if let Some(stale) = self.lock().stale_endpoints.get_mut(network) {
+            stale.retain(|e| e.name != endpoint);
+        }
+    }
+
     pub fn add_volume(&self, name: &str, labels: BTreeMap<String, String>) {
         self.lock().volumes.insert(
             name.to_string(),
