@@ -138,24 +138,29 @@ pub struct DockerEngine {
 /// creates or removes a network of that name, and after [`GATEWAY_TTL`] (another
 /// client may have recreated it meanwhile).
 #[derive(Debug, Default)]
-struct GatewayCache(std::sync::Mutex<HashMap<String, (std::time::Instant, Option<String>)>>);
+struct GatewayCache {
+    entries: std::sync::Mutex<HashMap<String, (std::time::Instant, Option<String>)>>,
+    /// Held while a missing entry is fetched: the containers created at once ask for the
+    /// same network together, and one inspection answers them all.
+    fetching: tokio::sync::Mutex<()>,
+}
 
 const GATEWAY_TTL: Duration = Duration::from_secs(10);
 
 impl GatewayCache {
     fn get(&self, network: &str) -> Option<Option<String>> {
-        let cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let cache = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let (at, gateway) = cache.get(network)?;
         (at.elapsed() < GATEWAY_TTL).then(|| gateway.clone())
     }
 
     fn put(&self, network: &str, gateway: Option<String>) {
-        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cache = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         cache.insert(network.to_string(), (std::time::Instant::now(), gateway));
     }
 
     fn forget(&self, network: &str) {
-        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut cache = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         cache.remove(network);
     }
 }
@@ -274,6 +279,10 @@ impl DockerEngine {
 
     /// The IPv4 gateway of network `name` (cached for a moment: see [`GatewayCache`]).
     async fn network_gateway(&self, name: &str) -> Result<Option<String>, EngineError> {
+        if let Some(gateway) = self.gateways.get(name) {
+            return Ok(gateway);
+        }
+        let _fetching = self.gateways.fetching.lock().await;
         if let Some(gateway) = self.gateways.get(name) {
             return Ok(gateway);
         }
@@ -2064,6 +2073,27 @@ async fn forward_stdin(mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gateway_is_remembered_until_its_network_is_created_or_removed_again() {
+        let cache = GatewayCache::default();
+        assert_eq!(
+            cache.get("p_default"),
+            None,
+            "nothing before the first inspection"
+        );
+        cache.put("p_default", Some("172.18.0.1".to_string()));
+        cache.put("p_ready", None);
+        assert_eq!(cache.get("p_default"), Some(Some("172.18.0.1".to_string())));
+        assert_eq!(
+            cache.get("p_ready"),
+            Some(None),
+            "no IPv4 gateway is an answer too"
+        );
+        cache.forget("p_default");
+        assert_eq!(cache.get("p_default"), None);
+        assert_eq!(cache.get("p_ready"), Some(None), "other networks stay");
+    }
 
     #[test]
     fn a_network_error_keeps_the_engines_words() {
