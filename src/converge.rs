@@ -803,28 +803,19 @@ fn replicas_in(containers: &[ContainerSummary], services: &BTreeSet<String>) -> 
 /// an older one is checked again first.
 const FRESH_CHECK: Duration = Duration::from_secs(1);
 
-async fn wait_for(
-    engine: &dyn Engine,
+/// Reports ready, and leaves out of what is returned, the replicas the resolver serves
+/// already: they passed a full check (the control plane's pass, or the `up` that
+/// published them), so the listing and their probe say whether they still are, without
+/// an inspection each (a no-op `up` of 100 services makes no per-replica engine call).
+/// The rest are to be checked in full.
+async fn settle_served<'p>(
     project: &Project,
-    replicas: &[ReplicaRef],
+    watched: &[(ReplicaRef, &'p Service, bool)],
     listed: &[ContainerSummary],
-    one_shot: &BTreeSet<String>,
-    timeout: Duration,
+    engine: &dyn Engine,
+    started: Instant,
     reporter: &dyn Reporter,
-) -> Result<(), ReadyError> {
-    let started = Instant::now();
-    let watched: Vec<(ReplicaRef, &Service, bool)> = replicas
-        .iter()
-        .filter_map(|r| {
-            let service = project.services.get(&r.service_name)?;
-            Some((r.clone(), service, one_shot.contains(&r.service_name)))
-        })
-        .collect();
-    // A replica the resolver serves already passed a full check (the control plane's
-    // pass, or the `up` that published it): the listing and its probe say whether it
-    // still is, without an inspection each (a no-op `up` of 100 services makes no
-    // per-replica engine call). The others, and any the shortcut does not settle, are
-    // checked in full.
+) -> Vec<(ReplicaRef, &'p Service, bool)> {
     let served = crate::serving::served(engine, project).await;
     let by_id: BTreeMap<&str, &ContainerSummary> =
         listed.iter().map(|c| (c.id.as_str(), c)).collect();
@@ -855,51 +846,58 @@ async fn wait_for(
             rest.push(watch.clone());
         }
     }
-    let mut found: Vec<(usize, Instant, ContainerDetails)> = Vec::new();
-    let index: BTreeMap<&str, usize> = rest
+    rest
+}
+
+async fn wait_for(
+    engine: &dyn Engine,
+    project: &Project,
+    replicas: &[ReplicaRef],
+    listed: &[ContainerSummary],
+    one_shot: &BTreeSet<String>,
+    timeout: Duration,
+    reporter: &dyn Reporter,
+) -> Result<(), ReadyError> {
+    let started = Instant::now();
+    let watched: Vec<(ReplicaRef, &Service, bool)> = replicas
         .iter()
-        .enumerate()
-        .map(|(i, (r, _, _))| (r.container_id.as_str(), i))
+        .filter_map(|r| {
+            let service = project.services.get(&r.service_name)?;
+            Some((r.clone(), service, one_shot.contains(&r.service_name)))
+        })
         .collect();
+    let rest = settle_served(project, &watched, listed, engine, started, reporter).await;
+    let mut found: Vec<(ReplicaRef, Instant, ContainerDetails)> = Vec::new();
     let remaining = timeout.saturating_sub(started.elapsed());
     wait_ready(engine, &rest, remaining, |replica, _, details| {
         reporter.event(Event::Ready {
             replica: replica.label(),
             after: started.elapsed(),
         });
-        if let Some(&i) = index.get(replica.container_id.as_str()) {
-            found.push((i, Instant::now(), details));
-        }
+        found.push((replica.clone(), Instant::now(), details));
     })
     .await?;
-    {
-        // Ready: they take their service's names now, before anything that waited for
-        // them goes on (the control plane would, within a second, but a dependant may
-        // look the name up at once). A check older than a moment is made again.
-        let joins = found.iter().map(|(i, at, details)| {
-            let (replica, service, _) = &rest[*i];
-            async move {
-                let joined = if at.elapsed() < FRESH_CHECK {
-                    crate::serving::publish(engine, project, service, details).await?
-                } else {
-                    crate::serving::publish_if_ready(
-                        engine,
-                        project,
-                        service,
-                        &replica.container_id,
-                    )
-                    .await?
-                };
-                Ok::<_, crate::engine::EngineError>(joined.then_some(replica))
-            }
-        });
-        for joined in futures_util::future::join_all(joins).await {
-            if let Some(replica) = joined? {
-                reporter.event(Event::Serving {
-                    service: replica.service_name.clone(),
-                    replica: replica.container_name.clone(),
-                });
-            }
+    // Ready: they take their service's names now, before anything that waited for them
+    // goes on (the control plane would, within a second, but a dependant may look the
+    // name up at once). A check older than a moment is made again.
+    let joins = found.iter().filter_map(|(replica, at, details)| {
+        let service = project.services.get(&replica.service_name)?;
+        Some(async move {
+            let joined = if at.elapsed() < FRESH_CHECK {
+                crate::serving::publish(engine, project, service, details).await?
+            } else {
+                let id = &replica.container_id;
+                crate::serving::publish_if_ready(engine, project, service, id).await?
+            };
+            Ok::<_, crate::engine::EngineError>(joined.then_some(replica))
+        })
+    });
+    for joined in futures_util::future::join_all(joins).await {
+        if let Some(replica) = joined? {
+            reporter.event(Event::Serving {
+                service: replica.service_name.clone(),
+                replica: replica.container_name.clone(),
+            });
         }
     }
     Ok(())

@@ -188,7 +188,8 @@ const STALE_AFTER_ATTEMPTS: u32 = 4;
 /// Removes one of the project's networks once its containers are gone; `false` when it
 /// was gone already. Endpoints still on it are dealt with by whose they are:
 /// - a container that no longer exists left a stale endpoint behind (Docker can, when a
-///   container is attached to a network while it stops): it is removed by force;
+///   container is attached to a network while it stops): once Docker had
+///   [`STALE_AFTER_ATTEMPTS`] tries to release it itself, it is removed by force;
 /// - a container of this project that appeared after the listing is removed;
 /// - a container of anything else is an error naming it: `down` does not remove what is
 ///   not the project's.

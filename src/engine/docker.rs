@@ -287,17 +287,7 @@ impl DockerEngine {
             return Ok(gateway);
         }
         let network = self.network(name).await?;
-        let gateway = network
-            .ipam
-            .as_ref()
-            .and_then(|ipam| ipam.config.as_ref())
-            .and_then(|configs| {
-                configs
-                    .iter()
-                    .filter_map(|config| config.gateway.as_deref())
-                    .find(|gateway| gateway.parse::<std::net::Ipv4Addr>().is_ok())
-                    .map(str::to_string)
-            });
+        let gateway = ipv4_gateway(network.ipam.as_ref()).map(|gateway| gateway.to_string());
         self.gateways.put(name, gateway.clone());
         Ok(gateway)
     }
@@ -1122,6 +1112,16 @@ fn endpoint_taken(err: &EngineError) -> Option<(String, String)> {
 
 /// Splits Docker's `TIMESTAMP message\n` frame into a [`LogLine`]. A frame without a
 /// readable timestamp keeps `fallback_nanos` (the previous line's time) and all its text.
+/// The first IPv4 gateway of a network's address configuration.
+fn ipv4_gateway(ipam: Option<&bollard::models::Ipam>) -> Option<std::net::Ipv4Addr> {
+    ipam?
+        .config
+        .as_ref()?
+        .iter()
+        .filter_map(|config| config.gateway.as_deref())
+        .find_map(|gateway| gateway.parse().ok())
+}
+
 pub(super) fn log_line(output: LogOutput, fallback_nanos: i64) -> LogLine {
     let (stream, bytes) = match output {
         LogOutput::StdErr { message } => (LogStream::Stderr, message),
@@ -1426,16 +1426,7 @@ impl Engine for DockerEngine {
         let mut networks: Vec<NetworkSummary> = listed
             .into_iter()
             .filter_map(|network| {
-                let gateway = network
-                    .ipam
-                    .as_ref()
-                    .and_then(|ipam| ipam.config.as_ref())
-                    .and_then(|configs| {
-                        configs
-                            .iter()
-                            .filter_map(|config| config.gateway.as_deref())
-                            .find_map(|gateway| gateway.parse().ok())
-                    });
+                let gateway = ipv4_gateway(network.ipam.as_ref());
                 Some(NetworkSummary {
                     id: network.id?,
                     name: network.name?,
