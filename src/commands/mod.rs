@@ -183,11 +183,6 @@ impl Context {
 
     /// Connect to the Docker engine (`DOCKER_HOST` or the default socket).
     pub async fn engine(&self) -> Result<std::sync::Arc<dyn crate::engine::Engine>, CommandError> {
-        let host = self
-            .environment
-            .get("DOCKER_HOST")
-            .filter(|h| !h.is_empty());
-        let _ = host;
         match crate::engine::docker::DockerEngine::connect_from_env(&self.environment).await {
             Ok(engine) => Ok(std::sync::Arc::new(engine)),
             Err(err) => {
