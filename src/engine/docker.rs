@@ -193,7 +193,13 @@ impl DockerEngine {
                     .network_settings
                     .as_ref()
                     .and_then(|settings| settings.networks.as_ref());
-                self.endpoints.remember(id, &sorted_keys(networks));
+                let mut names: Vec<String> = networks
+                    .into_iter()
+                    .flatten()
+                    .map(|(name, _)| name.clone())
+                    .collect();
+                names.sort();
+                self.endpoints.remember(id, &names);
             }
         }
         Ok(listed)
@@ -1003,8 +1009,7 @@ fn summary_of(container: bollard::models::ContainerSummary) -> Option<ContainerS
         networks: sorted_keys(
             container
                 .network_settings
-                .as_ref()
-                .and_then(|settings| settings.networks.as_ref()),
+                .and_then(|settings| settings.networks),
         ),
     })
 }
@@ -1055,7 +1060,7 @@ fn details_of(container_id: &str, inspect: ContainerInspectResponse) -> Containe
         })
         .collect();
     let network_settings = inspect.network_settings.unwrap_or_default();
-    let attached = sorted_keys(network_settings.networks.as_ref());
+    let attached = sorted_keys(network_settings.networks.clone());
     let endpoints = network_settings.networks.clone().unwrap_or_default();
     let ip_addresses = endpoints
         .iter()
@@ -1121,8 +1126,8 @@ fn details_of(container_id: &str, inspect: ContainerInspectResponse) -> Containe
 }
 
 /// The names of a map's keys, sorted: the networks a container is attached to.
-fn sorted_keys<V>(map: Option<&HashMap<String, V>>) -> Vec<String> {
-    let mut keys: Vec<String> = map.into_iter().flat_map(HashMap::keys).cloned().collect();
+fn sorted_keys<V>(map: Option<HashMap<String, V>>) -> Vec<String> {
+    let mut keys: Vec<String> = map.unwrap_or_default().into_keys().collect();
     keys.sort();
     keys
 }
@@ -1442,7 +1447,14 @@ impl Engine for DockerEngine {
         // Docker answers the stop once the container is stopped, and releases its
         // endpoints after that, under the container's lock: an inspection waits for that
         // lock, so the leave is over when the pass goes.
-        let _ = self.inspect_container(container_id).await;
+        let _ = self
+            .call(
+                "inspect_container",
+                container_what(container_id),
+                CALL_TIMEOUT,
+                self.docker.inspect_container(container_id, None),
+            )
+            .await;
         Ok(())
     }
 
