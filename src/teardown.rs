@@ -45,9 +45,8 @@ pub enum TeardownError {
         first: String,
     },
     /// Docker refuses to remove a network for endpoints it no longer lists: its count of
-    /// them is off (Engine 20.10 loses updates of the count when endpoints join and leave
-    /// one network at once; msctl's own calls never do since `engine::endpoint_gate`,
-    /// but another client's, or Docker's restarts of containers, still can).
+    /// them is off (Engine 20.10 can lose a decrement when many containers on one network
+    /// start or stop at once).
     #[error("network `{network}` of project `{project}`: Docker still counts endpoints on it, though it lists none and every container of the project is gone")]
     Uncounted { network: String, project: String },
 }

@@ -32,7 +32,6 @@ use bollard::Docker;
 use futures_util::stream::{BoxStream, StreamExt};
 use tokio::io::AsyncWriteExt;
 
-use super::endpoint_gate::{EndpointGates, Pass, Side};
 use super::log_reader;
 use super::timestamp;
 use super::ListedContainer;
@@ -133,9 +132,6 @@ pub struct DockerEngine {
     /// with when: every replica of a project asks for the same few, and an inspection
     /// lists every endpoint of the network (a cost that grows with the project).
     gateways: std::sync::Arc<GatewayCache>,
-    /// Joins and leaves of endpoints never in flight together on a network (Engine
-    /// 20.10 then loses updates of the network's endpoint count: `endpoint_gate`).
-    endpoints: std::sync::Arc<EndpointGates>,
 }
 
 /// Network name -> (when inspected, its IPv4 gateway). An entry goes when this engine
@@ -179,43 +175,13 @@ impl DockerEngine {
             .all(true)
             .filters(&DockerEngine::label_filters(filter))
             .build();
-        let listed = self
-            .call(
-                "list_containers",
-                || "containers".to_string(),
-                CALL_TIMEOUT,
-                self.docker.list_containers(Some(options)),
-            )
-            .await?;
-        for container in &listed {
-            if let Some(id) = &container.id {
-                let networks = container
-                    .network_settings
-                    .as_ref()
-                    .and_then(|settings| settings.networks.as_ref());
-                let mut names: Vec<String> = networks
-                    .into_iter()
-                    .flatten()
-                    .map(|(name, _)| name.clone())
-                    .collect();
-                names.sort();
-                self.endpoints.remember(id, &names);
-            }
-        }
-        Ok(listed)
-    }
-
-    /// Waits for `side`'s turn on the networks of `container_id`: as this engine last saw
-    /// them, else as an inspection finds them (none when the container is gone).
-    async fn endpoint_turn(&self, container_id: &str, side: Side) -> Vec<Pass> {
-        let networks = match self.endpoints.networks_of(container_id) {
-            Some(networks) => networks,
-            None => match self.inspect_container(container_id).await {
-                Ok(details) => details.summary.networks,
-                Err(_) => Vec::new(),
-            },
-        };
-        self.endpoints.enter(&networks, side).await
+        self.call(
+            "list_containers",
+            || "containers".to_string(),
+            CALL_TIMEOUT,
+            self.docker.list_containers(Some(options)),
+        )
+        .await
     }
 
     /// Connects to `docker_host` (`unix://...` or `tcp://...`), or to `DOCKER_HOST` from the
@@ -279,7 +245,6 @@ impl DockerEngine {
             api_version,
             environment,
             gateways: Default::default(),
-            endpoints: Default::default(),
         })
     }
 
@@ -373,10 +338,6 @@ impl DockerEngine {
             container: container.to_string(),
             force: Some(force),
         };
-        let _leaving = self
-            .endpoints
-            .enter(&[network.to_string()], Side::Leave)
-            .await;
         let disconnected = self
             .network_call(
                 "disconnect_network",
@@ -1331,10 +1292,7 @@ impl Engine for DockerEngine {
                 self.docker.inspect_container(container_id, None),
             )
             .await?;
-        let details = details_of(container_id, inspect);
-        self.endpoints
-            .remember(&details.summary.id, &details.summary.networks);
-        Ok(details)
+        Ok(details_of(container_id, inspect))
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
@@ -1368,14 +1326,6 @@ impl Engine for DockerEngine {
             )
             .await?;
         let container_id = created.id;
-        if spec.network_mode.is_none() {
-            let networks: Vec<String> = spec
-                .networks
-                .iter()
-                .map(|attachment| attachment.network_name.clone())
-                .collect();
-            self.endpoints.remember(&container_id, &networks);
-        }
         for attachment in spec.networks.iter().skip(1) {
             let connected = self.connect_network(&container_id, attachment).await;
             if let Err(err) = connected {
@@ -1406,11 +1356,7 @@ impl Engine for DockerEngine {
         };
         let mut cleared = Vec::new();
         loop {
-            let started = {
-                let _joining = self.endpoint_turn(container_id, Side::Join).await;
-                start().await
-            };
-            let err = match started {
+            let err = match start().await {
                 Ok(()) => return Ok(()),
                 Err(err) => err,
             };
@@ -1436,26 +1382,13 @@ impl Engine for DockerEngine {
     ) -> Result<(), EngineError> {
         let seconds = i32::try_from(timeout.as_secs()).unwrap_or(i32::MAX);
         let options = StopContainerOptionsBuilder::default().t(seconds).build();
-        let _leaving = self.endpoint_turn(container_id, Side::Leave).await;
         self.call(
             "stop_container",
             container_what(container_id),
             timeout + STOP_MARGIN,
             self.docker.stop_container(container_id, Some(options)),
         )
-        .await?;
-        // Docker answers the stop once the container is stopped, and releases its
-        // endpoints after that, under the container's lock: an inspection waits for that
-        // lock, so the leave is over when the pass goes.
-        let _ = self
-            .call(
-                "inspect_container",
-                container_what(container_id),
-                CALL_TIMEOUT,
-                self.docker.inspect_container(container_id, None),
-            )
-            .await;
-        Ok(())
+        .await
     }
 
     async fn remove_container(
@@ -1466,16 +1399,13 @@ impl Engine for DockerEngine {
         let options = RemoveContainerOptionsBuilder::default()
             .v(remove_anonymous_volumes)
             .build();
-        let _leaving = self.endpoint_turn(container_id, Side::Leave).await;
         self.call(
             "remove_container",
             container_what(container_id),
             CALL_TIMEOUT,
             self.docker.remove_container(container_id, Some(options)),
         )
-        .await?;
-        self.endpoints.forget(container_id);
-        Ok(())
+        .await
     }
 
     async fn list_networks(
@@ -1605,15 +1535,11 @@ impl Engine for DockerEngine {
         container_id: &str,
         attachment: &NetworkAttachment,
     ) -> Result<(), EngineError> {
-        let connect = || async {
+        let connect = || {
             let request = NetworkConnectRequest {
                 container: container_id.to_string(),
                 endpoint_config: Some(self.endpoint(attachment, None)),
             };
-            let _joining = self
-                .endpoints
-                .enter(std::slice::from_ref(&attachment.network_name), Side::Join)
-                .await;
             self.network_call(
                 "connect_network",
                 &attachment.network_name,
@@ -1621,7 +1547,6 @@ impl Engine for DockerEngine {
                 self.docker
                     .connect_network(&attachment.network_name, request),
             )
-            .await
         };
         let err = match connect().await {
             Ok(()) => return Ok(()),
@@ -2365,7 +2290,6 @@ mod tests {
             api_version,
             environment: BTreeMap::new(),
             gateways: Default::default(),
-            endpoints: Default::default(),
         }
     }
 

@@ -13,7 +13,6 @@ use futures_util::stream::BoxStream;
 
 pub mod docker;
 mod docker_images;
-mod endpoint_gate;
 mod error;
 pub mod fake;
 mod log_reader;
