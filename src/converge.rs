@@ -10,12 +10,11 @@
 //! concurrency. Ctrl-C stops new actions; those in flight finish.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{watch, Semaphore};
 
+pub use crate::engine::DEFAULT_CONCURRENCY;
 use crate::engine::{
     observe, ContainerDetails, ContainerSummary, Engine, EngineError, LabelFilter,
 };
@@ -24,46 +23,10 @@ use crate::health::{served_ready, wait_ready, ReadyError, ReplicaRef};
 use crate::manifest::model::{Condition, Project, Service};
 use crate::plan::dependencies::{self, dependencies};
 use crate::plan::{labels, plan_healing, Action, HealOptions, PlanOptions};
-
-/// How many engine operations run at once.
-pub const DEFAULT_CONCURRENCY: usize = 16;
+pub use crate::report::{Cancel, Event, Reporter};
 
 /// Rounds of observe -> plan -> execute before giving up on converging.
 const MAX_ROUNDS: usize = 3;
-
-/// Set by Ctrl-C: no new action starts once it is set.
-#[derive(Debug, Clone, Default)]
-pub struct Cancel(Arc<AtomicBool>);
-
-impl Cancel {
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// What happens, for the progress view.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// An action begins: its plan line.
-    Started { resource: String, line: String },
-    /// An action finished.
-    Done { resource: String, line: String },
-    /// A replica is ready, this long after waiting began.
-    Ready { replica: String, after: Duration },
-    /// A ready replica took its service's names (`crate::serving`): `replica` is the
-    /// container's name.
-    Serving { service: String, replica: String },
-    /// Anything worth a line: warnings of the plan, waiting for a dependency.
-    Note(String),
-}
-
-pub trait Reporter: Send + Sync {
-    fn event(&self, event: Event);
-}
 
 #[derive(Debug, Clone)]
 pub struct ConvergeOptions {
@@ -490,7 +453,7 @@ async fn roll_out(
     cancel: &Cancel,
 ) -> Result<crate::rollout::Record, ConvergeError> {
     use crate::rollout::{Outcome, Record, Rollout, Step};
-    let started_ms = crate::control::now_ms();
+    let started_ms = crate::clock::now_ms();
     let steps: Vec<Step> = actions
         .iter()
         .filter_map(|action| match action {
@@ -560,7 +523,7 @@ async fn roll_out(
             if !report.failures.is_empty() {
                 record.reason = format!("went on past failures: {failures}");
             }
-            record.finished_ms = crate::control::now_ms();
+            record.finished_ms = crate::clock::now_ms();
             return Ok(record);
         }
         Outcome::Paused => {
@@ -606,7 +569,7 @@ async fn roll_out(
             }
         },
     }
-    record.finished_ms = crate::control::now_ms();
+    record.finished_ms = crate::clock::now_ms();
     Err(ConvergeError::Rollout {
         record: Box::new(record),
         completed: Vec::new(),

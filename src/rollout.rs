@@ -20,11 +20,12 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
-use crate::converge::{Cancel, Event, Reporter};
 use crate::engine::{ContainerSpec, Engine, EngineError, ExecSpec};
 use crate::executor::Replica;
 use crate::health::{check_replica, wait_ready, Readiness, ReplicaRef};
 use crate::manifest::model::{FailureAction, Project, Service, UpdateConfig, UpdateOrder};
+use crate::report::{Cancel, Event, Reporter};
+pub use crate::state::rollouts::Record;
 
 /// One replica to replace.
 #[derive(Debug, Clone)]
@@ -297,28 +298,6 @@ impl Rollout<'_> {
             tokio::time::sleep(Duration::from_millis(250).min(until - Instant::now())).await;
         }
     }
-}
-
-/// A rollout as `msctl history` shows it and `msctl rollback` reads it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Record {
-    pub service: String,
-    pub started_ms: i64,
-    pub finished_ms: i64,
-    /// `completed`, `rolled back`, `paused`, or `failed`.
-    pub outcome: String,
-    /// Why it did not complete; what it was (`rollback of rollout 3`) otherwise.
-    pub reason: String,
-    pub replicas: usize,
-    pub from_hash: Option<String>,
-    pub to_hash: String,
-    /// The image ids, where msctl built the image.
-    pub from_image: Option<String>,
-    pub to_image: Option<String>,
-    /// The service's config before and after, as the model's JSON: what a rollback
-    /// returns to.
-    pub from_config: Option<Service>,
-    pub to_config: Service,
 }
 
 #[cfg(test)]

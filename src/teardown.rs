@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use crate::converge::DEFAULT_CONCURRENCY;
+use crate::engine::DEFAULT_CONCURRENCY;
 use crate::engine::{hook_exec, Engine, EngineError, LabelFilter};
 use crate::executor::Replica;
 use crate::manifest::model::Project;

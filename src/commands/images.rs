@@ -72,7 +72,7 @@ impl Context {
             options,
             &config,
             &last_pulls,
-            crate::control::now_ms(),
+            crate::clock::now_ms(),
             pull_reporter.as_ref(),
             build_reporter.as_ref(),
         )
@@ -93,7 +93,7 @@ impl Context {
             return Ok(());
         }
         let mut store = self.state_store()?;
-        let now = crate::control::now_ms();
+        let now = crate::clock::now_ms();
         for pull in pulled {
             store
                 .record_pull(&pull.image, now)
@@ -121,7 +121,7 @@ impl Context {
             &selected,
             options.pull,
             &last_pulls,
-            crate::control::now_ms(),
+            crate::clock::now_ms(),
         )
         .await
         .map_err(|e| self.image_failed(loaded, project, e.into()))?;

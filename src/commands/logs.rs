@@ -47,7 +47,7 @@ pub(super) struct Asked {
 
 impl Asked {
     fn read(ctx: &Context, args: &LogsArgs) -> Result<Asked, CommandError> {
-        let now = now_seconds();
+        let now = crate::clock::now_seconds();
         let time = |flag: &str, text: &Option<String>| {
             text.as_deref()
                 .map(|text| parse_time(text, now).map_err(|message| usage(flag, text, &message)))
@@ -208,13 +208,6 @@ pub(super) fn parse_time(text: &str, now: i64) -> Result<i64, String> {
         Ok(ago) => Ok(now - i64::try_from(ago.as_secs()).unwrap_or(i64::MAX / 2)),
         Err(_) => Err("not a time".to_string()),
     }
-}
-
-pub(super) fn now_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 /// What one line needs to know about where it comes from: a replica, or a Swarm task.

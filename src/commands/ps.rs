@@ -76,7 +76,7 @@ pub fn run(ctx: &Context, args: PsArgs) -> Result<(), CommandError> {
             &backoffs,
         )
         .await?;
-        let now = crate::control::now_ms();
+        let now = crate::clock::now_ms();
         for row in &mut rows {
             if let Some(service) = desired.as_ref().and_then(|p| p.services.get(&row.service)) {
                 row.ports.extend(ingress_ports(service));

@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: PullArgs) -> Result<(), CommandError> {
             &selected,
             Some(policy),
             &Default::default(),
-            crate::control::now_ms(),
+            crate::clock::now_ms(),
         )
         .await
         .map_err(|e| CommandError::Failed(e.into()))?;

@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> Result<(), CommandError> {
             previous: None,
         };
         let reporter = ctx.reporter();
-        let started_ms = crate::control::now_ms();
+        let started_ms = crate::clock::now_ms();
         let report = roll_back(
             engine.as_ref(),
             &project,
@@ -79,7 +79,7 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> Result<(), CommandError> {
         let record = crate::rollout::Record {
             service: args.service.clone(),
             started_ms,
-            finished_ms: crate::control::now_ms(),
+            finished_ms: crate::clock::now_ms(),
             outcome: if report.failures.is_empty() { "completed" } else { "failed" }.to_string(),
             reason: if report.failures.is_empty() {
                 format!("rollback of rollout {number} by hand")
@@ -106,7 +106,7 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> Result<(), CommandError> {
             ));
         }
         store
-            .save_desired(&project, self_heal, crate::control::now_ms())
+            .save_desired(&project, self_heal, crate::clock::now_ms())
             .map_err(failed)?;
         ctx.printer.status(&format!(
             "service `{}` rolled back to its config before rollout {number}: {} replicas replaced in {}",

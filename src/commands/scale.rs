@@ -172,7 +172,7 @@ pub fn run(ctx: &Context, args: ScaleArgs) -> Result<(), CommandError> {
                     // The event log tells what changed the counts the control plane keeps.
                     let event = crate::state::StoredEvent {
                         id: 0,
-                        at_ms: crate::control::now_ms(),
+                        at_ms: crate::clock::now_ms(),
                         project: project.name.clone(),
                         service: String::new(),
                         replica: String::new(),

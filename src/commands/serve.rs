@@ -6,10 +6,11 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use crate::cli::ServeArgs;
+use crate::clock::now_ms;
 use crate::control::api::{router, ApiState};
 use crate::control::backoff::BackoffPolicy;
 use crate::control::process::{self, Instance, Mode, ProcessError};
-use crate::control::{format_ms, now_ms, ControlPlane, Handle, Log, Settings, Status};
+use crate::control::{format_ms, ControlPlane, Handle, Log, Settings, Status};
 
 use super::{CommandError, Context};
 

@@ -731,7 +731,7 @@ pub fn rollback(ctx: &Context, project: &Project, args: &RollbackArgs) -> Result
         let (swarm, lock, cancel) = begin(ctx, &project.name).await?;
         let service = find_service(&swarm, &project.name, &args.service).await?;
         // The Swarm's clock says when a rollback began: ours is one it began after this.
-        let asked = super::logs::now_seconds() - 1;
+        let asked = crate::clock::now_seconds() - 1;
         swarm::rollback_service(&swarm, &service.id)
             .await
             .map_err(|err| match err {
@@ -912,7 +912,7 @@ pub(super) fn logs(
         if !args.follow {
             return Ok(());
         }
-        let follow_since = super::logs::now_seconds();
+        let follow_since = crate::clock::now_seconds();
         let stop = tokio::signal::ctrl_c();
         tokio::pin!(stop);
         let mut resync = tokio::time::interval(Duration::from_secs(2));

@@ -423,7 +423,7 @@ fn record_desired(
         selected,
         everything,
     );
-    let now = crate::control::now_ms();
+    let now = crate::clock::now_ms();
     store
         .save_desired(&desired, self_heal, now)
         .map_err(failed)?;

@@ -37,7 +37,8 @@ use crate::manifest::validate::MAX_REPLICAS;
 use crate::plan::{labels, ContainerState};
 use crate::state::{ScaleOverride, ServiceBackoff, StateStore, StoredEvent};
 
-use super::{format_ms, now_ms, Handle, RoundOutcome, Status};
+use super::{format_ms, Handle, RoundOutcome, Status};
+use crate::clock::now_ms;
 
 /// What the handlers share.
 #[derive(Clone)]

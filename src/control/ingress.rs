@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
-use super::{log_line, now_ms, Log};
+use super::{log_line, Log};
+use crate::clock::now_ms;
 use crate::engine::Engine;
 use crate::ingress::{self, Backends, Route};
 use crate::state::{StateStore, StoredEvent};

@@ -56,14 +56,6 @@ const IDLE_GRACE: Duration = Duration::from_secs(5);
 /// How long events for one project are gathered before its round starts.
 const DEBOUNCE: Duration = Duration::from_millis(50);
 
-/// Milliseconds since the Unix epoch, now.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// `2024-05-01T12:00:03.250Z`.
 pub fn format_ms(ms: i64) -> String {
     let full = crate::engine::format_rfc3339_nanos(ms.saturating_mul(1_000_000));

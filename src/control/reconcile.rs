@@ -30,7 +30,8 @@ use crate::state::{ScaleOverride, ServiceBackoff, StateStore, StoredEvent};
 
 use super::backoff::{random_unit, Backoff, BackoffPolicy};
 use super::status::{ServiceStatus, Status};
-use super::{format_ms, now_ms, Log};
+use super::{format_ms, Log};
+use crate::clock::now_ms;
 
 /// How the control plane paces itself.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::{log_line, now_ms, Log};
+use super::{log_line, Log};
+use crate::clock::now_ms;
 use crate::engine::Engine;
 use crate::serving::Swept;
 use crate::state::{StateStore, StoredEvent};

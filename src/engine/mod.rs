@@ -11,13 +11,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 
+pub mod dns;
 pub mod docker;
 mod docker_images;
 mod error;
 pub mod fake;
 mod log_reader;
 pub mod merged_logs;
-mod spec;
 pub mod swarm;
 mod terminal;
 mod timestamp;
@@ -25,9 +25,11 @@ mod timestamp;
 pub use docker::DockerEngine;
 pub use docker_images::{split_for_pull as split_image_tag, TRANSFER_IDLE};
 pub use error::{BoxError, EngineError};
-pub use spec::{
-    hook_exec, left_out_by_network_mode, ContainerSpec, MountSpec, NetworkAttachment, NetworkSpec,
-    SecretMount, SecretSource, VolumeSpec,
+// What msctl asks an engine to create is planned (`crate::plan::spec`); the engine's
+// callers name it from here as well.
+pub use crate::plan::spec::{
+    hook_exec, left_out_by_network_mode, ContainerSpec, ExecOutput, ExecSpec, MountSpec,
+    NetworkAttachment, NetworkSpec, SecretMount, SecretSource, VolumeSpec,
 };
 pub use timestamp::{format_rfc3339_nanos, parse_rfc3339_nanos};
 
@@ -35,6 +37,9 @@ use crate::plan::{
     labels, ContainerState, Health, ObservedContainer, ObservedNetwork, ObservedState,
     ObservedVolume,
 };
+
+/// How many engine operations run at once.
+pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// Label conditions a resource must all meet to be listed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -189,35 +194,6 @@ pub struct EngineEvent {
     pub exit_code: Option<i64>,
     /// When it happened, in nanoseconds since the Unix epoch.
     pub time_nanos: i64,
-}
-
-/// A command to run in a running container.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExecSpec {
-    pub command: Vec<String>,
-    /// `KEY=VALUE` pairs added to the container's environment.
-    pub env: Vec<String>,
-    pub user: Option<String>,
-    pub workdir: Option<String>,
-    /// Allocate a terminal: msctl's terminal is put in raw mode and wired to it.
-    pub tty: bool,
-    /// Forward msctl's standard input to the command.
-    pub attach_stdin: bool,
-    /// Run with extended privileges.
-    pub privileged: bool,
-    /// Where the command's output goes.
-    pub output: ExecOutput,
-}
-
-/// Where the output of an exec'd command goes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ExecOutput {
-    /// Its stdout to msctl's stdout, its stderr to msctl's stderr (`msctl exec`).
-    #[default]
-    Inherit,
-    /// Both to msctl's stderr: for commands msctl runs on its own account (lifecycle
-    /// hooks), whose output is not the data a command prints.
-    Stderr,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

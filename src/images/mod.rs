@@ -11,7 +11,7 @@ pub mod policy;
 pub mod progress;
 pub mod pull;
 pub mod push;
-pub mod reference;
+pub use crate::manifest::reference;
 
 use std::collections::BTreeMap;
 

@@ -82,7 +82,7 @@ pub async fn plan(
     distinct.dedup();
     let inspected: Vec<(&str, Result<_, EngineError>)> = futures_util::stream::iter(distinct)
         .map(|image| async move { (image, engine.inspect_image(image).await) })
-        .buffer_unordered(crate::converge::DEFAULT_CONCURRENCY)
+        .buffer_unordered(crate::engine::DEFAULT_CONCURRENCY)
         .collect()
         .await;
     let mut details = BTreeMap::new();

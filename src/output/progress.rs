@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::converge::{Event, Reporter};
+use crate::report::{Event, Reporter};
 
 use super::spinners::Spinners;
 use super::Printer;

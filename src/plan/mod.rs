@@ -15,6 +15,7 @@ pub mod observed;
 pub mod plan;
 pub mod planner;
 pub mod serving;
+pub mod spec;
 
 pub use hash::{config_hash, replica_config_hash};
 pub use observed::{

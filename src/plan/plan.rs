@@ -6,7 +6,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::engine::{ContainerSpec, ExecSpec, NetworkSpec, VolumeSpec};
+use super::spec::{ContainerSpec, ExecSpec, NetworkSpec, VolumeSpec};
 
 /// Why an action is in the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

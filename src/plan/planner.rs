@@ -37,7 +37,7 @@ use super::hash::replica_config_hash;
 use super::names;
 use super::observed::{ContainerState, ObservedContainer, ObservedState};
 use super::plan::{Action, Cause, Plan};
-use crate::engine::{
+use super::spec::{
     hook_exec, left_out_by_network_mode, ContainerSpec, ExecSpec, NetworkSpec, VolumeSpec,
 };
 use crate::manifest::model::{MountType, Network, NetworkMode, Project, Service};

@@ -26,7 +26,8 @@ pub mod container;
 pub mod dns;
 pub mod server;
 pub mod table;
-pub mod upstreams;
+// The servers a replica asks after the resolver: the engine sets them (`crate::engine::dns`).
+pub use crate::engine::dns as upstreams;
 
 pub use client::{Client, ClientError};
 pub use server::{run, start, Health, Running, ServerOptions};

@@ -6,6 +6,8 @@
 //! two commands never see half a change. Actual state is never stored here: it is read
 //! from the engine by labels every time (DESIGN.md, invariant 1).
 
+pub mod rollouts;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -32,15 +34,7 @@ pub enum StateError {
     Corrupt(String),
 }
 
-/// msctl's own directory: `MSCTL_STATE_DIR`, else `$XDG_STATE_HOME/msctl`, else
-/// `~/.local/state/msctl`, else a directory under the system's temporary directory.
-pub fn state_dir(env: &BTreeMap<String, String>) -> PathBuf {
-    let non_empty = |key: &str| env.get(key).filter(|v| !v.is_empty()).map(PathBuf::from);
-    non_empty("MSCTL_STATE_DIR")
-        .or_else(|| non_empty("XDG_STATE_HOME").map(|d| d.join("msctl")))
-        .or_else(|| non_empty("HOME").map(|h| h.join(".local/state/msctl")))
-        .unwrap_or_else(|| std::env::temp_dir().join("msctl-state"))
-}
+pub use crate::dirs::state_dir;
 
 /// A replica count set by `msctl scale`, remembered with the manifest's count at the time
 /// so that a later change of the manifest's count wins over it.
@@ -149,7 +143,7 @@ impl StateStore {
     pub fn record_rollout(
         &mut self,
         project: &str,
-        record: &crate::rollout::Record,
+        record: &rollouts::Record,
     ) -> Result<i64, StateError> {
         let json = serde_json::to_string(record)
             .map_err(|e| StateError::Corrupt(format!("rollout of `{}`: {e}", record.service)))?;
@@ -165,7 +159,7 @@ impl StateStore {
         &self,
         project: &str,
         service: &str,
-    ) -> Result<Vec<(i64, crate::rollout::Record)>, StateError> {
+    ) -> Result<Vec<(i64, rollouts::Record)>, StateError> {
         let mut stmt = self.connection.prepare(
             "SELECT id, record FROM rollouts WHERE project = ?1 AND service = ?2 ORDER BY id",
         )?;
@@ -175,7 +169,7 @@ impl StateStore {
         let mut out = Vec::new();
         for row in rows {
             let (id, json) = row?;
-            let mut record: crate::rollout::Record = serde_json::from_str(&json)
+            let mut record: rollouts::Record = serde_json::from_str(&json)
                 .map_err(|e| StateError::Corrupt(format!("rollout {id} of `{service}`: {e}")))?;
             // A service's name is its key in the project, not a field of its JSON.
             record.to_config.name = record.service.clone();

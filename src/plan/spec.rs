@@ -7,12 +7,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{ExecOutput, ExecSpec};
+use super::{ingress, labels, names, serving};
 use crate::manifest::model::{
     Device, Healthcheck, Hook, Ipam, Logging, MountType, Network, NetworkMode, Port, Project,
     RestartMode, Secret, Service, Ulimit, Volume,
 };
-use crate::plan::{ingress, labels, names, serving};
 
 /// A container to create: one replica of a service.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -91,7 +90,7 @@ pub struct ContainerSpec {
     pub oom_score_adj: Option<i64>,
     pub mac_address: Option<String>,
     /// OCI annotations; an engine whose API cannot carry them leaves them out and says
-    /// so ([`super::Engine::left_out`]).
+    /// so ([`crate::engine::Engine::left_out`]).
     pub annotations: BTreeMap<String, String>,
 }
 
@@ -424,4 +423,33 @@ impl VolumeSpec {
             labels: labels::volume_labels(project_name, volume_key, &volume.labels),
         }
     }
+}
+
+/// A command to run in a running container.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecSpec {
+    pub command: Vec<String>,
+    /// `KEY=VALUE` pairs added to the container's environment.
+    pub env: Vec<String>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    /// Allocate a terminal: msctl's terminal is put in raw mode and wired to it.
+    pub tty: bool,
+    /// Forward msctl's standard input to the command.
+    pub attach_stdin: bool,
+    /// Run with extended privileges.
+    pub privileged: bool,
+    /// Where the command's output goes.
+    pub output: ExecOutput,
+}
+
+/// Where the output of an exec'd command goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExecOutput {
+    /// Its stdout to msctl's stdout, its stderr to msctl's stderr (`msctl exec`).
+    #[default]
+    Inherit,
+    /// Both to msctl's stderr: for commands msctl runs on its own account (lifecycle
+    /// hooks), whose output is not the data a command prints.
+    Stderr,
 }
