@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use super::planning::{print_lines, Planning};
 use super::{CommandError, Context};
 use crate::build::BuildPolicy;
 use crate::cli::PlanArgs;
@@ -11,19 +12,6 @@ use crate::engine::observe;
 use crate::manifest::model::Target;
 use crate::manifest::Loaded;
 use crate::plan::{labels, plan_healing, HealOptions, PlanOptions};
-
-/// What to plan for: the options of the `up` it stands for.
-#[derive(Debug, Clone)]
-pub struct Planning {
-    pub services: Vec<String>,
-    pub remove_orphans: bool,
-    pub force_recreate: bool,
-    pub no_recreate: bool,
-    pub policy: BuildPolicy,
-    pub pull: Option<crate::images::PullOverride>,
-    pub reset_scale: bool,
-    pub self_heal: bool,
-}
 
 pub fn run(ctx: &Context, args: PlanArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
@@ -96,25 +84,4 @@ pub fn show(ctx: &Context, loaded: &Loaded, planning: &Planning) -> Result<usize
         lines.extend(planned.actions.iter().map(ToString::to_string));
         Ok(print_lines(ctx, &project.name, &lines, ""))
     })
-}
-
-/// The plan on stdout, one line per step, and its summary on stderr (`on`: where the
-/// project runs, for the summary: "" or " on the Swarm"); returns the number of steps.
-pub fn print_lines(ctx: &Context, project: &str, lines: &[String], on: &str) -> usize {
-    for line in lines {
-        // A closed stdout (`| head`) is not an error.
-        let _ = ctx.printer.data(&format!("{line}\n"));
-    }
-    if lines.is_empty() {
-        ctx.printer.status(&format!(
-            "project `{project}` is up to date{on}: `up` would change nothing"
-        ));
-    } else {
-        ctx.printer.status(&format!(
-            "project `{project}`: `up` would take {} step{}{on}; nothing was changed",
-            lines.len(),
-            if lines.len() == 1 { "" } else { "s" }
-        ));
-    }
-    lines.len()
 }

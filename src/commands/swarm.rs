@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use super::plan::Planning;
+use super::planning::Planning;
 use crate::build::BuildPolicy;
 use crate::cli::{DownArgs, Format, LogsArgs, PsArgs, RestartArgs, RollbackArgs, UpArgs};
 use crate::engine::swarm::{service_name, SwarmEngine};
@@ -491,7 +491,7 @@ pub fn plan_changes(
         let prepared = prepare(ctx, &swarm, loaded, planning, false).await?;
         let mut lines = prepared.builds.clone();
         lines.extend(prepared.actions.iter().map(ToString::to_string));
-        Ok(super::plan::print_lines(
+        Ok(super::planning::print_lines(
             ctx,
             &project.name,
             &lines,
@@ -794,9 +794,9 @@ pub(super) fn logs(
     ctx: &Context,
     project: &Project,
     args: &LogsArgs,
-    asked: &super::logs::Asked,
+    asked: &super::log_output::Asked,
 ) -> Result<(), CommandError> {
-    use super::logs::{output_error, Output, Source};
+    use super::log_output::{output_error, Output, Source};
     use crate::engine::merged_logs::LogSink;
     ctx.check_services(project, &args.services)?;
     let LogOptions { since, until, .. } = asked.options;

@@ -20,7 +20,7 @@ use super::{CommandError, Context};
 pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
     if args.dry_run {
-        let planning = super::plan::Planning {
+        let planning = super::planning::Planning {
             services: args.services.clone(),
             remove_orphans: args.remove_orphans,
             force_recreate: args.force_recreate,
