@@ -1,8 +1,9 @@
 //! Port syntax: `[HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTOCOL]` and the long
-//! form. Ranges are expanded into one [`Port`] per container port.
+//! form. Ranges are expanded into one [`Port`] per container port. Also what a service's
+//! ports ask for ([`wants_ingress`]), which validation and the ingress plan both read.
 
 use super::diagnostic::Span;
-use super::model::{Port, PortMode, Protocol};
+use super::model::{Port, PortMode, Protocol, Service};
 use super::yaml::{Node, Value};
 
 fn protocol(text: &str) -> Result<Protocol, String> {
@@ -186,6 +187,24 @@ pub fn parse_expose(text: &str) -> Result<(), String> {
         protocol(p)?;
     }
     range(ports, text).map(|_| ())
+}
+
+/// Whether `service` can run more than one replica by its manifest: `replicas` above 1,
+/// or an autoscale range whose `max` is above 1.
+pub fn may_replicate(service: &Service) -> bool {
+    service.replicas() > 1
+        || service
+            .extensions
+            .autoscale
+            .as_ref()
+            .is_some_and(|auto| auto.max > 1)
+}
+
+/// Whether `port` of `service` asks for the ingress, whatever its protocol: it is
+/// published, and the service may replicate or the port says `mode: ingress`.
+/// Validation refuses such a port that is not TCP (the ingress relays TCP streams).
+pub fn wants_ingress(service: &Service, port: &Port) -> bool {
+    port.published.is_some() && (may_replicate(service) || port.mode == Some(PortMode::Ingress))
 }
 
 #[cfg(test)]

@@ -9,26 +9,12 @@
 //! `scale` refuses to replicate a service whose ports are bound directly, `up` and `ps`
 //! name them.
 
-use crate::manifest::model::{Network, Port, PortMode, Project, Protocol, Service};
+use crate::manifest::model::{Network, Port, Project, Protocol, Service};
 use crate::plan::names;
 
-/// Whether `service` can run more than one replica by its manifest: `replicas` above 1,
-/// or an autoscale range whose `max` is above 1.
-pub fn may_replicate(service: &Service) -> bool {
-    service.replicas() > 1
-        || service
-            .extensions
-            .autoscale
-            .as_ref()
-            .is_some_and(|auto| auto.max > 1)
-}
-
-/// Whether `port` of `service` asks for the ingress, whatever its protocol: it is
-/// published, and the service may replicate or the port says `mode: ingress`.
-/// Validation refuses such a port that is not TCP (the ingress relays TCP streams).
-pub fn wants_ingress(service: &Service, port: &Port) -> bool {
-    port.published.is_some() && (may_replicate(service) || port.mode == Some(PortMode::Ingress))
-}
+// What the manifest asks of a service's ports is the model's to say (validation asks
+// it too); the ingress plan builds on it.
+pub use crate::manifest::ports::{may_replicate, wants_ingress};
 
 /// Whether `port` of `service` goes through the ingress: a published TCP port that
 /// [`wants_ingress`]. Such a port is not bound on the containers.
@@ -120,7 +106,7 @@ pub fn reachable_networks(project: &Project, service: &Service) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::model::{Autoscale, NetworkMode, ServiceNetwork};
+    use crate::manifest::model::{Autoscale, NetworkMode, PortMode, ServiceNetwork};
     use std::collections::BTreeMap;
     use std::time::Duration;
 

@@ -81,7 +81,7 @@ impl DockerEngine {
             })?,
             SecretSource::Content(text) => text,
         };
-        let dir = crate::state::state_dir(&self.environment)
+        let dir = crate::dirs::state_dir(&self.environment)
             .join(kind.directory())
             .join(project_name);
         let path = dir.join(&secret.name);

@@ -96,11 +96,11 @@ impl DockerEngine {
         .await?;
         let gateways = gateways.into_iter().flatten();
         let upstream = if spec.dns.is_empty() {
-            crate::resolver::upstreams::of_host()
+            super::super::dns::of_host()
         } else {
             spec.dns.clone()
         };
-        Ok(crate::resolver::upstreams::servers(gateways, upstream))
+        Ok(super::super::dns::servers(gateways, upstream))
     }
 
     /// Removes the endpoint named `endpoint` that a gone container left on `network`, when

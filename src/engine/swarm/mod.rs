@@ -124,7 +124,7 @@ impl SwarmEngine {
             .and_then(|t| t.container_spec.as_ref())
             .and_then(|c| c.image.as_deref())?;
         // Keyed as `credentials_by_registry` keys them (`index.docker.io` is `docker.io`).
-        let registry = crate::images::reference::Reference::parse(image).registry;
+        let registry = crate::manifest::reference::Reference::parse(image).registry;
         let auths = self.registry_auths.read().ok()?;
         let auth = auths.get(&registry)?;
         Some(bollard::auth::DockerCredentials {

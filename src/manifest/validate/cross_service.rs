@@ -132,9 +132,9 @@ pub(super) fn check_published_ports(
             let Some(published) = port.published else {
                 continue;
             };
-            if crate::plan::ingress::wants_ingress(svc, port) && port.protocol != Protocol::Tcp {
+            if crate::manifest::ports::wants_ingress(svc, port) && port.protocol != Protocol::Tcp {
                 if let Some(span) = spans.get(name).and_then(|s| s.ports.get(i)) {
-                    let why = if crate::plan::ingress::may_replicate(svc) {
+                    let why = if crate::manifest::ports::may_replicate(svc) {
                         "can have more than one replica"
                     } else {
                         "asks for `mode: ingress`"
