@@ -1,5 +1,5 @@
 //! The service keys that tune the container itself (its name, terminal, kernel settings,
-//! limits, DNS, devices, hooks): read here so `validate.rs` keeps to the structure of a
+//! limits, DNS, devices, hooks): read here so `validate/` keeps to the structure of a
 //! service. Each reader reports its own diagnostics and leaves the field unset on error.
 
 use std::collections::BTreeMap;
