@@ -66,7 +66,7 @@ fn module_of(relative: &Path) -> Option<String> {
     match parts.as_slice() {
         [root] if root == "lib" || root == "main" => None,
         [top] => Some(top.clone()),
-        [top, file] if top == "commands" && file != "mod" => Some(format!("commands::{file}")),
+        [top, file, ..] if top == "commands" && file != "mod" => Some(format!("commands::{file}")),
         [top, ..] => Some(top.clone()),
         [] => None,
     }
