@@ -6,7 +6,8 @@
 //!
 //! An import is a path `crate::NAME` in code (a `use`, grouped or not, or a path in an
 //! expression), and `super::NAME` in a command's file; comments and doc comments are
-//! left out, so a doc link to a higher module is no import.
+//! left out, so a doc link to a higher module is no import. And no file of src/ is over
+//! 900 lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -351,4 +352,33 @@ fn the_reader_finds_grouped_imports_and_ignores_comments_and_strings() {
         Some("engine")
     );
     assert_eq!(module_of(Path::new("lib.rs")), None);
+}
+
+/// The longest a file of src/ may be: past it, a file holds more than one concept.
+const MAX_LINES: usize = 900;
+
+#[test]
+fn no_file_of_src_is_over_900_lines() {
+    let src = src_dir();
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|path| {
+            let lines = std::fs::read_to_string(path)
+                .expect("a source file")
+                .lines()
+                .count();
+            (lines > MAX_LINES).then(|| {
+                format!(
+                    "src/{} ({lines} lines)",
+                    path.strip_prefix(&src).expect("under src").display()
+                )
+            })
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "files over {MAX_LINES} lines: split them by concept: {long:?}"
+    );
 }
