@@ -24,6 +24,8 @@ pub mod report;
 pub mod resolver;
 pub mod rollout;
 pub mod serving;
+pub mod session;
 pub mod state;
 pub mod swarm;
+pub mod targets;
 pub mod teardown;

@@ -1,13 +1,14 @@
 //! The import directions of ARCHITECTURE.md ("Layers"), checked on the source: every
 //! module of src/ has a layer, a module imports only modules of lower layers, and no
 //! module imports in a circle. A module is a top-level module of the crate (a folder
-//! with its submodules counts as one), except under src/commands/, where each command's
-//! file is a module of its own above `commands` (mod.rs, the shared context).
+//! with its submodules counts as one), except under src/commands/ and src/targets/,
+//! where each file or folder (a command, a target) is a module of its own, a layer above
+//! its parent's mod.rs: so no command imports another, and no target the other.
 //!
 //! An import is a path `crate::NAME` in code (a `use`, grouped or not, or a path in an
-//! expression), and `super::NAME` in a command's file; comments and doc comments are
-//! left out, so a doc link to a higher module is no import. And no file of src/ is over
-//! 900 lines.
+//! expression), and `super::NAME` in a command's or target's own file; comments and doc
+//! comments are left out, so a doc link to a higher module is no import. And no file of
+//! src/ is over 900 lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -31,12 +32,19 @@ const LAYERS: &[&[&str]] = &[
     &["rollout"],
     &["converge"],
     &["control"],
-    // The commands' shared context, then the commands.
+    // What every command gets (`Context`), and what several targets share.
+    &["session"],
+    // The targets' trait (`targets`), then each target (`targets::NAME`).
+    &["targets"],
+    &["targets::*"],
+    // The commands' dispatch (`commands`), then each command (`commands::NAME`).
     &["commands"],
+    &["commands::*"],
 ];
 
-/// The layer of every command file (`commands::NAME`): above `commands`.
-const COMMAND_FILES_LAYER: usize = LAYERS.len();
+/// The folders whose files (or subfolders) are each a module of their own, one layer
+/// above the folder's mod.rs.
+const SPLIT: &[&str] = &["commands", "targets"];
 
 fn src_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -67,7 +75,9 @@ fn module_of(relative: &Path) -> Option<String> {
     match parts.as_slice() {
         [root] if root == "lib" || root == "main" => None,
         [top] => Some(top.clone()),
-        [top, file, ..] if top == "commands" && file != "mod" => Some(format!("commands::{file}")),
+        [top, file, ..] if SPLIT.contains(&top.as_str()) && file != "mod" => {
+            Some(format!("{top}::{file}"))
+        }
         [top, ..] => Some(top.clone()),
         [] => None,
     }
@@ -182,10 +192,10 @@ fn graph() -> Graph {
     let src = src_dir();
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    let commands: BTreeSet<String> = files
+    let split_modules: BTreeSet<String> = files
         .iter()
         .filter_map(|path| module_of(path.strip_prefix(&src).expect("under src")))
-        .filter_map(|m| m.strip_prefix("commands::").map(str::to_string))
+        .filter(|m| m.contains("::"))
         .collect();
     let mut edges: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for path in &files {
@@ -199,18 +209,26 @@ fn graph() -> Graph {
         for top in names_after(&code, "crate::") {
             targets.push(top);
         }
-        // `crate::commands::NAME` names a command's file.
-        for name in names_after(&code, "crate::commands::") {
-            if commands.contains(&name) {
-                targets.push(format!("commands::{name}"));
+        for top in SPLIT {
+            // `crate::commands::NAME` names a command's module.
+            for name in names_after(&code, &format!("crate::{top}::")) {
+                let module = format!("{top}::{name}");
+                if split_modules.contains(&module) {
+                    targets.push(module);
+                }
             }
-        }
-        if from.starts_with("commands::") {
-            for name in names_after(&code, "super::") {
-                if commands.contains(&name) {
-                    targets.push(format!("commands::{name}"));
-                } else {
-                    targets.push("commands".to_string());
+            // `super::` in `commands/NAME.rs` or `commands/NAME/mod.rs` is `commands`;
+            // deeper, it is the command's own module.
+            let path = relative.with_extension("");
+            let depth = path.components().count() - usize::from(path.ends_with("mod"));
+            if relative.starts_with(top) && depth == 2 {
+                for name in names_after(&code, "super::") {
+                    let module = format!("{top}::{name}");
+                    if split_modules.contains(&module) {
+                        targets.push(module);
+                    } else {
+                        targets.push(top.to_string());
+                    }
                 }
             }
         }
@@ -226,10 +244,13 @@ fn graph() -> Graph {
 }
 
 fn layer_of(module: &str) -> Option<usize> {
-    if module.starts_with("commands::") {
-        return Some(COMMAND_FILES_LAYER);
-    }
-    LAYERS.iter().position(|layer| layer.contains(&module))
+    let name = match module.split_once("::") {
+        Some((top, _)) => format!("{top}::*"),
+        None => module.to_string(),
+    };
+    LAYERS
+        .iter()
+        .position(|layer| layer.contains(&name.as_str()))
 }
 
 #[test]
@@ -260,8 +281,7 @@ fn modules_import_only_lower_layers() {
                 // test above reports.
                 continue;
             };
-            let command_to_command = from.starts_with("commands::") && to.starts_with("commands::");
-            if to_layer >= from_layer && !command_to_command {
+            if to_layer >= from_layer {
                 wrong.push(format!("{from} -> {to} (in src/{file})"));
             }
         }
@@ -350,6 +370,14 @@ fn the_reader_finds_grouped_imports_and_ignores_comments_and_strings() {
     assert_eq!(
         module_of(Path::new("engine/docker/mod.rs")).as_deref(),
         Some("engine")
+    );
+    assert_eq!(
+        module_of(Path::new("targets/swarm/logs.rs")).as_deref(),
+        Some("targets::swarm")
+    );
+    assert_eq!(
+        module_of(Path::new("targets/mod.rs")).as_deref(),
+        Some("targets")
     );
     assert_eq!(module_of(Path::new("lib.rs")), None);
 }

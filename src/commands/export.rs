@@ -21,7 +21,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<(), CommandError> {
     let mut documents = Vec::with_capacity(export.objects.len());
     for object in &export.objects {
         // Kubernetes tools read YAML 1.1: quote the scalars it would take for booleans.
-        let yaml = super::config::yaml11_safe(&object.to_yaml().map_err(hinted)?);
+        let yaml = crate::output::yaml::yaml11_safe(&object.to_yaml().map_err(hinted)?);
         documents.push((object.file_name(), yaml));
     }
     match &args.output {

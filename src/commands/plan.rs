@@ -2,16 +2,12 @@
 //! changing nothing. `--detailed-exitcode` says it in the exit code (0 nothing to do,
 //! 2 changes, 1 error), as `terraform plan` does, for CI.
 
-use std::collections::BTreeSet;
-
-use super::planning::{print_lines, Planning};
-use super::{CommandError, Context};
 use crate::build::BuildPolicy;
 use crate::cli::PlanArgs;
-use crate::engine::observe;
-use crate::manifest::model::Target;
-use crate::manifest::Loaded;
-use crate::plan::{labels, plan_healing, HealOptions, PlanOptions};
+use crate::session::images::pull_override;
+use crate::session::planning::Planning;
+
+use super::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: PlanArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
@@ -21,67 +17,14 @@ pub fn run(ctx: &Context, args: PlanArgs) -> Result<(), CommandError> {
         force_recreate: args.force_recreate,
         no_recreate: args.no_recreate,
         policy: BuildPolicy::from_flags(args.no_build, args.build),
-        pull: super::images::pull_override(args.pull),
+        pull: pull_override(args.pull),
         reset_scale: args.reset_scale,
         self_heal: !ctx.self_heal_disabled(),
     };
-    let changes = show(ctx, &loaded, &planning)?;
+    ctx.check_services(&loaded.project, &planning.services)?;
+    let changes = crate::targets::of(loaded.project.target).plan(ctx, &loaded, &planning)?;
     if args.detailed_exitcode && changes > 0 {
         return Err(CommandError::Changes);
     }
     Ok(())
-}
-
-/// Prints the plan of an `up` with `planning` on stdout, and a summary on stderr;
-/// returns how many lines it has (image builds included). Reads the engine and the
-/// state store, writes to neither. A Swarm project's plan is the Swarm's.
-pub fn show(ctx: &Context, loaded: &Loaded, planning: &Planning) -> Result<usize, CommandError> {
-    ctx.check_services(&loaded.project, &planning.services)?;
-    if loaded.project.target == Target::Swarm {
-        return super::swarm::plan_changes(ctx, loaded, planning);
-    }
-    let mut project = loaded.project.clone();
-    ctx.block_on(async {
-        let engine = ctx.engine().await?;
-        let scale = ctx.replica_counts(&project, planning.reset_scale)?;
-        let selected = crate::plan::dependencies::with_dependencies(&project, &planning.services);
-
-        // Images: what `up` would pull and build. A service runs the image the engine
-        // has, or one a pull or build would bring, whose id nobody knows yet: its
-        // replicas show as changed.
-        let (mut lines, ids) = ctx
-            .plan_images(
-                engine.as_ref(),
-                Some(loaded),
-                &project,
-                &selected,
-                crate::images::ImageOptions {
-                    pull: planning.pull,
-                    build: planning.policy,
-                },
-            )
-            .await?;
-        for (name, id) in ids {
-            if let Some(service) = project.services.get_mut(&name) {
-                service.labels.insert(labels::IMAGE_ID.to_string(), id);
-            }
-        }
-
-        let observed = observe(engine.as_ref(), &project.name)
-            .await
-            .map_err(|e| CommandError::Failed(e.into()))?;
-        let options = PlanOptions {
-            services: planning.services.iter().cloned().collect::<BTreeSet<_>>(),
-            remove_orphans: planning.remove_orphans,
-            force_recreate: planning.force_recreate,
-            no_recreate: planning.no_recreate,
-            scale,
-        };
-        let planned = plan_healing(&project, &observed, &options, &HealOptions::default());
-        for warning in &planned.warnings {
-            ctx.printer.status(&format!("warning: {warning}"));
-        }
-        lines.extend(planned.actions.iter().map(ToString::to_string));
-        Ok(print_lines(ctx, &project.name, &lines, ""))
-    })
 }

@@ -13,7 +13,7 @@ pub fn run(ctx: &Context, args: PushArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;
     let project = &loaded.project;
     ctx.check_services(project, &args.services)?;
-    let asked = super::images::asked_services(project, &args.services, args.include_deps);
+    let asked = crate::session::images::asked_services(project, &args.services, args.include_deps);
     let mut jobs = Vec::new();
     for name in &asked {
         let service = &project.services[name];

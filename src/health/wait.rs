@@ -41,7 +41,7 @@ pub enum Readiness {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadyError {
     /// The caller adds the replica's last health-check output and log lines when it
-    /// reports this (see `commands::up::explain`).
+    /// reports this (see `session::explain`).
     #[error("replica `{}` of service `{}` failed: {reason}", replica.label(), replica.service_name)]
     Failed { replica: ReplicaRef, reason: String },
     #[error("timed out after {waited:?} waiting for {}", describe_waiting(.waiting))]

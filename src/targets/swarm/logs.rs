@@ -1,5 +1,5 @@
 //! `logs` on the Swarm target: every task's log, merged by time, through the same sink
-//! as the local target's (`commands/log_output.rs`).
+//! as the local target's (`session/log_output.rs`).
 
 use super::*;
 
@@ -7,14 +7,14 @@ use super::*;
 /// written as the local target writes them, the prefix naming the task's node
 /// (`orders.2@node`) and the JSON lines carrying `node`. With `-f`, tasks started later
 /// (scale, restart, update) are picked up every 2 s.
-pub(in crate::commands) fn logs(
+pub(super) fn logs(
     ctx: &Context,
     project: &Project,
     args: &LogsArgs,
-    asked: &crate::commands::log_output::Asked,
+    asked: &crate::session::log_output::Asked,
 ) -> Result<(), CommandError> {
-    use crate::commands::log_output::{output_error, Output, Source};
     use crate::engine::merged_logs::LogSink;
+    use crate::session::log_output::{output_error, Output, Source};
     ctx.check_services(project, &args.services)?;
     let LogOptions { since, until, .. } = asked.options;
     ctx.block_on_one_thread(async {

@@ -217,3 +217,24 @@ pub fn image_options(build: BuildPolicy, pull: Option<PullArg>) -> ImageOptions 
         build,
     }
 }
+
+/// A build error as a command error, with its hint when it has one.
+pub fn build_failed(err: crate::build::BuildError) -> CommandError {
+    match err.hint() {
+        Some(hint) => CommandError::hinted(err, hint),
+        None => CommandError::Failed(err.into()),
+    }
+}
+
+/// A rebuilt or newly pulled image must replace the replicas running the old one: the
+/// image id goes into the service's config (as a label msctl never puts on
+/// containers), so its config hash changes exactly when the image does.
+pub fn pin_images(project: &mut Project, images: &BTreeMap<String, ImageRef>) {
+    for (name, image) in images {
+        if let Some(service) = project.services.get_mut(name) {
+            service
+                .labels
+                .insert(crate::plan::labels::IMAGE_ID.to_string(), image.id.clone());
+        }
+    }
+}

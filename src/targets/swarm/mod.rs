@@ -6,57 +6,92 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use super::planning::Planning;
 use crate::build::BuildPolicy;
-use crate::cli::{DownArgs, Format, LogsArgs, PsArgs, RestartArgs, RollbackArgs, UpArgs};
+use crate::cli::{
+    DownArgs, Format, LogsArgs, PsArgs, RestartArgs, RollbackArgs, ScaleArgs, UpArgs,
+};
 use crate::engine::swarm::{service_name, SwarmEngine};
 use crate::engine::LogOptions;
 use crate::images::reference::Reference;
-use crate::manifest::model::{Project, Service, Target};
+use crate::manifest::model::{Project, Service};
 use crate::manifest::Loaded;
 use crate::output::progress::seconds;
+use crate::session::planning::Planning;
 use crate::swarm::{self, SwarmError};
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 mod logs;
-pub(super) use self::logs::logs;
+use self::logs::logs;
 
-/// The commands that mean something on a Swarm.
-const SWARM_COMMANDS: &str =
-    "up, plan, down, ps, scale, logs, restart, rollback, config, validate, build, export";
+/// A Swarm as a [`super::Target`]: the manifest translated to Swarm services, which the
+/// Swarm's managers schedule, heal and update.
+pub struct Swarm;
 
-impl Context {
-    /// The target a command works on: the loaded project's, else `--target` or
-    /// MSCTL_TARGET (a command that finds everything by label may have no manifest).
-    pub fn target_of(&self, project: Option<&Project>) -> Target {
-        match project {
-            Some(project) => project.target,
-            None => self
-                .environment
-                .get("MSCTL_TARGET")
-                .and_then(|t| Target::parse(t.trim()))
-                .unwrap_or_default(),
-        }
+impl super::Target for Swarm {
+    fn up(&self, ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandError> {
+        up(ctx, loaded, args)
     }
 
-    /// A command that has no meaning on a Swarm, asked of a Swarm project.
-    pub fn local_only(
+    fn plan(
         &self,
-        command: &str,
-        project: &Project,
-        why: &str,
+        ctx: &Context,
+        loaded: &Loaded,
+        planning: &Planning,
+    ) -> Result<usize, CommandError> {
+        plan_changes(ctx, loaded, planning)
+    }
+
+    fn down(
+        &self,
+        ctx: &Context,
+        project_name: &str,
+        _project: Option<&Project>,
+        args: &DownArgs,
     ) -> Result<(), CommandError> {
-        if project.target == Target::Swarm {
-            return Err(CommandError::hinted(
-                anyhow::anyhow!(
-                    "`msctl {command}` works on the local target; project `{}` runs on a Swarm: {why}",
-                    project.name
-                ),
-                format!("on a Swarm msctl runs: {SWARM_COMMANDS}"),
-            ));
-        }
-        Ok(())
+        down(ctx, project_name, args)
+    }
+
+    fn ps(&self, ctx: &Context, project_name: &str, args: &PsArgs) -> Result<(), CommandError> {
+        ps(ctx, project_name, args)
+    }
+
+    fn scale(
+        &self,
+        ctx: &Context,
+        loaded: &Loaded,
+        counts: &BTreeMap<String, u32>,
+        args: &ScaleArgs,
+    ) -> Result<(), CommandError> {
+        scale(ctx, &loaded.project, counts, !args.no_wait, args.timeout)
+    }
+
+    fn logs(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &LogsArgs,
+        asked: &crate::session::log_output::Asked,
+    ) -> Result<(), CommandError> {
+        logs(ctx, project, args, asked)
+    }
+
+    fn restart(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &RestartArgs,
+    ) -> Result<(), CommandError> {
+        restart(ctx, project, args)
+    }
+
+    fn rollback(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &RollbackArgs,
+    ) -> Result<(), CommandError> {
+        rollback(ctx, project, args)
     }
 }
 
@@ -397,7 +432,7 @@ async fn prepare(
     })
 }
 
-pub fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandError> {
+fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandError> {
     let project = loaded.project.clone();
     ctx.check_services(&project, &args.services)?;
     ctx.block_on(async {
@@ -414,7 +449,7 @@ pub fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandErr
             force_recreate: args.force_recreate,
             no_recreate: args.no_recreate,
             policy: BuildPolicy::from_flags(args.no_build, args.build),
-            pull: super::images::pull_override(args.pull),
+            pull: crate::session::images::pull_override(args.pull),
             reset_scale: args.reset_scale,
             self_heal: false,
         };
@@ -483,7 +518,7 @@ pub fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandErr
 
 /// `plan` (and `up --dry-run`) of a Swarm project: what `up` would change; the number
 /// of changes.
-pub fn plan_changes(
+fn plan_changes(
     ctx: &Context,
     loaded: &Loaded,
     planning: &Planning,
@@ -494,7 +529,7 @@ pub fn plan_changes(
         let prepared = prepare(ctx, &swarm, loaded, planning, false).await?;
         let mut lines = prepared.builds.clone();
         lines.extend(prepared.actions.iter().map(ToString::to_string));
-        Ok(super::planning::print_lines(
+        Ok(crate::session::planning::print_lines(
             ctx,
             &project.name,
             &lines,
@@ -503,7 +538,7 @@ pub fn plan_changes(
     })
 }
 
-pub fn down(ctx: &Context, project: &str, args: &DownArgs) -> Result<(), CommandError> {
+fn down(ctx: &Context, project: &str, args: &DownArgs) -> Result<(), CommandError> {
     if args.rmi.is_some() {
         return Err(CommandError::Usage(
             "`down --rmi` works on the local target; on a Swarm each node keeps its images"
@@ -536,7 +571,7 @@ pub fn down(ctx: &Context, project: &str, args: &DownArgs) -> Result<(), Command
     })
 }
 
-pub fn ps(ctx: &Context, project: &str, args: &PsArgs) -> Result<(), CommandError> {
+fn ps(ctx: &Context, project: &str, args: &PsArgs) -> Result<(), CommandError> {
     ctx.block_on(async {
         let swarm = connect(ctx).await?;
         let rows = swarm::ps(&swarm, project, &args.services, args.all)
@@ -612,7 +647,7 @@ fn table(rows: &[swarm::TaskRow]) -> String {
     out
 }
 
-pub fn scale(
+fn scale(
     ctx: &Context,
     project: &Project,
     targets: &BTreeMap<String, u32>,
@@ -693,7 +728,7 @@ pub fn scale(
     })
 }
 
-pub fn restart(ctx: &Context, project: &Project, args: &RestartArgs) -> Result<(), CommandError> {
+fn restart(ctx: &Context, project: &Project, args: &RestartArgs) -> Result<(), CommandError> {
     ctx.check_services(project, &args.services)?;
     let names: Vec<String> = if args.services.is_empty() {
         project.services.keys().cloned().collect()
@@ -728,7 +763,7 @@ pub fn restart(ctx: &Context, project: &Project, args: &RestartArgs) -> Result<(
     })
 }
 
-pub fn rollback(ctx: &Context, project: &Project, args: &RollbackArgs) -> Result<(), CommandError> {
+fn rollback(ctx: &Context, project: &Project, args: &RollbackArgs) -> Result<(), CommandError> {
     ctx.check_services(project, std::slice::from_ref(&args.service))?;
     ctx.block_on(async {
         let (swarm, lock, cancel) = begin(ctx, &project.name).await?;

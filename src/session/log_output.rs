@@ -1,7 +1,7 @@
 //! How `logs` prints, for both targets: what was asked (`Asked`), where a line comes
 //! from (`Source`: a replica, or a Swarm task on a node) and the sink that writes the
 //! merged lines as text with padded, coloured prefixes or as JSON lines (`Output`).
-//! `logs.rs` (the local target) and `swarm.rs` (the Swarm target) both write through it.
+//! `targets/local/logs.rs` and `targets/swarm/logs.rs` both write through it.
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, IsTerminal, Stdout, Write};
@@ -26,7 +26,7 @@ const OUTPUT_BUFFER: usize = 256 * 1024;
 const COLORS: &[&str] = &["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"];
 
 /// What `logs` was asked, read from the command line once for both targets.
-pub(super) struct Asked {
+pub struct Asked {
     pub options: LogOptions,
     pub json: bool,
     /// Colour the prefixes (a terminal, and colour not turned off).
@@ -34,7 +34,7 @@ pub(super) struct Asked {
 }
 
 impl Asked {
-    pub(super) fn read(ctx: &Context, args: &LogsArgs) -> Result<Asked, CommandError> {
+    pub fn read(ctx: &Context, args: &LogsArgs) -> Result<Asked, CommandError> {
         let now = crate::clock::now_seconds();
         let time = |flag: &str, text: &Option<String>| {
             text.as_deref()
@@ -74,7 +74,7 @@ fn usage(flag: &str, text: &str, message: &str) -> CommandError {
 
 /// A time for `--since`/`--until`, in Unix seconds: RFC 3339, a duration before `now`
 /// (`10m`, `1h30m`), or Unix seconds.
-pub(super) fn parse_time(text: &str, now: i64) -> Result<i64, String> {
+pub fn parse_time(text: &str, now: i64) -> Result<i64, String> {
     let text = text.trim();
     if let Some(nanos) = parse_rfc3339_nanos(text) {
         return Ok(nanos.div_euclid(1_000_000_000));
@@ -89,7 +89,7 @@ pub(super) fn parse_time(text: &str, now: i64) -> Result<i64, String> {
 }
 
 /// What one line needs to know about where it comes from: a replica, or a Swarm task.
-pub(super) struct Source {
+pub struct Source {
     service: String,
     replica: Option<u32>,
     /// The Swarm node a task runs on; `None` on the local target.
@@ -101,7 +101,7 @@ pub(super) struct Source {
 }
 
 impl Source {
-    pub(super) fn of_container(container: &ContainerSummary) -> Source {
+    pub fn of_container(container: &ContainerSummary) -> Source {
         let service = container.labels.get(labels::SERVICE).cloned();
         let replica = container
             .labels
@@ -121,7 +121,7 @@ impl Source {
     }
 
     /// A Swarm task: its slot (none in global mode, where a node has one task).
-    pub(super) fn of_task(service: &str, slot: u64, node: &str) -> Source {
+    pub fn of_task(service: &str, slot: u64, node: &str) -> Source {
         let replica = u32::try_from(slot).ok().filter(|slot| *slot > 0);
         let label = match replica {
             Some(slot) => format!("{service}.{slot}@{node}"),
@@ -138,7 +138,7 @@ impl Source {
 }
 
 /// Writes merged lines to stdout: text or JSON lines, buffered.
-pub(super) struct Output {
+pub struct Output {
     out: BufWriter<Stdout>,
     sources: Vec<Source>,
     /// The prefix of each source, rendered and padded.
@@ -153,7 +153,7 @@ pub(super) struct Output {
 
 impl Output {
     /// Prefixes are padded to the widest label of `initial`, the sources known now.
-    pub(super) fn new<'a>(
+    pub fn new<'a>(
         initial: impl IntoIterator<Item = &'a Source>,
         args: &LogsArgs,
         asked: &Asked,
@@ -177,7 +177,7 @@ impl Output {
     }
 
     /// A source whose lines may follow; returns its number for [`LogSink::line`].
-    pub(super) fn add(&mut self, mut source: Source) -> usize {
+    pub fn add(&mut self, mut source: Source) -> usize {
         if self.color {
             let next = COLORS[self.colors.len() % COLORS.len()];
             source.color = Some(*self.colors.entry(source.service.clone()).or_insert(next));
@@ -251,7 +251,7 @@ impl LogSink for Output {
 }
 
 /// A closed stdout (`msctl logs | head`) ends the logs with success.
-pub(super) fn output_error(err: std::io::Error) -> Result<(), CommandError> {
+pub fn output_error(err: std::io::Error) -> Result<(), CommandError> {
     if err.kind() == std::io::ErrorKind::BrokenPipe {
         Ok(())
     } else {

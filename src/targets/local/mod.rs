@@ -1,0 +1,90 @@
+//! The local target: the project's replicas are containers of one Docker engine, which
+//! msctl plans, creates, health-checks and (through its control plane) keeps healthy.
+
+use std::collections::BTreeMap;
+
+use crate::cli::{DownArgs, LogsArgs, PsArgs, RestartArgs, RollbackArgs, ScaleArgs, UpArgs};
+use crate::manifest::model::Project;
+use crate::manifest::Loaded;
+use crate::session::log_output::Asked;
+use crate::session::planning::Planning;
+use crate::session::{CommandError, Context};
+
+mod down;
+mod logs;
+mod plan;
+mod ps;
+mod restart;
+mod rollback;
+mod scale;
+mod up;
+
+/// The local engine as a [`super::Target`].
+pub struct Local;
+
+impl super::Target for Local {
+    fn up(&self, ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandError> {
+        up::up(ctx, loaded, args)
+    }
+
+    fn plan(
+        &self,
+        ctx: &Context,
+        loaded: &Loaded,
+        planning: &Planning,
+    ) -> Result<usize, CommandError> {
+        plan::plan(ctx, loaded, planning)
+    }
+
+    fn down(
+        &self,
+        ctx: &Context,
+        project_name: &str,
+        project: Option<&Project>,
+        args: &DownArgs,
+    ) -> Result<(), CommandError> {
+        down::down(ctx, project_name, project, args)
+    }
+
+    fn ps(&self, ctx: &Context, project_name: &str, args: &PsArgs) -> Result<(), CommandError> {
+        ps::ps(ctx, project_name, args)
+    }
+
+    fn scale(
+        &self,
+        ctx: &Context,
+        loaded: &Loaded,
+        counts: &BTreeMap<String, u32>,
+        args: &ScaleArgs,
+    ) -> Result<(), CommandError> {
+        scale::scale(ctx, loaded, counts, args)
+    }
+
+    fn logs(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &LogsArgs,
+        asked: &Asked,
+    ) -> Result<(), CommandError> {
+        logs::logs(ctx, project, args, asked)
+    }
+
+    fn restart(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &RestartArgs,
+    ) -> Result<(), CommandError> {
+        restart::restart(ctx, project, args)
+    }
+
+    fn rollback(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &RollbackArgs,
+    ) -> Result<(), CommandError> {
+        rollback::rollback(ctx, project, args)
+    }
+}

@@ -1,0 +1,90 @@
+//! Where a project runs: the local engine ([`local`], msctl's own planner, executor and
+//! control plane) or a Swarm ([`swarm`], which `crate::swarm` translates the manifest
+//! for). Each is a [`Target`]; the commands whose work depends on where the project runs
+//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`) read their
+//! arguments, load the project and call its target, so that no command knows the other
+//! target's code and none imports another.
+
+use std::collections::BTreeMap;
+
+use crate::cli::{DownArgs, LogsArgs, PsArgs, RestartArgs, RollbackArgs, ScaleArgs, UpArgs};
+use crate::manifest::model::Project;
+use crate::manifest::Loaded;
+use crate::session::log_output::Asked;
+use crate::session::planning::Planning;
+use crate::session::{CommandError, Context};
+
+pub mod local;
+pub mod swarm;
+
+/// What a command does on a target. The services a command names were checked against
+/// the project, except where a method says it checks them.
+pub trait Target: Sync {
+    /// `up`: get the images, bring the selected services to the manifest, wait until they
+    /// are ready (unless `--detach`), and record the desired state. Checks the services.
+    fn up(&self, ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandError>;
+
+    /// `plan` and `up --dry-run`: print what `up` would do, changing nothing; returns the
+    /// number of steps.
+    fn plan(
+        &self,
+        ctx: &Context,
+        loaded: &Loaded,
+        planning: &Planning,
+    ) -> Result<usize, CommandError>;
+
+    /// `down`: remove what the project runs, found by label (`project`, when the manifest
+    /// could be loaded, gives each service's grace period).
+    fn down(
+        &self,
+        ctx: &Context,
+        project_name: &str,
+        project: Option<&Project>,
+        args: &DownArgs,
+    ) -> Result<(), CommandError>;
+
+    /// `ps`: the project's replicas or tasks, as a table or JSON.
+    fn ps(&self, ctx: &Context, project_name: &str, args: &PsArgs) -> Result<(), CommandError>;
+
+    /// `scale`: `counts` replicas for each service named, kept as desired state.
+    fn scale(
+        &self,
+        ctx: &Context,
+        loaded: &Loaded,
+        counts: &BTreeMap<String, u32>,
+        args: &ScaleArgs,
+    ) -> Result<(), CommandError>;
+
+    /// `logs`: the chosen services' logs, merged by time. Checks the services.
+    fn logs(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &LogsArgs,
+        asked: &Asked,
+    ) -> Result<(), CommandError>;
+
+    /// `restart`: the chosen services' replicas, one at a time. Checks the services.
+    fn restart(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &RestartArgs,
+    ) -> Result<(), CommandError>;
+
+    /// `rollback`: undo the service's last rollout. Checks the service.
+    fn rollback(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &RollbackArgs,
+    ) -> Result<(), CommandError>;
+}
+
+/// The implementation of `target`.
+pub fn of(target: crate::manifest::model::Target) -> &'static dyn Target {
+    match target {
+        crate::manifest::model::Target::Local => &local::Local,
+        crate::manifest::model::Target::Swarm => &swarm::Swarm,
+    }
+}
