@@ -1,19 +1,24 @@
 //! The import directions of ARCHITECTURE.md ("Layers"), checked on the source: every
 //! module of src/ has a layer, a module imports only modules of lower layers, and no
 //! module imports in a circle. A module is a top-level module of the crate (a folder
-//! with its submodules counts as one), except under src/commands/ and src/targets/,
-//! where each file or folder (a command, a target) is a module of its own, a layer above
-//! its parent's mod.rs: so no command imports another, and no target the other.
+//! with its submodules counts as one), except where [`LAYERS`] names a submodule (a
+//! concept's pure part, `serving::plan`, below its applying part, `serving`) or every
+//! child of a folder (`commands::*`: each command is a module of its own, so no command
+//! imports another, and `targets::*`: no target imports the other).
 //!
-//! An import is a path `crate::NAME` in code (a `use`, grouped or not, or a path in an
-//! expression), and `super::NAME` in a command's or target's own file; comments and doc
-//! comments are left out, so a doc link to a higher module is no import. And no file of
-//! src/ is over 900 lines.
+//! An import is a path in code that starts at `crate::`, `super::` or `self::` (in a
+//! `use`, grouped or not, or in an expression), resolved against the file's module and
+//! the inline modules (`mod tests { .. }`) around it, then taken to the longest module
+//! [`LAYERS`] names. Comments, doc comments and literals are left out, so a doc link to
+//! a higher module is no import. A bare path from a module to its own child module
+//! (`local::Local` in targets/mod.rs) is not read: a parent may name its children. And
+//! no file of src/ is over 900 lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Lowest first. A module may import modules of lower layers only.
+/// Lowest first. A module may import modules of lower layers only. `NAME::*` stands for
+/// each child module of NAME (a file or folder under src/NAME/).
 const LAYERS: &[&[&str]] = &[
     // Leaves: no import of any other module of the crate.
     &["apiclient", "cli", "clock", "dirs", "lock", "report"],
@@ -21,6 +26,10 @@ const LAYERS: &[&[&str]] = &[
     &["output"],
     // The domain model: loading, validating, the model itself.
     &["manifest"],
+    // How msctl names and labels what it creates; the record a rollout leaves.
+    &["plan::labels", "plan::names", "rollout::record"],
+    // Which ports the ingress carries, which names the resolver serves: pure.
+    &["ingress::plan", "serving::plan"],
     // Pure planning over the model, and the state store of what the model does not say.
     &["plan", "state"],
     // The engine trait, its Docker, Swarm and fake implementations.
@@ -29,6 +38,8 @@ const LAYERS: &[&[&str]] = &[
     &["build", "executor", "export", "health"],
     &["images", "resolver"],
     &["ingress", "serving", "swarm", "teardown"],
+    // The control plane's tasks that keep the ingress listening and the names served.
+    &["ingress::keep", "serving::keep"],
     &["rollout"],
     &["converge"],
     &["control"],
@@ -41,10 +52,6 @@ const LAYERS: &[&[&str]] = &[
     &["commands"],
     &["commands::*"],
 ];
-
-/// The folders whose files (or subfolders) are each a module of their own, one layer
-/// above the folder's mod.rs.
-const SPLIT: &[&str] = &["commands", "targets"];
 
 fn src_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -65,26 +72,68 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The module a file belongs to, or `None` for the crate roots (lib.rs, main.rs).
-fn module_of(relative: &Path) -> Option<String> {
-    let parts: Vec<String> = relative
+/// The Rust module path of a file under src/: `plan/names.rs` and `plan/names/mod.rs`
+/// are `["plan", "names"]`; the crate roots (lib.rs, main.rs) are `[]`.
+fn module_path(relative: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = relative
         .with_extension("")
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    match parts.as_slice() {
-        [root] if root == "lib" || root == "main" => None,
-        [top] => Some(top.clone()),
-        [top, file, ..] if SPLIT.contains(&top.as_str()) && file != "mod" => {
-            Some(format!("{top}::{file}"))
+    if parts.last().is_some_and(|last| last == "mod") {
+        parts.pop();
+    }
+    if parts.len() == 1 && (parts[0] == "lib" || parts[0] == "main") {
+        parts.clear();
+    }
+    parts
+}
+
+/// The modules of the layer table, resolved against the crate's files.
+struct Modules {
+    /// Every module path a file or folder of src/ makes.
+    files: BTreeSet<Vec<String>>,
+}
+
+impl Modules {
+    fn of(src: &Path, files: &[PathBuf]) -> Modules {
+        let mut all = BTreeSet::new();
+        for path in files {
+            let mut module = module_path(path.strip_prefix(src).expect("under src"));
+            while !module.is_empty() {
+                all.insert(module.clone());
+                module.pop();
+            }
         }
-        [top, ..] => Some(top.clone()),
-        [] => None,
+        Modules { files: all }
+    }
+
+    /// The module of the layer table a path (`["plan", "names", "image_name"]`) is in:
+    /// the longest named prefix, else its first name.
+    fn resolve(&self, path: &[String]) -> Option<String> {
+        for len in (1..=path.len()).rev() {
+            let prefix = &path[..len];
+            let name = prefix.join("::");
+            if len >= 2
+                && self.files.contains(prefix)
+                && is_named(&format!("{}::*", path[..len - 1].join("::")))
+            {
+                return Some(name);
+            }
+            if is_named(&name) {
+                return Some(name);
+            }
+        }
+        path.first().cloned()
     }
 }
 
+fn is_named(name: &str) -> bool {
+    LAYERS.iter().any(|layer| layer.contains(&name))
+}
+
 /// The text without comments (line, doc and block comments) and without the contents
-/// of string literals, so that neither counts as an import.
+/// of string and char literals, so that none counts as an import or a brace.
 fn code_only(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
@@ -113,10 +162,10 @@ fn code_only(text: &str) -> String {
             }
             out.push_str("\"\"");
             i = j + 1;
-        } else if rest.starts_with("'\"'") {
-            // The one char literal that would open a string.
+        } else if let Some(len) = char_literal(rest) {
+            // A char literal, which could hold a quote or a brace.
             out.push_str("' '");
-            i += 3;
+            i += len;
         } else {
             let c = rest.chars().next().expect("not at the end");
             out.push(c);
@@ -124,6 +173,22 @@ fn code_only(text: &str) -> String {
         }
     }
     out
+}
+
+/// The length of the char literal `text` starts with (`'x'`, `'\\n'`, `'\\u{7f}'`), if
+/// it starts with one rather than a lifetime (`'a`).
+fn char_literal(text: &str) -> Option<usize> {
+    if !text.starts_with('\'') {
+        return None;
+    }
+    let mut chars = text.char_indices().skip(1);
+    let (_, first) = chars.next()?;
+    if first == '\\' {
+        let end = text[2..].find('\'')?;
+        return (end <= 10).then_some(2 + end + 1);
+    }
+    let (at, second) = chars.next()?;
+    (second == '\'' && first != '\'').then_some(at + 1)
 }
 
 fn is_ident(c: char) -> bool {
@@ -136,55 +201,152 @@ fn ident(text: &str) -> &str {
     &text[..end]
 }
 
-/// The names `prefix` is followed by in `code`: `prefix NAME` and, for a group,
-/// `prefix{NAME, NAME::x, ...}` (each item's first name).
-fn names_after(code: &str, prefix: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut from = 0;
-    while let Some(found) = code[from..].find(prefix) {
-        let at = from + found;
-        from = at + prefix.len();
-        let before = code[..at].chars().next_back();
-        if before.is_some_and(|c| is_ident(c) || c == ':') {
-            continue;
-        }
-        let rest = &code[from..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let mut depth = 1;
-            let mut item_start = true;
-            for (offset, c) in group.char_indices() {
-                match c {
-                    '{' => depth += 1,
-                    '}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    ',' if depth == 1 => {
-                        item_start = true;
-                        continue;
-                    }
-                    c if c.is_whitespace() => continue,
-                    _ => {}
-                }
-                if item_start && depth == 1 && is_ident(c) {
-                    names.push(ident(&group[offset..]).to_string());
-                }
-                item_start = false;
+/// The paths a use tree or path at the start of `text` names, each as its names:
+/// `a::b`, `a::{b, c::d}`, `{a, b::*}`. A `self` in a group and a `*` are the path
+/// they follow; a type's generics or anything else ends a path.
+fn tree_paths(text: &str, prefix: &[String], out: &mut Vec<Vec<String>>) -> usize {
+    let trimmed = text.trim_start();
+    let mut at = text.len() - trimmed.len();
+    if let Some(group) = trimmed.strip_prefix('{') {
+        at += 1;
+        let mut rest = group;
+        loop {
+            let skipped = rest.len() - rest.trim_start_matches([',', ' ', '\n', '\t', '\r']).len();
+            at += skipped;
+            rest = &rest[skipped..];
+            if rest.is_empty() {
+                return at;
             }
-        } else {
-            let name = ident(rest);
-            if !name.is_empty() {
-                names.push(name.to_string());
+            if let Some(after) = rest.strip_prefix('}') {
+                let _ = after;
+                return at + 1;
+            }
+            let used = tree_paths(rest, prefix, out);
+            if used == 0 {
+                // Something else (`*`, `as x`): skip one character.
+                let step = rest.chars().next().map_or(1, char::len_utf8);
+                at += step;
+                rest = &rest[step..];
+            } else {
+                at += used;
+                rest = &rest[used..];
             }
         }
     }
-    names
+    if trimmed.starts_with('*') {
+        // A glob imports from the module itself.
+        out.push(prefix.to_vec());
+        return at + 1;
+    }
+    let name = ident(trimmed);
+    if name.is_empty() {
+        return 0;
+    }
+    at += name.len();
+    let mut path = prefix.to_vec();
+    if name != "self" {
+        path.push(name.to_string());
+    }
+    let after = &text[at..];
+    if let Some(deeper) = after.strip_prefix("::") {
+        let used = tree_paths(deeper, &path, out);
+        if used > 0 {
+            return at + 2 + used;
+        }
+    }
+    out.push(path);
+    at
 }
 
+/// Where each inline module (`mod tests { .. }`) of `code` starts and ends, with its name.
+fn inline_modules(code: &str) -> Vec<(usize, usize, String)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = code[from..].find("mod ") {
+        let at = from + offset;
+        from = at + 4;
+        if code[..at].chars().next_back().is_some_and(is_ident) {
+            continue;
+        }
+        let name = ident(code[from..].trim_start());
+        let after = code[from..].trim_start()[name.len()..].trim_start();
+        if name.is_empty() || !after.starts_with('{') {
+            continue;
+        }
+        let open = code.len() - after.len();
+        let mut depth = 0;
+        let mut close = code.len();
+        for (offset, c) in code[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = open + offset;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        found.push((open, close, name.to_string()));
+    }
+    found
+}
+
+/// Every path of `code` (the file of module `module`) that starts at `crate::`,
+/// `super::` or `self::`, as a path from the crate root.
+fn crate_paths(code: &str, module: &[String]) -> Vec<Vec<String>> {
+    let inline = inline_modules(code);
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = code[from..].find(|c| c == 'c' || c == 's') {
+        let at = from + offset;
+        from = at + 1;
+        if code[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| is_ident(c) || c == ':')
+        {
+            continue;
+        }
+        let rest = &code[at..];
+        let (mut base, mut used) = if let Some(after) = rest.strip_prefix("crate::") {
+            let _ = after;
+            (Vec::new(), "crate::".len())
+        } else if rest.starts_with("self::") || rest.starts_with("super::") {
+            let mut here = module.to_vec();
+            for (start, end, name) in &inline {
+                if *start < at && at < *end {
+                    here.push(name.clone());
+                }
+            }
+            (here, 0)
+        } else {
+            continue;
+        };
+        if used == 0 {
+            loop {
+                if rest[used..].starts_with("super::") {
+                    base.pop();
+                    used += "super::".len();
+                } else if rest[used..].starts_with("self::") {
+                    used += "self::".len();
+                } else {
+                    break;
+                }
+            }
+        }
+        let mut paths = Vec::new();
+        let taken = tree_paths(&rest[used..], &base, &mut paths);
+        from = at + used + taken.max(1);
+        out.extend(paths);
+    }
+    out
+}
+
+/// Module -> the modules it imports, each with a file that does.
 struct Graph {
-    /// Module -> the modules it imports, and a file that does.
     edges: BTreeMap<String, BTreeMap<String, String>>,
 }
 
@@ -192,65 +354,37 @@ fn graph() -> Graph {
     let src = src_dir();
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    let split_modules: BTreeSet<String> = files
-        .iter()
-        .filter_map(|path| module_of(path.strip_prefix(&src).expect("under src")))
-        .filter(|m| m.contains("::"))
-        .collect();
+    let modules = Modules::of(&src, &files);
     let mut edges: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for path in &files {
         let relative = path.strip_prefix(&src).expect("under src");
-        let Some(from) = module_of(relative) else {
+        let own = module_path(relative);
+        let Some(from) = modules.resolve(&own) else {
             continue;
         };
         let text = std::fs::read_to_string(path).expect("a source file");
         let code = code_only(&text);
-        let mut targets: Vec<String> = Vec::new();
-        for top in names_after(&code, "crate::") {
-            targets.push(top);
-        }
-        for top in SPLIT {
-            // `crate::commands::NAME` names a command's module.
-            for name in names_after(&code, &format!("crate::{top}::")) {
-                let module = format!("{top}::{name}");
-                if split_modules.contains(&module) {
-                    targets.push(module);
-                }
-            }
-            // `super::` in `commands/NAME.rs` or `commands/NAME/mod.rs` is `commands`;
-            // deeper, it is the command's own module.
-            let path = relative.with_extension("");
-            let depth = path.components().count() - usize::from(path.ends_with("mod"));
-            if relative.starts_with(top) && depth == 2 {
-                for name in names_after(&code, "super::") {
-                    let module = format!("{top}::{name}");
-                    if split_modules.contains(&module) {
-                        targets.push(module);
-                    } else {
-                        targets.push(top.to_string());
-                    }
-                }
-            }
-        }
         let file = relative.display().to_string();
         let out = edges.entry(from.clone()).or_default();
-        for to in targets {
-            if to != from && to != "self" && to != "super" {
-                out.entry(to).or_insert_with(|| file.clone());
+        for imported in crate_paths(&code, &own) {
+            if let Some(to) = modules.resolve(&imported) {
+                if to != from {
+                    out.entry(to).or_insert_with(|| file.clone());
+                }
             }
         }
     }
     Graph { edges }
 }
 
+/// The layer of a module the table names (a child of a `NAME::*` entry included).
 fn layer_of(module: &str) -> Option<usize> {
-    let name = match module.split_once("::") {
-        Some((top, _)) => format!("{top}::*"),
-        None => module.to_string(),
-    };
-    LAYERS
-        .iter()
-        .position(|layer| layer.contains(&name.as_str()))
+    let wildcard = module
+        .rsplit_once("::")
+        .map(|(parent, _)| format!("{parent}::*"));
+    LAYERS.iter().position(|layer| {
+        layer.contains(&module) || wildcard.as_deref().is_some_and(|w| layer.contains(&w))
+    })
 }
 
 #[test]
@@ -277,7 +411,7 @@ fn modules_import_only_lower_layers() {
         };
         for (to, file) in targets {
             let Some(to_layer) = layer_of(to) else {
-                // Not a module of this crate (`crate::main`?) or unplaced, which the
+                // Not a module of this crate (an item of lib.rs?) or unplaced, which the
                 // test above reports.
                 continue;
             };
@@ -350,36 +484,70 @@ fn no_module_imports_in_a_circle() {
 }
 
 #[test]
-fn the_reader_finds_grouped_imports_and_ignores_comments_and_strings() {
+fn the_reader_resolves_paths_and_ignores_comments_and_literals() {
     let code = code_only(
-        "use crate::{engine::X, plan::{a, b}, report};\n\
+        "use crate::{engine::X, plan::{names, labels::{self, A}}, report};\n\
          // crate::control in a comment\n\
          /// [`crate::swarm`] in a doc\n\
-         let s = \"crate::commands\"; let c = '\"'; crate::clock::now_ms();\n",
+         let s = \"crate::commands\"; let c = '\"'; let b = '{'; crate::clock::now_ms();\n\
+         use super::spec::Spec;\n\
+         mod tests { use super::*; use super::super::hash; }\n",
     );
-    let names = names_after(&code, "crate::");
-    assert_eq!(names, ["engine", "plan", "report", "clock"]);
+    let module = ["plan".to_string(), "planner".to_string()];
+    let paths: Vec<String> = crate_paths(&code, &module)
+        .iter()
+        .map(|p| p.join("::"))
+        .collect();
     assert_eq!(
-        module_of(Path::new("commands/up.rs")).as_deref(),
+        paths,
+        [
+            "engine::X",
+            "plan::names",
+            "plan::labels",
+            "plan::labels::A",
+            "report",
+            "clock::now_ms",
+            "plan::spec::Spec",
+            "plan::planner",
+            "plan::hash",
+        ]
+    );
+    let src = src_dir();
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let modules = Modules::of(&src, &files);
+    let resolve =
+        |path: &str| modules.resolve(&path.split("::").map(str::to_string).collect::<Vec<_>>());
+    assert_eq!(
+        resolve("plan::names::image_name").as_deref(),
+        Some("plan::names")
+    );
+    assert_eq!(resolve("plan::PlanOptions").as_deref(), Some("plan"));
+    assert_eq!(
+        resolve("commands::up::run").as_deref(),
         Some("commands::up")
     );
     assert_eq!(
-        module_of(Path::new("commands/mod.rs")).as_deref(),
+        resolve("commands::CommandError").as_deref(),
         Some("commands")
     );
     assert_eq!(
-        module_of(Path::new("engine/docker/mod.rs")).as_deref(),
+        resolve("targets::swarm::Swarm").as_deref(),
+        Some("targets::swarm")
+    );
+    assert_eq!(resolve("targets::of").as_deref(), Some("targets"));
+    assert_eq!(
+        resolve("engine::docker::DockerEngine").as_deref(),
         Some("engine")
     );
     assert_eq!(
-        module_of(Path::new("targets/swarm/logs.rs")).as_deref(),
-        Some("targets::swarm")
+        module_path(Path::new("targets/swarm/mod.rs")),
+        ["targets", "swarm"]
     );
-    assert_eq!(
-        module_of(Path::new("targets/mod.rs")).as_deref(),
-        Some("targets")
-    );
-    assert_eq!(module_of(Path::new("lib.rs")), None);
+    assert!(module_path(Path::new("lib.rs")).is_empty());
+    assert_eq!(char_literal("'\\n' x"), Some(4));
+    assert_eq!(char_literal("'a>"), None);
+    assert_eq!(char_literal("x 'a'"), None);
 }
 
 /// The longest a file of src/ may be: past it, a file holds more than one concept.
