@@ -39,3 +39,7 @@ pub enum Event {
 pub trait Reporter: Send + Sync {
     fn event(&self, event: Event);
 }
+
+/// Where a long-running task (the control plane's) writes its lines: stderr for
+/// `msctl serve`, the log file in the background.
+pub type Log = Arc<dyn Fn(&str) + Send + Sync>;

@@ -300,7 +300,7 @@ fn crate_paths(code: &str, module: &[String]) -> Vec<Vec<String>> {
     let inline = inline_modules(code);
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(offset) = code[from..].find(|c| c == 'c' || c == 's') {
+    while let Some(offset) = code[from..].find(['c', 's']) {
         let at = from + offset;
         from = at + 1;
         if code[..at]

@@ -10,7 +10,8 @@ use crate::clock::now_ms;
 use crate::control::api::{router, ApiState};
 use crate::control::backoff::BackoffPolicy;
 use crate::control::process::{self, Instance, Mode, ProcessError};
-use crate::control::{format_ms, ControlPlane, Handle, Log, Settings, Status};
+use crate::control::{format_ms, ControlPlane, Handle, Settings, Status};
+use crate::report::Log;
 
 use super::{CommandError, Context};
 

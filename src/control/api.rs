@@ -455,7 +455,7 @@ async fn scale(
             )));
         }
         if let (Some(port), true) = (
-            crate::plan::ingress::bound_ports(found).first(),
+            crate::ingress::plan::bound_ports(found).first(),
             replicas > 1,
         ) {
             return Ok(Err(ApiError::new(

@@ -21,11 +21,9 @@
 
 pub mod api;
 pub mod backoff;
-pub mod ingress;
 pub mod process;
 pub mod reconcile;
 pub mod registry;
-pub mod serving;
 pub mod status;
 
 use std::collections::BTreeMap;
@@ -40,13 +38,11 @@ use tokio::task::JoinHandle;
 use crate::converge::Cancel;
 use crate::engine::{Engine, EngineEvent, EventAction, LabelFilter};
 use crate::plan::labels;
-use crate::state::{StateStore, StoredEvent};
+use crate::report::Log;
+use crate::state::StateStore;
 
 pub use reconcile::{RoundOutcome, Settings};
 pub use status::Status;
-
-/// Where log lines go: stderr for `msctl serve`, the log file in the background.
-pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// How long a background control plane waits with no project to keep before it stops:
 /// `down` then `up` in a row keeps the same one (`down` stops it at once when it is the
@@ -64,16 +60,6 @@ pub fn format_ms(ms: i64) -> String {
         Some(cut) => format!("{}Z", &full[..cut]),
         None => full,
     }
-}
-
-/// One event as a log line (the log adds the time): `<project> <service> <kind>: <message>`.
-pub fn log_line(event: &StoredEvent) -> String {
-    let mut whom = event.project.clone();
-    if !event.service.is_empty() {
-        whom.push(' ');
-        whom.push_str(&event.service);
-    }
-    format!("{whom} {}: {}", event.kind, event.message)
 }
 
 /// The desired state `up` records: `project` as loaded (images pinned) when every
@@ -294,7 +280,7 @@ impl ControlPlane {
             let (sender, receiver) = mpsc::unbounded_channel();
             workers.insert(project.clone(), sender);
             // Ends by itself once the project is no longer kept, or on shutdown.
-            tokio::spawn(serving::keep_serving(
+            tokio::spawn(crate::serving::keep::keep_serving(
                 project.clone(),
                 self.engine.clone(),
                 self.state_dir.clone(),
@@ -304,15 +290,17 @@ impl ControlPlane {
             ));
             // The ingress ends with the worker, so that a project kept again after its
             // worker ended gets one ingress, never two fighting over its ports.
-            let ingress = ingress::AbortOnDrop(tokio::spawn(ingress::keep_ingress(
-                project.clone(),
-                self.engine.clone(),
-                self.state_dir.clone(),
-                self.settings.serving_every,
-                self.log.clone(),
-                connections.clone(),
-                shutdown.clone(),
-            )));
+            let ingress = crate::ingress::keep::AbortOnDrop(tokio::spawn(
+                crate::ingress::keep::keep_ingress(
+                    project.clone(),
+                    self.engine.clone(),
+                    self.state_dir.clone(),
+                    self.settings.serving_every,
+                    self.log.clone(),
+                    connections.clone(),
+                    shutdown.clone(),
+                ),
+            ));
             let worker = work(worker, receiver, shutdown.clone(), self.settings);
             tasks.insert(
                 project.clone(),

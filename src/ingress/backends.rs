@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::future::join_all;
 
+use super::plan as ingress;
 use crate::engine::{Engine, EngineError, LabelFilter};
 use crate::health::{serving_readiness, Readiness};
 use crate::manifest::model::{Project, Service};
-use crate::plan::{ingress, labels, names, ContainerState};
+use crate::plan::{labels, names, ContainerState};
 
 /// One ready replica, at the address the host reaches it on.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //!
 //! Docker binds a published port on one container, so a service with several replicas
 //! cannot publish one host port through Docker. For the ports
-//! [`crate::plan::ingress`] picks, the control plane listens on `host_ip:published`
+//! [`crate::ingress::plan`] picks, the control plane listens on `host_ip:published`
 //! itself and relays each connection to one ready replica of the service, at its
 //! address on a network the host can reach (not an internal one), round robin. A
 //! connect that fails within [`CONNECT_TIMEOUT`] moves on to the next ready replica and
@@ -11,9 +11,11 @@
 //! second, by the control plane).
 //!
 //! This module talks to the engine only through [`crate::engine::Engine`]; the control
-//! plane decides when it runs (`control::ingress`).
+//! plane decides when it runs (`keep.rs`).
 
 pub mod backends;
+pub mod keep;
+pub mod plan;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +27,6 @@ use tokio::task::JoinSet;
 pub use backends::{ready_replicas, Backend, Backends};
 
 use crate::manifest::model::Project;
-use crate::plan::ingress;
 
 /// How long a connect to one replica may take before the next one is tried. Replicas
 /// are on a local bridge: a healthy one answers in well under a millisecond, a dead
@@ -56,12 +57,12 @@ pub fn routes(project: &Project) -> Vec<Route> {
     let mut routes: Vec<Route> = project
         .services
         .values()
-        .filter(|service| !ingress::reachable_networks(project, service).is_empty())
+        .filter(|service| !plan::reachable_networks(project, service).is_empty())
         .flat_map(|service| {
-            ingress::ingress_ports(service)
+            plan::ingress_ports(service)
                 .into_iter()
                 .map(move |port| Route {
-                    address: ingress::listen_address(port),
+                    address: plan::listen_address(port),
                     service: service.name.clone(),
                     target: port.target,
                 })

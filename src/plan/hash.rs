@@ -20,7 +20,7 @@ pub fn config_hash(service: &Service) -> String {
     // to replicate, and that follows from the replica count. Marking such ports keeps
     // the count itself out, and the hash of a service without them as it was.
     for port in canonical.ports.iter_mut() {
-        if super::ingress::uses_ingress(service, port) {
+        if crate::ingress::plan::uses_ingress(service, port) {
             port.mode = Some(crate::manifest::model::PortMode::Ingress);
         }
     }

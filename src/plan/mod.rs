@@ -6,7 +6,6 @@
 pub mod autoscale;
 pub mod dependencies;
 pub mod hash;
-pub mod ingress;
 pub mod labels;
 pub mod names;
 pub mod observed;
@@ -14,7 +13,6 @@ pub mod observed;
 #[allow(clippy::module_inception)]
 pub mod plan;
 pub mod planner;
-pub mod serving;
 pub mod spec;
 
 pub use hash::{config_hash, replica_config_hash};

@@ -7,11 +7,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{ingress, labels, names, serving};
+use super::{labels, names};
+use crate::ingress::plan as ingress;
 use crate::manifest::model::{
     Device, Healthcheck, Hook, Ipam, Logging, MountType, Network, NetworkMode, Port, Project,
     RestartMode, Secret, Service, Ulimit, Volume,
 };
+use crate::serving::plan as serving;
 
 /// A container to create: one replica of a service.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -74,7 +76,7 @@ pub struct ContainerSpec {
     pub dns: Vec<String>,
     /// The networks whose gateways come first in the container's DNS servers: there
     /// msctl's resolver answers the names it holds back until a replica is ready
-    /// (`plan::serving`). The engine puts the gateways in when it creates the container
+    /// (`serving::plan`). The engine puts the gateways in when it creates the container
     /// (they are known once the networks exist), then `dns`, or else the servers the
     /// engine itself would use.
     pub resolver_networks: Vec<String>,
@@ -191,7 +193,7 @@ impl ContainerSpec {
                     Some(network) => names::network_name(&project.name, key, network),
                     None => names::network_name(&project.name, key, &Network::default()),
                 };
-                // A gated service's names there are the resolver's (plan::serving).
+                // A gated service's names there are the resolver's (serving::plan).
                 let aliases = if serving::names_stay_on(project, service, key) {
                     serving::service_aliases(project, service, key)
                 } else {

@@ -6,8 +6,6 @@
 //! two commands never see half a change. Actual state is never stored here: it is read
 //! from the engine by labels every time (DESIGN.md, invariant 1).
 
-pub mod rollouts;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -143,7 +141,7 @@ impl StateStore {
     pub fn record_rollout(
         &mut self,
         project: &str,
-        record: &rollouts::Record,
+        record: &crate::rollout::record::Record,
     ) -> Result<i64, StateError> {
         let json = serde_json::to_string(record)
             .map_err(|e| StateError::Corrupt(format!("rollout of `{}`: {e}", record.service)))?;
@@ -159,7 +157,7 @@ impl StateStore {
         &self,
         project: &str,
         service: &str,
-    ) -> Result<Vec<(i64, rollouts::Record)>, StateError> {
+    ) -> Result<Vec<(i64, crate::rollout::record::Record)>, StateError> {
         let mut stmt = self.connection.prepare(
             "SELECT id, record FROM rollouts WHERE project = ?1 AND service = ?2 ORDER BY id",
         )?;
@@ -169,7 +167,7 @@ impl StateStore {
         let mut out = Vec::new();
         for row in rows {
             let (id, json) = row?;
-            let mut record: rollouts::Record = serde_json::from_str(&json)
+            let mut record: crate::rollout::record::Record = serde_json::from_str(&json)
                 .map_err(|e| StateError::Corrupt(format!("rollout {id} of `{service}`: {e}")))?;
             // A service's name is its key in the project, not a field of its JSON.
             record.to_config.name = record.service.clone();
@@ -307,6 +305,18 @@ pub struct StoredEvent {
     /// `started`, `ready`, `unhealthy`, `died`, `replaced`, `scaled`, `backoff`, ...
     pub kind: String,
     pub message: String,
+}
+
+impl StoredEvent {
+    /// The event as a log line (the log adds the time): `<project> <service> <kind>: <message>`.
+    pub fn log_line(&self) -> String {
+        let mut whom = self.project.clone();
+        if !self.service.is_empty() {
+            whom.push(' ');
+            whom.push_str(&self.service);
+        }
+        format!("{whom} {}: {}", self.kind, self.message)
+    }
 }
 
 /// How many events are kept per project; older ones are dropped.

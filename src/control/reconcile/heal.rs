@@ -231,7 +231,7 @@ impl ProjectWorker {
                     self.acted(project, &resource, &line, &reasons, &containers);
                 }
                 Event::Serving { service, replica } => {
-                    let message = crate::control::serving::serving_message(&replica);
+                    let message = crate::serving::keep::serving_message(&replica);
                     self.record(&service, &replica, "serving", message);
                 }
                 Event::Ready { .. } | Event::Note(_) => {}

@@ -26,8 +26,8 @@ use crate::state::{StateStore, StoredEvent};
 
 use super::backoff::{Backoff, BackoffPolicy};
 use super::status::{ServiceStatus, Status};
-use super::Log;
 use crate::clock::now_ms;
+use crate::report::Log;
 use condition::Condition;
 
 /// How the control plane paces itself.
@@ -44,7 +44,7 @@ pub struct Settings {
     /// often (a measurement takes the engine about a second).
     pub autoscale_every: Duration,
     /// How often a project's replicas are checked for readiness, to give a service's
-    /// names to the ready ones only (`control::serving`).
+    /// names to the ready ones only (`serving::keep`).
     pub serving_every: Duration,
 }
 
@@ -199,7 +199,7 @@ impl ProjectWorker {
             kind: kind.to_string(),
             message,
         };
-        (self.log)(&super::log_line(&event));
+        (self.log)(&event.log_line());
         if let Err(err) = self.store.record_event(&event) {
             (self.log)(&format!("warning: cannot record an event: {err}"));
         }

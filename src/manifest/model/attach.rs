@@ -34,7 +34,7 @@ pub struct Port {
     pub protocol: Protocol,
     /// The long form's `mode`; `None` when the manifest does not say. `ingress` sends a
     /// published port through msctl's ingress even with one replica (see
-    /// `plan::ingress`); `host` changes nothing.
+    /// `ingress::plan`); `host` changes nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<PortMode>,
 }

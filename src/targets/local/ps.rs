@@ -4,7 +4,7 @@
 //! replica, name, id, image, state, health, exit_code, ports, created, backoff; sorted by
 //! service then replica.
 //!
-//! A port published through the ingress (see `plan::ingress`) is listed on each replica
+//! A port published through the ingress (see `ingress::plan`) is listed on each replica
 //! of its service, marked `(ingress)`: no container binds it, the control plane does.
 //!
 //! A service the control plane is backing off (its replicas kept failing) shows why and
@@ -156,9 +156,9 @@ pub async fn rows(
 /// The ports the ingress publishes for `service`, as `ps` shows them on each replica:
 /// `HOST_IP:PUBLISHED->TARGET/tcp (ingress)`.
 pub fn ingress_ports(service: &crate::manifest::model::Service) -> Vec<String> {
-    crate::plan::ingress::ingress_ports(service)
+    crate::ingress::plan::ingress_ports(service)
         .into_iter()
-        .map(crate::plan::ingress::describe)
+        .map(crate::ingress::plan::describe)
         .collect()
 }
 

@@ -39,7 +39,7 @@ pub fn scale(
         }
     }
     for (service, count) in targets {
-        let bound = crate::plan::ingress::bound_ports(&loaded.project.services[service]);
+        let bound = crate::ingress::plan::bound_ports(&loaded.project.services[service]);
         if let (Some(port), true) = (bound.first(), *count > 1) {
             return Err(CommandError::Manifest(LoadError {
                 rendered: loaded.error_at(

@@ -18,7 +18,7 @@ use crate::session::{CommandError, Context};
 
 pub fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandError> {
     ctx.check_services(&loaded.project, &args.services)?;
-    // With self-heal on, the control plane gates the service names (plan::serving) and
+    // With self-heal on, the control plane gates the service names (serving::plan) and
     // runs the ingress.
     let self_heal = !args.no_self_heal && !ctx.self_heal_disabled();
     check_ingress(
@@ -144,7 +144,7 @@ pub fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandErr
         let services = selected.len();
         for name in &selected {
             let Some(service) = project.services.get(name) else { continue };
-            for port in crate::plan::ingress::ingress_ports(service) {
+            for port in crate::ingress::plan::ingress_ports(service) {
                 let ready = outcome
                     .replicas
                     .iter()
@@ -154,7 +154,7 @@ pub fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandErr
                     CommandError::hinted(
                         anyhow::anyhow!(
                             "service `{name}`: the ingress does not accept connections on {} after {}s: {error}",
-                            crate::plan::ingress::listen_address(port),
+                            crate::ingress::plan::listen_address(port),
                             INGRESS_WAIT.as_secs()
                         ),
                         "`msctl events` shows why (kind `ingress`); another program may hold the port",
@@ -166,7 +166,7 @@ pub fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandErr
                     port.published.unwrap_or_default()
                 ));
             }
-            let bound = crate::plan::ingress::bound_ports(service);
+            let bound = crate::ingress::plan::bound_ports(service);
             for port in bound {
                 let host = display_host(port.host_ip.as_deref());
                 let published = port.published.unwrap_or_default();
@@ -225,7 +225,7 @@ fn check_ingress(
     selected: &BTreeSet<String>,
     self_heal: bool,
 ) -> Result<(), CommandError> {
-    use crate::plan::ingress::{ingress_ports, reachable_networks};
+    use crate::ingress::plan::{ingress_ports, reachable_networks};
     let project = &loaded.project;
     for name in selected {
         let Some(service) = project.services.get(name) else {
@@ -333,7 +333,7 @@ async fn wait_for_ingress(
     port: &crate::manifest::model::Port,
     before: &IngressBefore,
 ) -> Result<(), String> {
-    let listen = crate::plan::ingress::listen_address(port);
+    let listen = crate::ingress::plan::listen_address(port);
     let served_before = before.addresses.contains(&listen);
     let store = ctx.state_store().ok();
     // `None`: the ingress listens (as far as its events say); else why not (yet).
@@ -357,7 +357,7 @@ async fn wait_for_ingress(
         Some("::") => "::1",
         Some(ip) => ip,
     };
-    let address = crate::plan::ingress::listen_address(&crate::manifest::model::Port {
+    let address = crate::ingress::plan::listen_address(&crate::manifest::model::Port {
         host_ip: Some(ip.to_string()),
         ..port.clone()
     });

@@ -1,6 +1,6 @@
 //! Telling msctl's resolver which replicas serve: a ready replica of a gated service
 //! takes its service's names, one that is not ready gives them up
-//! ([`crate::plan::serving`] says which networks and names; `crate::resolver` answers
+//! ([`crate::serving::plan`] says which networks and names; `crate::resolver` answers
 //! them; this module reads the engine and tells the resolver).
 //!
 //! `converge` publishes the replicas it waited for as soon as they are ready, and
@@ -12,6 +12,9 @@
 //! Nothing here attaches or detaches networks: a replica keeps every connection it has,
 //! in and out, when it leaves its names.
 
+pub mod keep;
+pub mod plan;
+
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -20,11 +23,11 @@ use futures_util::future::join_all;
 use crate::engine::{ContainerDetails, ContainerSummary, Engine, EngineError, LabelFilter};
 use crate::health::{serving_readiness, Readiness};
 use crate::manifest::model::{Project, Service};
-use crate::plan::serving::{resolved_networks, service_aliases, uses_resolver};
 use crate::plan::{labels, ContainerState};
 use crate::resolver::client::{Client, ClientError};
 use crate::resolver::container::{self as resolver, ResolverError};
 use crate::resolver::table::{Claim, Entry, ProjectTable};
+use crate::serving::plan::{resolved_networks, service_aliases, uses_resolver};
 
 /// What a replica answers for on each network where the resolver holds its service's
 /// names: those names, with its address there.
@@ -253,7 +256,7 @@ pub async fn drain(
         warnings.push(format!("{container_name}: {err}"));
     }
     let behind_ingress =
-        service.is_some_and(|service| !crate::plan::ingress::ingress_ports(service).is_empty());
+        service.is_some_and(|service| !crate::ingress::plan::ingress_ports(service).is_empty());
     if behind_ingress && !crate::plan::names::is_draining(container_name) {
         let draining = crate::plan::names::draining_name(container_name);
         match engine.rename_container(container_id, &draining).await {

@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
-use super::{log_line, Log};
 use crate::clock::now_ms;
 use crate::engine::Engine;
 use crate::ingress::{self, Backends, Route};
+use crate::report::Log;
 use crate::state::{StateStore, StoredEvent};
 
 /// How long after a failed bind the port is tried again.
@@ -76,7 +76,7 @@ pub async fn keep_ingress(
             kind: "ingress".to_string(),
             message,
         };
-        log(&log_line(&event));
+        log(&event.log_line());
         if let Err(err) = store.record_event(&event) {
             log(&format!("warning: cannot record an event: {err}"));
         }

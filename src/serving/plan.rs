@@ -27,8 +27,8 @@
 //!
 //! Everything here is pure; `crate::serving` tells the resolver.
 
-use super::names;
 use crate::manifest::model::{Network, Project, Service};
+use crate::plan::names;
 
 /// Whether `service`'s names are gated on readiness: it can tell when it is ready, and
 /// joins networks of its own.

@@ -25,7 +25,9 @@ use crate::executor::Replica;
 use crate::health::{check_replica, wait_ready, Readiness, ReplicaRef};
 use crate::manifest::model::{FailureAction, Project, Service, UpdateConfig, UpdateOrder};
 use crate::report::{Cancel, Event, Reporter};
-pub use crate::state::rollouts::Record;
+pub mod record;
+
+pub use record::Record;
 
 /// One replica to replace.
 #[derive(Debug, Clone)]

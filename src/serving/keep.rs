@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::{log_line, Log};
 use crate::clock::now_ms;
 use crate::engine::Engine;
+use crate::report::Log;
 use crate::serving::Swept;
 use crate::state::{StateStore, StoredEvent};
 
@@ -86,7 +86,7 @@ pub async fn keep_serving(
                 kind: kind.to_string(),
                 message,
             };
-            log(&log_line(&event));
+            log(&event.log_line());
             if let Err(err) = store.record_event(&event) {
                 log(&format!("warning: cannot record an event: {err}"));
             }
