@@ -10,7 +10,8 @@
 //! `pre_stop` hooks before a replica is stopped (a failing one is a warning: the stop
 //! goes on, as the replica must go either way).
 
-use crate::engine::{Engine, EngineError, ExecSpec};
+use crate::engine::{Engine, EngineError};
+use crate::plan::spec::ExecSpec;
 use crate::plan::{Action, Plan};
 
 /// An action of the plan failed.

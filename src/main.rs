@@ -3,7 +3,8 @@
 use clap::Parser;
 
 use msctl::cli::Cli;
-use msctl::commands::{self, CommandError};
+use msctl::commands;
+use msctl::session::CommandError;
 
 fn main() {
     let cli = Cli::parse_from(msctl::cli::normalize_args(std::env::args_os()));

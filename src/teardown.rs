@@ -9,9 +9,10 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use crate::engine::DEFAULT_CONCURRENCY;
-use crate::engine::{hook_exec, Engine, EngineError, LabelFilter};
+use crate::engine::{Engine, EngineError, LabelFilter};
 use crate::executor::Replica;
 use crate::manifest::model::Project;
+use crate::plan::spec::hook_exec;
 use crate::plan::{labels, ContainerState, DEFAULT_STOP_TIMEOUT};
 
 /// What `down` asks for.

@@ -7,11 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use msctl::converge::{converge, Cancel, ConvergeOptions, Event, Reporter};
+use msctl::converge::{converge, ConvergeOptions};
 use msctl::engine::fake::FakeEngine;
 use msctl::engine::ContainerSummary;
 use msctl::manifest::{load_str, LoadOptions};
 use msctl::plan::{ContainerState, Health, PlanOptions};
+use msctl::report::{Cancel, Event, Reporter};
 use msctl::resolver::container::{API, NAME, PROTOCOL, PROTOCOL_LABEL, ROLE, TOKEN};
 use msctl::resolver::server::{start, ServerOptions};
 
@@ -96,7 +97,7 @@ async fn up_and_down(n: usize) -> (Cost, Cost) {
         single_round: false,
         wait: false,
         timeout: Duration::from_secs(60),
-        concurrency: msctl::converge::DEFAULT_CONCURRENCY,
+        concurrency: msctl::engine::DEFAULT_CONCURRENCY,
         previous: None,
     };
     converge(

@@ -5,11 +5,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use msctl::engine::fake::FakeEngine;
-use msctl::engine::{observe, ContainerSummary, ExecOutput};
+use msctl::engine::{observe, ContainerSummary};
 use msctl::executor::apply;
 use msctl::manifest::model::{
     Condition, Dependency, Hook, Mount, MountType, Network, NetworkMode, Project, Service, Volume,
 };
+use msctl::plan::spec::ExecOutput;
 use msctl::plan::{
     config_hash, labels, plan, Action, ContainerState, Health, ObservedContainer, ObservedNetwork,
     ObservedState, ObservedVolume, Plan, PlanOptions,
@@ -793,7 +794,7 @@ fn proxied() -> Project {
     ])
 }
 
-fn create_spec<'a>(plan: &'a Plan, service_name: &str) -> &'a msctl::engine::ContainerSpec {
+fn create_spec<'a>(plan: &'a Plan, service_name: &str) -> &'a msctl::plan::spec::ContainerSpec {
     plan.actions
         .iter()
         .find_map(|action| match action {

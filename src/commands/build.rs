@@ -6,7 +6,7 @@ use crate::build::{self, BuildOptions, BuildPolicy};
 use crate::cli::BuildArgs;
 use crate::engine::docker::DockerEngine;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: BuildArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;

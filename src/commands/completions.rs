@@ -4,7 +4,7 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs};
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 /// The script for one shell. The files under completions/ are this, committed.
 pub fn script(shell: clap_complete::Shell) -> String {

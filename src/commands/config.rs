@@ -3,7 +3,7 @@
 use crate::cli::{ConfigArgs, Format};
 use crate::plan::replica_config_hash;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: ConfigArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;

@@ -3,7 +3,7 @@
 
 use crate::cli::DownArgs;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: DownArgs) -> Result<(), CommandError> {
     // The manifest gives each service's grace period; without it (`-p NAME` after the

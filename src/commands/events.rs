@@ -13,7 +13,7 @@ use crate::control::api::EventView;
 use crate::control::format_ms;
 use crate::state::StoredEvent;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 /// How often `--follow` looks for new events.
 const POLL: Duration = Duration::from_millis(250);

@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
 use crate::cli::ExecArgs;
-use crate::engine::{ContainerSummary, EngineError, ExecSpec, LabelFilter};
+use crate::engine::{ContainerSummary, EngineError, LabelFilter};
 use crate::manifest::fields::did_you_mean;
+use crate::plan::spec::ExecSpec;
 use crate::plan::{labels, ContainerState, Health};
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: ExecArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;

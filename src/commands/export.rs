@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::cli::{ExportArgs, ExportTarget};
 use crate::export::{kubernetes, read_sources, ExportError};
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: ExportArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;

@@ -1,9 +1,9 @@
 //! `msctl history SERVICE`: the rollouts of a service, oldest first: when, how they
 //! ended (completed, rolled back, paused), from which image and config to which.
 
-use super::{CommandError, Context};
 use crate::cli::{Format, HistoryArgs};
 use crate::control::format_ms;
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: HistoryArgs) -> Result<(), CommandError> {
     let json = match ctx.global.format {

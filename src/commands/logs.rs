@@ -5,7 +5,7 @@
 use crate::cli::LogsArgs;
 use crate::session::log_output::Asked;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: LogsArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;

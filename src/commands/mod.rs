@@ -24,7 +24,7 @@ pub mod up;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
-pub use crate::session::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(cli: Cli) -> Result<(), CommandError> {
     let command = match cli.command {

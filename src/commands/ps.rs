@@ -3,7 +3,7 @@
 
 use crate::cli::PsArgs;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: PsArgs) -> Result<(), CommandError> {
     let (project_name, project) = ctx.project_by_name(false)?;

@@ -7,7 +7,7 @@ use crate::cli::PullArgs;
 use crate::images::PullOverride;
 use crate::manifest::model::PullPolicy;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: PullArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;

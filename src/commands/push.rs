@@ -7,7 +7,7 @@ use crate::cli::{Format, PushArgs};
 use crate::images::push::{push_target, PushJob};
 use crate::plan::names;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: PushArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;

@@ -4,7 +4,7 @@
 use crate::cli::ResolverArgs;
 use crate::resolver::server::{self, ServerOptions};
 
-use super::CommandError;
+use crate::session::CommandError;
 
 pub fn run(args: ResolverArgs) -> Result<(), CommandError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()

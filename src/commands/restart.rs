@@ -3,7 +3,7 @@
 
 use crate::cli::RestartArgs;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: RestartArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;

@@ -3,7 +3,7 @@
 
 use crate::cli::RollbackArgs;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: RollbackArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;

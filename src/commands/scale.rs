@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::cli::ScaleArgs;
 use crate::manifest::validate::MAX_REPLICAS;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 /// `web=3` -> (`web`, 3).
 pub fn parse_target(text: &str) -> Result<(String, u32), CommandError> {

@@ -13,7 +13,7 @@ use crate::control::process::{self, Instance, Mode, ProcessError};
 use crate::control::{format_ms, ControlPlane, Handle, Settings, Status};
 use crate::report::Log;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 /// The API's address when none is given.
 pub const DEFAULT_API_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 7311);

@@ -7,7 +7,7 @@ use crate::cli::UpArgs;
 use crate::session::images::pull_override;
 use crate::session::planning::Planning;
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: UpArgs) -> Result<(), CommandError> {
     let loaded = ctx.load()?;

@@ -2,7 +2,7 @@
 
 use crate::cli::{Format, ValidateArgs};
 
-use super::{CommandError, Context};
+use crate::session::{CommandError, Context};
 
 pub fn run(ctx: &Context, args: ValidateArgs) -> Result<(), CommandError> {
     let loaded = if args.strict {

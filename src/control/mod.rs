@@ -35,9 +35,9 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::converge::Cancel;
 use crate::engine::{Engine, EngineEvent, EventAction, LabelFilter};
 use crate::plan::labels;
+use crate::report::Cancel;
 use crate::report::Log;
 use crate::state::StateStore;
 

@@ -22,7 +22,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::apiclient::ApiClient;
-use crate::engine::{Engine, EngineError, LabelFilter, VolumeSpec};
+use crate::engine::{Engine, EngineError, LabelFilter};
+use crate::plan::spec::VolumeSpec;
 
 /// The label that marks the registration volume.
 pub const ROLE: &str = "io.msctl.control";

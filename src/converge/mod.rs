@@ -17,12 +17,11 @@ mod types;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-pub use crate::engine::DEFAULT_CONCURRENCY;
 use crate::engine::{observe, Engine, LabelFilter};
 use crate::manifest::model::{Condition, Project};
 use crate::plan::dependencies;
 use crate::plan::{plan_healing, Action};
-pub use crate::report::{Cancel, Event, Reporter};
+use crate::report::{Cancel, Event, Reporter};
 
 use execute::execute;
 pub use ready::replicas_of;

@@ -193,7 +193,7 @@ pub async fn roll_back(
         .filter(|c| !c.labels.contains_key(labels::ONEOFF))
         .filter_map(|c| {
             let number: u32 = c.labels.get(labels::REPLICA)?.parse().ok()?;
-            let mut spec = crate::engine::ContainerSpec::for_replica(
+            let mut spec = crate::plan::spec::ContainerSpec::for_replica(
                 previous_project,
                 &runnable,
                 number,
@@ -209,12 +209,12 @@ pub async fn roll_back(
                 pre_stop: current
                     .pre_stop
                     .iter()
-                    .map(crate::engine::hook_exec)
+                    .map(crate::plan::spec::hook_exec)
                     .collect(),
                 post_start: previous
                     .post_start
                     .iter()
-                    .map(crate::engine::hook_exec)
+                    .map(crate::plan::spec::hook_exec)
                     .collect(),
             })
         })

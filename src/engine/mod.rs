@@ -25,11 +25,10 @@ mod timestamp;
 pub use docker::DockerEngine;
 pub use docker_images::{split_for_pull as split_image_tag, TRANSFER_IDLE};
 pub use error::{BoxError, EngineError};
-// What msctl asks an engine to create is planned (`crate::plan::spec`); the engine's
-// callers name it from here as well.
-pub use crate::plan::spec::{
-    hook_exec, left_out_by_network_mode, ContainerSpec, ExecOutput, ExecSpec, MountSpec,
-    NetworkAttachment, NetworkSpec, SecretMount, SecretSource, VolumeSpec,
+// What msctl asks an engine to create is planned (`crate::plan::spec`).
+use crate::plan::spec::{
+    ContainerSpec, ExecOutput, ExecSpec, MountSpec, NetworkAttachment, NetworkSpec, SecretMount,
+    SecretSource, VolumeSpec,
 };
 pub use timestamp::{format_rfc3339_nanos, parse_rfc3339_nanos};
 

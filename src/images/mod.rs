@@ -11,7 +11,6 @@ pub mod policy;
 pub mod progress;
 pub mod pull;
 pub mod push;
-pub use crate::manifest::reference;
 
 use std::collections::BTreeMap;
 

@@ -11,9 +11,9 @@ use futures_util::StreamExt;
 use super::auth::{AuthError, DockerConfig};
 use super::policy::{decide, Decision, LocalImage, PullOverride};
 use super::progress::{ImageEvent, ImageReporter, LayerProgress};
-use super::reference::Reference;
 use crate::engine::{Engine, EngineError, RegistryAuth, TransferProgress};
 use crate::manifest::model::{Project, Service};
+use crate::manifest::reference::Reference;
 
 /// How many pulls run at once. The engine itself bounds the layers it downloads at
 /// once (`max-concurrent-downloads`, 3 by default, across every pull), so asking for

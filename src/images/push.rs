@@ -10,9 +10,9 @@ use futures_util::StreamExt;
 use super::auth::DockerConfig;
 use super::progress::{ImageEvent, ImageReporter};
 use super::pull::{credentials_by_registry, Action, Failure, PullError};
-use super::reference::Reference;
 use crate::engine::{Engine, TransferProgress};
 use crate::manifest::model::{Project, Service};
+use crate::manifest::reference::Reference;
 use crate::plan::names;
 
 /// Where `service`'s built image is pushed, or `None` when it names no registry to push

@@ -14,7 +14,7 @@ use crate::plan::names;
 
 // What the manifest asks of a service's ports is the model's to say (validation asks
 // it too); the ingress plan builds on it.
-pub use crate::manifest::ports::{may_replicate, wants_ingress};
+use crate::manifest::ports::wants_ingress;
 
 /// Whether `port` of `service` goes through the ingress: a published TCP port that
 /// [`wants_ingress`]. Such a port is not bound on the containers.

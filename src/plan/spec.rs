@@ -122,7 +122,7 @@ pub enum SecretSource {
     /// A host file, bound as it is.
     File(PathBuf),
     /// An environment variable of msctl's environment. The engine implementation writes
-    /// its value to a file readable only by the user (under [`crate::state::state_dir`]) when the
+    /// its value to a file readable only by the user (under [`crate::dirs::state_dir`]) when the
     /// container is created, and binds that file: the value never appears in the
     /// container's configuration.
     Environment(String),

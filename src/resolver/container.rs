@@ -18,8 +18,9 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use super::client::Client;
-use crate::engine::{ContainerSpec, ContainerSummary, Engine, LabelFilter};
+use crate::engine::{ContainerSummary, Engine, LabelFilter};
 use crate::manifest::model::RestartMode;
+use crate::plan::spec::ContainerSpec;
 use crate::plan::ContainerState;
 
 /// The container's name: one per engine.

@@ -27,7 +27,6 @@ pub mod dns;
 pub mod server;
 pub mod table;
 // The servers a replica asks after the resolver: the engine sets them (`crate::engine::dns`).
-pub use crate::engine::dns as upstreams;
 
 pub use client::{Client, ClientError};
 pub use server::{run, start, Health, Running, ServerOptions};

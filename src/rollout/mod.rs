@@ -20,10 +20,11 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
-use crate::engine::{ContainerSpec, Engine, EngineError, ExecSpec};
+use crate::engine::{Engine, EngineError};
 use crate::executor::Replica;
 use crate::health::{check_replica, wait_ready, Readiness, ReplicaRef};
 use crate::manifest::model::{FailureAction, Project, Service, UpdateConfig, UpdateOrder};
+use crate::plan::spec::{ContainerSpec, ExecSpec};
 use crate::report::{Cancel, Event, Reporter};
 pub mod record;
 

@@ -190,7 +190,7 @@ impl Context {
 
     /// msctl's state directory (state store, locks, secret files).
     pub fn state_dir(&self) -> PathBuf {
-        crate::state::state_dir(&self.environment)
+        crate::dirs::state_dir(&self.environment)
     }
 
     pub fn state_store(&self) -> Result<crate::state::StateStore, CommandError> {
@@ -242,7 +242,7 @@ impl Context {
     }
 
     /// The progress view: spinners on a terminal, plain lines otherwise.
-    pub fn reporter(&self) -> Box<dyn crate::converge::Reporter> {
+    pub fn reporter(&self) -> Box<dyn crate::report::Reporter> {
         if self.printer.interactive && !self.printer.quiet {
             Box::new(crate::output::progress::TtyReporter::new(
                 self.printer.quiet,
@@ -253,7 +253,7 @@ impl Context {
     }
 
     /// Ctrl-C sets `cancel` (no new action starts); a second Ctrl-C exits at once.
-    pub fn watch_interrupts(&self, cancel: &crate::converge::Cancel) {
+    pub fn watch_interrupts(&self, cancel: &crate::report::Cancel) {
         let cancel = cancel.clone();
         let printer = self.printer;
         tokio::spawn(async move {

@@ -32,8 +32,6 @@ pub enum StateError {
     Corrupt(String),
 }
 
-pub use crate::dirs::state_dir;
-
 /// A replica count set by `msctl scale`, remembered with the manifest's count at the time
 /// so that a later change of the manifest's count wins over it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use msctl::engine::{
-    DockerEngine, Engine, EngineError, EventAction, ExecSpec, LabelFilter, LogOptions, LogStream,
-    NetworkAttachment, NetworkEndpoint, NetworkSpec, VolumeSpec,
+    DockerEngine, Engine, EngineError, EventAction, LabelFilter, LogOptions, LogStream,
+    NetworkEndpoint,
 };
+use msctl::plan::spec::{ExecSpec, NetworkAttachment, NetworkSpec, VolumeSpec};
 use msctl::plan::{labels, ContainerState, Health};
 
 use super::support::{block_on, engine, httpd_service, test_image, TestProject};

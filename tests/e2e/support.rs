@@ -29,11 +29,12 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use msctl::engine::{
-    ContainerDetails, ContainerSpec, ContainerSummary, DockerEngine, Engine, LabelFilter,
-    NetworkSpec, NetworkSummary, VolumeSummary,
+    ContainerDetails, ContainerSummary, DockerEngine, Engine, LabelFilter, NetworkSummary,
+    VolumeSummary,
 };
 use msctl::manifest::model::Project;
 use msctl::manifest::{load, LoadOptions};
+use msctl::plan::spec::{ContainerSpec, NetworkSpec};
 use msctl::plan::{config_hash, labels, names};
 
 /// The image the tests run: busybox, with its applets linked in `/bin`.

@@ -12,14 +12,13 @@ use crate::clock::now_ms;
 use crate::control::backoff::random_unit;
 use crate::control::format_ms;
 use crate::control::status::ServiceStatus;
-use crate::converge::{
-    converge, one_shot_services, Cancel, ConvergeError, ConvergeOptions, Event, Reporter,
-    DEFAULT_CONCURRENCY,
-};
+use crate::converge::{converge, one_shot_services, ConvergeError, ConvergeOptions};
 use crate::engine::observe;
+use crate::engine::DEFAULT_CONCURRENCY;
 use crate::health::ReadyError;
 use crate::manifest::model::Project;
 use crate::plan::{names, plan_healing, HealOptions, ObservedContainer, PlanOptions};
+use crate::report::{Cancel, Event, Reporter};
 use crate::state::ServiceBackoff;
 
 /// The converge progress a round records, collected while it runs.

@@ -18,10 +18,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::converge::Cancel;
 use crate::engine::{Engine, EngineEvent, EventAction};
 use crate::lock::{LockError, ProjectLock};
 use crate::manifest::model::Project;
+use crate::report::Cancel;
 use crate::state::{StateStore, StoredEvent};
 
 use super::backoff::{Backoff, BackoffPolicy};

@@ -6,12 +6,13 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use crate::cli::RestartArgs;
-use crate::converge::{replicas_of, ConvergeError, Event};
-use crate::engine::hook_exec;
+use crate::converge::{replicas_of, ConvergeError};
 use crate::executor::Replica;
 use crate::health::wait_ready;
 use crate::output::progress::seconds;
+use crate::plan::spec::hook_exec;
 use crate::plan::{dependencies, ContainerState, DEFAULT_STOP_TIMEOUT};
+use crate::report::Event;
 
 use crate::manifest::model::Project;
 use crate::session::{CommandError, Context};

@@ -6,9 +6,11 @@
 use std::time::{Duration, Instant};
 
 use crate::cli::RollbackArgs;
-use crate::converge::{roll_back, Cancel, ConvergeOptions, DEFAULT_CONCURRENCY};
+use crate::converge::{roll_back, ConvergeOptions};
+use crate::engine::DEFAULT_CONCURRENCY;
 use crate::manifest::model::Project;
 use crate::plan::{HealOptions, PlanOptions};
+use crate::report::Cancel;
 use crate::session::{CommandError, Context};
 
 pub fn rollback(

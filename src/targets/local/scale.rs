@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::cli::ScaleArgs;
-use crate::converge::{converge, Cancel, ConvergeOptions, DEFAULT_CONCURRENCY};
+use crate::converge::{converge, ConvergeOptions};
+use crate::engine::DEFAULT_CONCURRENCY;
 use crate::manifest::LoadError;
 use crate::output::progress::seconds;
 use crate::plan::PlanOptions;
+use crate::report::Cancel;
 use crate::state::ScaleOverride;
 
 use crate::manifest::Loaded;

@@ -6,10 +6,12 @@ use std::time::{Duration, Instant};
 
 use crate::build::BuildPolicy;
 use crate::cli::UpArgs;
-use crate::converge::{converge, Cancel, ConvergeError, ConvergeOptions, DEFAULT_CONCURRENCY};
+use crate::converge::{converge, ConvergeError, ConvergeOptions};
+use crate::engine::DEFAULT_CONCURRENCY;
 use crate::manifest::model::Project;
 use crate::output::progress::seconds;
 use crate::plan::PlanOptions;
+use crate::report::Cancel;
 
 use crate::manifest::Loaded;
 use crate::session::explain::explain;

@@ -12,8 +12,8 @@ use crate::cli::{
 };
 use crate::engine::swarm::{service_name, SwarmEngine};
 use crate::engine::LogOptions;
-use crate::images::reference::Reference;
 use crate::manifest::model::{Project, Service};
+use crate::manifest::reference::Reference;
 use crate::manifest::Loaded;
 use crate::output::progress::seconds;
 use crate::session::planning::Planning;
@@ -228,17 +228,10 @@ async fn connect(ctx: &Context) -> Result<SwarmEngine, CommandError> {
 async fn begin(
     ctx: &Context,
     project: &str,
-) -> Result<
-    (
-        SwarmEngine,
-        crate::lock::ProjectLock,
-        crate::converge::Cancel,
-    ),
-    CommandError,
-> {
+) -> Result<(SwarmEngine, crate::lock::ProjectLock, crate::report::Cancel), CommandError> {
     let swarm = connect(ctx).await?;
     let lock = ctx.lock(project).await?;
-    let cancel = crate::converge::Cancel::default();
+    let cancel = crate::report::Cancel::default();
     ctx.watch_interrupts(&cancel);
     Ok((swarm, lock, cancel))
 }
