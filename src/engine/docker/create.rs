@@ -329,7 +329,6 @@ fn docker_mount(mount: &MountSpec) -> Mount {
     }
 }
 
-/// Writes `contents` to `path`, readable and writable by its owner only.
 /// Write a secret's or config's file for a bind mount. The directory is the user's alone
 /// (0700), so no other host user reads it; the file itself is readable by all (0444) so
 /// that a container running as a non-root user can read it, as Compose mounts secrets.

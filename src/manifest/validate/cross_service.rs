@@ -8,7 +8,6 @@ use crate::manifest::model::{NetworkMode, Protocol, Service};
 
 use super::ServiceSpans;
 
-/// Two services (or two ports of one) cannot publish the same host port.
 /// What one service's container settings say about the others: a fixed container name
 /// is unique and has one replica; `network_mode: service:X` and `links` name services;
 /// the legacy limits agree with `deploy.resources`.
@@ -121,6 +120,7 @@ pub(super) fn check_container_settings(
     }
 }
 
+/// Two services (or two ports of one) cannot publish the same host port.
 pub(super) fn check_published_ports(
     r: &mut Reader<'_>,
     services: &BTreeMap<String, Service>,
