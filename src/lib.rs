@@ -26,6 +26,5 @@ pub mod rollout;
 pub mod serving;
 pub mod session;
 pub mod state;
-pub mod swarm;
 pub mod targets;
 pub mod teardown;

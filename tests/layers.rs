@@ -37,7 +37,7 @@ const LAYERS: &[&[&str]] = &[
     // What drives the engine for one concern: actions, health, builds, export.
     &["build", "executor", "export", "health"],
     &["images", "resolver"],
-    &["ingress", "serving", "swarm", "teardown"],
+    &["ingress", "serving", "teardown"],
     // The control plane's tasks that keep the ingress listening and the names served.
     &["ingress::keep", "serving::keep"],
     &["rollout"],

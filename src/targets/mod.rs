@@ -1,6 +1,6 @@
 //! Where a project runs: the local engine ([`local`], msctl's own planner, executor and
-//! control plane) or a Swarm ([`swarm`], which `crate::swarm` translates the manifest
-//! for). Each is a [`Target`]; the commands whose work depends on where the project runs
+//! control plane) or a Swarm ([`swarm`], which translates the manifest into Swarm
+//! services). Each is a [`Target`]; the commands whose work depends on where the project runs
 //! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`) read their
 //! arguments, load the project and call its target, so that no command knows the other
 //! target's code and none imports another.

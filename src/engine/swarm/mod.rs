@@ -3,7 +3,7 @@
 //! sends to each node. The only module besides docker.rs that speaks bollard for them.
 //!
 //! What msctl decides (which services to create, update or remove) lives in
-//! `crate::swarm`; here are the calls and the translation of a service into a Swarm
+//! `crate::targets::swarm::stack`; here are the calls and the translation of a service into a Swarm
 //! service spec, which is where "a Swarm cannot do this" is found.
 //!
 //! Split by concern: `spec` translates a manifest service into a Swarm service spec;

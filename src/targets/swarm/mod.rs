@@ -1,5 +1,6 @@
-//! The commands on the Swarm target (`--target swarm`, `x-msctl.target: swarm`): each
-//! local command's arguments, turned into calls of `crate::swarm`.
+//! The Swarm target (`--target swarm`, `x-msctl.target: swarm`): each command's
+//! arguments turned into calls of [`stack`], which does what `docker stack` does (translate,
+//! plan, apply, remove, list) with msctl's checks and waits.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -17,7 +18,10 @@ use crate::manifest::reference::Reference;
 use crate::manifest::Loaded;
 use crate::output::progress::seconds;
 use crate::session::planning::Planning;
-use crate::swarm::{self, SwarmError};
+mod stack;
+
+use self::stack as swarm;
+use self::stack::SwarmError;
 
 use crate::session::{CommandError, Context};
 
