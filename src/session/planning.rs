@@ -2,6 +2,7 @@
 //! stands for, and how a plan is printed.
 
 use crate::build::BuildPolicy;
+use crate::cli::UpArgs;
 
 use super::Context;
 
@@ -16,6 +17,22 @@ pub struct Planning {
     pub pull: Option<crate::images::PullOverride>,
     pub reset_scale: bool,
     pub self_heal: bool,
+}
+
+impl Planning {
+    /// The plan of `up` with `args`; `self_heal` as `up` would run it.
+    pub fn of_up(args: &UpArgs, self_heal: bool) -> Planning {
+        Planning {
+            services: args.services.clone(),
+            remove_orphans: args.remove_orphans,
+            force_recreate: args.force_recreate,
+            no_recreate: args.no_recreate,
+            policy: BuildPolicy::from_flags(args.no_build, args.build),
+            pull: super::images::pull_override(args.pull),
+            reset_scale: args.reset_scale,
+            self_heal,
+        }
+    }
 }
 
 /// The plan on stdout, one line per step, and its summary on stderr (`on`: where the

@@ -1,13 +1,15 @@
 //! Where a project runs: the local engine ([`local`], msctl's own planner, executor and
 //! control plane) or a Swarm ([`swarm`], which translates the manifest into Swarm
 //! services). Each is a [`Target`]; the commands whose work depends on where the project runs
-//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`) read their
+//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`, `exec`) read their
 //! arguments, load the project and call its target, so that no command knows the other
 //! target's code and none imports another.
 
 use std::collections::BTreeMap;
 
-use crate::cli::{DownArgs, LogsArgs, PsArgs, RestartArgs, RollbackArgs, ScaleArgs, UpArgs};
+use crate::cli::{
+    DownArgs, ExecArgs, LogsArgs, PsArgs, RestartArgs, RollbackArgs, ScaleArgs, UpArgs,
+};
 use crate::manifest::model::Project;
 use crate::manifest::Loaded;
 use crate::session::log_output::Asked;
@@ -71,6 +73,9 @@ pub trait Target: Sync {
         project: &Project,
         args: &RestartArgs,
     ) -> Result<(), CommandError>;
+
+    /// `exec`: run a command in one replica of a service and exit with its exit code.
+    fn exec(&self, ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), CommandError>;
 
     /// `rollback`: undo the service's last rollout. Checks the service.
     fn rollback(

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::cli::{DownArgs, LogsArgs, PsArgs, RestartArgs, RollbackArgs, ScaleArgs, UpArgs};
+use crate::cli::{
+    DownArgs, ExecArgs, LogsArgs, PsArgs, RestartArgs, RollbackArgs, ScaleArgs, UpArgs,
+};
 use crate::manifest::model::Project;
 use crate::manifest::Loaded;
 use crate::session::log_output::Asked;
@@ -11,6 +13,7 @@ use crate::session::planning::Planning;
 use crate::session::{CommandError, Context};
 
 mod down;
+mod exec;
 mod logs;
 mod plan;
 mod ps;
@@ -77,6 +80,10 @@ impl super::Target for Local {
         args: &RestartArgs,
     ) -> Result<(), CommandError> {
         restart::restart(ctx, project, args)
+    }
+
+    fn exec(&self, ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), CommandError> {
+        exec::exec(ctx, project, args)
     }
 
     fn rollback(

@@ -7,9 +7,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use crate::build::BuildPolicy;
 use crate::cli::{
-    DownArgs, Format, LogsArgs, PsArgs, RestartArgs, RollbackArgs, ScaleArgs, UpArgs,
+    DownArgs, ExecArgs, Format, LogsArgs, PsArgs, RestartArgs, RollbackArgs, ScaleArgs, UpArgs,
 };
 use crate::engine::swarm::{service_name, SwarmEngine};
 use crate::engine::LogOptions;
@@ -87,6 +86,14 @@ impl super::Target for Swarm {
         args: &RestartArgs,
     ) -> Result<(), CommandError> {
         restart(ctx, project, args)
+    }
+
+    fn exec(&self, ctx: &Context, project: &Project, _args: &ExecArgs) -> Result<(), CommandError> {
+        ctx.local_only(
+            "exec",
+            project,
+            "a task's container is on the node the Swarm chose; run `docker exec` there (`msctl ps` names the node)",
+        )
     }
 
     fn rollback(
@@ -440,16 +447,7 @@ fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandError> 
                 .reset_scale(&project.name)
                 .map_err(|e| CommandError::Failed(e.into()))?;
         }
-        let planning = Planning {
-            services: args.services.clone(),
-            remove_orphans: args.remove_orphans,
-            force_recreate: args.force_recreate,
-            no_recreate: args.no_recreate,
-            policy: BuildPolicy::from_flags(args.no_build, args.build),
-            pull: crate::session::images::pull_override(args.pull),
-            reset_scale: args.reset_scale,
-            self_heal: false,
-        };
+        let planning = Planning::of_up(&args, false);
         let prepared = prepare(ctx, &swarm, loaded, &planning, true).await?;
         let printer = ctx.printer;
         let report = |line: &str| printer.status(line);

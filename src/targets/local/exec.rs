@@ -1,0 +1,280 @@
+//! `msctl exec SERVICE [--index N] [-T] [-e K=V] [-u USER] [-w DIR] -- COMMAND...`: runs a
+//! command in one replica and exits with the command's exit code.
+//!
+//! The replica is the first ready one (healthy, or running without a health check) by
+//! replica number, unless `--index` names one. A terminal is allocated when msctl's
+//! standard input is one and `-T` is not given; standard input is always forwarded.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+
+use crate::cli::ExecArgs;
+use crate::engine::{ContainerSummary, EngineError, LabelFilter};
+use crate::manifest::fields::did_you_mean;
+use crate::plan::spec::ExecSpec;
+use crate::plan::{labels, ContainerState, Health};
+
+use crate::manifest::model::Project;
+use crate::session::{CommandError, Context};
+
+pub fn exec(ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), CommandError> {
+    let spec = ExecSpec {
+        command: args.command.clone(),
+        env: environment(&args.env, &ctx.environment)?,
+        user: args.user.clone(),
+        workdir: args.workdir.clone(),
+        tty: !args.no_tty && std::io::stdin().is_terminal(),
+        attach_stdin: true,
+        ..ExecSpec::default()
+    };
+    let code = ctx.block_on(async {
+        let engine = ctx.engine().await?;
+        let listed = engine
+            .list_containers(
+                &LabelFilter::project(&project.name).with(labels::SERVICE, Some(&args.service)),
+            )
+            .await
+            .map_err(engine_error)?;
+        let mut replicas: Vec<(u32, ContainerSummary)> = listed
+            .into_iter()
+            .filter(|container| {
+                !container
+                    .labels
+                    .get(labels::ONEOFF)
+                    .is_some_and(|value| value.eq_ignore_ascii_case("true"))
+            })
+            .filter_map(|container| {
+                let number = container.labels.get(labels::REPLICA)?.parse().ok()?;
+                Some((number, container))
+            })
+            .collect();
+        replicas.sort_by_key(|(number, _)| *number);
+        let target = choose(&project.name, &project.services, args, &replicas)?;
+        tracing::debug!("exec in {} ({})", target.name, target.id);
+        engine
+            .exec(&target.id, &spec)
+            .await
+            .map_err(|err| match err {
+                EngineError::Conflict { .. } => CommandError::hinted(
+                    anyhow::anyhow!("cannot run the command in `{}`: {err}", target.name),
+                    "the replica stopped; `msctl ps -a` shows its state",
+                ),
+                other => engine_error(other),
+            })
+    })?;
+    if code != 0 {
+        // The command's own exit code is msctl's: nothing of msctl's is left to report,
+        // and `CommandError` maps failures to msctl's codes only.
+        std::process::exit(i32::try_from(code).unwrap_or(1));
+    }
+    Ok(())
+}
+
+/// `-e K=V` as given; `-e K` takes K's value from msctl's environment, and is left out
+/// when K is not set there (as in Compose).
+fn environment(
+    given: &[String],
+    msctl_environment: &BTreeMap<String, String>,
+) -> Result<Vec<String>, CommandError> {
+    let mut env = Vec::new();
+    for entry in given {
+        match entry.split_once('=') {
+            Some(("", _)) => {
+                return Err(CommandError::Usage(format!(
+                    "-e `{entry}`: the variable has no name; write KEY=VALUE"
+                )))
+            }
+            Some(_) => env.push(entry.clone()),
+            None => {
+                if let Some(value) = msctl_environment.get(entry) {
+                    env.push(format!("{entry}={value}"));
+                }
+            }
+        }
+    }
+    Ok(env)
+}
+
+/// The replica to run in: `--index`, else the first ready one.
+fn choose<'a, T>(
+    project_name: &str,
+    manifest_services: &BTreeMap<String, T>,
+    args: &ExecArgs,
+    replicas: &'a [(u32, ContainerSummary)],
+) -> Result<&'a ContainerSummary, CommandError> {
+    let service = &args.service;
+    if replicas.is_empty() {
+        if !manifest_services.contains_key(service) {
+            let known = manifest_services.keys().map(String::as_str);
+            let hint = match did_you_mean(service, known) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!(
+                    "the services are: {}",
+                    manifest_services
+                        .keys()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            return Err(CommandError::hinted(
+                anyhow::anyhow!("`{service}` is not a service of project `{project_name}`"),
+                hint,
+            ));
+        }
+        return Err(CommandError::hinted(
+            anyhow::anyhow!("service `{service}` of project `{project_name}` has no replica"),
+            "start it with `msctl up`",
+        ));
+    }
+    let numbers = || {
+        replicas
+            .iter()
+            .map(|(number, container)| format!("{number} ({})", describe(container)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(index) = args.index {
+        let Some((_, container)) = replicas.iter().find(|(number, _)| *number == index) else {
+            return Err(CommandError::hinted(
+                anyhow::anyhow!("service `{service}` has no replica {index}"),
+                format!("its replicas are: {}", numbers()),
+            ));
+        };
+        if container.state != ContainerState::Running {
+            return Err(CommandError::hinted(
+                anyhow::anyhow!(
+                    "replica {index} of service `{service}` is not running: {}",
+                    container.state
+                ),
+                "start it with `msctl up`",
+            ));
+        }
+        return Ok(container);
+    }
+    replicas
+        .iter()
+        .map(|(_, container)| container)
+        .find(|container| is_ready(container))
+        .ok_or_else(|| {
+            CommandError::hinted(
+                anyhow::anyhow!("no replica of service `{service}` is ready"),
+                format!(
+                    "its replicas are: {}; `--index N` runs in a running one anyway",
+                    numbers()
+                ),
+            )
+        })
+}
+
+/// Healthy, or running without a health check.
+fn is_ready(container: &ContainerSummary) -> bool {
+    container.state == ContainerState::Running
+        && matches!(container.health, Health::Healthy | Health::None)
+}
+
+fn describe(container: &ContainerSummary) -> String {
+    match (container.state, container.health) {
+        (ContainerState::Running, Health::None) => "running".to_string(),
+        (ContainerState::Running, health) => format!("running, {health}"),
+        (state, _) => state.to_string(),
+    }
+}
+
+fn engine_error(err: EngineError) -> CommandError {
+    match err.hint() {
+        Some(hint) => CommandError::hinted(err, hint),
+        None => CommandError::Failed(err.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replica(number: u32, state: ContainerState, health: Health) -> (u32, ContainerSummary) {
+        (
+            number,
+            ContainerSummary {
+                id: format!("id{number}"),
+                name: format!("demo-web-{number}"),
+                image: "img".to_string(),
+                labels: BTreeMap::new(),
+                state,
+                health,
+                network_mode: None,
+                networks: Vec::new(),
+            },
+        )
+    }
+
+    fn args(index: Option<u32>) -> ExecArgs {
+        ExecArgs {
+            service: "web".to_string(),
+            index,
+            no_tty: true,
+            env: Vec::new(),
+            user: None,
+            workdir: None,
+            command: vec!["true".to_string()],
+        }
+    }
+
+    fn services() -> BTreeMap<String, ()> {
+        BTreeMap::from([("web".to_string(), ())])
+    }
+
+    #[test]
+    fn the_first_ready_replica_is_chosen() {
+        let replicas = vec![
+            replica(1, ContainerState::Running, Health::Starting),
+            replica(2, ContainerState::Exited { code: 1 }, Health::None),
+            replica(3, ContainerState::Running, Health::Healthy),
+            replica(4, ContainerState::Running, Health::Healthy),
+        ];
+        let chosen = choose("demo", &services(), &args(None), &replicas).expect("a replica");
+        assert_eq!(chosen.id, "id3");
+        let chosen = choose("demo", &services(), &args(Some(1)), &replicas).expect("replica 1");
+        assert_eq!(chosen.id, "id1");
+    }
+
+    #[test]
+    fn a_missing_or_stopped_replica_is_a_clear_error() {
+        let replicas = vec![replica(1, ContainerState::Exited { code: 0 }, Health::None)];
+        let message = |result: Result<&ContainerSummary, CommandError>| match result {
+            Err(CommandError::Hinted { error, hint }) => format!("{error} / {hint}"),
+            other => panic!("expected a hinted error, got {other:?}"),
+        };
+        assert_eq!(
+            message(choose("demo", &services(), &args(Some(7)), &replicas)),
+            "service `web` has no replica 7 / its replicas are: 1 (exited (0))"
+        );
+        assert_eq!(
+            message(choose("demo", &services(), &args(Some(1)), &replicas)),
+            "replica 1 of service `web` is not running: exited (0) / start it with `msctl up`"
+        );
+        assert_eq!(
+            message(choose("demo", &services(), &args(None), &replicas)),
+            "no replica of service `web` is ready / its replicas are: 1 (exited (0)); \
+             `--index N` runs in a running one anyway"
+        );
+        let mut unknown = args(None);
+        unknown.service = "webb".to_string();
+        assert_eq!(
+            message(choose("demo", &services(), &unknown, &[])),
+            "`webb` is not a service of project `demo` / did you mean `web`?"
+        );
+    }
+
+    #[test]
+    fn an_env_entry_without_a_value_comes_from_msctls_environment() {
+        let msctl = BTreeMap::from([("TOKEN".to_string(), "abc".to_string())]);
+        let env = environment(
+            &["A=1".to_string(), "TOKEN".to_string(), "UNSET".to_string()],
+            &msctl,
+        )
+        .expect("valid");
+        assert_eq!(env, vec!["A=1", "TOKEN=abc"]);
+        assert!(environment(&["=1".to_string()], &msctl).is_err());
+    }
+}
