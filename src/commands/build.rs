@@ -61,10 +61,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> Result<(), CommandError> {
         drop(reporter);
         match result {
             Ok(_) => Ok(()),
-            Err(err) => Err(match err.hint() {
-                Some(hint) => CommandError::hinted(err, hint),
-                None => CommandError::Failed(err.into()),
-            }),
+            Err(err) => Err(CommandError::with_hint(err.hint(), err)),
         }
     })
 }

@@ -56,10 +56,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> Result<(), CommandError> {
 }
 
 fn hinted(err: ExportError) -> CommandError {
-    match err.hint() {
-        Some(hint) => CommandError::hinted(err, hint),
-        None => CommandError::Failed(err.into()),
-    }
+    CommandError::with_hint(err.hint(), err)
 }
 
 /// Write `documents` into `dir`, which must be new or empty: files left by an earlier

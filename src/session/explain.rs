@@ -70,10 +70,7 @@ pub async fn explain(engine: &dyn Engine, err: ConvergeError) -> CommandError {
                 }
                 _ => None,
             };
-            match hint {
-                Some(hint) => CommandError::hinted(other, hint),
-                None => CommandError::Failed(other.into()),
-            }
+            CommandError::with_hint(hint, other)
         }
     }
 }

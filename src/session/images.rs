@@ -26,10 +26,8 @@ pub fn pull_override(arg: Option<PullArg>) -> Option<PullOverride> {
 impl Context {
     /// The Docker CLI's config (`DOCKER_CONFIG`, else ~/.docker), for credentials.
     pub fn docker_config(&self) -> Result<DockerConfig, CommandError> {
-        DockerConfig::load(&self.environment).map_err(|err| match err.hint() {
-            Some(hint) => CommandError::hinted(err, hint),
-            None => CommandError::Failed(err.into()),
-        })
+        DockerConfig::load(&self.environment)
+            .map_err(|err| CommandError::with_hint(err.hint(), err))
     }
 
     /// When msctl last pulled each image of `project`'s services.
@@ -187,10 +185,7 @@ impl Context {
                 error_count: 1,
             });
         }
-        match err.hint() {
-            Some(hint) => CommandError::hinted(err, hint),
-            None => CommandError::Failed(err.into()),
-        }
+        CommandError::with_hint(err.hint(), err)
     }
 }
 
@@ -220,10 +215,7 @@ pub fn image_options(build: BuildPolicy, pull: Option<PullArg>) -> ImageOptions 
 
 /// A build error as a command error, with its hint when it has one.
 pub fn build_failed(err: crate::build::BuildError) -> CommandError {
-    match err.hint() {
-        Some(hint) => CommandError::hinted(err, hint),
-        None => CommandError::Failed(err.into()),
-    }
+    CommandError::with_hint(err.hint(), err)
 }
 
 /// A rebuilt or newly pulled image must replace the replicas running the old one: the

@@ -50,6 +50,14 @@ impl CommandError {
 }
 
 impl CommandError {
+    /// `error`, with `hint` when there is one.
+    pub fn with_hint(hint: Option<impl Into<String>>, error: impl Into<anyhow::Error>) -> Self {
+        match hint {
+            Some(hint) => CommandError::hinted(error, hint),
+            None => CommandError::Failed(error.into()),
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             CommandError::Manifest(_) | CommandError::Failed(_) | CommandError::Hinted { .. } => 1,

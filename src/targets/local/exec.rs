@@ -182,10 +182,7 @@ fn describe(container: &ContainerSummary) -> String {
 }
 
 fn engine_error(err: EngineError) -> CommandError {
-    match err.hint() {
-        Some(hint) => CommandError::hinted(err, hint),
-        None => CommandError::Failed(err.into()),
-    }
+    CommandError::with_hint(err.hint(), err)
 }
 
 #[cfg(test)]

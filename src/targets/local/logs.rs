@@ -128,10 +128,7 @@ fn check_services<T>(
 }
 
 fn engine_error(err: EngineError) -> CommandError {
-    match err.hint() {
-        Some(hint) => CommandError::hinted(err, hint),
-        None => CommandError::Failed(err.into()),
-    }
+    CommandError::with_hint(err.hint(), err)
 }
 
 #[cfg(test)]

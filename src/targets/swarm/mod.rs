@@ -213,19 +213,13 @@ async fn digest_in(
 }
 
 fn push_failed(err: crate::images::PullError) -> CommandError {
-    match err.hint() {
-        Some(hint) => CommandError::hinted(err, hint),
-        None => CommandError::Failed(err.into()),
-    }
+    CommandError::with_hint(err.hint(), err)
 }
 
 fn failed(err: SwarmError) -> CommandError {
     match err {
         SwarmError::Interrupted => CommandError::Interrupted,
-        err => match err.hint() {
-            Some(hint) => CommandError::hinted(err, hint),
-            None => CommandError::Failed(err.into()),
-        },
+        err => CommandError::with_hint(err.hint(), err),
     }
 }
 
