@@ -57,6 +57,10 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand resolver 'Answer readiness-gated service names (DNS) on the networks'' gateways; `up` runs it in a container of its own, one per engine'
             cand export 'Translate the project into another orchestrator''s manifests'
             cand completions 'Print a shell completion script'
+            cand version 'Show msctl''s version, the Docker engine''s, and the API version they speak'
+            cand top 'Show the processes running in services'' containers'
+            cand port 'Print the host address a service''s container port is published on'
+            cand images 'List the images services'' containers run'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'msctl;validate'= {
@@ -559,6 +563,94 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'msctl;version'= {
+            cand -f 'Manifest file (repeatable; later files override earlier ones)'
+            cand --file 'Manifest file (repeatable; later files override earlier ones)'
+            cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-name 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-directory 'Directory relative paths are resolved against (default: the first manifest''s)'
+            cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
+            cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
+            cand --format 'Output format of commands that print data'
+            cand --target 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)'
+            cand --short 'Print msctl''s version number only'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --no-color 'Never colour output (also: NO_COLOR, CI=true)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msctl;top'= {
+            cand -f 'Manifest file (repeatable; later files override earlier ones)'
+            cand --file 'Manifest file (repeatable; later files override earlier ones)'
+            cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-name 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-directory 'Directory relative paths are resolved against (default: the first manifest''s)'
+            cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
+            cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
+            cand --format 'Output format of commands that print data'
+            cand --target 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --no-color 'Never colour output (also: NO_COLOR, CI=true)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msctl;port'= {
+            cand --index 'Which replica (default: 1)'
+            cand --protocol 'The port''s protocol'
+            cand -f 'Manifest file (repeatable; later files override earlier ones)'
+            cand --file 'Manifest file (repeatable; later files override earlier ones)'
+            cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-name 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-directory 'Directory relative paths are resolved against (default: the first manifest''s)'
+            cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
+            cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
+            cand --format 'Output format of commands that print data'
+            cand --target 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --no-color 'Never colour output (also: NO_COLOR, CI=true)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'msctl;images'= {
+            cand -f 'Manifest file (repeatable; later files override earlier ones)'
+            cand --file 'Manifest file (repeatable; later files override earlier ones)'
+            cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-name 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-directory 'Directory relative paths are resolved against (default: the first manifest''s)'
+            cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
+            cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
+            cand --format 'Output format of commands that print data'
+            cand --target 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)'
+            cand --ids 'Only print image ids, each once (also: the global `-q`, as in Compose)'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --no-color 'Never colour output (also: NO_COLOR, CI=true)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'msctl;help'= {
             cand validate 'Check the manifests; print a summary, or every problem with its place'
             cand config 'Print the resolved manifest: merged, interpolated, defaults applied'
@@ -580,6 +672,10 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand resolver 'Answer readiness-gated service names (DNS) on the networks'' gateways; `up` runs it in a container of its own, one per engine'
             cand export 'Translate the project into another orchestrator''s manifests'
             cand completions 'Print a shell completion script'
+            cand version 'Show msctl''s version, the Docker engine''s, and the API version they speak'
+            cand top 'Show the processes running in services'' containers'
+            cand port 'Print the host address a service''s container port is published on'
+            cand images 'List the images services'' containers run'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'msctl;help;validate'= {
@@ -621,6 +717,14 @@ set edit:completion:arg-completer[msctl] = {|@words|
         &'msctl;help;export'= {
         }
         &'msctl;help;completions'= {
+        }
+        &'msctl;help;version'= {
+        }
+        &'msctl;help;top'= {
+        }
+        &'msctl;help;port'= {
+        }
+        &'msctl;help;images'= {
         }
         &'msctl;help;help'= {
         }

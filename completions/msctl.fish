@@ -59,6 +59,10 @@ complete -c msctl -n "__fish_msctl_needs_command" -f -a "serve" -d 'Run the cont
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "resolver" -d 'Answer readiness-gated service names (DNS) on the networks\' gateways; `up` runs it in a container of its own, one per engine'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "export" -d 'Translate the project into another orchestrator\'s manifests'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "version" -d 'Show msctl\'s version, the Docker engine\'s, and the API version they speak'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "top" -d 'Show the processes running in services\' containers'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "port" -d 'Print the host address a service\'s container port is published on'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "images" -d 'List the images services\' containers run'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand validate" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
@@ -436,24 +440,94 @@ complete -c msctl -n "__fish_msctl_using_subcommand completions" -s v -l verbose
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "up" -d 'Build what is missing or changed, then create and start replicas until all are ready'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "plan" -d 'Print what `up` would do, one line per action, changing nothing'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "down" -d 'Stop and remove the project\'s containers and networks'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "ps" -d 'List the project\'s replicas with their state and health'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "build" -d 'Build or rebuild services\' images'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "pull" -d 'Pull services\' images from their registries'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "push" -d 'Push the images msctl builds to their registries'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "rollback" -d 'Roll a service back to its config before its last completed rollout'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "history" -d 'List a service\'s rollouts: when, how they ended, from which image to which'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "exec" -d 'Run a command in a running replica'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "events" -d 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "serve" -d 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "resolver" -d 'Answer readiness-gated service names (DNS) on the networks\' gateways; `up` runs it in a container of its own, one per engine'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "export" -d 'Translate the project into another orchestrator\'s manifests'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msctl -n "__fish_msctl_using_subcommand version" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand version" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand version" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand version" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand version" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand version" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand version" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand version" -l short -d 'Print msctl\'s version number only'
+complete -c msctl -n "__fish_msctl_using_subcommand version" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand version" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand version" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand version" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand version" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand top" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand top" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand top" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand top" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand top" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand top" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand top" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand top" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand top" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand top" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand top" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand top" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand port" -l index -d 'Which replica (default: 1)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand port" -l protocol -d 'The port\'s protocol' -r -f -a "tcp\t''
+udp\t''
+sctp\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand port" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand port" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand port" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand port" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand port" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand port" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand port" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand port" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand port" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand port" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand port" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand port" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand images" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand images" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand images" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand images" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand images" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand images" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand images" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand images" -l ids -d 'Only print image ids, each once (also: the global `-q`, as in Compose)'
+complete -c msctl -n "__fish_msctl_using_subcommand images" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand images" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand images" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand images" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand images" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "up" -d 'Build what is missing or changed, then create and start replicas until all are ready'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "plan" -d 'Print what `up` would do, one line per action, changing nothing'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "down" -d 'Stop and remove the project\'s containers and networks'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "ps" -d 'List the project\'s replicas with their state and health'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "build" -d 'Build or rebuild services\' images'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "pull" -d 'Pull services\' images from their registries'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "push" -d 'Push the images msctl builds to their registries'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "rollback" -d 'Roll a service back to its config before its last completed rollout'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "history" -d 'List a service\'s rollouts: when, how they ended, from which image to which'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "exec" -d 'Run a command in a running replica'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "events" -d 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "serve" -d 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "resolver" -d 'Answer readiness-gated service names (DNS) on the networks\' gateways; `up` runs it in a container of its own, one per engine'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "export" -d 'Translate the project into another orchestrator\'s manifests'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "completions" -d 'Print a shell completion script'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "version" -d 'Show msctl\'s version, the Docker engine\'s, and the API version they speak'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "top" -d 'Show the processes running in services\' containers'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "port" -d 'Print the host address a service\'s container port is published on'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "images" -d 'List the images services\' containers run'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -134,6 +134,67 @@ pub enum Command {
     Export(ExportArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Show msctl's version, the Docker engine's, and the API version they speak
+    Version(VersionArgs),
+    /// Show the processes running in services' containers
+    Top(TopArgs),
+    /// Print the host address a service's container port is published on
+    Port(PortArgs),
+    /// List the images services' containers run
+    Images(ImagesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// Services whose containers' images to list (default: all)
+    pub services: Vec<String>,
+    /// Only print image ids, each once (also: the global `-q`, as in Compose)
+    #[arg(long)]
+    pub ids: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PortArgs {
+    /// The service
+    pub service: String,
+    /// The port inside the container (default: list every mapping)
+    pub private_port: Option<u16>,
+    /// Which replica (default: 1)
+    #[arg(long, value_name = "N")]
+    pub index: Option<u32>,
+    /// The port's protocol
+    #[arg(long, value_enum, default_value_t = PortProtocol::Tcp)]
+    pub protocol: PortProtocol,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PortProtocol {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+impl PortProtocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PortProtocol::Tcp => "tcp",
+            PortProtocol::Udp => "udp",
+            PortProtocol::Sctp => "sctp",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// Services whose containers to show (default: all)
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Print msctl's version number only
+    #[arg(long)]
+    pub short: bool,
 }
 
 #[derive(Debug, Args)]

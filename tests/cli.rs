@@ -594,6 +594,9 @@ fn commands_of_the_local_target_refuse_a_swarm_project_saying_why() {
             "the Swarm keeps a service's current and previous spec",
         ),
         (&["events"][..], "the Swarm keeps its own record"),
+        (&["top"][..], "run `docker top` there"),
+        (&["port", "web", "80"][..], "through its routing mesh"),
+        (&["images"][..], "each node keeps the images"),
     ] {
         let (code, stdout, stderr) = without_engine(dir.path(), args);
         assert_eq!(code, 1, "{args:?}: {stderr}");

@@ -10,8 +10,10 @@ pub mod events;
 pub mod exec;
 pub mod export;
 pub mod history;
+pub mod images;
 pub mod logs;
 pub mod plan;
+pub mod port;
 pub mod ps;
 pub mod pull;
 pub mod push;
@@ -20,8 +22,10 @@ pub mod restart;
 pub mod rollback;
 pub mod scale;
 pub mod serve;
+pub mod top;
 pub mod up;
 pub mod validate;
+pub mod version;
 
 use crate::cli::{Cli, Command};
 use crate::session::{CommandError, Context};
@@ -54,5 +58,9 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Events(args) => events::run(&ctx, args),
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Resolver(args) => resolver::run(args),
+        Command::Version(args) => version::run(&ctx, args),
+        Command::Top(args) => top::run(&ctx, args),
+        Command::Port(args) => port::run(&ctx, args),
+        Command::Images(args) => images::run(&ctx, args),
     }
 }

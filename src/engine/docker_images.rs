@@ -37,6 +37,11 @@ impl DockerEngine {
             Ok(inspect) => Ok(Some(ImageDetails {
                 id: inspect.id.unwrap_or_default(),
                 repo_digests: inspect.repo_digests.unwrap_or_default(),
+                repo_tags: inspect.repo_tags.unwrap_or_default(),
+                size: inspect
+                    .size
+                    .and_then(|s| u64::try_from(s).ok())
+                    .unwrap_or(0),
                 os: inspect.os.unwrap_or_default(),
                 architecture: inspect.architecture.unwrap_or_default(),
                 variant: inspect.variant.filter(|v| !v.is_empty()),

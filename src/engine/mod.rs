@@ -218,6 +218,13 @@ pub struct VolumeSummary {
     pub labels: BTreeMap<String, String>,
 }
 
+/// The processes of a container: the column titles of `ps`, and one row per process.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Processes {
+    pub titles: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
 /// What the engine knows of an image it has.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImageDetails {
@@ -230,6 +237,10 @@ pub struct ImageDetails {
     pub os: String,
     pub architecture: String,
     pub variant: Option<String>,
+    /// The names it has (`shop/orders:latest`).
+    pub repo_tags: Vec<String>,
+    /// Its size on disk, in bytes.
+    pub size: u64,
     /// When a name was last put on it (a pull, a tag, a build), in ms since the epoch.
     pub last_tag_time_ms: Option<i64>,
     pub labels: BTreeMap<String, String>,
@@ -464,6 +475,9 @@ pub trait Engine: Send + Sync {
 
     /// Sends `signal` (`SIGKILL`, `SIGTERM`, ...) to a running container's main process.
     async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError>;
+
+    /// The processes of a running container, as `ps -ef` on the engine's host lists them.
+    async fn top(&self, container_id: &str) -> Result<Processes, EngineError>;
 
     /// The CPU use of a running container, in percent of one CPU (200 = two CPUs busy),
     /// measured by the engine over about a second.

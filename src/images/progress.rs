@@ -202,7 +202,8 @@ impl LayerProgress {
     }
 }
 
-fn megabytes(bytes: u64) -> String {
+/// `12.3 MB`: sizes as the progress lines and `msctl images` print them.
+pub fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_000_000.0)
 }
 

@@ -1,14 +1,15 @@
 //! Where a project runs: the local engine ([`local`], msctl's own planner, executor and
 //! control plane) or a Swarm ([`swarm`], which translates the manifest into Swarm
 //! services). Each is a [`Target`]; the commands whose work depends on where the project runs
-//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`, `exec`) read their
+//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`, `exec`, `top`, `port`, `images`) read their
 //! arguments, load the project and call its target, so that no command knows the other
 //! target's code and none imports another.
 
 use std::collections::BTreeMap;
 
 use crate::cli::{
-    DownArgs, ExecArgs, LogsArgs, PsArgs, RestartArgs, RollbackArgs, ScaleArgs, UpArgs,
+    DownArgs, ExecArgs, ImagesArgs, LogsArgs, PortArgs, PsArgs, RestartArgs, RollbackArgs,
+    ScaleArgs, TopArgs, UpArgs,
 };
 use crate::manifest::model::Project;
 use crate::manifest::Loaded;
@@ -76,6 +77,22 @@ pub trait Target: Sync {
 
     /// `exec`: run a command in one replica of a service and exit with its exit code.
     fn exec(&self, ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), CommandError>;
+
+    /// `top`: the processes of the chosen services' running containers. Checks the
+    /// services.
+    fn top(&self, ctx: &Context, project: &Project, args: &TopArgs) -> Result<(), CommandError>;
+
+    /// `port`: the host address a service's container port is published on. Checks the
+    /// service.
+    fn port(&self, ctx: &Context, project: &Project, args: &PortArgs) -> Result<(), CommandError>;
+
+    /// `images`: the images the chosen services' containers run. Checks the services.
+    fn images(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &ImagesArgs,
+    ) -> Result<(), CommandError>;
 
     /// `rollback`: undo the service's last rollout. Checks the service.
     fn rollback(

@@ -8,6 +8,7 @@ pub mod support;
 
 mod build;
 mod chaos;
+mod commands;
 mod compat;
 mod control;
 mod engine;

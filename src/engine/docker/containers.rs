@@ -272,6 +272,24 @@ impl DockerEngine {
         .await
     }
 
+    pub(super) async fn top_impl(
+        &self,
+        container_id: &str,
+    ) -> Result<crate::engine::Processes, EngineError> {
+        let answer = self
+            .call(
+                "top",
+                container_what(container_id),
+                CALL_TIMEOUT,
+                self.docker.top_processes(container_id, None),
+            )
+            .await?;
+        Ok(crate::engine::Processes {
+            titles: answer.titles.unwrap_or_default(),
+            rows: answer.processes.unwrap_or_default(),
+        })
+    }
+
     pub(super) async fn cpu_percent_impl(&self, container_id: &str) -> Result<f64, EngineError> {
         // Not streamed and not one-shot: the engine samples twice, about a second apart,
         // and returns both (`cpu_stats` and `precpu_stats`).

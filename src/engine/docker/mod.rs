@@ -55,6 +55,17 @@ const STOP_MARGIN: Duration = Duration::from_secs(30);
 /// is set high: each call below has its own, tighter, timeout.
 const CLIENT_TIMEOUT_SECS: u64 = 3600;
 
+/// What the engine says of itself: its version, the newest and oldest API versions it
+/// speaks, and its platform.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ServerVersion {
+    pub version: String,
+    pub api_version: String,
+    pub min_api_version: String,
+    pub os: String,
+    pub arch: String,
+}
+
 /// An Engine API version, as negotiated with the daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ApiVersion {
@@ -177,6 +188,25 @@ impl DockerEngine {
     /// The API version both sides speak.
     pub fn api_version(&self) -> ApiVersion {
         self.api_version
+    }
+
+    /// What the engine says of itself (`GET /version`), for `msctl version`.
+    pub async fn server_version(&self) -> Result<ServerVersion, EngineError> {
+        let answer = self
+            .call(
+                "version",
+                || "the engine".to_string(),
+                CALL_TIMEOUT,
+                self.docker.version(),
+            )
+            .await?;
+        Ok(ServerVersion {
+            version: answer.version.unwrap_or_default(),
+            api_version: answer.api_version.unwrap_or_default(),
+            min_api_version: answer.min_api_version.unwrap_or_default(),
+            os: answer.os.unwrap_or_default(),
+            arch: answer.arch.unwrap_or_default(),
+        })
     }
 
     /// The bollard client, for `build/`: the one other module allowed to speak the API.
@@ -461,6 +491,10 @@ impl Engine for DockerEngine {
 
     async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError> {
         self.kill_container_impl(container_id, signal).await
+    }
+
+    async fn top(&self, container_id: &str) -> Result<super::Processes, EngineError> {
+        self.top_impl(container_id).await
     }
 
     async fn cpu_percent(&self, container_id: &str) -> Result<f64, EngineError> {

@@ -489,6 +489,7 @@ impl Engine for FakeEngine {
         let state = self.enter("inspect_image", reference)?;
         Ok(state.images.contains(reference).then(|| ImageDetails {
             id: format!("sha256:fake-{reference}"),
+            repo_tags: vec![reference.to_string()],
             os: "linux".to_string(),
             architecture: "amd64".to_string(),
             ..ImageDetails::default()
@@ -623,6 +624,35 @@ impl Engine for FakeEngine {
         let container = state.container_mut(container_id)?;
         container.summary.name = new_name.to_string();
         Ok(())
+    }
+
+    async fn top(&self, container_id: &str) -> Result<crate::engine::Processes, EngineError> {
+        let mut state = self.enter("top", container_id)?;
+        let container = state.container_mut(container_id)?;
+        if container.summary.state != ContainerState::Running {
+            return Err(EngineError::Conflict {
+                what: format!("container `{container_id}`"),
+                message: "the container is not running".to_string(),
+            });
+        }
+        // One process: the container's command, as PID 1 of its namespace.
+        let command = container
+            .spec
+            .as_ref()
+            .map(|spec| {
+                spec.entrypoint
+                    .iter()
+                    .flatten()
+                    .chain(spec.command.iter().flatten())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        Ok(crate::engine::Processes {
+            titles: vec!["PID".to_string(), "CMD".to_string()],
+            rows: vec![vec!["1".to_string(), command]],
+        })
     }
 
     async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError> {

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::cli::{
-    DownArgs, ExecArgs, LogsArgs, PsArgs, RestartArgs, RollbackArgs, ScaleArgs, UpArgs,
+    DownArgs, ExecArgs, ImagesArgs, LogsArgs, PortArgs, PsArgs, RestartArgs, RollbackArgs,
+    ScaleArgs, TopArgs, UpArgs,
 };
 use crate::manifest::model::Project;
 use crate::manifest::Loaded;
@@ -14,12 +15,15 @@ use crate::session::{CommandError, Context};
 
 mod down;
 mod exec;
+mod images;
 mod logs;
 mod plan;
+mod port;
 mod ps;
 mod restart;
 mod rollback;
 mod scale;
+mod top;
 mod up;
 
 /// The local engine as a [`super::Target`].
@@ -84,6 +88,23 @@ impl super::Target for Local {
 
     fn exec(&self, ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), CommandError> {
         exec::exec(ctx, project, args)
+    }
+
+    fn top(&self, ctx: &Context, project: &Project, args: &TopArgs) -> Result<(), CommandError> {
+        top::top(ctx, project, args)
+    }
+
+    fn port(&self, ctx: &Context, project: &Project, args: &PortArgs) -> Result<(), CommandError> {
+        port::port(ctx, project, args)
+    }
+
+    fn images(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &ImagesArgs,
+    ) -> Result<(), CommandError> {
+        images::images(ctx, project, args)
     }
 
     fn rollback(

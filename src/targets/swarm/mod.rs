@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 
 use crate::cli::{
-    DownArgs, ExecArgs, Format, LogsArgs, PsArgs, RestartArgs, RollbackArgs, ScaleArgs, UpArgs,
+    DownArgs, ExecArgs, Format, ImagesArgs, LogsArgs, PortArgs, PsArgs, RestartArgs, RollbackArgs,
+    ScaleArgs, TopArgs, UpArgs,
 };
 use crate::engine::swarm::{service_name, SwarmEngine};
 use crate::engine::LogOptions;
@@ -93,6 +94,35 @@ impl super::Target for Swarm {
             "exec",
             project,
             "a task's container is on the node the Swarm chose; run `docker exec` there (`msctl ps` names the node)",
+        )
+    }
+
+    fn top(&self, ctx: &Context, project: &Project, _args: &TopArgs) -> Result<(), CommandError> {
+        ctx.local_only(
+            "top",
+            project,
+            "a task's processes are on the node the Swarm chose; run `docker top` there (`msctl ps` names the node)",
+        )
+    }
+
+    fn port(&self, ctx: &Context, project: &Project, _args: &PortArgs) -> Result<(), CommandError> {
+        ctx.local_only(
+            "port",
+            project,
+            "the Swarm publishes a service's ports on every node through its routing mesh; `msctl config` shows them",
+        )
+    }
+
+    fn images(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        _args: &ImagesArgs,
+    ) -> Result<(), CommandError> {
+        ctx.local_only(
+            "images",
+            project,
+            "each node keeps the images of the tasks it runs; `docker image ls` on a node lists them",
         )
     }
 
