@@ -61,6 +61,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand top 'Show the processes running in services'' containers'
             cand port 'Print the host address a service''s container port is published on'
             cand images 'List the images services'' containers run'
+            cand ls 'List the projects with containers on this engine'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'msctl;validate'= {
@@ -651,6 +652,29 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'msctl;ls'= {
+            cand -f 'Manifest file (repeatable; later files override earlier ones)'
+            cand --file 'Manifest file (repeatable; later files override earlier ones)'
+            cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-name 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-directory 'Directory relative paths are resolved against (default: the first manifest''s)'
+            cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
+            cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
+            cand --format 'Output format of commands that print data'
+            cand --target 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)'
+            cand -a 'Also list projects whose containers are all stopped'
+            cand --all 'Also list projects whose containers are all stopped'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --no-color 'Never colour output (also: NO_COLOR, CI=true)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'msctl;help'= {
             cand validate 'Check the manifests; print a summary, or every problem with its place'
             cand config 'Print the resolved manifest: merged, interpolated, defaults applied'
@@ -676,6 +700,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand top 'Show the processes running in services'' containers'
             cand port 'Print the host address a service''s container port is published on'
             cand images 'List the images services'' containers run'
+            cand ls 'List the projects with containers on this engine'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'msctl;help;validate'= {
@@ -725,6 +750,8 @@ set edit:completion:arg-completer[msctl] = {|@words|
         &'msctl;help;port'= {
         }
         &'msctl;help;images'= {
+        }
+        &'msctl;help;ls'= {
         }
         &'msctl;help;help'= {
         }

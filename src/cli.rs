@@ -142,6 +142,15 @@ pub enum Command {
     Port(PortArgs),
     /// List the images services' containers run
     Images(ImagesArgs),
+    /// List the projects with containers on this engine
+    Ls(LsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Also list projects whose containers are all stopped
+    #[arg(short, long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ pub mod export;
 pub mod history;
 pub mod images;
 pub mod logs;
+pub mod ls;
 pub mod plan;
 pub mod port;
 pub mod ps;
@@ -62,5 +63,6 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Top(args) => top::run(&ctx, args),
         Command::Port(args) => port::run(&ctx, args),
         Command::Images(args) => images::run(&ctx, args),
+        Command::Ls(args) => ls::run(&ctx, args),
     }
 }

@@ -92,6 +92,20 @@ pub struct ContainerSummary {
     pub networks: Vec<String>,
 }
 
+impl ContainerSummary {
+    /// The service msctl created it for (its `io.msctl.service` label).
+    pub fn service(&self) -> Option<&str> {
+        self.labels
+            .get(crate::plan::labels::SERVICE)
+            .map(String::as_str)
+    }
+
+    /// Its replica number (its `io.msctl.replica` label).
+    pub fn replica(&self) -> Option<u32> {
+        self.labels.get(crate::plan::labels::REPLICA)?.parse().ok()
+    }
+}
+
 /// A container as inspected: the summary and what only inspection tells.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerDetails {

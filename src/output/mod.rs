@@ -5,6 +5,7 @@
 
 pub mod progress;
 pub mod spinners;
+pub mod table;
 pub mod yaml;
 
 use std::io::{IsTerminal, Write};

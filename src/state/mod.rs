@@ -101,6 +101,10 @@ impl StateStore {
                      image TEXT PRIMARY KEY,
                      pulled_at_ms INTEGER NOT NULL
                  );
+                 CREATE TABLE IF NOT EXISTS config_files (
+                     project TEXT PRIMARY KEY,
+                     files TEXT NOT NULL
+                 );
                  CREATE TABLE IF NOT EXISTS rollouts (
                      id INTEGER PRIMARY KEY AUTOINCREMENT,
                      project TEXT NOT NULL,
@@ -370,6 +374,41 @@ impl StateStore {
         .transpose()
     }
 
+    /// Keeps the manifest files `project` was last brought up from (`msctl ls` shows them).
+    pub fn save_config_files(
+        &mut self,
+        project: &str,
+        files: &[PathBuf],
+    ) -> Result<(), StateError> {
+        let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let files = serde_json::to_string(&files).map_err(|e| {
+            StateError::Corrupt(format!("cannot encode the files of `{project}`: {e}"))
+        })?;
+        self.connection.execute(
+            "INSERT INTO config_files (project, files) VALUES (?1, ?2)
+             ON CONFLICT (project) DO UPDATE SET files = excluded.files",
+            params![project, files],
+        )?;
+        Ok(())
+    }
+
+    /// The manifest files `project` was last brought up from; empty when unknown.
+    pub fn config_files(&self, project: &str) -> Result<Vec<String>, StateError> {
+        let files: Option<String> = self
+            .connection
+            .query_row(
+                "SELECT files FROM config_files WHERE project = ?1",
+                params![project],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match files {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StateError::Corrupt(format!("config files of `{project}`: {e}"))),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// The names of every project with a desired state.
     pub fn desired_projects(&self) -> Result<Vec<String>, StateError> {
         let mut stmt = self
@@ -405,6 +444,10 @@ impl StateStore {
         tx.execute("DELETE FROM events WHERE project = ?1", params![project])?;
         tx.execute("DELETE FROM backoff WHERE project = ?1", params![project])?;
         tx.execute("DELETE FROM rollouts WHERE project = ?1", params![project])?;
+        tx.execute(
+            "DELETE FROM config_files WHERE project = ?1",
+            params![project],
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -561,6 +604,28 @@ mod tests {
         let store = StateStore::open(dir.path()).expect("reopen");
         assert_eq!(store.last_pull("redis:7").expect("read"), Some(2_000));
         assert_eq!(store.last_pull("nginx:1").expect("read"), Some(5));
+    }
+
+    #[test]
+    fn config_files_are_kept_replaced_and_forgotten_with_the_project() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = StateStore::open(dir.path()).expect("open");
+        assert!(store.config_files("shop").expect("read").is_empty());
+        let files = [PathBuf::from("/srv/shop/compose.yaml")];
+        store.save_config_files("shop", &files).expect("save");
+        let more = [
+            PathBuf::from("/srv/shop/compose.yaml"),
+            PathBuf::from("/srv/shop/compose.prod.yaml"),
+        ];
+        store.save_config_files("shop", &more).expect("replace");
+        drop(store);
+        let mut store = StateStore::open(dir.path()).expect("reopen");
+        assert_eq!(
+            store.config_files("shop").expect("read"),
+            ["/srv/shop/compose.yaml", "/srv/shop/compose.prod.yaml"]
+        );
+        store.forget_project("shop").expect("forget");
+        assert!(store.config_files("shop").expect("read").is_empty());
     }
 
     #[test]

@@ -14,6 +14,24 @@ fn sleeper(hint: &str, services: &[&str]) -> TestProject {
     TestProject::new(hint, &yaml)
 }
 
+/// Runs `args` with DOCKER_HOST at a socket that does not exist, asserts exit 1 with
+/// the reason and a hint on stderr, and returns stdout.
+fn fails_without_an_engine(project: &TestProject, args: &[&str]) -> String {
+    let output = project
+        .command(args)
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .expect("msctl runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot reach the Docker engine at unix:///nonexistent/docker.sock"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint:"), "{stderr}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// What `docker version` says of the engine: (version, newest API version).
 fn docker_server_version() -> (String, String) {
     let output = std::process::Command::new("docker")
@@ -65,20 +83,8 @@ fn version_names_msctl_the_engine_and_the_api_version_they_speak() {
 #[test]
 fn version_without_an_engine_prints_msctls_own_and_says_why_it_fails() {
     let project = sleeper("version-no-engine", &["app"]);
-    let output = project
-        .command(&["version"])
-        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-        .output()
-        .expect("msctl runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stdout = fails_without_an_engine(&project, &["version"]);
     assert_eq!(stdout, format!("msctl:  {}\n", env!("CARGO_PKG_VERSION")));
-    assert!(
-        stderr.contains("cannot reach the Docker engine at unix:///nonexistent/docker.sock"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("hint:"), "{stderr}");
 }
 
 #[test]
@@ -353,4 +359,65 @@ fn port_without_a_port_lists_every_mapping_the_ingress_first() {
         ],
         "{text}"
     );
+}
+
+/// `ls --format json`'s row of `project`, if listed.
+fn ls_row(json: &serde_json::Value, project: &str) -> Option<serde_json::Value> {
+    json.as_array()
+        .expect("an array")
+        .iter()
+        .find(|row| row["name"] == project)
+        .cloned()
+}
+
+#[test]
+fn ls_lists_the_projects_on_the_engine_with_their_state_self_heal_and_files() {
+    let up = sleeper("ls-up", &["app"]);
+    up.msctl_ok(&["up", "--detach"]);
+    let other = sleeper("ls-other", &["app", "db"]);
+    other.start_replica("app", 1);
+    let stopped = sleeper("ls-stopped", &["app"]);
+    let id = stopped.start_replica("app", 1);
+    let status = std::process::Command::new("docker")
+        .args(["stop", "-t", "0", &id])
+        .output()
+        .expect("docker runs");
+    assert!(status.status.success());
+
+    let json: serde_json::Value =
+        serde_json::from_str(&up.msctl_ok(&["ls", "--format", "json"])).expect("json");
+    let row = ls_row(&json, up.name()).expect("the project brought up is listed");
+    assert_eq!(row["status"], "running(1)");
+    // `up` ran with MSCTL_SELF_HEAL=0, from compose.yaml in the project's directory.
+    assert_eq!(row["self_heal"], "off");
+    assert_eq!(
+        row["config_files"],
+        serde_json::json!([up.dir().join("compose.yaml").display().to_string()])
+    );
+    let row = ls_row(&json, other.name()).expect("another state directory's project");
+    assert_eq!(row["status"], "running(1)");
+    assert_eq!(row["self_heal"], serde_json::Value::Null);
+    assert_eq!(row["config_files"], serde_json::json!([]));
+    assert!(ls_row(&json, stopped.name()).is_none(), "{json}");
+
+    let all: serde_json::Value =
+        serde_json::from_str(&up.msctl_ok(&["ls", "-a", "--format", "json"])).expect("json");
+    let row = ls_row(&all, stopped.name()).expect("-a lists a stopped project");
+    assert_eq!(row["status"], "exited(1)");
+
+    let table = up.msctl_ok(&["ls"]);
+    let line = table
+        .lines()
+        .find(|l| l.starts_with(&format!("{} ", up.name())))
+        .expect("a line for the project");
+    assert!(line.contains("running(1)  off"), "{table}");
+    assert!(table.starts_with("NAME "), "{table}");
+    let names = up.msctl_ok(&["-q", "ls"]);
+    assert!(names.lines().any(|l| l == up.name()), "{names}");
+}
+
+#[test]
+fn ls_without_an_engine_fails_clearly() {
+    let project = sleeper("ls-no-engine", &["app"]);
+    assert_eq!(fails_without_an_engine(&project, &["ls"]), "");
 }

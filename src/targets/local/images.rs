@@ -45,7 +45,7 @@ pub fn images(ctx: &Context, project: &Project, args: &ImagesArgs) -> Result<(),
                     .is_some_and(|s| chosen.is_empty() || chosen.contains(s.as_str()))
             })
             .collect();
-        containers.sort_by_key(|c| (service_of(c), replica_of(c), c.name.clone()));
+        containers.sort_by_key(|c| (c.service().map(str::to_string), c.replica(), c.name.clone()));
         // Each image once, however many containers run it.
         let references: BTreeSet<&str> = containers.iter().map(|c| c.image.as_str()).collect();
         let inspected = join_all(references.iter().map(|r| engine.inspect_image(r))).await;
@@ -94,18 +94,6 @@ pub fn images(ctx: &Context, project: &Project, args: &ImagesArgs) -> Result<(),
     })
 }
 
-fn service_of(container: &ContainerSummary) -> String {
-    container
-        .labels
-        .get(labels::SERVICE)
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn replica_of(container: &ContainerSummary) -> Option<u32> {
-    container.labels.get(labels::REPLICA)?.parse().ok()
-}
-
 /// A container's row: the repository and tag of the name it was created from (or of
 /// the image's first name, when it was created from an id), the image's id and size.
 fn row(container: &ContainerSummary, image: Option<&ImageDetails>) -> Row {
@@ -126,8 +114,8 @@ fn row(container: &ContainerSummary, image: Option<&ImageDetails>) -> Row {
     };
     Row {
         container: container.name.clone(),
-        service: service_of(container),
-        replica: replica_of(container),
+        service: container.service().unwrap_or_default().to_string(),
+        replica: container.replica(),
         repository,
         tag,
         id: image
@@ -143,11 +131,10 @@ fn row(container: &ContainerSummary, image: Option<&ImageDetails>) -> Row {
 }
 
 fn table(rows: &[Row]) -> String {
-    let header = ["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"];
-    let cells: Vec<[String; 5]> = rows
-        .iter()
-        .map(|r| {
-            [
+    let header = ["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"].map(str::to_string);
+    let lines: Vec<Vec<String>> = std::iter::once(header.to_vec())
+        .chain(rows.iter().map(|r| {
+            vec![
                 r.container.clone(),
                 r.repository.clone(),
                 r.tag.clone(),
@@ -162,29 +149,9 @@ fn table(rows: &[Row]) -> String {
                     megabytes(r.size)
                 },
             ]
-        })
+        }))
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &cells {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let lines = std::iter::once(header.map(str::to_string)).chain(cells);
-    for row in lines {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    crate::output::table::columns(&lines, "  ")
 }
 
 #[cfg(test)]

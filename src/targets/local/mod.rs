@@ -17,6 +17,7 @@ mod down;
 mod exec;
 mod images;
 mod logs;
+mod ls;
 mod plan;
 mod port;
 mod ps;
@@ -25,6 +26,8 @@ mod rollback;
 mod scale;
 mod top;
 mod up;
+
+pub use ls::ls;
 
 /// The local engine as a [`super::Target`].
 pub struct Local;

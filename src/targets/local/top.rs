@@ -51,7 +51,7 @@ pub fn top(ctx: &Context, project: &Project, args: &TopArgs) -> Result<(), Comma
                     .is_some_and(|s| chosen.is_empty() || chosen.contains(s.as_str()))
             })
             .collect();
-        running.sort_by_key(|c| (service_of(c), replica_of(c), c.name.clone()));
+        running.sort_by_key(|c| (c.service().map(str::to_string), c.replica(), c.name.clone()));
         if running.is_empty() {
             let which = if args.services.is_empty() {
                 format!("project `{}` has no running container", project.name)
@@ -84,8 +84,8 @@ pub fn top(ctx: &Context, project: &Project, args: &TopArgs) -> Result<(), Comma
             let objects: Vec<Listed> = tables
                 .iter()
                 .map(|(container, processes)| Listed {
-                    service: service_of(container),
-                    replica: replica_of(container),
+                    service: container.service().unwrap_or_default().to_string(),
+                    replica: container.replica(),
                     name: container.name.clone(),
                     processes: objects_of(processes),
                 })
@@ -101,18 +101,6 @@ pub fn top(ctx: &Context, project: &Project, args: &TopArgs) -> Result<(), Comma
         let _ = ctx.printer.data(&text);
         Ok(())
     })
-}
-
-fn service_of(container: &ContainerSummary) -> String {
-    container
-        .labels
-        .get(labels::SERVICE)
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn replica_of(container: &ContainerSummary) -> Option<u32> {
-    container.labels.get(labels::REPLICA)?.parse().ok()
 }
 
 /// Each process as an object keyed by the column titles.
@@ -133,27 +121,11 @@ fn objects_of(processes: &Processes) -> Vec<serde_json::Map<String, serde_json::
 
 /// The titles and rows in columns padded to their widest value; the last column as is.
 fn table(processes: &Processes) -> String {
-    let columns = processes.titles.len();
-    let mut widths = vec![0; columns];
-    for row in std::iter::once(&processes.titles).chain(&processes.rows) {
-        for (i, value) in row.iter().enumerate().take(columns) {
-            widths[i] = widths[i].max(value.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in std::iter::once(&processes.titles).chain(&processes.rows) {
-        let mut line = String::new();
-        for (i, value) in row.iter().enumerate().take(columns) {
-            if i + 1 == columns {
-                line.push_str(value);
-            } else {
-                line.push_str(&format!("{value:<width$}  ", width = widths[i]));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    let rows: Vec<Vec<String>> = std::iter::once(&processes.titles)
+        .chain(&processes.rows)
+        .cloned()
+        .collect();
+    crate::output::table::columns(&rows, "  ")
 }
 
 #[cfg(test)]

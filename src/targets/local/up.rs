@@ -128,6 +128,9 @@ pub fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandErr
             None => IngressBefore::read(ctx, &project.name),
         };
         record_desired(ctx, &project, &selected, args.services.is_empty(), self_heal)?;
+        ctx.state_store()?
+            .save_config_files(&project.name, &loaded.files)
+            .map_err(|e| CommandError::Failed(e.into()))?;
         drop(lock);
         match (&keeper, self_heal) {
             (Some(keeper), true) => {
