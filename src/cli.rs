@@ -144,6 +144,43 @@ pub enum Command {
     Images(ImagesArgs),
     /// List the projects with containers on this engine
     Ls(LsArgs),
+    /// Stop services' replicas, and keep self-heal from starting them until `start`
+    Stop(StopArgs),
+    /// Start services' stopped replicas again
+    Start(StartArgs),
+    /// Send services' replicas a signal (SIGKILL: force stop, held like `stop`)
+    Kill(KillArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Services to stop (default: all)
+    pub services: Vec<String>,
+    /// Grace period after the stop signal, in seconds (default: each service's
+    /// stop_grace_period, else 10)
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Services to start, with what they depend on (default: all)
+    pub services: Vec<String>,
+    /// Wait until the replicas are ready
+    #[arg(long)]
+    pub wait: bool,
+    /// Longest wait with `--wait`, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub wait_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// Services whose replicas to signal (default: all)
+    pub services: Vec<String>,
+    /// The signal
+    #[arg(short, long, default_value = "SIGKILL")]
+    pub signal: String,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod exec;
 pub mod export;
 pub mod history;
 pub mod images;
+pub mod kill;
 pub mod logs;
 pub mod ls;
 pub mod plan;
@@ -23,6 +24,8 @@ pub mod restart;
 pub mod rollback;
 pub mod scale;
 pub mod serve;
+pub mod start;
+pub mod stop;
 pub mod top;
 pub mod up;
 pub mod validate;
@@ -64,5 +67,8 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Port(args) => port::run(&ctx, args),
         Command::Images(args) => images::run(&ctx, args),
         Command::Ls(args) => ls::run(&ctx, args),
+        Command::Stop(args) => stop::run(&ctx, args),
+        Command::Start(args) => start::run(&ctx, args),
+        Command::Kill(args) => kill::run(&ctx, args),
     }
 }

@@ -175,6 +175,9 @@ pub struct Handoff {
     pub project: crate::manifest::model::Project,
     #[serde(default)]
     pub scale: BTreeMap<String, ScaleOverride>,
+    /// Services stopped on purpose (`msctl stop`, `kill`), with how: left as they are.
+    #[serde(default)]
+    pub held: BTreeMap<String, String>,
     /// The state directory it comes from, for the event.
     pub from: String,
 }
@@ -199,6 +202,7 @@ async fn hand_over(
         store.save_desired(&handoff.project, true, now)?;
         store.reset_scale(&project)?;
         store.set_scale(&project, &handoff.scale)?;
+        store.set_held(&project, &handoff.held)?;
         store.record_event(&StoredEvent {
             id: 0,
             at_ms: now,

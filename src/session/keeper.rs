@@ -71,6 +71,7 @@ pub async fn hand_over(
     let handoff = Handoff {
         project: desired.project,
         scale: store.scale_overrides(project).map_err(state_failed)?,
+        held: store.held(project).map_err(state_failed)?,
         from: ctx.state_dir().display().to_string(),
     };
     drop(store);
@@ -87,6 +88,26 @@ pub async fn hand_over(
         .await
         .map_err(|e| failed(keeper, format!("cannot hand project `{project}` over: {e}")))?;
     Ok(())
+}
+
+/// Runs `body` with `project` taken back from the engine's other control plane, when
+/// that one keeps it, and hands it over again however `body` ends: with the desired
+/// state, counts and holds `body` left in this state directory.
+pub async fn taken_back<T>(
+    ctx: &Context,
+    engine: &dyn Engine,
+    project: &str,
+    body: impl std::future::Future<Output = Result<T, CommandError>>,
+) -> Result<T, CommandError> {
+    let keeper = match foreign(ctx, engine).await {
+        Some(keeper) if take_back(&keeper, project).await? => Some(keeper),
+        _ => None,
+    };
+    let result = body.await;
+    if let Some(keeper) = &keeper {
+        hand_over(ctx, keeper, project).await?;
+    }
+    result
 }
 
 /// The project's events as `keeper` holds them, oldest first.

@@ -101,6 +101,12 @@ impl StateStore {
                      image TEXT PRIMARY KEY,
                      pulled_at_ms INTEGER NOT NULL
                  );
+                 CREATE TABLE IF NOT EXISTS held (
+                     project TEXT NOT NULL,
+                     service TEXT NOT NULL,
+                     how TEXT NOT NULL,
+                     PRIMARY KEY (project, service)
+                 );
                  CREATE TABLE IF NOT EXISTS config_files (
                      project TEXT PRIMARY KEY,
                      files TEXT NOT NULL
@@ -374,6 +380,66 @@ impl StateStore {
         .transpose()
     }
 
+    /// Records that `services` of `project` were stopped on purpose (`how`: `stopped`,
+    /// `killed`): the control plane leaves them as they are until `start` or `up`.
+    pub fn hold(
+        &mut self,
+        project: &str,
+        services: &[String],
+        how: &str,
+    ) -> Result<(), StateError> {
+        let tx = self.connection.transaction()?;
+        for service in services {
+            tx.execute(
+                "INSERT INTO held (project, service, how) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (project, service) DO UPDATE SET how = excluded.how",
+                params![project, service, how],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Lets the control plane keep `services` of `project` again (`start`, `up`).
+    pub fn release(&mut self, project: &str, services: &[String]) -> Result<(), StateError> {
+        let tx = self.connection.transaction()?;
+        for service in services {
+            tx.execute(
+                "DELETE FROM held WHERE project = ?1 AND service = ?2",
+                params![project, service],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The services of `project` stopped on purpose, with how.
+    pub fn held(&self, project: &str) -> Result<BTreeMap<String, String>, StateError> {
+        let mut stmt = self
+            .connection
+            .prepare("SELECT service, how FROM held WHERE project = ?1")?;
+        let rows = stmt.query_map(params![project], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Replaces what is held of `project` with `held` (a control plane handed a project).
+    pub fn set_held(
+        &mut self,
+        project: &str,
+        held: &BTreeMap<String, String>,
+    ) -> Result<(), StateError> {
+        let tx = self.connection.transaction()?;
+        tx.execute("DELETE FROM held WHERE project = ?1", params![project])?;
+        for (service, how) in held {
+            tx.execute(
+                "INSERT INTO held (project, service, how) VALUES (?1, ?2, ?3)",
+                params![project, service, how],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Keeps the manifest files `project` was last brought up from (`msctl ls` shows them).
     pub fn save_config_files(
         &mut self,
@@ -448,6 +514,7 @@ impl StateStore {
             "DELETE FROM config_files WHERE project = ?1",
             params![project],
         )?;
+        tx.execute("DELETE FROM held WHERE project = ?1", params![project])?;
         tx.commit()?;
         Ok(())
     }
@@ -604,6 +671,46 @@ mod tests {
         let store = StateStore::open(dir.path()).expect("reopen");
         assert_eq!(store.last_pull("redis:7").expect("read"), Some(2_000));
         assert_eq!(store.last_pull("nginx:1").expect("read"), Some(5));
+    }
+
+    #[test]
+    fn held_services_are_kept_until_released_or_replaced_or_forgotten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = StateStore::open(dir.path()).expect("open");
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        store
+            .hold("shop", &names(&["orders", "users"]), "stopped")
+            .expect("hold");
+        store
+            .hold("shop", &names(&["orders"]), "killed")
+            .expect("again");
+        store
+            .hold("other", &names(&["web"]), "stopped")
+            .expect("other");
+        drop(store);
+        let mut store = StateStore::open(dir.path()).expect("reopen");
+        let held = store.held("shop").expect("read");
+        assert_eq!(
+            held.iter()
+                .map(|(s, h)| (s.as_str(), h.as_str()))
+                .collect::<Vec<_>>(),
+            [("orders", "killed"), ("users", "stopped")]
+        );
+        store.release("shop", &names(&["users"])).expect("release");
+        assert_eq!(store.held("shop").expect("read").len(), 1);
+        store
+            .set_held(
+                "shop",
+                &BTreeMap::from([("web".to_string(), "stopped".to_string())]),
+            )
+            .expect("set");
+        assert_eq!(
+            store.held("shop").expect("read").keys().collect::<Vec<_>>(),
+            ["web"]
+        );
+        store.forget_project("shop").expect("forget");
+        assert!(store.held("shop").expect("read").is_empty());
+        assert_eq!(store.held("other").expect("read").len(), 1);
     }
 
     #[test]

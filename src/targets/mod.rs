@@ -1,15 +1,15 @@
 //! Where a project runs: the local engine ([`local`], msctl's own planner, executor and
 //! control plane) or a Swarm ([`swarm`], which translates the manifest into Swarm
 //! services). Each is a [`Target`]; the commands whose work depends on where the project runs
-//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`, `exec`, `top`, `port`, `images`) read their
+//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`, `exec`, `top`, `port`, `images`, `stop`, `start`, `kill`) read their
 //! arguments, load the project and call its target, so that no command knows the other
 //! target's code and none imports another.
 
 use std::collections::BTreeMap;
 
 use crate::cli::{
-    DownArgs, ExecArgs, ImagesArgs, LogsArgs, PortArgs, PsArgs, RestartArgs, RollbackArgs,
-    ScaleArgs, TopArgs, UpArgs,
+    DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PortArgs, PsArgs, RestartArgs,
+    RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs,
 };
 use crate::manifest::model::Project;
 use crate::manifest::Loaded;
@@ -93,6 +93,18 @@ pub trait Target: Sync {
         project: &Project,
         args: &ImagesArgs,
     ) -> Result<(), CommandError>;
+
+    /// `stop`: stop the chosen services' replicas and hold them stopped. Checks the
+    /// services.
+    fn stop(&self, ctx: &Context, project: &Project, args: &StopArgs) -> Result<(), CommandError>;
+
+    /// `start`: start the chosen services' stopped replicas and release them. Checks
+    /// the services.
+    fn start(&self, ctx: &Context, project: &Project, args: &StartArgs)
+        -> Result<(), CommandError>;
+
+    /// `kill`: signal the chosen services' running replicas. Checks the services.
+    fn kill(&self, ctx: &Context, project: &Project, args: &KillArgs) -> Result<(), CommandError>;
 
     /// `rollback`: undo the service's last rollout. Checks the service.
     fn rollback(

@@ -1,6 +1,8 @@
 //! The everyday Compose commands beyond up and down (issue 18) against the real engine:
 //! each one's main behaviour, and a bad input refused with a clear error and exit 1.
 
+use msctl::engine::Engine;
+
 use super::support::{engine, test_image, TestProject};
 
 fn sleeper(hint: &str, services: &[&str]) -> TestProject {
@@ -420,4 +422,136 @@ fn ls_lists_the_projects_on_the_engine_with_their_state_self_heal_and_files() {
 fn ls_without_an_engine_fails_clearly() {
     let project = sleeper("ls-no-engine", &["app"]);
     assert_eq!(fails_without_an_engine(&project, &["ls"]), "");
+}
+
+/// The states of `service`'s replicas, by replica number.
+fn states(project: &TestProject, service: &str) -> Vec<msctl::plan::ContainerState> {
+    project
+        .replicas(service)
+        .into_iter()
+        .map(|c| c.state)
+        .collect()
+}
+
+#[test]
+fn stop_start_and_kill_act_on_the_services_named_only() {
+    use msctl::plan::ContainerState::{Exited, Running};
+    let project = sleeper("stop-start", &["app", "db"]);
+    project.msctl_ok(&["up"]);
+    project.msctl_ok(&["scale", "app=2"]);
+
+    let (code, _, stderr) = project.msctl(&["stop", "-t", "1", "app"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(&format!("stopped container {}-app-2", project.name())),
+        "{stderr}"
+    );
+    assert!(
+        states(&project, "app")
+            .iter()
+            .all(|s| matches!(s, Exited { .. })),
+        "{:?}",
+        states(&project, "app")
+    );
+    assert_eq!(states(&project, "db"), [Running]);
+
+    project.msctl_ok(&["start", "--wait", "app"]);
+    assert_eq!(states(&project, "app"), [Running, Running]);
+
+    project.msctl_ok(&["kill", "db"]);
+    assert_eq!(states(&project, "db"), [Exited { code: 137 }]);
+    assert_eq!(states(&project, "app"), [Running, Running]);
+    // `start` with no service starts every stopped replica.
+    project.msctl_ok(&["start"]);
+    assert_eq!(states(&project, "db"), [Running]);
+}
+
+#[test]
+fn stop_start_or_kill_of_an_unknown_service_fails_clearly_and_changes_nothing() {
+    use msctl::plan::ContainerState::Running;
+    let project = sleeper("stop-bad", &["app"]);
+    project.msctl_ok(&["up"]);
+    for command in ["stop", "start", "kill"] {
+        let (code, _, stderr) = project.msctl(&[command, "app", "nope"]);
+        assert_eq!(code, 1, "{command}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "`nope` is not a service of project `{}`",
+                project.name()
+            )),
+            "{command}: {stderr}"
+        );
+        assert_eq!(states(&project, "app"), [Running], "{command}");
+    }
+}
+
+#[test]
+fn the_control_plane_leaves_a_stopped_service_stopped_until_start() {
+    use msctl::plan::ContainerState::Running;
+    use std::time::Duration;
+    let project = sleeper("stop-heal", &["app", "db"]);
+    let _guard = super::control::ControlPlaneGuard::new(&project);
+    let run = |args: &[&str]| {
+        let output = super::control::healing(&project, args)
+            .output()
+            .expect("msctl runs");
+        assert!(
+            output.status.success(),
+            "msctl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    run(&["up"]);
+    let adopted = |kind: &str, service: &str| {
+        super::control::events(&project)
+            .iter()
+            .any(|e| e.kind == kind && e.service == service)
+    };
+    project.wait_for(
+        "the control plane to adopt the project",
+        Duration::from_secs(10),
+        || adopted("adopted", ""),
+    );
+
+    run(&["stop", "-t", "1", "app"]);
+    assert!(
+        adopted("stopped", "app"),
+        "{:?}",
+        super::control::events(&project)
+    );
+    // Healing still works for the others: a killed db replica comes back.
+    let db = project.replicas("db").remove(0);
+    kill_and_wait_for_healing(&project, "db", &db.id);
+    // Several resyncs later (1 s each), app is still stopped.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        !states(&project, "app").contains(&Running),
+        "{:?}",
+        states(&project, "app")
+    );
+    assert!(!adopted("died", "app"), "a stop is no failure");
+
+    run(&["start", "--wait", "app"]);
+    assert_eq!(states(&project, "app"), [Running]);
+    // Released: a killed app replica is healed again.
+    let app = project.replicas("app").remove(0);
+    kill_and_wait_for_healing(&project, "app", &app.id);
+}
+
+/// Kills `container_id` and waits until the control plane has `service` running again:
+/// a replica that started after the kill.
+fn kill_and_wait_for_healing(project: &TestProject, service: &str, container_id: &str) {
+    use std::time::Duration;
+    let before = project.inspect(container_id).started_at;
+    super::support::block_on(engine().kill_container(container_id, "SIGKILL")).expect("kill");
+    project.wait_for(
+        &format!("{service} healed"),
+        Duration::from_secs(10),
+        || {
+            project.replicas(service).iter().any(|c| {
+                c.state == msctl::plan::ContainerState::Running
+                    && (c.id != container_id || project.inspect(&c.id).started_at != before)
+            })
+        },
+    );
 }

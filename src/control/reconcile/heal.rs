@@ -45,6 +45,18 @@ impl ProjectWorker {
         let policy = self.settings.backoff;
         let scale = self.scale(project);
         let one_shot = one_shot_services(project);
+        // Services stopped or killed on purpose (`msctl stop`, `kill`): neither failures
+        // nor anything to heal, until `start` or `up`.
+        let held = match self.store.held(&project.name) {
+            Ok(held) => held,
+            Err(err) => {
+                *failed = true;
+                self.error(format!(
+                    "cannot read the services stopped on purpose: {err}"
+                ));
+                return;
+            }
+        };
         // Why each replica needs an action, by resource id, for the events.
         let mut reasons: BTreeMap<String, String> = BTreeMap::new();
         // Resource id -> container id of the replicas observed.
@@ -60,6 +72,13 @@ impl ProjectWorker {
                 .filter(|c| c.replica_number().is_some())
                 .collect();
             replicas.sort_by_key(|c| c.replica_number());
+            if held.contains_key(service_name) {
+                for container in &replicas {
+                    seen.insert(container.id.clone());
+                    self.conditions.remove(&container.id);
+                }
+                continue;
+            }
             let mut newly_failed: Vec<(String, &'static str, String)> = Vec::new();
             let mut ready = 0u32;
             let mut all_ready = true;
@@ -194,6 +213,7 @@ impl ProjectWorker {
             .filter(|(_, b)| b.holds(now))
             .map(|(name, _)| name.clone())
             .chain(one_shot.iter().cloned())
+            .chain(held.keys().cloned())
             .collect();
         let plan_options = PlanOptions {
             scale,

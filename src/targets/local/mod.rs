@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::cli::{
-    DownArgs, ExecArgs, ImagesArgs, LogsArgs, PortArgs, PsArgs, RestartArgs, RollbackArgs,
-    ScaleArgs, TopArgs, UpArgs,
+    DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PortArgs, PsArgs, RestartArgs,
+    RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs,
 };
 use crate::manifest::model::Project;
 use crate::manifest::Loaded;
@@ -16,6 +16,7 @@ use crate::session::{CommandError, Context};
 mod down;
 mod exec;
 mod images;
+mod lifecycle;
 mod logs;
 mod ls;
 mod plan;
@@ -108,6 +109,23 @@ impl super::Target for Local {
         args: &ImagesArgs,
     ) -> Result<(), CommandError> {
         images::images(ctx, project, args)
+    }
+
+    fn stop(&self, ctx: &Context, project: &Project, args: &StopArgs) -> Result<(), CommandError> {
+        lifecycle::stop(ctx, project, args)
+    }
+
+    fn start(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &StartArgs,
+    ) -> Result<(), CommandError> {
+        lifecycle::start(ctx, project, args)
+    }
+
+    fn kill(&self, ctx: &Context, project: &Project, args: &KillArgs) -> Result<(), CommandError> {
+        lifecycle::kill(ctx, project, args)
     }
 
     fn rollback(

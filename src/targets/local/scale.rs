@@ -61,16 +61,10 @@ pub fn scale(
         let engine = ctx.engine().await?;
         let _lock = ctx.lock(&project.name).await?;
         // The engine's control plane, when another state directory's and keeping the
-        // project: it lets go while the counts change and gets the new ones after.
-        let keeper = match crate::session::keeper::foreign(ctx, engine.as_ref()).await {
-            Some(keeper) if crate::session::keeper::take_back(&keeper, &project.name).await? => {
-                Some(keeper)
-            }
-            _ => None,
-        };
+        // project, lets go while the counts change and gets the new ones after, however
+        // it ends.
         let project_name = project.name.clone();
-        // Handed back however it ends: the counts as recorded now.
-        let result: Result<(), CommandError> = async {
+        crate::session::keeper::taken_back(ctx, engine.as_ref(), &project_name, async {
             let cancel = Cancel::default();
             ctx.watch_interrupts(&cancel);
             let started = Instant::now();
@@ -94,6 +88,10 @@ pub fn scale(
                 .collect();
             store
                 .set_scale(&project.name, &overrides)
+                .map_err(|e| CommandError::Failed(e.into()))?;
+            // Scaling runs the services again: what `stop` held back is resumed.
+            store
+                .release(&project.name, &names)
                 .map_err(|e| CommandError::Failed(e.into()))?;
             drop(store);
             scale.extend(targets.clone());
@@ -163,11 +161,7 @@ pub fn scale(
                 }
                 Err(err) => Err(crate::session::explain::explain(engine.as_ref(), err).await),
             }
-        }
-        .await;
-        if let Some(keeper) = &keeper {
-            crate::session::keeper::hand_over(ctx, keeper, &project_name).await?;
-        }
-        result
+        })
+        .await
     })
 }

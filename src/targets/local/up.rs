@@ -62,9 +62,13 @@ pub fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandErr
             .ok()
             .flatten()
             .map(|desired| desired.project);
+        let selected = crate::plan::dependencies::with_dependencies(&project, &args.services);
+        // `up` resumes what `stop` or `kill` held back.
+        store
+            .release(&project.name, &selected.iter().cloned().collect::<Vec<_>>())
+            .map_err(|e| CommandError::Failed(e.into()))?;
         drop(store);
 
-        let selected = crate::plan::dependencies::with_dependencies(&project, &args.services);
         let options = crate::session::images::image_options(
             BuildPolicy::from_flags(args.no_build, args.build),
             args.pull,

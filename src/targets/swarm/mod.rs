@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 
 use crate::cli::{
-    DownArgs, ExecArgs, Format, ImagesArgs, LogsArgs, PortArgs, PsArgs, RestartArgs, RollbackArgs,
-    ScaleArgs, TopArgs, UpArgs,
+    DownArgs, ExecArgs, Format, ImagesArgs, KillArgs, LogsArgs, PortArgs, PsArgs, RestartArgs,
+    RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs,
 };
 use crate::engine::swarm::{service_name, SwarmEngine};
 use crate::engine::LogOptions;
@@ -27,6 +27,9 @@ use crate::session::{CommandError, Context};
 
 mod logs;
 use self::logs::logs;
+
+/// Why `stop`, `start` and `kill` have no meaning on a Swarm.
+const SCALE_INSTEAD: &str = "the Swarm restarts a service's tasks whatever ends them; `msctl scale SERVICE=0` stops them, `scale SERVICE=N` brings them back";
 
 /// A Swarm as a [`super::Target`]: the manifest translated to Swarm services, which the
 /// Swarm's managers schedule, heal and update.
@@ -124,6 +127,23 @@ impl super::Target for Swarm {
             project,
             "each node keeps the images of the tasks it runs; `docker image ls` on a node lists them",
         )
+    }
+
+    fn stop(&self, ctx: &Context, project: &Project, _args: &StopArgs) -> Result<(), CommandError> {
+        ctx.local_only("stop", project, SCALE_INSTEAD)
+    }
+
+    fn start(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        _args: &StartArgs,
+    ) -> Result<(), CommandError> {
+        ctx.local_only("start", project, SCALE_INSTEAD)
+    }
+
+    fn kill(&self, ctx: &Context, project: &Project, _args: &KillArgs) -> Result<(), CommandError> {
+        ctx.local_only("kill", project, SCALE_INSTEAD)
     }
 
     fn rollback(
