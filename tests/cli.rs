@@ -597,6 +597,9 @@ fn commands_of_the_local_target_refuse_a_swarm_project_saying_why() {
         (&["top"][..], "run `docker top` there"),
         (&["port", "web", "80"][..], "through its routing mesh"),
         (&["images"][..], "each node keeps the images"),
+        (&["stop", "web"][..], "`msctl scale SERVICE=0` stops them"),
+        (&["start"][..], "`msctl scale SERVICE=0` stops them"),
+        (&["kill"][..], "whatever ends them"),
     ] {
         let (code, stdout, stderr) = without_engine(dir.path(), args);
         assert_eq!(code, 1, "{args:?}: {stderr}");

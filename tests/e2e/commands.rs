@@ -433,6 +433,23 @@ fn states(project: &TestProject, service: &str) -> Vec<msctl::plan::ContainerSta
         .collect()
 }
 
+/// `ps --format json`'s `service:held` of each replica, `service:` for `null`.
+fn held_in_ps(project: &TestProject) -> Vec<String> {
+    let json: serde_json::Value =
+        serde_json::from_str(&project.msctl_ok(&["ps", "--format", "json"])).expect("json");
+    json.as_array()
+        .expect("an array")
+        .iter()
+        .map(|row| {
+            format!(
+                "{}:{}",
+                row["service"].as_str().unwrap_or_default(),
+                row["held"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn stop_start_and_kill_act_on_the_services_named_only() {
     use msctl::plan::ContainerState::{Exited, Running};
@@ -454,9 +471,19 @@ fn stop_start_and_kill_act_on_the_services_named_only() {
         states(&project, "app")
     );
     assert_eq!(states(&project, "db"), [Running]);
+    // `ps` shows a held service's stopped replicas without `-a`, saying why.
+    let ps = project.msctl_ok(&["ps"]);
+    let app_lines: Vec<&str> = ps.lines().filter(|l| l.contains("-app-")).collect();
+    assert_eq!(app_lines.len(), 2, "{ps}");
+    assert!(
+        app_lines.iter().all(|l| l.contains("stopped on purpose")),
+        "{ps}"
+    );
+    assert_eq!(held_in_ps(&project), ["app:stopped", "app:stopped", "db:"]);
 
     project.msctl_ok(&["start", "--wait", "app"]);
     assert_eq!(states(&project, "app"), [Running, Running]);
+    assert_eq!(held_in_ps(&project), ["app:", "app:", "db:"]);
 
     project.msctl_ok(&["kill", "db"]);
     assert_eq!(states(&project, "db"), [Exited { code: 137 }]);

@@ -8,8 +8,9 @@
 //! of its service, marked `(ingress)`: no container binds it, the control plane does.
 //!
 //! A service the control plane is backing off (its replicas kept failing) shows why and
-//! when it tries again: `backoff` in JSON, a NOTE column in the table; its stopped
-//! replicas are listed even without `--all`.
+//! when it tries again: `backoff` in JSON, a NOTE column in the table; so does a service
+//! `msctl stop` or `kill` holds (`held` in JSON). The stopped replicas of either are
+//! listed even without `--all`.
 
 use serde::Serialize;
 
@@ -37,6 +38,9 @@ pub struct Row {
     pub created: Option<String>,
     /// The control plane holds the replica's service back: `null` when it does not.
     pub backoff: Option<Backoff>,
+    /// `stopped` or `killed` when `msctl stop` or `kill` holds the service (self-heal
+    /// leaves it until `start`, `scale` or `up`); `null` otherwise.
+    pub held: Option<String>,
 }
 
 /// Why and until when the control plane holds a service back.
@@ -57,6 +61,9 @@ pub fn ps(ctx: &Context, project_name: &str, args: &PsArgs) -> Result<(), Comman
         let backoffs = store
             .backoffs(&project_name)
             .map_err(|e| CommandError::Failed(e.into()))?;
+        let held = store
+            .held(&project_name)
+            .map_err(|e| CommandError::Failed(e.into()))?;
         // The ingress carries the ports of the desired state the control plane keeps.
         let desired = store
             .desired(&project_name)
@@ -71,6 +78,7 @@ pub fn ps(ctx: &Context, project_name: &str, args: &PsArgs) -> Result<(), Comman
             &args.services,
             args.all,
             &backoffs,
+            &held,
         )
         .await?;
         let now = crate::clock::now_ms();
@@ -83,6 +91,7 @@ pub fn ps(ctx: &Context, project_name: &str, args: &PsArgs) -> Result<(), Comman
                 next_attempt: crate::control::format_ms(b.next_attempt_ms),
                 reason: b.reason.clone(),
             });
+            row.held = held.get(&row.service).cloned();
         }
         let text = if args.ids || ctx.global.quiet {
             rows.iter().map(|r| format!("{}\n", r.id)).collect()
@@ -91,7 +100,7 @@ pub fn ps(ctx: &Context, project_name: &str, args: &PsArgs) -> Result<(), Comman
                 Some(Format::Json) => {
                     serde_json::to_string_pretty(&rows).map_err(anyhow::Error::from)? + "\n"
                 }
-                None | Some(Format::Table) => table(&rows, &backoffs, now),
+                None | Some(Format::Table) => table(&rows, &backoffs, &held, now),
                 Some(Format::Yaml) => {
                     return Err(CommandError::Usage(
                         "`ps` prints table or json, not yaml".to_string(),
@@ -110,6 +119,7 @@ pub async fn rows(
     services: &[String],
     all: bool,
     backing_off: &BTreeMap<String, ServiceBackoff>,
+    held: &BTreeMap<String, String>,
 ) -> Result<Vec<Row>, CommandError> {
     // One listing: state, health, ports and creation time are all in it.
     let containers = engine
@@ -123,7 +133,7 @@ pub async fn rows(
         let shown = all
             || summary.state == ContainerState::Running
             || summary.state == ContainerState::Restarting
-            || service.is_some_and(|s| backing_off.contains_key(s));
+            || service.is_some_and(|s| backing_off.contains_key(s) || held.contains_key(s));
         let asked = services.is_empty() || service.is_some_and(|s| services.contains(s));
         if !shown || !asked {
             continue;
@@ -147,6 +157,7 @@ pub async fn rows(
             ports: listed.ports.clone(),
             created: listed.created.clone(),
             backoff: None,
+            held: None,
         });
     }
     rows.sort_by(|a, b| (&a.service, a.replica, &a.name).cmp(&(&b.service, b.replica, &b.name)));
@@ -201,12 +212,19 @@ fn backoff_note(backoff: &ServiceBackoff, now_ms: i64) -> String {
     }
 }
 
-fn table(rows: &[Row], backoffs: &BTreeMap<String, ServiceBackoff>, now_ms: i64) -> String {
+fn table(
+    rows: &[Row],
+    backoffs: &BTreeMap<String, ServiceBackoff>,
+    held: &BTreeMap<String, String>,
+    now_ms: i64,
+) -> String {
     let mut header = vec![
         "NAME", "SERVICE", "REPLICA", "STATE", "HEALTH", "IMAGE", "PORTS",
     ];
     // The column appears only when there is something to say.
-    let notes = rows.iter().any(|r| backoffs.contains_key(&r.service));
+    let notes = rows
+        .iter()
+        .any(|r| backoffs.contains_key(&r.service) || held.contains_key(&r.service));
     if notes {
         header.push("NOTE");
     }
@@ -227,12 +245,14 @@ fn table(rows: &[Row], backoffs: &BTreeMap<String, ServiceBackoff>, now_ms: i64)
                 r.ports.join(", "),
             ];
             if notes {
-                row.push(
-                    backoffs
-                        .get(&r.service)
-                        .map(|b| backoff_note(b, now_ms))
-                        .unwrap_or_default(),
-                );
+                let note = match (held.get(&r.service), backoffs.get(&r.service)) {
+                    (Some(how), _) => {
+                        format!("{how} on purpose: `msctl start` (or `scale`, `up`) resumes it")
+                    }
+                    (None, Some(backoff)) => backoff_note(backoff, now_ms),
+                    (None, None) => String::new(),
+                };
+                row.push(note);
             }
             row
         })
