@@ -150,6 +150,16 @@ pub enum Command {
     Start(StartArgs),
     /// Send services' replicas a signal (SIGKILL: force stop, held like `stop`)
     Kill(KillArgs),
+    /// Freeze services' running replicas, and keep self-heal off them until `unpause`
+    Pause(PauseArgs),
+    /// Thaw services' paused replicas
+    Unpause(PauseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// Services whose replicas to pause or unpause (default: all)
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Args)]

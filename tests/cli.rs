@@ -600,6 +600,8 @@ fn commands_of_the_local_target_refuse_a_swarm_project_saying_why() {
         (&["stop", "web"][..], "`msctl scale SERVICE=0` stops them"),
         (&["start"][..], "`msctl scale SERVICE=0` stops them"),
         (&["kill"][..], "whatever ends them"),
+        (&["pause"][..], "whatever ends them"),
+        (&["unpause", "web"][..], "whatever ends them"),
     ] {
         let (code, stdout, stderr) = without_engine(dir.path(), args);
         assert_eq!(code, 1, "{args:?}: {stderr}");

@@ -14,6 +14,7 @@ pub mod images;
 pub mod kill;
 pub mod logs;
 pub mod ls;
+pub mod pause;
 pub mod plan;
 pub mod port;
 pub mod ps;
@@ -27,6 +28,7 @@ pub mod serve;
 pub mod start;
 pub mod stop;
 pub mod top;
+pub mod unpause;
 pub mod up;
 pub mod validate;
 pub mod version;
@@ -70,5 +72,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Stop(args) => stop::run(&ctx, args),
         Command::Start(args) => start::run(&ctx, args),
         Command::Kill(args) => kill::run(&ctx, args),
+        Command::Pause(args) => pause::run(&ctx, args),
+        Command::Unpause(args) => unpause::run(&ctx, args),
     }
 }

@@ -490,6 +490,12 @@ pub trait Engine: Send + Sync {
     /// Sends `signal` (`SIGKILL`, `SIGTERM`, ...) to a running container's main process.
     async fn kill_container(&self, container_id: &str, signal: &str) -> Result<(), EngineError>;
 
+    /// Freezes every process of a running container (the cgroup freezer).
+    async fn pause_container(&self, container_id: &str) -> Result<(), EngineError>;
+
+    /// Thaws a paused container.
+    async fn unpause_container(&self, container_id: &str) -> Result<(), EngineError>;
+
     /// The processes of a running container, as `ps -ef` on the engine's host lists them.
     async fn top(&self, container_id: &str) -> Result<Processes, EngineError>;
 

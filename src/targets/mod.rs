@@ -1,14 +1,14 @@
 //! Where a project runs: the local engine ([`local`], msctl's own planner, executor and
 //! control plane) or a Swarm ([`swarm`], which translates the manifest into Swarm
 //! services). Each is a [`Target`]; the commands whose work depends on where the project runs
-//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`, `exec`, `top`, `port`, `images`, `stop`, `start`, `kill`) read their
+//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`, `exec`, `top`, `port`, `images`, `stop`, `start`, `kill`, `pause`, `unpause`) read their
 //! arguments, load the project and call its target, so that no command knows the other
 //! target's code and none imports another.
 
 use std::collections::BTreeMap;
 
 use crate::cli::{
-    DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PortArgs, PsArgs, RestartArgs,
+    DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PauseArgs, PortArgs, PsArgs, RestartArgs,
     RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs,
 };
 use crate::manifest::model::Project;
@@ -105,6 +105,20 @@ pub trait Target: Sync {
 
     /// `kill`: signal the chosen services' running replicas. Checks the services.
     fn kill(&self, ctx: &Context, project: &Project, args: &KillArgs) -> Result<(), CommandError>;
+
+    /// `pause`: freeze the chosen services' running replicas and hold them. Checks the
+    /// services.
+    fn pause(&self, ctx: &Context, project: &Project, args: &PauseArgs)
+        -> Result<(), CommandError>;
+
+    /// `unpause`: thaw the chosen services' paused replicas and release them. Checks
+    /// the services.
+    fn unpause(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &PauseArgs,
+    ) -> Result<(), CommandError>;
 
     /// `rollback`: undo the service's last rollout. Checks the service.
     fn rollback(

@@ -582,3 +582,34 @@ fn kill_and_wait_for_healing(project: &TestProject, service: &str, container_id:
         },
     );
 }
+
+#[test]
+fn pause_freezes_the_replicas_named_and_unpause_thaws_them() {
+    use msctl::plan::ContainerState::{Paused, Running};
+    let project = sleeper("pause", &["app", "db"]);
+    project.msctl_ok(&["up"]);
+
+    let (code, _, stderr) = project.msctl(&["pause", "app"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(&format!("paused container {}-app-1", project.name())),
+        "{stderr}"
+    );
+    assert_eq!(states(&project, "app"), [Paused]);
+    assert_eq!(states(&project, "db"), [Running]);
+    assert_eq!(held_in_ps(&project), ["app:paused", "db:"]);
+    let ps = project.msctl_ok(&["ps"]);
+    assert!(
+        ps.contains("paused on purpose: `msctl unpause` resumes it"),
+        "{ps}"
+    );
+
+    project.msctl_ok(&["unpause"]);
+    assert_eq!(states(&project, "app"), [Running]);
+    assert_eq!(held_in_ps(&project), ["app:", "db:"]);
+
+    let (code, _, stderr) = project.msctl(&["pause", "nope"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("`nope` is not a service"), "{stderr}");
+    assert_eq!(states(&project, "app"), [Running]);
+}

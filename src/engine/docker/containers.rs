@@ -272,6 +272,30 @@ impl DockerEngine {
         .await
     }
 
+    pub(super) async fn pause_impl(
+        &self,
+        container_id: &str,
+        pause: bool,
+    ) -> Result<(), EngineError> {
+        if pause {
+            self.call(
+                "pause_container",
+                container_what(container_id),
+                CALL_TIMEOUT,
+                self.docker.pause_container(container_id),
+            )
+            .await
+        } else {
+            self.call(
+                "unpause_container",
+                container_what(container_id),
+                CALL_TIMEOUT,
+                self.docker.unpause_container(container_id),
+            )
+            .await
+        }
+    }
+
     pub(super) async fn top_impl(
         &self,
         container_id: &str,

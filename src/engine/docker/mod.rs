@@ -493,6 +493,14 @@ impl Engine for DockerEngine {
         self.kill_container_impl(container_id, signal).await
     }
 
+    async fn pause_container(&self, container_id: &str) -> Result<(), EngineError> {
+        self.pause_impl(container_id, true).await
+    }
+
+    async fn unpause_container(&self, container_id: &str) -> Result<(), EngineError> {
+        self.pause_impl(container_id, false).await
+    }
+
     async fn top(&self, container_id: &str) -> Result<super::Processes, EngineError> {
         self.top_impl(container_id).await
     }

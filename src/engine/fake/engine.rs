@@ -626,6 +626,32 @@ impl Engine for FakeEngine {
         Ok(())
     }
 
+    async fn pause_container(&self, container_id: &str) -> Result<(), EngineError> {
+        let mut state = self.enter("pause_container", container_id)?;
+        let container = state.container_mut(container_id)?;
+        if container.summary.state != ContainerState::Running {
+            return Err(EngineError::Conflict {
+                what: format!("container `{container_id}`"),
+                message: "the container is not running".to_string(),
+            });
+        }
+        container.summary.state = ContainerState::Paused;
+        Ok(())
+    }
+
+    async fn unpause_container(&self, container_id: &str) -> Result<(), EngineError> {
+        let mut state = self.enter("unpause_container", container_id)?;
+        let container = state.container_mut(container_id)?;
+        if container.summary.state != ContainerState::Paused {
+            return Err(EngineError::Conflict {
+                what: format!("container `{container_id}`"),
+                message: "the container is not paused".to_string(),
+            });
+        }
+        container.summary.state = ContainerState::Running;
+        Ok(())
+    }
+
     async fn top(&self, container_id: &str) -> Result<crate::engine::Processes, EngineError> {
         let mut state = self.enter("top", container_id)?;
         let container = state.container_mut(container_id)?;

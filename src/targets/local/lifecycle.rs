@@ -1,8 +1,8 @@
-//! `msctl stop`, `kill` and `start`: the services' replicas stopped (each one's
-//! `pre_stop` hooks, then its stop signal and grace period), sent a signal, or started
-//! again, with the control plane told. A stopped or killed service is held: the control
-//! plane neither counts its replicas as failures nor starts them again, until `start`,
-//! `scale` or `up` resumes it. The hold is desired state, kept in the state store (and
+//! `msctl stop`, `kill`, `pause`, `unpause` and `start`: the services' replicas stopped
+//! (each one's `pre_stop` hooks, then its stop signal and grace period), sent a signal,
+//! frozen, thawed, or started again, with the control plane told. A stopped, killed or
+//! paused service is held: the control plane neither counts its replicas as failures
+//! nor starts them again, until `start`, `unpause`, `scale` or `up` resumes it. The hold is desired state, kept in the state store (and
 //! handed to the engine's control plane when another state directory's keeps the
 //! project).
 
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
-use crate::cli::{KillArgs, StartArgs, StopArgs};
+use crate::cli::{KillArgs, PauseArgs, StartArgs, StopArgs};
 use crate::converge::{converge, ConvergeOptions};
 use crate::engine::{ContainerSummary, Engine, EngineError, LabelFilter, DEFAULT_CONCURRENCY};
 use crate::executor::Replica;
@@ -48,6 +48,21 @@ pub fn kill(ctx: &Context, project: &Project, args: &KillArgs) -> Result<(), Com
     )
 }
 
+pub fn pause(ctx: &Context, project: &Project, args: &PauseArgs) -> Result<(), CommandError> {
+    ctx.check_services(project, &args.services)?;
+    halt(ctx, project, &chosen(project, &args.services), Halt::Pause)
+}
+
+pub fn unpause(ctx: &Context, project: &Project, args: &PauseArgs) -> Result<(), CommandError> {
+    ctx.check_services(project, &args.services)?;
+    halt(
+        ctx,
+        project,
+        &chosen(project, &args.services),
+        Halt::Unpause,
+    )
+}
+
 /// The services named, or every one.
 fn chosen(project: &Project, services: &[String]) -> Vec<String> {
     if services.is_empty() {
@@ -63,6 +78,10 @@ enum Halt {
     Stop(Option<Duration>),
     /// A signal, at once.
     Kill(String),
+    /// Every process frozen.
+    Pause,
+    /// Thawed again, and the hold released.
+    Unpause,
 }
 
 impl Halt {
@@ -75,6 +94,30 @@ impl Halt {
                 let name = signal.trim_start_matches("SIG");
                 STOPPING_SIGNALS.contains(&name).then_some("killed")
             }
+            Halt::Pause => Some("paused"),
+            Halt::Unpause => None,
+        }
+    }
+
+    /// What it did to a container, for the lines it prints.
+    fn verb(&self) -> &'static str {
+        match self {
+            Halt::Stop(_) => "stopped",
+            Halt::Kill(_) => "killed",
+            Halt::Pause => "paused",
+            Halt::Unpause => "unpaused",
+        }
+    }
+
+    /// Whether a container in `state` is one to act on.
+    fn acts_on(&self, state: ContainerState) -> bool {
+        match self {
+            Halt::Stop(_) => matches!(
+                state,
+                ContainerState::Running | ContainerState::Restarting | ContainerState::Paused
+            ),
+            Halt::Kill(_) | Halt::Pause => state == ContainerState::Running,
+            Halt::Unpause => state == ContainerState::Paused,
         }
     }
 }
@@ -92,6 +135,10 @@ fn halt(
         let started = Instant::now();
         keeper::taken_back(ctx, engine.as_ref(), &project.name, async {
             // The hold first: no round of a control plane starts what stops next.
+            if let Halt::Unpause = how {
+                let mut store = ctx.state_store()?;
+                store.release(&project.name, chosen).map_err(failed_state)?;
+            }
             if let Some(held_as) = how.held_as() {
                 let mut store = ctx.state_store()?;
                 store.hold(&project.name, chosen, held_as).map_err(failed_state)?;
@@ -104,9 +151,11 @@ fn halt(
                             service: service.clone(),
                             replica: String::new(),
                             kind: held_as.to_string(),
-                            message: format!(
-                                "service {held_as} on purpose: self-heal leaves it until `msctl start`, `scale` or `up`"
-                            ),
+                            message: if held_as == "paused" {
+                                "service paused on purpose: self-heal leaves it until `msctl unpause`".to_string()
+                            } else {
+                                format!("service {held_as} on purpose: self-heal leaves it until `msctl start`, `scale` or `up`")
+                            },
                         })
                         .map_err(failed_state)?;
                 }
@@ -120,13 +169,7 @@ fn halt(
                 .into_iter()
                 .filter(|c| c.service().is_some_and(|s| wanted.contains(s)))
                 .filter(|c| !is_oneoff(c))
-                .filter(|c| match how {
-                    Halt::Stop(_) => matches!(
-                        c.state,
-                        ContainerState::Running | ContainerState::Restarting | ContainerState::Paused
-                    ),
-                    Halt::Kill(_) => c.state == ContainerState::Running,
-                })
+                .filter(|c| how.acts_on(c.state))
                 .collect();
             // Dependants first: a service stops before what it depends on.
             let mut order = dependencies::dependency_order(project);
@@ -140,27 +183,24 @@ fn halt(
                 let results = join_all(batch.iter().map(|c| halt_one(ctx, engine.as_ref(), project, c, &how))).await;
                 for (container, result) in batch.iter().zip(results) {
                     result.map_err(engine_failed)?;
-                    let verb = match how {
-                        Halt::Stop(_) => "stopped",
-                        Halt::Kill(_) => "killed",
-                    };
-                    ctx.printer.status(&format!("{verb} container {}", container.name));
+                    ctx.printer
+                        .status(&format!("{} container {}", how.verb(), container.name));
                     count += 1;
                 }
             }
             let verb = match how {
-                Halt::Stop(_) => "stopped",
                 Halt::Kill(_) => "signalled",
+                _ => how.verb(),
+            };
+            let resume = match how.held_as() {
+                Some("paused") => "; `msctl unpause` thaws them",
+                Some(_) => "; `msctl start` starts them again",
+                None => "",
             };
             ctx.printer.status(&format!(
-                "project `{}`: {count} containers {verb} in {}{}",
+                "project `{}`: {count} containers {verb} in {}{resume}",
                 project.name,
                 seconds(started.elapsed()),
-                if how.held_as().is_some() {
-                    "; `msctl start` starts them again"
-                } else {
-                    ""
-                }
             ));
             Ok(())
         })
@@ -197,6 +237,8 @@ async fn halt_one(
             engine.stop_container(&container.id, grace).await
         }
         Halt::Kill(signal) => engine.kill_container(&container.id, signal).await,
+        Halt::Pause => engine.pause_container(&container.id).await,
+        Halt::Unpause => engine.unpause_container(&container.id).await,
     }
 }
 
@@ -289,5 +331,9 @@ mod tests {
         assert_eq!(Halt::Kill("9".to_string()).held_as(), Some("killed"));
         assert_eq!(Halt::Kill("SIGHUP".to_string()).held_as(), None);
         assert_eq!(Halt::Kill("USR1".to_string()).held_as(), None);
+        assert_eq!(Halt::Pause.held_as(), Some("paused"));
+        assert_eq!(Halt::Unpause.held_as(), None);
+        assert!(Halt::Unpause.acts_on(ContainerState::Paused));
+        assert!(!Halt::Pause.acts_on(ContainerState::Paused));
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::cli::{
-    DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PortArgs, PsArgs, RestartArgs,
+    DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PauseArgs, PortArgs, PsArgs, RestartArgs,
     RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs,
 };
 use crate::manifest::model::Project;
@@ -126,6 +126,24 @@ impl super::Target for Local {
 
     fn kill(&self, ctx: &Context, project: &Project, args: &KillArgs) -> Result<(), CommandError> {
         lifecycle::kill(ctx, project, args)
+    }
+
+    fn pause(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &PauseArgs,
+    ) -> Result<(), CommandError> {
+        lifecycle::pause(ctx, project, args)
+    }
+
+    fn unpause(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &PauseArgs,
+    ) -> Result<(), CommandError> {
+        lifecycle::unpause(ctx, project, args)
     }
 
     fn rollback(

@@ -246,6 +246,9 @@ fn table(
             ];
             if notes {
                 let note = match (held.get(&r.service), backoffs.get(&r.service)) {
+                    (Some(how), _) if how == "paused" => {
+                        "paused on purpose: `msctl unpause` resumes it".to_string()
+                    }
                     (Some(how), _) => {
                         format!("{how} on purpose: `msctl start` (or `scale`, `up`) resumes it")
                     }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 
 use crate::cli::{
-    DownArgs, ExecArgs, Format, ImagesArgs, KillArgs, LogsArgs, PortArgs, PsArgs, RestartArgs,
-    RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs,
+    DownArgs, ExecArgs, Format, ImagesArgs, KillArgs, LogsArgs, PauseArgs, PortArgs, PsArgs,
+    RestartArgs, RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs,
 };
 use crate::engine::swarm::{service_name, SwarmEngine};
 use crate::engine::LogOptions;
@@ -144,6 +144,24 @@ impl super::Target for Swarm {
 
     fn kill(&self, ctx: &Context, project: &Project, _args: &KillArgs) -> Result<(), CommandError> {
         ctx.local_only("kill", project, SCALE_INSTEAD)
+    }
+
+    fn pause(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        _args: &PauseArgs,
+    ) -> Result<(), CommandError> {
+        ctx.local_only("pause", project, SCALE_INSTEAD)
+    }
+
+    fn unpause(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        _args: &PauseArgs,
+    ) -> Result<(), CommandError> {
+        ctx.local_only("unpause", project, SCALE_INSTEAD)
     }
 
     fn rollback(
