@@ -100,6 +100,13 @@ impl ContainerSummary {
             .map(String::as_str)
     }
 
+    /// A one-off container (`msctl run`), not a replica.
+    pub fn is_oneoff(&self) -> bool {
+        self.labels
+            .get(crate::plan::labels::ONEOFF)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
     /// Its replica number (its `io.msctl.replica` label).
     pub fn replica(&self) -> Option<u32> {
         self.labels.get(crate::plan::labels::REPLICA)?.parse().ok()

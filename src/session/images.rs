@@ -213,11 +213,6 @@ pub fn image_options(build: BuildPolicy, pull: Option<PullArg>) -> ImageOptions 
     }
 }
 
-/// A build error as a command error, with its hint when it has one.
-pub fn build_failed(err: crate::build::BuildError) -> CommandError {
-    CommandError::with_hint(err.hint(), err)
-}
-
 /// A rebuilt or newly pulled image must replace the replicas running the old one: the
 /// image id goes into the service's config (as a label msctl never puts on
 /// containers), so its config hash changes exactly when the image does.

@@ -613,3 +613,25 @@ fn pause_freezes_the_replicas_named_and_unpause_thaws_them() {
     assert!(stderr.contains("`nope` is not a service"), "{stderr}");
     assert_eq!(states(&project, "app"), [Running]);
 }
+
+#[test]
+fn start_leaves_a_paused_service_paused_and_unpause_leaves_a_stopped_one_stopped() {
+    use msctl::plan::ContainerState::{Exited, Paused, Running};
+    let project = sleeper("pause-start", &["app", "db"]);
+    project.msctl_ok(&["up"]);
+    project.msctl_ok(&["pause", "app"]);
+    project.msctl_ok(&["stop", "-t", "1", "db"]);
+
+    // `start` resumes what stop held, and no more.
+    project.msctl_ok(&["start"]);
+    assert_eq!(states(&project, "app"), [Paused]);
+    assert_eq!(states(&project, "db"), [Running]);
+    assert_eq!(held_in_ps(&project), ["app:paused", "db:"]);
+
+    // `unpause` thaws what pause held, and no more.
+    project.msctl_ok(&["stop", "-t", "1", "db"]);
+    project.msctl_ok(&["unpause"]);
+    assert_eq!(states(&project, "app"), [Running]);
+    assert!(matches!(states(&project, "db")[..], [Exited { .. }]));
+    assert_eq!(held_in_ps(&project), ["app:", "db:stopped"]);
+}

@@ -37,12 +37,7 @@ pub fn exec(ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), Com
             .map_err(engine_error)?;
         let mut replicas: Vec<(u32, ContainerSummary)> = listed
             .into_iter()
-            .filter(|container| {
-                !container
-                    .labels
-                    .get(labels::ONEOFF)
-                    .is_some_and(|value| value.eq_ignore_ascii_case("true"))
-            })
+            .filter(|container| !container.is_oneoff())
             .filter_map(|container| {
                 let number = container.labels.get(labels::REPLICA)?.parse().ok()?;
                 Some((number, container))

@@ -6,7 +6,7 @@
 //! handed to the engine's control plane when another state directory's keeps the
 //! project).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
@@ -18,7 +18,7 @@ use crate::executor::Replica;
 use crate::manifest::model::Project;
 use crate::output::progress::seconds;
 use crate::plan::spec::hook_exec;
-use crate::plan::{dependencies, labels, ContainerState, PlanOptions, DEFAULT_STOP_TIMEOUT};
+use crate::plan::{dependencies, ContainerState, PlanOptions, DEFAULT_STOP_TIMEOUT};
 use crate::report::Cancel;
 use crate::session::explain::explain;
 use crate::session::keeper;
@@ -137,7 +137,9 @@ fn halt(
             // The hold first: no round of a control plane starts what stops next.
             if let Halt::Unpause = how {
                 let mut store = ctx.state_store()?;
-                store.release(&project.name, chosen).map_err(failed_state)?;
+                let held = store.held(&project.name).map_err(failed_state)?;
+                let paused = held_as(&held, chosen, |how| how == "paused");
+                store.release(&project.name, &paused).map_err(failed_state)?;
             }
             if let Some(held_as) = how.held_as() {
                 let mut store = ctx.state_store()?;
@@ -168,7 +170,7 @@ fn halt(
             let targets: Vec<ContainerSummary> = listed
                 .into_iter()
                 .filter(|c| c.service().is_some_and(|s| wanted.contains(s)))
-                .filter(|c| !is_oneoff(c))
+                .filter(|c| !c.is_oneoff())
                 .filter(|c| how.acts_on(c.state))
                 .collect();
             // Dependants first: a service stops before what it depends on.
@@ -252,8 +254,11 @@ pub fn start(ctx: &Context, project: &Project, args: &StartArgs) -> Result<(), C
         keeper::taken_back(ctx, engine.as_ref(), &project.name, async {
             let failed_state = |e: crate::state::StateError| CommandError::Failed(e.into());
             let mut store = ctx.state_store()?;
+            // A paused service stays held: `start` does not thaw it, `unpause` does.
+            let held = store.held(&project.name).map_err(failed_state)?;
+            let stopped = held_as(&held, selected.iter(), |how| how != "paused");
             store
-                .release(&project.name, &selected.iter().cloned().collect::<Vec<_>>())
+                .release(&project.name, &stopped)
                 .map_err(failed_state)?;
             // The replicas run the project as `up` left it (its images pinned), else as
             // the manifest says.
@@ -308,11 +313,17 @@ pub fn start(ctx: &Context, project: &Project, args: &StartArgs) -> Result<(), C
     })
 }
 
-fn is_oneoff(container: &ContainerSummary) -> bool {
-    container
-        .labels
-        .get(labels::ONEOFF)
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+/// The services of `services` whose hold (`held`: service -> how) `wanted` picks.
+fn held_as<'a>(
+    held: &BTreeMap<String, String>,
+    services: impl IntoIterator<Item = &'a String>,
+    wanted: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    services
+        .into_iter()
+        .filter(|s| held.get(*s).is_some_and(|how| wanted(how)))
+        .cloned()
+        .collect()
 }
 
 fn engine_failed(err: EngineError) -> CommandError {
@@ -335,5 +346,17 @@ mod tests {
         assert_eq!(Halt::Unpause.held_as(), None);
         assert!(Halt::Unpause.acts_on(ContainerState::Paused));
         assert!(!Halt::Pause.acts_on(ContainerState::Paused));
+    }
+
+    #[test]
+    fn unpause_releases_paused_services_only_and_start_the_others() {
+        let held = BTreeMap::from([
+            ("app".to_string(), "stopped".to_string()),
+            ("db".to_string(), "paused".to_string()),
+            ("web".to_string(), "killed".to_string()),
+        ]);
+        let all: Vec<String> = ["app", "db", "web", "cache"].map(String::from).to_vec();
+        assert_eq!(held_as(&held, &all, |how| how == "paused"), ["db"]);
+        assert_eq!(held_as(&held, &all, |how| how != "paused"), ["app", "web"]);
     }
 }

@@ -36,12 +36,7 @@ pub fn port(ctx: &Context, project: &Project, args: &PortArgs) -> Result<(), Com
             .await
             .map_err(|err| CommandError::with_hint(err.hint(), err))?
             .into_iter()
-            .find(|c| {
-                !c.summary
-                    .labels
-                    .get(labels::ONEOFF)
-                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-            });
+            .find(|c| !c.summary.is_oneoff());
         let no_replica = || {
             CommandError::hinted(
                 anyhow::anyhow!("service `{}` has no replica {index}", args.service),
