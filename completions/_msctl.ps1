@@ -55,6 +55,13 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Roll a service back to its config before its last completed rollout')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List a service''s rollouts: when, how they ended, from which image to which')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command in a running replica')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a one-off command in a new container of a service (dependencies first)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove stopped containers of the services (one-off containers too)')
+            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Wait until the services'' containers stop; exit with the first one''s exit code')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create the services'' replicas without starting them (`start` or `up` does)')
+            [CompletionResult]::new('attach', 'attach', [CompletionResultType]::ParameterValue, 'Attach to a replica''s main process: its output, and your input')
+            [CompletionResult]::new('cp', 'cp', [CompletionResultType]::ParameterValue, 'Copy files between a service''s containers and this machine')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Live CPU, memory, network and block I/O of each replica')
             [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'Show what happened to projects: replicas that died and were replaced, backoff, scaling')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API')
             [CompletionResult]::new('resolver', 'resolver', [CompletionResultType]::ParameterValue, 'Answer readiness-gated service names (DNS) on the networks'' gateways; `up` runs it in a container of its own, one per engine')
@@ -468,6 +475,210 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'msctl;run' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name the container (default: PROJECT-SERVICE-run-ID)')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Environment variables for the command (`KEY` alone takes msctl''s value)')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment variables for the command (`KEY` alone takes msctl''s value)')
+            [CompletionResult]::new('--env-from-file', '--env-from-file', [CompletionResultType]::ParameterName, 'Environment variables from a file of KEY=VALUE lines (repeatable)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Labels for the container')
+            [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'Labels for the container')
+            [CompletionResult]::new('--volume', '--volume', [CompletionResultType]::ParameterName, 'Mount a volume or host path, `[SOURCE:]TARGET[:ro]` (`-v` after `run`)')
+            [CompletionResult]::new('--publish', '--publish', [CompletionResultType]::ParameterName, 'Publish a port, `[[IP:]HOST:]CONTAINER[/PROTOCOL]` (`-p` after `run`)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Keep standard input attached (`--interactive=false` detaches it)')
+            [CompletionResult]::new('--interactive', '--interactive', [CompletionResultType]::ParameterName, 'Keep standard input attached (`--interactive=false` detaches it)')
+            [CompletionResult]::new('--entrypoint', '--entrypoint', [CompletionResultType]::ParameterName, 'Override the image''s entrypoint (a command line, split as a shell would)')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Run as this user')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Run as this user')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Working directory inside the container')
+            [CompletionResult]::new('--workdir', '--workdir', [CompletionResultType]::ParameterName, 'Working directory inside the container')
+            [CompletionResult]::new('--cap-add', '--cap-add', [CompletionResultType]::ParameterName, 'Add Linux capabilities')
+            [CompletionResult]::new('--cap-drop', '--cap-drop', [CompletionResultType]::ParameterName, 'Drop Linux capabilities')
+            [CompletionResult]::new('--pull', '--pull', [CompletionResultType]::ParameterName, 'Pull images first: `always`, `missing`, `never` [default: each service''s `pull_policy`]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest wait for the dependencies to be ready, in seconds')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)')
+            [CompletionResult]::new('--rm', '--rm', [CompletionResultType]::ParameterName, 'Remove the container when the command ends')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Start the container and print its name, without waiting for the command')
+            [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Start the container and print its name, without waiting for the command')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Publish the ports the service declares')
+            [CompletionResult]::new('--service-ports', '--service-ports', [CompletionResultType]::ParameterName, 'Publish the ports the service declares')
+            [CompletionResult]::new('--use-aliases', '--use-aliases', [CompletionResultType]::ParameterName, 'Give the container the service''s names on its networks')
+            [CompletionResult]::new('--no-deps', '--no-deps', [CompletionResultType]::ParameterName, 'Do not start the services it depends on')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Do not allocate a TTY, even when stdin is one')
+            [CompletionResult]::new('--no-tty', '--no-tty', [CompletionResultType]::ParameterName, 'Do not allocate a TTY, even when stdin is one')
+            [CompletionResult]::new('--build', '--build', [CompletionResultType]::ParameterName, 'Build the image first, even when it is up to date')
+            [CompletionResult]::new('--remove-orphans', '--remove-orphans', [CompletionResultType]::ParameterName, 'Also remove containers of services no longer in the manifest (when starting the dependencies)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: NO_COLOR, CI=true)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'msctl;rm' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Do not ask for confirmation, needed without a terminal (`-f` after `rm`)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Stop the containers first, holding the services stopped as `msctl stop` does')
+            [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop the containers first, holding the services stopped as `msctl stop` does')
+            [CompletionResult]::new('--volumes', '--volumes', [CompletionResultType]::ParameterName, 'Also remove the containers'' anonymous volumes (`-v` after `rm`)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: NO_COLOR, CI=true)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'msctl;wait' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)')
+            [CompletionResult]::new('--down-project', '--down-project', [CompletionResultType]::ParameterName, 'Take the project down (as `msctl down`) when the first container stops')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: NO_COLOR, CI=true)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'msctl;create' {
+            [CompletionResult]::new('--pull', '--pull', [CompletionResultType]::ParameterName, 'Pull images first: `always`, `missing`, `never` [default: each service''s `pull_policy`]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)')
+            [CompletionResult]::new('--build', '--build', [CompletionResultType]::ParameterName, 'Build images first, even unchanged ones')
+            [CompletionResult]::new('--no-build', '--no-build', [CompletionResultType]::ParameterName, 'Do not build images, even missing ones')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: NO_COLOR, CI=true)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'msctl;attach' {
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'Replica number (default: the first running replica)')
+            [CompletionResult]::new('--sig-proxy', '--sig-proxy', [CompletionResultType]::ParameterName, 'Pass the signals msctl receives on to the process (`--sig-proxy=false` does not)')
+            [CompletionResult]::new('--detach-keys', '--detach-keys', [CompletionResultType]::ParameterName, 'Keys that detach and leave the process running (default: ctrl-p,ctrl-q)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)')
+            [CompletionResult]::new('--no-stdin', '--no-stdin', [CompletionResultType]::ParameterName, 'Do not attach standard input')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: NO_COLOR, CI=true)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'msctl;cp' {
+            [CompletionResult]::new('--index', '--index', [CompletionResultType]::ParameterName, 'Replica number (default: from the first replica; to every replica)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Keep the files'' owners (uid and gid)')
+            [CompletionResult]::new('--archive', '--archive', [CompletionResultType]::ParameterName, 'Keep the files'' owners (uid and gid)')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Follow a symbolic link given as the source')
+            [CompletionResult]::new('--follow-link', '--follow-link', [CompletionResultType]::ParameterName, 'Follow a symbolic link given as the source')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: NO_COLOR, CI=true)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'msctl;stats' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Manifest file (repeatable; later files override earlier ones)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project name (default: `name:` in the manifest, else the directory name)')
+            [CompletionResult]::new('--project-directory', '--project-directory', [CompletionResultType]::ParameterName, 'Directory relative paths are resolved against (default: the first manifest''s)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'Env file for interpolation (default: `.env` in the project directory)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Enable services of this profile (repeatable; `*` enables all)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format of commands that print data')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Also list stopped replicas (with no figures)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Also list stopped replicas (with no figures)')
+            [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Print one sample and exit (the default without a terminal is a sample a second)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: NO_COLOR, CI=true)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'msctl;events' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only the last N events before following')
             [CompletionResult]::new('--tail', '--tail', [CompletionResultType]::ParameterName, 'Only the last N events before following')
@@ -841,6 +1052,13 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Roll a service back to its config before its last completed rollout')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List a service''s rollouts: when, how they ended, from which image to which')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command in a running replica')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a one-off command in a new container of a service (dependencies first)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove stopped containers of the services (one-off containers too)')
+            [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Wait until the services'' containers stop; exit with the first one''s exit code')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create the services'' replicas without starting them (`start` or `up` does)')
+            [CompletionResult]::new('attach', 'attach', [CompletionResultType]::ParameterValue, 'Attach to a replica''s main process: its output, and your input')
+            [CompletionResult]::new('cp', 'cp', [CompletionResultType]::ParameterValue, 'Copy files between a service''s containers and this machine')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Live CPU, memory, network and block I/O of each replica')
             [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'Show what happened to projects: replicas that died and were replaced, backoff, scaling')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API')
             [CompletionResult]::new('resolver', 'resolver', [CompletionResultType]::ParameterValue, 'Answer readiness-gated service names (DNS) on the networks'' gateways; `up` runs it in a container of its own, one per engine')
@@ -902,6 +1120,27 @@ Register-ArgumentCompleter -Native -CommandName 'msctl' -ScriptBlock {
             break
         }
         'msctl;help;exec' {
+            break
+        }
+        'msctl;help;run' {
+            break
+        }
+        'msctl;help;rm' {
+            break
+        }
+        'msctl;help;wait' {
+            break
+        }
+        'msctl;help;create' {
+            break
+        }
+        'msctl;help;attach' {
+            break
+        }
+        'msctl;help;cp' {
+            break
+        }
+        'msctl;help;stats' {
             break
         }
         'msctl;help;events' {

@@ -54,6 +54,13 @@ complete -c msctl -n "__fish_msctl_needs_command" -f -a "restart" -d 'Restart se
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "rollback" -d 'Roll a service back to its config before its last completed rollout'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "history" -d 'List a service\'s rollouts: when, how they ended, from which image to which'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "exec" -d 'Run a command in a running replica'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "run" -d 'Run a one-off command in a new container of a service (dependencies first)'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "rm" -d 'Remove stopped containers of the services (one-off containers too)'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "wait" -d 'Wait until the services\' containers stop; exit with the first one\'s exit code'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "create" -d 'Create the services\' replicas without starting them (`start` or `up` does)'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "attach" -d 'Attach to a replica\'s main process: its output, and your input'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "cp" -d 'Copy files between a service\'s containers and this machine'
+complete -c msctl -n "__fish_msctl_needs_command" -f -a "stats" -d 'Live CPU, memory, network and block I/O of each replica'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "events" -d 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "serve" -d 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
 complete -c msctl -n "__fish_msctl_needs_command" -f -a "resolver" -d 'Answer readiness-gated service names (DNS) on the networks\' gateways; `up` runs it in a container of its own, one per engine'
@@ -358,6 +365,155 @@ complete -c msctl -n "__fish_msctl_using_subcommand exec" -s v -l verbose -d 'Mo
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l name -d 'Name the container (default: PROJECT-SERVICE-run-ID)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s e -l env -d 'Environment variables for the command (`KEY` alone takes msctl\'s value)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l env-from-file -d 'Environment variables from a file of KEY=VALUE lines (repeatable)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s l -l label -d 'Labels for the container' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l volume -d 'Mount a volume or host path, `[SOURCE:]TARGET[:ro]` (`-v` after `run`)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l publish -d 'Publish a port, `[[IP:]HOST:]CONTAINER[/PROTOCOL]` (`-p` after `run`)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s i -l interactive -d 'Keep standard input attached (`--interactive=false` detaches it)' -r -f -a "true\t''
+false\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l entrypoint -d 'Override the image\'s entrypoint (a command line, split as a shell would)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s u -l user -d 'Run as this user' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s w -l workdir -d 'Working directory inside the container' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l cap-add -d 'Add Linux capabilities' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l cap-drop -d 'Drop Linux capabilities' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l pull -d 'Pull images first: `always`, `missing`, `never` [default: each service\'s `pull_policy`]' -r -f -a "always\t''
+missing\t''
+never\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l timeout -d 'Longest wait for the dependencies to be ready, in seconds' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l rm -d 'Remove the container when the command ends'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s d -l detach -d 'Start the container and print its name, without waiting for the command'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s P -l service-ports -d 'Publish the ports the service declares'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l use-aliases -d 'Give the container the service\'s names on its networks'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l no-deps -d 'Do not start the services it depends on'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s T -l no-tty -d 'Do not allocate a TTY, even when stdin is one'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l build -d 'Build the image first, even when it is up to date'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l remove-orphans -d 'Also remove containers of services no longer in the manifest (when starting the dependencies)'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand run" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -l force -d 'Do not ask for confirmation, needed without a terminal (`-f` after `rm`)'
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -s s -l stop -d 'Stop the containers first, holding the services stopped as `msctl stop` does'
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -l volumes -d 'Also remove the containers\' anonymous volumes (`-v` after `rm`)'
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand rm" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -l down-project -d 'Take the project down (as `msctl down`) when the first container stops'
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand wait" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand create" -l pull -d 'Pull images first: `always`, `missing`, `never` [default: each service\'s `pull_policy`]' -r -f -a "always\t''
+missing\t''
+never\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand create" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand create" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand create" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand create" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand create" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand create" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand create" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand create" -l build -d 'Build images first, even unchanged ones'
+complete -c msctl -n "__fish_msctl_using_subcommand create" -l no-build -d 'Do not build images, even missing ones'
+complete -c msctl -n "__fish_msctl_using_subcommand create" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand create" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand create" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand create" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand create" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -l index -d 'Replica number (default: the first running replica)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -l sig-proxy -d 'Pass the signals msctl receives on to the process (`--sig-proxy=false` does not)' -r -f -a "true\t''
+false\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -l detach-keys -d 'Keys that detach and leave the process running (default: ctrl-p,ctrl-q)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -l no-stdin -d 'Do not attach standard input'
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand attach" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -l index -d 'Replica number (default: from the first replica; to every replica)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -s a -l archive -d 'Keep the files\' owners (uid and gid)'
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -s L -l follow-link -d 'Follow a symbolic link given as the source'
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand cp" -s V -l version -d 'Print version'
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -l env-file -d 'Env file for interpolation (default: `.env` in the project directory)' -r -F
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -l profile -d 'Enable services of this profile (repeatable; `*` enables all)' -r
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -l format -d 'Output format of commands that print data' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
+swarm\t''"
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -s a -l all -d 'Also list stopped replicas (with no figures)'
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -l no-stream -d 'Print one sample and exit (the default without a terminal is a sample a second)'
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -s q -l quiet -d 'Print only errors on stderr'
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -s h -l help -d 'Print help'
+complete -c msctl -n "__fish_msctl_using_subcommand stats" -s V -l version -d 'Print version'
 complete -c msctl -n "__fish_msctl_using_subcommand events" -s n -l tail -d 'Only the last N events before following' -r
 complete -c msctl -n "__fish_msctl_using_subcommand events" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand events" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
@@ -607,34 +763,41 @@ complete -c msctl -n "__fish_msctl_using_subcommand unpause" -s v -l verbose -d 
 complete -c msctl -n "__fish_msctl_using_subcommand unpause" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'
 complete -c msctl -n "__fish_msctl_using_subcommand unpause" -s h -l help -d 'Print help'
 complete -c msctl -n "__fish_msctl_using_subcommand unpause" -s V -l version -d 'Print version'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "up" -d 'Build what is missing or changed, then create and start replicas until all are ready'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "plan" -d 'Print what `up` would do, one line per action, changing nothing'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "down" -d 'Stop and remove the project\'s containers and networks'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "ps" -d 'List the project\'s replicas with their state and health'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "build" -d 'Build or rebuild services\' images'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "pull" -d 'Pull services\' images from their registries'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "push" -d 'Push the images msctl builds to their registries'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "rollback" -d 'Roll a service back to its config before its last completed rollout'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "history" -d 'List a service\'s rollouts: when, how they ended, from which image to which'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "exec" -d 'Run a command in a running replica'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "events" -d 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "serve" -d 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "resolver" -d 'Answer readiness-gated service names (DNS) on the networks\' gateways; `up` runs it in a container of its own, one per engine'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "export" -d 'Translate the project into another orchestrator\'s manifests'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "completions" -d 'Print a shell completion script'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "version" -d 'Show msctl\'s version, the Docker engine\'s, and the API version they speak'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "top" -d 'Show the processes running in services\' containers'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "port" -d 'Print the host address a service\'s container port is published on'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "images" -d 'List the images services\' containers run'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "ls" -d 'List the projects with containers on this engine'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "stop" -d 'Stop services\' replicas, and keep self-heal from starting them until `start`'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "start" -d 'Start services\' stopped replicas again'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "kill" -d 'Send services\' replicas a signal (SIGKILL: force stop, held like `stop`)'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "pause" -d 'Freeze services\' running replicas, and keep self-heal off them until `unpause`'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "unpause" -d 'Thaw services\' paused replicas'
-complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "validate" -d 'Check the manifests; print a summary, or every problem with its place'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "config" -d 'Print the resolved manifest: merged, interpolated, defaults applied'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "up" -d 'Build what is missing or changed, then create and start replicas until all are ready'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "plan" -d 'Print what `up` would do, one line per action, changing nothing'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "down" -d 'Stop and remove the project\'s containers and networks'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "ps" -d 'List the project\'s replicas with their state and health'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "scale" -d 'Set the number of replicas of services: SERVICE=N'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "logs" -d 'Show the logs of services\' replicas, merged in time order'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "build" -d 'Build or rebuild services\' images'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "pull" -d 'Pull services\' images from their registries'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "push" -d 'Push the images msctl builds to their registries'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "restart" -d 'Restart services one replica at a time, each ready before the next'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "rollback" -d 'Roll a service back to its config before its last completed rollout'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "history" -d 'List a service\'s rollouts: when, how they ended, from which image to which'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "exec" -d 'Run a command in a running replica'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "run" -d 'Run a one-off command in a new container of a service (dependencies first)'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "rm" -d 'Remove stopped containers of the services (one-off containers too)'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "wait" -d 'Wait until the services\' containers stop; exit with the first one\'s exit code'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "create" -d 'Create the services\' replicas without starting them (`start` or `up` does)'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "attach" -d 'Attach to a replica\'s main process: its output, and your input'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "cp" -d 'Copy files between a service\'s containers and this machine'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "stats" -d 'Live CPU, memory, network and block I/O of each replica'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "events" -d 'Show what happened to projects: replicas that died and were replaced, backoff, scaling'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "serve" -d 'Run the control plane in the foreground: keep projects healthy, serve the HTTP API'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "resolver" -d 'Answer readiness-gated service names (DNS) on the networks\' gateways; `up` runs it in a container of its own, one per engine'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "export" -d 'Translate the project into another orchestrator\'s manifests'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "completions" -d 'Print a shell completion script'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "version" -d 'Show msctl\'s version, the Docker engine\'s, and the API version they speak'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "top" -d 'Show the processes running in services\' containers'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "port" -d 'Print the host address a service\'s container port is published on'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "images" -d 'List the images services\' containers run'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "ls" -d 'List the projects with containers on this engine'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "stop" -d 'Stop services\' replicas, and keep self-heal from starting them until `start`'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "start" -d 'Start services\' stopped replicas again'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "kill" -d 'Send services\' replicas a signal (SIGKILL: force stop, held like `stop`)'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "pause" -d 'Freeze services\' running replicas, and keep self-heal off them until `unpause`'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "unpause" -d 'Thaw services\' paused replicas'
+complete -c msctl -n "__fish_msctl_using_subcommand help; and not __fish_seen_subcommand_from validate config up plan down ps scale logs build pull push restart rollback history exec run rm wait create attach cp stats events serve resolver export completions version top port images ls stop start kill pause unpause help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

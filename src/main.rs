@@ -7,7 +7,7 @@ use msctl::commands;
 use msctl::session::CommandError;
 
 fn main() {
-    let cli = Cli::parse_from(msctl::cli::normalize_args(std::env::args_os()));
+    let cli = Cli::parse_from(msctl::cli::normalize::normalize_args(std::env::args_os()));
     let color = msctl::output::Printer::new(cli.global.no_color, cli.global.quiet, &|key| {
         std::env::var(key).ok()
     })

@@ -602,6 +602,19 @@ fn commands_of_the_local_target_refuse_a_swarm_project_saying_why() {
         (&["kill"][..], "whatever ends them"),
         (&["pause"][..], "whatever ends them"),
         (&["unpause", "web"][..], "whatever ends them"),
+        (
+            &["run", "web", "true"][..],
+            "a one-off task has no place in a Swarm stack",
+        ),
+        (&["rm", "-f"][..], "its task history limit"),
+        (&["wait", "web"][..], "never all stop"),
+        (&["create"][..], "created and started by the Swarm together"),
+        (&["attach", "web"][..], "`msctl logs` follows its output"),
+        (
+            &["cp", "web:/etc/x", "."][..],
+            "a replacement task starts from the image",
+        ),
+        (&["stats"][..], "run `docker stats` there"),
     ] {
         let (code, stdout, stderr) = without_engine(dir.path(), args);
         assert_eq!(code, 1, "{args:?}: {stderr}");

@@ -2,9 +2,12 @@
 //! a [`crate::targets::Target`] for the commands whose work depends on where the project
 //! runs, the library's modules for the rest. No command imports another.
 
+pub mod attach;
 pub mod build;
 pub mod completions;
 pub mod config;
+pub mod cp;
+pub mod create;
 pub mod down;
 pub mod events;
 pub mod exec;
@@ -22,16 +25,20 @@ pub mod pull;
 pub mod push;
 pub mod resolver;
 pub mod restart;
+pub mod rm;
 pub mod rollback;
+pub mod run;
 pub mod scale;
 pub mod serve;
 pub mod start;
+pub mod stats;
 pub mod stop;
 pub mod top;
 pub mod unpause;
 pub mod up;
 pub mod validate;
 pub mod version;
+pub mod wait;
 
 use crate::cli::{Cli, Command};
 use crate::session::{CommandError, Context};
@@ -61,6 +68,13 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Restart(args) => restart::run(&ctx, args),
         Command::Logs(args) => logs::run(&ctx, args),
         Command::Exec(args) => exec::run(&ctx, args),
+        Command::Run(args) => run::run(&ctx, args),
+        Command::Rm(args) => rm::run(&ctx, args),
+        Command::Wait(args) => wait::run(&ctx, args),
+        Command::Create(args) => create::run(&ctx, args),
+        Command::Attach(args) => attach::run(&ctx, args),
+        Command::Cp(args) => cp::run(&ctx, args),
+        Command::Stats(args) => stats::run(&ctx, args),
         Command::Events(args) => events::run(&ctx, args),
         Command::Serve(args) => serve::run(&ctx, args),
         Command::Resolver(args) => resolver::run(args),

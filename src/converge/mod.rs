@@ -10,6 +10,7 @@
 //! concurrency. Ctrl-C stops new actions; those in flight finish.
 
 mod execute;
+mod infrastructure;
 mod ready;
 mod rollout;
 mod types;
@@ -24,6 +25,7 @@ use crate::plan::{plan_healing, Action};
 use crate::report::{Cancel, Event, Reporter};
 
 use execute::execute;
+pub use infrastructure::prepare_infrastructure;
 pub use ready::replicas_of;
 use ready::{replicas_in, wait_for};
 pub use rollout::roll_back;

@@ -27,8 +27,8 @@ pub use docker_images::{split_for_pull as split_image_tag, TRANSFER_IDLE};
 pub use error::{BoxError, EngineError};
 // What msctl asks an engine to create is planned (`crate::plan::spec`).
 use crate::plan::spec::{
-    ContainerSpec, ExecOutput, ExecSpec, MountSpec, NetworkAttachment, NetworkSpec, SecretMount,
-    SecretSource, VolumeSpec,
+    AttachSpec, ContainerSpec, ExecOutput, ExecSpec, MountSpec, NetworkAttachment, NetworkSpec,
+    SecretMount, SecretSource, VolumeSpec,
 };
 pub use timestamp::{format_rfc3339_nanos, parse_rfc3339_nanos};
 
@@ -140,6 +140,31 @@ pub struct ContainerDetails {
     pub failing_streak: u32,
     /// Published ports, `host_ip:published->target/protocol`, sorted.
     pub ports: Vec<String>,
+}
+
+/// A container's resource use, as `docker stats` shows it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Stats {
+    /// Percent of one CPU (200 = two CPUs busy).
+    pub cpu_percent: f64,
+    /// Memory in use, without the page cache.
+    pub memory_bytes: u64,
+    /// The container's memory limit (the host's memory when it has none).
+    pub memory_limit_bytes: u64,
+    pub network_rx_bytes: u64,
+    pub network_tx_bytes: u64,
+    pub block_read_bytes: u64,
+    pub block_write_bytes: u64,
+    pub pids: u64,
+}
+
+/// What is at a path in a container.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathStat {
+    pub is_dir: bool,
+    pub size: i64,
+    /// Where a symbolic link points; empty for anything else.
+    pub link_target: String,
 }
 
 /// Which of a container's output streams a log line came from.
@@ -448,6 +473,19 @@ pub trait Engine: Send + Sync {
     /// returns its exit code.
     async fn exec(&self, container_id: &str, spec: &ExecSpec) -> Result<i64, EngineError>;
 
+    /// Wires msctl's standard streams to a container's main process (standard input when
+    /// `spec.stdin`), starts the container when `spec.start`, copies its output until it
+    /// ends, and returns its exit code; `None` when msctl was detached by the detach keys
+    /// and the container runs on.
+    async fn attach(
+        &self,
+        container_id: &str,
+        spec: &AttachSpec,
+    ) -> Result<Option<i64>, EngineError>;
+
+    /// Waits until a container is not running, and returns its exit code.
+    async fn wait_container(&self, container_id: &str) -> Result<i64, EngineError>;
+
     /// Whether the engine has an image with this reference (name:tag or id).
     async fn image_exists(&self, reference: &str) -> Result<bool, EngineError>;
 
@@ -509,6 +547,31 @@ pub trait Engine: Send + Sync {
     /// The CPU use of a running container, in percent of one CPU (200 = two CPUs busy),
     /// measured by the engine over about a second.
     async fn cpu_percent(&self, container_id: &str) -> Result<f64, EngineError>;
+
+    /// A sample of a running container's resource use, taken by the engine over about a
+    /// second.
+    async fn stats(&self, container_id: &str) -> Result<Stats, EngineError>;
+
+    /// What is at `path` in a container; `None` when nothing is.
+    async fn path_stat(
+        &self,
+        container_id: &str,
+        path: &str,
+    ) -> Result<Option<PathStat>, EngineError>;
+
+    /// A tar archive of `path` in a container, whose top entry is `path`'s last
+    /// component. A missing path is `NotFound`.
+    async fn download_path(&self, container_id: &str, path: &str) -> Result<Vec<u8>, EngineError>;
+
+    /// Extracts the tar archive `tar` into the existing directory `dir` of a container;
+    /// `keep_owner` keeps the archive's owners (else the files are the container user's).
+    async fn upload_archive(
+        &self,
+        container_id: &str,
+        dir: &str,
+        tar: Vec<u8>,
+        keep_owner: bool,
+    ) -> Result<(), EngineError>;
 
     /// What this engine leaves out of `spec` when it creates the container, because its
     /// API cannot carry it (an older Docker API version): one lowercase message each,

@@ -20,4 +20,6 @@ pub use observed::{
     ContainerState, Health, ObservedContainer, ObservedNetwork, ObservedState, ObservedVolume,
 };
 pub use plan::{Action, Cause, Plan};
-pub use planner::{plan, plan_healing, HealOptions, PlanOptions, DEFAULT_STOP_TIMEOUT};
+pub use planner::{
+    plan, plan_healing, plan_infrastructure, HealOptions, PlanOptions, DEFAULT_STOP_TIMEOUT,
+};

@@ -84,6 +84,40 @@ pub fn plan(desired: &Project, observed: &ObservedState, options: &PlanOptions) 
     plan_healing(desired, observed, options, &HealOptions::default())
 }
 
+/// The networks and named volumes `services` use that do not exist yet, and the declared
+/// volumes `volumes` names: what containers of those services created outside a
+/// convergence (`run`'s, `create`'s) need, with no action on any replica.
+pub fn plan_infrastructure(
+    desired: &Project,
+    observed: &ObservedState,
+    services: &BTreeSet<String>,
+    volumes: &BTreeSet<String>,
+) -> Plan {
+    let options = PlanOptions::default();
+    let heal = HealOptions::default();
+    let mut planner = Planner::new(desired, observed, &options, &heal);
+    let selected: Vec<&Service> = dependencies::dependency_order(desired)
+        .iter()
+        .filter(|name| services.contains(*name))
+        .filter_map(|name| desired.services.get(name))
+        .collect();
+    planner.plan_networks(&selected);
+    let mut used = volumes_used(&selected);
+    used.extend(volumes.iter().map(String::as_str));
+    planner.plan_volumes(used);
+    planner.plan
+}
+
+/// The named volumes (declared or not) the services mount.
+fn volumes_used<'s>(selected: &[&'s Service]) -> BTreeSet<&'s str> {
+    selected
+        .iter()
+        .flat_map(|service| &service.volumes)
+        .filter(|mount| mount.kind == MountType::Volume)
+        .filter_map(|mount| mount.source.as_deref())
+        .collect()
+}
+
 /// [`plan`], with the control plane's [`HealOptions`].
 pub fn plan_healing(
     desired: &Project,
@@ -91,16 +125,7 @@ pub fn plan_healing(
     options: &PlanOptions,
     heal: &HealOptions,
 ) -> Plan {
-    let mut planner = Planner {
-        project: desired,
-        observed,
-        options,
-        heal,
-        plan: Plan::default(),
-        replaced_first_replicas: BTreeSet::new(),
-        started_first_replicas: BTreeSet::new(),
-        first_replica_ids: BTreeMap::new(),
-    };
+    let mut planner = Planner::new(desired, observed, options, heal);
     planner.check_options();
     let selected = planner.selected_services();
     let containers = planner.classify_containers();
@@ -112,7 +137,7 @@ pub fn plan_healing(
         }
     }
     planner.plan_networks(&selected);
-    planner.plan_volumes(&selected);
+    planner.plan_volumes(volumes_used(&selected));
     planner.plan_orphans(&containers.orphans);
     for service in &selected {
         let replicas = containers
@@ -161,6 +186,24 @@ struct Orphan<'a> {
 }
 
 impl<'a> Planner<'a> {
+    fn new(
+        project: &'a Project,
+        observed: &'a ObservedState,
+        options: &'a PlanOptions,
+        heal: &'a HealOptions,
+    ) -> Planner<'a> {
+        Planner {
+            project,
+            observed,
+            options,
+            heal,
+            plan: Plan::default(),
+            replaced_first_replicas: BTreeSet::new(),
+            started_first_replicas: BTreeSet::new(),
+            first_replica_ids: BTreeMap::new(),
+        }
+    }
+
     fn warn(&mut self, message: String) {
         self.plan.warnings.push(message);
     }
@@ -277,13 +320,7 @@ impl<'a> Planner<'a> {
         ContainerSpec::for_replica(self.project, service, number, hash)
     }
 
-    fn plan_volumes(&mut self, selected: &[&'a Service]) {
-        let used: BTreeSet<&str> = selected
-            .iter()
-            .flat_map(|service| &service.volumes)
-            .filter(|mount| mount.kind == MountType::Volume)
-            .filter_map(|mount| mount.source.as_deref())
-            .collect();
+    fn plan_volumes(&mut self, used: BTreeSet<&str>) {
         let project_name = self.project.name.as_str();
         for key in used {
             // A source that is not a declared volume is a plain engine volume name; the

@@ -64,6 +64,9 @@ pub struct ContainerSpec {
     pub domainname: Option<String>,
     pub tty: bool,
     pub stdin_open: bool,
+    /// Close the container's standard input when the attached client closes it (`run`
+    /// with input: the process sees the end of its input).
+    pub stdin_once: bool,
     pub logging: Option<Logging>,
     pub sysctls: BTreeMap<String, String>,
     pub ulimits: BTreeMap<String, Ulimit>,
@@ -288,6 +291,7 @@ impl ContainerSpec {
             domainname: service.domainname.clone(),
             tty: service.tty,
             stdin_open: service.stdin_open,
+            stdin_once: false,
             logging: service.logging.clone(),
             sysctls: service.sysctls.clone(),
             ulimits: service.ulimits.clone(),
@@ -309,6 +313,106 @@ impl ContainerSpec {
             mac_address: kept(own_endpoint, &service.mac_address),
             annotations: service.annotations.clone(),
         }
+    }
+}
+
+/// What `run` changes of a service's container for a one-off one: a container that is no
+/// replica (labelled [`labels::ONEOFF`]), never restarted by the engine, with none of the
+/// service's names on its networks unless asked, and no fixed address a replica holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OneOff {
+    pub name: String,
+    /// The command, over the service's; with an `entrypoint` and no command, none.
+    pub command: Option<Vec<String>>,
+    pub entrypoint: Option<Vec<String>>,
+    /// Added to the service's environment, over its values.
+    pub environment: BTreeMap<String, String>,
+    /// Added to the service's labels.
+    pub labels: BTreeMap<String, String>,
+    pub user: Option<String>,
+    pub working_dir: Option<String>,
+    /// Published ports, besides the service's own with `service_ports`.
+    pub ports: Vec<Port>,
+    /// Publish the ports the service declares (they are not published otherwise).
+    pub service_ports: bool,
+    /// Added to the service's mounts; one on the same target replaces the service's.
+    pub mounts: Vec<MountSpec>,
+    pub tty: bool,
+    /// Keep standard input open, and close it when the attached client does.
+    pub stdin: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    /// Give the container the service's names on its networks, as a replica has.
+    pub use_aliases: bool,
+}
+
+impl ContainerSpec {
+    /// The spec of a one-off container of `service` (`run`), labelled with `config_hash`.
+    pub fn for_oneoff(
+        project: &Project,
+        service: &Service,
+        config_hash: &str,
+        oneoff: &OneOff,
+    ) -> ContainerSpec {
+        let mut spec = ContainerSpec::for_replica(project, service, 1, config_hash);
+        spec.name = oneoff.name.clone();
+        spec.labels.remove(labels::REPLICA);
+        spec.labels
+            .insert(labels::ONEOFF.to_string(), "true".to_string());
+        spec.labels.extend(oneoff.labels.clone());
+        if let Some(entrypoint) = &oneoff.entrypoint {
+            spec.entrypoint = Some(entrypoint.clone());
+            spec.command = None;
+        }
+        if let Some(command) = &oneoff.command {
+            spec.command = Some(command.clone());
+        }
+        for (key, value) in &oneoff.environment {
+            spec.environment.insert(key.clone(), Some(value.clone()));
+        }
+        let own_endpoint = !matches!(
+            service.network_mode,
+            Some(NetworkMode::Service(_) | NetworkMode::Container(_) | NetworkMode::Host)
+        );
+        spec.ports = if own_endpoint {
+            let mut ports = if oneoff.service_ports {
+                service.ports.clone()
+            } else {
+                Vec::new()
+            };
+            ports.extend(oneoff.ports.iter().cloned());
+            ports
+        } else {
+            Vec::new()
+        };
+        for network in &mut spec.networks {
+            if !oneoff.use_aliases {
+                network.aliases.clear();
+            }
+            network.ipv4_address = None;
+            network.ipv6_address = None;
+        }
+        spec.mac_address = None;
+        spec.restart = None;
+        if let Some(user) = &oneoff.user {
+            spec.user = Some(user.clone());
+        }
+        if let Some(dir) = &oneoff.working_dir {
+            spec.working_dir = Some(dir.clone());
+        }
+        spec.mounts.retain(|mount| {
+            !oneoff
+                .mounts
+                .iter()
+                .any(|extra| extra.target == mount.target)
+        });
+        spec.mounts.extend(oneoff.mounts.iter().cloned());
+        spec.tty = oneoff.tty;
+        spec.stdin_open = oneoff.stdin;
+        spec.stdin_once = oneoff.stdin;
+        spec.cap_add.extend(oneoff.cap_add.iter().cloned());
+        spec.cap_drop.extend(oneoff.cap_drop.iter().cloned());
+        spec
     }
 }
 
@@ -443,6 +547,22 @@ pub struct ExecSpec {
     pub privileged: bool,
     /// Where the command's output goes.
     pub output: ExecOutput,
+}
+
+/// How msctl wires its standard streams to a container's main process (`run`, `attach`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttachSpec {
+    /// Forward msctl's standard input (the container was created with it open).
+    pub stdin: bool,
+    /// The container has a terminal: msctl's is put in raw mode and wired to it.
+    pub tty: bool,
+    /// Start the container once attached (`run`), so no output is missed.
+    pub start: bool,
+    /// The keys that detach msctl and leave the container running (Docker's syntax,
+    /// `ctrl-p,ctrl-q` by default).
+    pub detach_keys: Option<String>,
+    /// Pass SIGINT and SIGTERM msctl receives on to the container.
+    pub proxy_signals: bool,
 }
 
 /// Where the output of an exec'd command goes.

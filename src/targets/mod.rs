@@ -1,15 +1,16 @@
 //! Where a project runs: the local engine ([`local`], msctl's own planner, executor and
 //! control plane) or a Swarm ([`swarm`], which translates the manifest into Swarm
 //! services). Each is a [`Target`]; the commands whose work depends on where the project runs
-//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`, `exec`, `top`, `port`, `images`, `stop`, `start`, `kill`, `pause`, `unpause`) read their
+//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`, `exec`, `run`, `rm`, `wait`, `create`, `attach`, `cp`, `stats`, `top`, `port`, `images`, `stop`, `start`, `kill`, `pause`, `unpause`) read their
 //! arguments, load the project and call its target, so that no command knows the other
 //! target's code and none imports another.
 
 use std::collections::BTreeMap;
 
 use crate::cli::{
-    DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PauseArgs, PortArgs, PsArgs, RestartArgs,
-    RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs,
+    AttachArgs, CpArgs, CreateArgs, DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PauseArgs,
+    PortArgs, PsArgs, RestartArgs, RmArgs, RollbackArgs, RunArgs, ScaleArgs, StartArgs, StatsArgs,
+    StopArgs, TopArgs, UpArgs, WaitArgs,
 };
 use crate::manifest::model::Project;
 use crate::manifest::Loaded;
@@ -77,6 +78,38 @@ pub trait Target: Sync {
 
     /// `exec`: run a command in one replica of a service and exit with its exit code.
     fn exec(&self, ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), CommandError>;
+
+    /// `run`: a one-off container of a service, its dependencies ready first; exits with
+    /// its command's exit code. Checks the service.
+    fn run(&self, ctx: &Context, loaded: &Loaded, args: &RunArgs) -> Result<(), CommandError>;
+
+    /// `rm`: remove the chosen services' stopped containers. Checks the services.
+    fn rm(&self, ctx: &Context, project: &Project, args: &RmArgs) -> Result<(), CommandError>;
+
+    /// `wait`: block until the services' containers stop; exit with the first one's
+    /// exit code. Checks the services.
+    fn wait(&self, ctx: &Context, project: &Project, args: &WaitArgs) -> Result<(), CommandError>;
+
+    /// `create`: create the chosen services' missing replicas without starting them,
+    /// and hold the services stopped. Checks the services.
+    fn create(&self, ctx: &Context, loaded: &Loaded, args: &CreateArgs)
+        -> Result<(), CommandError>;
+
+    /// `attach`: wire msctl's streams to a replica's main process. Checks the service.
+    fn attach(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &AttachArgs,
+    ) -> Result<(), CommandError>;
+
+    /// `cp`: copy files between a service's containers and this machine. Checks the
+    /// service.
+    fn cp(&self, ctx: &Context, project: &Project, args: &CpArgs) -> Result<(), CommandError>;
+
+    /// `stats`: the chosen services' resource use, live. Checks the services.
+    fn stats(&self, ctx: &Context, project: &Project, args: &StatsArgs)
+        -> Result<(), CommandError>;
 
     /// `top`: the processes of the chosen services' running containers. Checks the
     /// services.

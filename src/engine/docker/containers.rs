@@ -314,7 +314,10 @@ impl DockerEngine {
         })
     }
 
-    pub(super) async fn cpu_percent_impl(&self, container_id: &str) -> Result<f64, EngineError> {
+    pub(super) async fn stats_impl(
+        &self,
+        container_id: &str,
+    ) -> Result<crate::engine::Stats, EngineError> {
         // Not streamed and not one-shot: the engine samples twice, about a second apart,
         // and returns both (`cpu_stats` and `precpu_stats`).
         let options = StatsOptionsBuilder::default()
@@ -322,24 +325,70 @@ impl DockerEngine {
             .one_shot(false)
             .build();
         let stats = self
-            .call(
-                "cpu_percent",
-                container_what(container_id),
-                CALL_TIMEOUT,
-                async {
-                    match self.docker.stats(container_id, Some(options)).next().await {
-                        Some(result) => result,
-                        None => Err(bollard::errors::Error::IOError {
-                            err: std::io::Error::new(
-                                std::io::ErrorKind::UnexpectedEof,
-                                "the engine sent no statistics",
-                            ),
-                        }),
-                    }
-                },
-            )
+            .call("stats", container_what(container_id), CALL_TIMEOUT, async {
+                match self.docker.stats(container_id, Some(options)).next().await {
+                    Some(result) => result,
+                    None => Err(bollard::errors::Error::IOError {
+                        err: std::io::Error::new(
+                            std::io::ErrorKind::UnexpectedEof,
+                            "the engine sent no statistics",
+                        ),
+                    }),
+                }
+            })
             .await?;
-        Ok(cpu_percent_of(&stats))
+        Ok(stats_of(&stats))
+    }
+}
+
+/// A stats answer as `docker stats` shows it: memory without the page cache, network
+/// summed over the container's interfaces, block I/O summed over its devices.
+fn stats_of(stats: &bollard::models::ContainerStatsResponse) -> crate::engine::Stats {
+    let memory = stats.memory_stats.as_ref();
+    let usage = memory.and_then(|m| m.usage).unwrap_or(0);
+    // cgroup v1 counts the page cache as `total_inactive_file`, v2 as `inactive_file`.
+    let cache = memory
+        .and_then(|m| m.stats.as_ref())
+        .and_then(|s| {
+            s.get("total_inactive_file")
+                .or_else(|| s.get("inactive_file"))
+        })
+        .copied()
+        .unwrap_or(0);
+    let (rx, tx) = stats
+        .networks
+        .iter()
+        .flat_map(|networks| networks.values())
+        .fold((0, 0), |(rx, tx), n| {
+            (rx + n.rx_bytes.unwrap_or(0), tx + n.tx_bytes.unwrap_or(0))
+        });
+    let (read, write) = stats
+        .blkio_stats
+        .as_ref()
+        .and_then(|b| b.io_service_bytes_recursive.as_ref())
+        .into_iter()
+        .flatten()
+        .fold((0, 0), |(read, write), entry| {
+            let value = entry.value.unwrap_or(0);
+            match entry.op.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                Some("read") => (read + value, write),
+                Some("write") => (read, write + value),
+                _ => (read, write),
+            }
+        });
+    crate::engine::Stats {
+        cpu_percent: cpu_percent_of(stats),
+        memory_bytes: usage.saturating_sub(cache),
+        memory_limit_bytes: memory.and_then(|m| m.limit).unwrap_or(0),
+        network_rx_bytes: rx,
+        network_tx_bytes: tx,
+        block_read_bytes: read,
+        block_write_bytes: write,
+        pids: stats
+            .pids_stats
+            .as_ref()
+            .and_then(|p| p.current)
+            .unwrap_or(0),
     }
 }
 

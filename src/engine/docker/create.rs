@@ -271,6 +271,7 @@ impl DockerEngine {
             domainname: spec.domainname.clone(),
             tty: spec.tty.then_some(true),
             open_stdin: spec.stdin_open.then_some(true),
+            stdin_once: spec.stdin_once.then_some(true),
             stop_signal: spec.stop_signal.clone(),
             stop_timeout: spec
                 .stop_timeout

@@ -12,12 +12,15 @@
 //! `images.rs` (registry transfers are in `docker_images.rs` beside this folder),
 //! `exec.rs` and `logs.rs` (logs and events).
 
+mod attach;
 mod containers;
 mod create;
 mod exec;
+mod files;
 mod images;
 mod logs;
 mod networks;
+mod relay;
 mod volumes;
 
 use std::collections::{BTreeMap, HashMap};
@@ -437,6 +440,18 @@ impl Engine for DockerEngine {
         self.exec_impl(container_id, spec).await
     }
 
+    async fn attach(
+        &self,
+        container_id: &str,
+        spec: &crate::plan::spec::AttachSpec,
+    ) -> Result<Option<i64>, EngineError> {
+        self.attach_impl(container_id, spec).await
+    }
+
+    async fn wait_container(&self, container_id: &str) -> Result<i64, EngineError> {
+        self.wait_impl(container_id).await
+    }
+
     async fn image_exists(&self, reference: &str) -> Result<bool, EngineError> {
         self.image_exists_impl(reference).await
     }
@@ -506,7 +521,34 @@ impl Engine for DockerEngine {
     }
 
     async fn cpu_percent(&self, container_id: &str) -> Result<f64, EngineError> {
-        self.cpu_percent_impl(container_id).await
+        Ok(self.stats_impl(container_id).await?.cpu_percent)
+    }
+
+    async fn stats(&self, container_id: &str) -> Result<super::Stats, EngineError> {
+        self.stats_impl(container_id).await
+    }
+
+    async fn path_stat(
+        &self,
+        container_id: &str,
+        path: &str,
+    ) -> Result<Option<super::PathStat>, EngineError> {
+        self.path_stat_impl(container_id, path).await
+    }
+
+    async fn download_path(&self, container_id: &str, path: &str) -> Result<Vec<u8>, EngineError> {
+        self.download_path_impl(container_id, path).await
+    }
+
+    async fn upload_archive(
+        &self,
+        container_id: &str,
+        dir: &str,
+        tar: Vec<u8>,
+        keep_owner: bool,
+    ) -> Result<(), EngineError> {
+        self.upload_archive_impl(container_id, dir, tar, keep_owner)
+            .await
     }
 
     fn left_out(&self, spec: &ContainerSpec) -> Vec<String> {

@@ -480,6 +480,45 @@ impl Engine for FakeEngine {
         Ok(state.exec_exit_code)
     }
 
+    /// The fake runs no process: an attached container's process ends at once, with the
+    /// exit code execs get.
+    async fn attach(
+        &self,
+        container_id: &str,
+        spec: &crate::plan::spec::AttachSpec,
+    ) -> Result<Option<i64>, EngineError> {
+        let mut state = self.enter("attach", container_id)?;
+        let code = state.exec_exit_code;
+        let container = state.container_mut(container_id)?;
+        match container.summary.state {
+            ContainerState::Running => {}
+            ContainerState::Created | ContainerState::Exited { .. } if spec.start => {}
+            other => {
+                return Err(EngineError::Conflict {
+                    what: format!("container `{container_id}`"),
+                    message: format!("the container is {other}"),
+                })
+            }
+        }
+        container.summary.state = ContainerState::Exited { code };
+        Ok(Some(code))
+    }
+
+    /// A running container's process ends at once, as for `attach`.
+    async fn wait_container(&self, container_id: &str) -> Result<i64, EngineError> {
+        let mut state = self.enter("wait_container", container_id)?;
+        let code = state.exec_exit_code;
+        let container = state.container_mut(container_id)?;
+        match container.summary.state {
+            ContainerState::Exited { code } => Ok(code),
+            ContainerState::Created | ContainerState::Dead => Ok(0),
+            _ => {
+                container.summary.state = ContainerState::Exited { code };
+                Ok(code)
+            }
+        }
+    }
+
     async fn image_exists(&self, reference: &str) -> Result<bool, EngineError> {
         let state = self.enter("image_exists", reference)?;
         Ok(state.images.contains(reference))
@@ -603,6 +642,49 @@ impl Engine for FakeEngine {
         }
         // The fake runs nothing: its replicas use no CPU.
         Ok(0.0)
+    }
+
+    async fn stats(&self, container_id: &str) -> Result<crate::engine::Stats, EngineError> {
+        let mut state = self.enter("stats", container_id)?;
+        if state.container_mut(container_id)?.summary.state != ContainerState::Running {
+            return Err(EngineError::Conflict {
+                what: format!("container `{container_id}`"),
+                message: "the container is not running".to_string(),
+            });
+        }
+        // The fake runs nothing: its replicas use nothing.
+        Ok(crate::engine::Stats::default())
+    }
+
+    /// The fake's containers have no files.
+    async fn path_stat(
+        &self,
+        container_id: &str,
+        _path: &str,
+    ) -> Result<Option<crate::engine::PathStat>, EngineError> {
+        let mut state = self.enter("path_stat", container_id)?;
+        state.container_mut(container_id)?;
+        Ok(None)
+    }
+
+    async fn download_path(&self, container_id: &str, path: &str) -> Result<Vec<u8>, EngineError> {
+        let mut state = self.enter("download_path", container_id)?;
+        state.container_mut(container_id)?;
+        Err(EngineError::NotFound {
+            what: format!("`{path}` in container `{container_id}`"),
+        })
+    }
+
+    async fn upload_archive(
+        &self,
+        container_id: &str,
+        _dir: &str,
+        _tar: Vec<u8>,
+        _keep_owner: bool,
+    ) -> Result<(), EngineError> {
+        let mut state = self.enter("upload_archive", container_id)?;
+        state.container_mut(container_id)?;
+        Ok(())
     }
 
     async fn rename_container(

@@ -24,7 +24,7 @@ mod keys;
 mod networks;
 mod secrets_configs;
 mod services;
-mod volumes;
+pub mod volumes;
 
 use common::named_objects;
 use cross_service::{check_container_settings, check_published_ports};

@@ -32,6 +32,46 @@ pub(super) fn volume(r: &mut Reader<'_>, name: &str, node: &Node) -> Option<Volu
     Some(volume)
 }
 
+/// A mount in the short syntax, `[SOURCE:]TARGET[:MODE]` (a source starting with `.`, `/`
+/// or `~` is a host path, else a volume); what is wrong with it and a hint otherwise.
+pub fn parse_mount_short(text: &str) -> Result<Mount, (String, &'static str)> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let (source, target, mode) =
+        match parts.as_slice() {
+            [target] => (None, *target, None),
+            [source, target] => (Some(*source), *target, None),
+            [source, target, mode] => (Some(*source), *target, Some(*mode)),
+            _ => return Err((
+                format!("volume `{text}` has too many `:`"),
+                "write `[SOURCE:]TARGET[:MODE]`, e.g. `data:/var/lib/data` or `./conf:/etc/app:ro`",
+            )),
+        };
+    let mut read_only = false;
+    for flag in mode.into_iter().flat_map(|mode| mode.split(',')) {
+        match flag {
+            "ro" => read_only = true,
+            "rw" | "z" | "Z" | "nocopy" | "cached" | "delegated" | "consistent" => {}
+            other => {
+                return Err((
+                    format!("`{other}` in volume `{text}` is not a mount mode"),
+                    "use `ro` or `rw`",
+                ))
+            }
+        }
+    }
+    let kind = match source {
+        None => MountType::Volume,
+        Some(s) if s.starts_with(['.', '/', '~']) => MountType::Bind,
+        Some(_) => MountType::Volume,
+    };
+    Ok(Mount {
+        kind,
+        source: source.map(str::to_string),
+        target: target.to_string(),
+        read_only,
+    })
+}
+
 pub(super) fn mount(
     r: &mut Reader<'_>,
     item: &Node,
@@ -40,50 +80,13 @@ pub(super) fn mount(
     refs: &References,
 ) -> Option<Mount> {
     let mount = match &item.value {
-        Value::Str(text) => {
-            let parts: Vec<&str> = text.split(':').collect();
-            let (source, target, mode) = match parts.as_slice() {
-                [target] => (None, *target, None),
-                [source, target] => (Some(*source), *target, None),
-                [source, target, mode] => (Some(*source), *target, Some(*mode)),
-                _ => {
-                    r.error_hint(
-                        format!("volume `{text}` has too many `:`"),
-                        item.span,
-                        "write `[SOURCE:]TARGET[:MODE]`, e.g. `data:/var/lib/data` or `./conf:/etc/app:ro`",
-                    );
-                    return None;
-                }
-            };
-            let mut read_only = false;
-            if let Some(mode) = mode {
-                for flag in mode.split(',') {
-                    match flag {
-                        "ro" => read_only = true,
-                        "rw" | "z" | "Z" | "nocopy" | "cached" | "delegated" | "consistent" => {}
-                        other => {
-                            r.error_hint(
-                                format!("`{other}` in volume `{text}` is not a mount mode"),
-                                item.span,
-                                "use `ro` or `rw`",
-                            );
-                            return None;
-                        }
-                    }
-                }
+        Value::Str(text) => match parse_mount_short(text) {
+            Ok(mount) => mount,
+            Err((message, hint)) => {
+                r.error_hint(message, item.span, hint);
+                return None;
             }
-            let kind = match source {
-                None => MountType::Volume,
-                Some(s) if s.starts_with(['.', '/', '~']) => MountType::Bind,
-                Some(_) => MountType::Volume,
-            };
-            Mount {
-                kind,
-                source: source.map(str::to_string),
-                target: target.to_string(),
-                read_only,
-            }
-        }
+        },
         Value::Map(_) => {
             let where_ = format!("a volume of {what}");
             VOLUME_LONG.check(item, &where_, r.diags);

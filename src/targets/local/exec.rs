@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
 use crate::cli::ExecArgs;
-use crate::engine::{ContainerSummary, EngineError, LabelFilter};
+use crate::engine::{ContainerSummary, Engine, EngineError, LabelFilter};
 use crate::manifest::fields::did_you_mean;
 use crate::plan::spec::ExecSpec;
 use crate::plan::{labels, ContainerState, Health};
@@ -29,22 +29,14 @@ pub fn exec(ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), Com
     };
     let code = ctx.block_on(async {
         let engine = ctx.engine().await?;
-        let listed = engine
-            .list_containers(
-                &LabelFilter::project(&project.name).with(labels::SERVICE, Some(&args.service)),
-            )
-            .await
-            .map_err(engine_error)?;
-        let mut replicas: Vec<(u32, ContainerSummary)> = listed
-            .into_iter()
-            .filter(|container| !container.is_oneoff())
-            .filter_map(|container| {
-                let number = container.labels.get(labels::REPLICA)?.parse().ok()?;
-                Some((number, container))
-            })
-            .collect();
-        replicas.sort_by_key(|(number, _)| *number);
-        let target = choose(&project.name, &project.services, args, &replicas)?;
+        let replicas = numbered_replicas(engine.as_ref(), &project.name, &args.service).await?;
+        let target = choose(
+            &project.name,
+            &project.services,
+            &args.service,
+            args.index,
+            &replicas,
+        )?;
         tracing::debug!("exec in {} ({})", target.name, target.id);
         engine
             .exec(&target.id, &spec)
@@ -67,7 +59,7 @@ pub fn exec(ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), Com
 
 /// `-e K=V` as given; `-e K` takes K's value from msctl's environment, and is left out
 /// when K is not set there (as in Compose).
-fn environment(
+pub(super) fn environment(
     given: &[String],
     msctl_environment: &BTreeMap<String, String>,
 ) -> Result<Vec<String>, CommandError> {
@@ -90,14 +82,34 @@ fn environment(
     Ok(env)
 }
 
-/// The replica to run in: `--index`, else the first ready one.
-fn choose<'a, T>(
+/// A service's replicas (no one-off container), with their numbers, lowest first.
+pub(super) async fn numbered_replicas(
+    engine: &dyn Engine,
+    project_name: &str,
+    service: &str,
+) -> Result<Vec<(u32, ContainerSummary)>, CommandError> {
+    let listed = engine
+        .list_containers(&LabelFilter::project(project_name).with(labels::SERVICE, Some(service)))
+        .await
+        .map_err(engine_error)?;
+    let mut replicas: Vec<(u32, ContainerSummary)> = listed
+        .into_iter()
+        .filter(|container| !container.is_oneoff())
+        .filter_map(|container| Some((container.replica()?, container)))
+        .collect();
+    replicas.sort_by_key(|(number, _)| *number);
+    Ok(replicas)
+}
+
+/// The replica to work in: `index`, which must be running, else the first ready one
+/// (healthy, or running without a health check).
+pub(super) fn choose<'a, T>(
     project_name: &str,
     manifest_services: &BTreeMap<String, T>,
-    args: &ExecArgs,
+    service: &str,
+    index: Option<u32>,
     replicas: &'a [(u32, ContainerSummary)],
 ) -> Result<&'a ContainerSummary, CommandError> {
-    let service = &args.service;
     if replicas.is_empty() {
         if !manifest_services.contains_key(service) {
             let known = manifest_services.keys().map(String::as_str);
@@ -129,7 +141,7 @@ fn choose<'a, T>(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if let Some(index) = args.index {
+    if let Some(index) = index {
         let Some((_, container)) = replicas.iter().find(|(number, _)| *number == index) else {
             return Err(CommandError::hinted(
                 anyhow::anyhow!("service `{service}` has no replica {index}"),
@@ -200,18 +212,6 @@ mod tests {
         )
     }
 
-    fn args(index: Option<u32>) -> ExecArgs {
-        ExecArgs {
-            service: "web".to_string(),
-            index,
-            no_tty: true,
-            env: Vec::new(),
-            user: None,
-            workdir: None,
-            command: vec!["true".to_string()],
-        }
-    }
-
     fn services() -> BTreeMap<String, ()> {
         BTreeMap::from([("web".to_string(), ())])
     }
@@ -224,9 +224,9 @@ mod tests {
             replica(3, ContainerState::Running, Health::Healthy),
             replica(4, ContainerState::Running, Health::Healthy),
         ];
-        let chosen = choose("demo", &services(), &args(None), &replicas).expect("a replica");
+        let chosen = choose("demo", &services(), "web", None, &replicas).expect("a replica");
         assert_eq!(chosen.id, "id3");
-        let chosen = choose("demo", &services(), &args(Some(1)), &replicas).expect("replica 1");
+        let chosen = choose("demo", &services(), "web", Some(1), &replicas).expect("replica 1");
         assert_eq!(chosen.id, "id1");
     }
 
@@ -238,22 +238,20 @@ mod tests {
             other => panic!("expected a hinted error, got {other:?}"),
         };
         assert_eq!(
-            message(choose("demo", &services(), &args(Some(7)), &replicas)),
+            message(choose("demo", &services(), "web", Some(7), &replicas)),
             "service `web` has no replica 7 / its replicas are: 1 (exited (0))"
         );
         assert_eq!(
-            message(choose("demo", &services(), &args(Some(1)), &replicas)),
+            message(choose("demo", &services(), "web", Some(1), &replicas)),
             "replica 1 of service `web` is not running: exited (0) / start it with `msctl up`"
         );
         assert_eq!(
-            message(choose("demo", &services(), &args(None), &replicas)),
+            message(choose("demo", &services(), "web", None, &replicas)),
             "no replica of service `web` is ready / its replicas are: 1 (exited (0)); \
              `--index N` runs in a running one anyway"
         );
-        let mut unknown = args(None);
-        unknown.service = "webb".to_string();
         assert_eq!(
-            message(choose("demo", &services(), &unknown, &[])),
+            message(choose("demo", &services(), "webb", None, &[])),
             "`webb` is not a service of project `demo` / did you mean `web`?"
         );
     }

@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::cli::{
-    DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PauseArgs, PortArgs, PsArgs, RestartArgs,
-    RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs,
+    AttachArgs, CpArgs, CreateArgs, DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PauseArgs,
+    PortArgs, PsArgs, RestartArgs, RmArgs, RollbackArgs, RunArgs, ScaleArgs, StartArgs, StatsArgs,
+    StopArgs, TopArgs, UpArgs, WaitArgs,
 };
 use crate::manifest::model::Project;
 use crate::manifest::Loaded;
@@ -13,6 +14,9 @@ use crate::session::log_output::Asked;
 use crate::session::planning::Planning;
 use crate::session::{CommandError, Context};
 
+mod attach;
+mod cp;
+mod create;
 mod down;
 mod exec;
 mod images;
@@ -23,10 +27,14 @@ mod plan;
 mod port;
 mod ps;
 mod restart;
+mod rm;
 mod rollback;
+mod run;
 mod scale;
+mod stats;
 mod top;
 mod up;
+mod wait;
 
 pub use ls::ls;
 
@@ -92,6 +100,49 @@ impl super::Target for Local {
 
     fn exec(&self, ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), CommandError> {
         exec::exec(ctx, project, args)
+    }
+
+    fn run(&self, ctx: &Context, loaded: &Loaded, args: &RunArgs) -> Result<(), CommandError> {
+        run::run(ctx, loaded, args)
+    }
+
+    fn rm(&self, ctx: &Context, project: &Project, args: &RmArgs) -> Result<(), CommandError> {
+        rm::rm(ctx, project, args)
+    }
+
+    fn wait(&self, ctx: &Context, project: &Project, args: &WaitArgs) -> Result<(), CommandError> {
+        wait::wait(ctx, project, args)
+    }
+
+    fn create(
+        &self,
+        ctx: &Context,
+        loaded: &Loaded,
+        args: &CreateArgs,
+    ) -> Result<(), CommandError> {
+        create::create(ctx, loaded, args)
+    }
+
+    fn attach(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &AttachArgs,
+    ) -> Result<(), CommandError> {
+        attach::attach(ctx, project, args)
+    }
+
+    fn cp(&self, ctx: &Context, project: &Project, args: &CpArgs) -> Result<(), CommandError> {
+        cp::cp(ctx, project, args)
+    }
+
+    fn stats(
+        &self,
+        ctx: &Context,
+        project: &Project,
+        args: &StatsArgs,
+    ) -> Result<(), CommandError> {
+        stats::stats(ctx, project, args)
     }
 
     fn top(&self, ctx: &Context, project: &Project, args: &TopArgs) -> Result<(), CommandError> {

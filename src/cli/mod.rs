@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod normalize;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "msctl",
@@ -123,6 +125,20 @@ pub enum Command {
     History(HistoryArgs),
     /// Run a command in a running replica
     Exec(ExecArgs),
+    /// Run a one-off command in a new container of a service (dependencies first)
+    Run(RunArgs),
+    /// Remove stopped containers of the services (one-off containers too)
+    Rm(RmArgs),
+    /// Wait until the services' containers stop; exit with the first one's exit code
+    Wait(WaitArgs),
+    /// Create the services' replicas without starting them (`start` or `up` does)
+    Create(CreateArgs),
+    /// Attach to a replica's main process: its output, and your input
+    Attach(AttachArgs),
+    /// Copy files between a service's containers and this machine
+    Cp(CpArgs),
+    /// Live CPU, memory, network and block I/O of each replica
+    Stats(StatsArgs),
     /// Show what happened to projects: replicas that died and were replaced, backoff, scaling
     Events(EventsArgs),
     /// Run the control plane in the foreground: keep projects healthy, serve the HTTP API
@@ -565,6 +581,194 @@ pub struct ExecArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Services to create, with what they depend on (default: all)
+    pub services: Vec<String>,
+    /// Build images first, even unchanged ones
+    #[arg(long, conflicts_with = "no_build")]
+    pub build: bool,
+    /// Do not build images, even missing ones
+    #[arg(long)]
+    pub no_build: bool,
+    /// Pull images first: `always`, `missing`, `never` [default: each service's
+    /// `pull_policy`]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub pull: Option<PullArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// The service whose replica to attach to
+    pub service: String,
+    /// Replica number (default: the first running replica)
+    #[arg(long, value_name = "N")]
+    pub index: Option<u32>,
+    /// Do not attach standard input
+    #[arg(long)]
+    pub no_stdin: bool,
+    /// Pass the signals msctl receives on to the process (`--sig-proxy=false` does not)
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_value_t = true,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub sig_proxy: bool,
+    /// Keys that detach and leave the process running (default: ctrl-p,ctrl-q)
+    #[arg(long, value_name = "KEYS")]
+    pub detach_keys: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// `SERVICE:PATH` or a local path (`-` for a tar archive on standard input)
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// `SERVICE:PATH` or a local path (`-` for a tar archive on standard output)
+    #[arg(value_name = "DESTINATION")]
+    pub destination: String,
+    /// Replica number (default: from the first replica; to every replica)
+    #[arg(long, value_name = "N")]
+    pub index: Option<u32>,
+    /// Keep the files' owners (uid and gid)
+    #[arg(short, long)]
+    pub archive: bool,
+    /// Follow a symbolic link given as the source
+    #[arg(short = 'L', long)]
+    pub follow_link: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Only these services
+    pub services: Vec<String>,
+    /// Also list stopped replicas (with no figures)
+    #[arg(short, long)]
+    pub all: bool,
+    /// Print one sample and exit (the default without a terminal is a sample a second)
+    #[arg(long)]
+    pub no_stream: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Services whose stopped containers to remove (default: all)
+    pub services: Vec<String>,
+    /// Do not ask for confirmation, needed without a terminal (`-f` after `rm`)
+    #[arg(long)]
+    pub force: bool,
+    /// Stop the containers first, holding the services stopped as `msctl stop` does
+    #[arg(short, long)]
+    pub stop: bool,
+    /// Also remove the containers' anonymous volumes (`-v` after `rm`)
+    #[arg(long)]
+    pub volumes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Services whose containers to wait for
+    #[arg(required = true)]
+    pub services: Vec<String>,
+    /// Take the project down (as `msctl down`) when the first container stops
+    #[arg(long)]
+    pub down_project: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The service whose container to run
+    pub service: String,
+    /// The command and its arguments (default: the service's)
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<String>,
+    /// Remove the container when the command ends
+    #[arg(long)]
+    pub rm: bool,
+    /// Start the container and print its name, without waiting for the command
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Name the container (default: PROJECT-SERVICE-run-ID)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Environment variables for the command (`KEY` alone takes msctl's value)
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Environment variables from a file of KEY=VALUE lines (repeatable)
+    #[arg(long = "env-from-file", value_name = "FILE")]
+    pub env_from_file: Vec<PathBuf>,
+    /// Labels for the container
+    #[arg(short, long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Mount a volume or host path, `[SOURCE:]TARGET[:ro]` (`-v` after `run`)
+    #[arg(long = "volume", value_name = "VOLUME")]
+    pub volumes: Vec<String>,
+    /// Publish a port, `[[IP:]HOST:]CONTAINER[/PROTOCOL]` (`-p` after `run`)
+    #[arg(long = "publish", value_name = "PORT")]
+    pub publish: Vec<String>,
+    /// Publish the ports the service declares
+    #[arg(short = 'P', long)]
+    pub service_ports: bool,
+    /// Give the container the service's names on its networks
+    #[arg(long)]
+    pub use_aliases: bool,
+    /// Do not start the services it depends on
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Do not allocate a TTY, even when stdin is one
+    #[arg(short = 'T', long = "no-tty")]
+    pub no_tty: bool,
+    /// Keep standard input attached (`--interactive=false` detaches it)
+    #[arg(
+        short,
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_value_t = true,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub interactive: bool,
+    /// Override the image's entrypoint (a command line, split as a shell would)
+    #[arg(long, value_name = "COMMAND")]
+    pub entrypoint: Option<String>,
+    /// Run as this user
+    #[arg(short, long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Working directory inside the container
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Add Linux capabilities
+    #[arg(long, value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities
+    #[arg(long, value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Build the image first, even when it is up to date
+    #[arg(long)]
+    pub build: bool,
+    /// Pull images first: `always`, `missing`, `never` [default: each service's
+    /// `pull_policy`]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub pull: Option<PullArg>,
+    /// Also remove containers of services no longer in the manifest (when starting
+    /// the dependencies)
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Longest wait for the dependencies to be ready, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Treat every warning (risky settings, ignored keys, unset variables) as an error
     #[arg(long)]
@@ -614,145 +818,4 @@ pub enum ExportTarget {
 pub struct CompletionsArgs {
     /// The shell to generate for
     pub shell: clap_complete::Shell,
-}
-
-/// Short flags of a command that mean something else than the global flag with the same
-/// letter, as in Compose: `msctl -f compose.yaml logs -f` reads a file, then follows.
-/// clap cannot give one letter to a global flag and a command's flag, so the command's
-/// one is long-only in the definitions above and its letter is rewritten here.
-const SHADOWING_SHORTS: &[(&str, char, &str)] = &[
-    ("logs", 'f', "--follow"),
-    ("events", 'f', "--follow"),
-    ("down", 'v', "--volumes"),
-];
-
-/// Global options that take a value, which must be skipped to find the command.
-const GLOBAL_OPTIONS_WITH_VALUE: &[&str] = &[
-    "-f",
-    "--file",
-    "-p",
-    "--project-name",
-    "--project",
-    "--project-directory",
-    "--env-file",
-    "--profile",
-    "--format",
-];
-
-/// Rewrites a command's short flags that a global flag shadows (see
-/// [`SHADOWING_SHORTS`]) into their long form, before clap parses the arguments.
-pub fn normalize_args<I, T>(args: I) -> Vec<std::ffi::OsString>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString>,
-{
-    let mut args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
-    let mut index = 1;
-    // Find the command: the first argument that is neither an option nor its value.
-    let command = loop {
-        let Some(arg) = args.get(index).and_then(|arg| arg.to_str()) else {
-            return args;
-        };
-        if arg == "--" {
-            return args;
-        }
-        if !arg.starts_with('-') {
-            break arg.to_string();
-        }
-        index += if GLOBAL_OPTIONS_WITH_VALUE.contains(&arg) {
-            2
-        } else {
-            1
-        };
-    };
-    let shadowed: Vec<(char, &str)> = SHADOWING_SHORTS
-        .iter()
-        .filter(|(name, _, _)| *name == command)
-        .map(|(_, short, long)| (*short, *long))
-        .collect();
-    if shadowed.is_empty() {
-        return args;
-    }
-    let mut rewritten = args.drain(..=index).collect::<Vec<_>>();
-    let mut rest = args.into_iter();
-    for arg in rest.by_ref() {
-        let Some(text) = arg.to_str() else {
-            rewritten.push(arg);
-            continue;
-        };
-        if text == "--" {
-            rewritten.push(arg);
-            break;
-        }
-        // `-f`, or a cluster of boolean shorts like `-tf`.
-        let is_cluster = text.len() > 1
-            && text.starts_with('-')
-            && !text.starts_with("--")
-            && text[1..].chars().all(|c| c.is_ascii_alphabetic());
-        if is_cluster
-            && text[1..]
-                .chars()
-                .any(|c| shadowed.iter().any(|(s, _)| *s == c))
-        {
-            let mut others = String::new();
-            for c in text[1..].chars() {
-                match shadowed.iter().find(|(short, _)| *short == c) {
-                    Some((_, long)) => rewritten.push((*long).into()),
-                    None => others.push(c),
-                }
-            }
-            if !others.is_empty() {
-                rewritten.push(format!("-{others}").into());
-            }
-        } else {
-            rewritten.push(arg);
-        }
-    }
-    rewritten.extend(rest);
-    rewritten
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn normalized(args: &[&str]) -> Vec<String> {
-        normalize_args(args.iter().copied())
-            .into_iter()
-            .map(|arg| arg.to_string_lossy().into_owned())
-            .collect()
-    }
-
-    #[test]
-    fn a_commands_short_flag_wins_over_the_global_one_after_the_command() {
-        assert_eq!(
-            normalized(&["msctl", "-f", "a.yaml", "logs", "-f", "web"]),
-            ["msctl", "-f", "a.yaml", "logs", "--follow", "web"]
-        );
-        assert_eq!(
-            normalized(&["msctl", "logs", "-tf"]),
-            ["msctl", "logs", "--follow", "-t"]
-        );
-        // Other commands keep `-f` as the global file flag.
-        assert_eq!(
-            normalized(&["msctl", "up", "-f", "b.yaml"]),
-            ["msctl", "up", "-f", "b.yaml"]
-        );
-        // A value of a global option is not the command.
-        assert_eq!(
-            normalized(&["msctl", "-p", "logs", "ps", "-f", "x"]),
-            ["msctl", "-p", "logs", "ps", "-f", "x"]
-        );
-    }
-
-    #[test]
-    fn the_shadowed_flags_parse_as_the_commands_own() {
-        let cli = Cli::try_parse_from(normalize_args(["msctl", "-f", "a.yaml", "logs", "-f"]))
-            .expect("parses");
-        assert_eq!(cli.global.files, vec![PathBuf::from("a.yaml")]);
-        match cli.command {
-            Command::Logs(args) => assert!(args.follow),
-            other => panic!("expected logs, got {other:?}"),
-        }
-    }
 }
