@@ -785,7 +785,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__exec)
-            opts="-T -e -u -w -f -p -q -v -h -V --index --no-tty --env --user --workdir --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
+            opts="-T -d -e -u -w -f -p -q -v -h -V --index --no-tty --detach --privileged --env --user --workdir --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -360,6 +360,8 @@ yaml\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
 swarm\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s T -l no-tty -d 'Do not allocate a TTY, even when stdin is one'
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -s d -l detach -d 'Start the command in the background and return at once'
+complete -c msctl -n "__fish_msctl_using_subcommand exec" -l privileged -d 'Give the command extended privileges'
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c msctl -n "__fish_msctl_using_subcommand exec" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'

@@ -561,6 +561,12 @@ pub struct ExecArgs {
     /// Do not allocate a TTY, even when stdin is one
     #[arg(short = 'T', long = "no-tty")]
     pub no_tty: bool,
+    /// Start the command in the background and return at once
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Give the command extended privileges
+    #[arg(long)]
+    pub privileged: bool,
     /// Environment variables for the command
     #[arg(short, long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,

@@ -545,6 +545,9 @@ pub struct ExecSpec {
     pub attach_stdin: bool,
     /// Run with extended privileges.
     pub privileged: bool,
+    /// Start the command and return at once (exit code 0), leaving it running with no
+    /// stream wired to msctl's.
+    pub detach: bool,
     /// Where the command's output goes.
     pub output: ExecOutput,
 }

@@ -168,3 +168,68 @@ fn exec_allocates_a_terminal_when_stdin_is_one_and_not_with_dash_t() {
         "no terminal with -T: {stdout}"
     );
 }
+
+#[test]
+fn exec_detached_returns_at_once_and_privileged_gets_the_capabilities() {
+    let project = sleeper("exec-detach");
+    project.start_replica("app", 1);
+    let started = std::time::Instant::now();
+    let stdout = project.msctl_ok(&[
+        "exec",
+        "-d",
+        "app",
+        "--",
+        "sh",
+        "-c",
+        "sleep 2; echo done > /marker",
+    ]);
+    assert_eq!(stdout, "");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    project.wait_for(
+        "the background command",
+        std::time::Duration::from_secs(10),
+        || project.msctl(&["exec", "-T", "app", "cat", "/marker"]).1 == "done\n",
+    );
+
+    // `--privileged` reaches the engine: this machine's engine runs without the
+    // capabilities to grant (as `docker exec --privileged` finds), and says so, where the
+    // same command without it runs.
+    let plain = project.msctl_ok(&[
+        "exec",
+        "-T",
+        "app",
+        "sh",
+        "-c",
+        "grep CapEff /proc/self/status",
+    ]);
+    assert!(plain.starts_with("CapEff:"), "{plain}");
+    let (code, stdout, stderr) = project.msctl(&[
+        "exec",
+        "-T",
+        "--privileged",
+        "app",
+        "sh",
+        "-c",
+        "grep CapEff /proc/self/status",
+    ]);
+    let docker = std::process::Command::new("docker")
+        .args([
+            "exec",
+            "--privileged",
+            &format!("{}-app-1", project.name()),
+            "true",
+        ])
+        .output()
+        .expect("docker runs");
+    if docker.status.success() {
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stdout.contains("CapEff:\t000001ffffffffff")
+                || stdout.contains("CapEff:\t0000003fffffffff"),
+            "{stdout}"
+        );
+    } else {
+        assert_eq!(code, docker.status.code().unwrap_or(-1), "{stdout}{stderr}");
+        assert!(stdout.contains("unable to apply caps"), "{stdout}{stderr}");
+    }
+}

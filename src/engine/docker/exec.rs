@@ -16,11 +16,12 @@ impl DockerEngine {
         container_id: &str,
         spec: &ExecSpec,
     ) -> Result<i64, EngineError> {
+        let attach = !spec.detach;
         let options = CreateExecOptions::<String> {
-            attach_stdin: Some(spec.attach_stdin),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            tty: Some(spec.tty),
+            attach_stdin: Some(spec.attach_stdin && attach),
+            attach_stdout: Some(attach),
+            attach_stderr: Some(attach),
+            tty: Some(spec.tty && attach),
             env: (!spec.env.is_empty()).then(|| spec.env.clone()),
             cmd: Some(spec.command.clone()),
             user: spec.user.clone(),
@@ -38,8 +39,8 @@ impl DockerEngine {
             .await?;
         let exec_id = created.id;
         let start = StartExecOptions {
-            detach: false,
-            tty: spec.tty,
+            detach: spec.detach,
+            tty: spec.tty && attach,
             output_capacity: None,
         };
         let started = self
@@ -50,6 +51,9 @@ impl DockerEngine {
                 self.docker.start_exec(&exec_id, Some(start)),
             )
             .await?;
+        if spec.detach {
+            return Ok(0);
+        }
         let StartExecResults::Attached { output, input } = started else {
             return Err(EngineError::Other {
                 operation: "exec".to_string(),

@@ -23,8 +23,10 @@ pub fn exec(ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), Com
         env: environment(&args.env, &ctx.environment)?,
         user: args.user.clone(),
         workdir: args.workdir.clone(),
-        tty: !args.no_tty && std::io::stdin().is_terminal(),
-        attach_stdin: true,
+        tty: !args.no_tty && !args.detach && std::io::stdin().is_terminal(),
+        attach_stdin: !args.detach,
+        privileged: args.privileged,
+        detach: args.detach,
         ..ExecSpec::default()
     };
     let code = ctx.block_on(async {
