@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::process::Stdio;
 
+use msctl::engine::Engine;
 use msctl::plan::labels;
 
 use super::support::{block_on, engine, test_image, TestProject};
@@ -211,4 +212,55 @@ fn run_refuses_an_unknown_service_and_a_missing_host_path_saying_why() {
         "{:?}",
         project.containers()
     );
+}
+
+#[test]
+fn the_control_plane_never_heals_or_counts_a_oneoff_container() {
+    use super::control::{events, healing, ControlPlaneGuard};
+    use std::time::Duration;
+
+    let project = TestProject::new(
+        "run-heal",
+        &format!("services:\n{}", super::support::httpd_service("web", "")),
+    );
+    let _guard = ControlPlaneGuard::new(&project);
+    let up = healing(&project, &["up"]).output().expect("msctl up");
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    project.wait_for(
+        "the control plane to adopt the project",
+        Duration::from_secs(10),
+        || events(&project).iter().any(|e| e.kind == "adopted"),
+    );
+
+    let out = project.msctl_ok(&["run", "-d", "--no-deps", "web", "sleep", "300"]);
+    let name = out.trim().to_string();
+    let oneoff = oneoffs(&project).remove(0);
+    assert_eq!(oneoff.name, name);
+    block_on(engine().kill_container(&oneoff.id, "SIGKILL")).expect("kill");
+    // Several of the control plane's rounds (one a second): the one-off stays dead and
+    // alone, the service keeps its one replica, and nothing was recorded about it.
+    std::thread::sleep(Duration::from_secs(4));
+    let left = oneoffs(&project);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].id, oneoff.id);
+    assert!(
+        matches!(left[0].state, msctl::plan::ContainerState::Exited { .. }),
+        "{:?}",
+        left[0].state
+    );
+    let replicas: Vec<_> = project
+        .replicas("web")
+        .into_iter()
+        .filter(|c| !c.labels.contains_key(labels::ONEOFF))
+        .collect();
+    assert_eq!(replicas.len(), 1, "{replicas:?}");
+    let about: Vec<_> = events(&project)
+        .into_iter()
+        .filter(|e| e.message.contains(&name) || e.replica.contains("run"))
+        .collect();
+    assert!(about.is_empty(), "{about:?}");
 }
