@@ -107,7 +107,13 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The API's routes, with the token check in front of all but `/healthz`.
+/// The largest body a hand-over may have: a project as large as a manifest may be.
+const MAX_HANDOFF_BYTES: usize = crate::manifest::yaml::MAX_DOCUMENT_BYTES;
+/// The largest body a scale request may have (`{"replicas": N}`).
+const MAX_SCALE_BYTES: usize = 4096;
+
+/// The API's routes, with the token check in front of all but `/healthz`. Bodies are
+/// bounded (413 past the bound) and parsed with serde_json's nesting limit.
 pub fn router(state: ApiState) -> Router {
     let guarded = Router::new()
         .route("/metrics", get(metrics))
@@ -115,12 +121,13 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/projects/{project}", axum::routing::delete(take_back))
         .route(
             "/v1/projects/{project}/desired",
-            axum::routing::put(hand_over),
+            axum::routing::put(hand_over)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_HANDOFF_BYTES)),
         )
         .route("/v1/projects/{project}/services", get(services))
         .route(
             "/v1/projects/{project}/services/{service}/scale",
-            post(scale),
+            post(scale).layer(axum::extract::DefaultBodyLimit::max(MAX_SCALE_BYTES)),
         )
         .route("/v1/events", get(events))
         .route("/v1/events/stream", get(event_stream))
@@ -133,6 +140,14 @@ pub fn router(state: ApiState) -> Router {
         .merge(guarded)
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such path") })
         .with_state(state)
+}
+
+/// A body refused: too large (413), else not what the path takes (400).
+fn rejected(rejection: &axum::extract::rejection::JsonRejection) -> StatusCode {
+    match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::BAD_REQUEST,
+    }
 }
 
 async fn require_token(
@@ -187,7 +202,7 @@ async fn hand_over(
     Path(project): Path<String>,
     body: Result<Json<Handoff>, axum::extract::rejection::JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
-    let Json(handoff) = body.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Json(handoff) = body.map_err(|e| ApiError::new(rejected(&e), e.body_text()))?;
     if handoff.project.name != project {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -422,7 +437,7 @@ async fn scale(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Json(request) = body.map_err(|rejection| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
+            rejected(&rejection),
             format!(
                 "the body must be {{\"replicas\": N}}: {}",
                 rejection.body_text()
@@ -687,6 +702,51 @@ mod tests {
             body.contains("# TYPE msctl_reconcile_duration_seconds histogram"),
             "{body}"
         );
+    }
+
+    #[tokio::test]
+    async fn bodies_are_bounded_in_size_and_nesting() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = app(dir.path());
+        let send = |path: &'static str, method: &'static str, body: String| {
+            let app = app.clone();
+            async move {
+                let request = axum::http::Request::builder()
+                    .method(method)
+                    .uri(path)
+                    .header("authorization", format!("Bearer {TOKEN}"))
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(body))
+                    .expect("request");
+                let response = app.oneshot(request).await.expect("response");
+                let status = response.status();
+                let body = response
+                    .into_body()
+                    .collect()
+                    .await
+                    .expect("body")
+                    .to_bytes();
+                (status, String::from_utf8_lossy(&body).into_owned())
+            }
+        };
+        let scale = "/v1/projects/shop/services/web/scale";
+        let padded = format!("{{\"replicas\": 1, \"pad\": \"{}\"}}", "x".repeat(8192));
+        let (status, body) = send(scale, "POST", padded).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        let deep = format!("{}1{}", "[".repeat(20_000), "]".repeat(20_000));
+        let (status, body) = send(scale, "POST", deep).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        let deep = format!(
+            "{{\"replicas\": {}1{}}}",
+            "[".repeat(1000),
+            "]".repeat(1000)
+        );
+        let (status, body) = send(scale, "POST", deep).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("the body must be"), "{body}");
+        let huge = format!("{{\"pad\": \"{}\"}}", "x".repeat(MAX_HANDOFF_BYTES + 1));
+        let (status, body) = send("/v1/projects/shop/desired", "PUT", huge).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     }
 
     #[tokio::test]

@@ -52,6 +52,16 @@ pub fn parse(
             })?),
         };
         if let Some(v) = &value {
+            if v.len() > super::yaml::MAX_SCALAR_BYTES {
+                return Err(EnvFileError {
+                    line: line_no,
+                    message: format!(
+                        "the value of `{key}` is {} bytes, over the limit of {}",
+                        v.len(),
+                        super::yaml::MAX_SCALAR_BYTES
+                    ),
+                });
+            }
             scope.insert(key.to_string(), v.clone());
         }
         out.retain(|(k, _)| k != key);
@@ -94,6 +104,10 @@ fn parse_value(value: &str, scope: &Variables) -> Result<String, String> {
 fn describe(error: InterpolationError) -> String {
     match error {
         InterpolationError::Syntax(why) => why,
+        InterpolationError::TooLong => format!(
+            "the value grows past {} bytes once its variables are put in",
+            super::yaml::MAX_SCALAR_BYTES
+        ),
         InterpolationError::Required { name, message } => {
             format!("required variable `{name}` is not set: {message}")
         }

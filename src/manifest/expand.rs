@@ -17,8 +17,10 @@ use super::interpolate::{interpolate_tree, Variables};
 use super::merge::merge_service;
 use super::yaml::{self, Entry, Node, Value};
 
-/// How deep `include` may nest before it is taken for a loop.
+/// How deep `include` may nest.
 const MAX_INCLUDE_DEPTH: usize = 16;
+/// How many files `include` may bring in, in all: each is read, expanded and merged.
+const MAX_INCLUDES: usize = 256;
 
 /// Reads the other files a manifest names, once each.
 pub struct Expander<'a> {
@@ -30,6 +32,11 @@ pub struct Expander<'a> {
     files: BTreeMap<PathBuf, Option<Node>>,
     /// The `extends` cycles reported, by their members, so each is reported once.
     cycles: std::collections::BTreeSet<std::collections::BTreeSet<(Option<PathBuf>, String)>>,
+    /// The files being included, outermost first: one that includes a file on it closes
+    /// a cycle.
+    including: Vec<PathBuf>,
+    /// Files `include` brought in so far.
+    included: usize,
 }
 
 impl<'a> Expander<'a> {
@@ -44,7 +51,18 @@ impl<'a> Expander<'a> {
             environment,
             files: BTreeMap::new(),
             cycles: Default::default(),
+            including: Vec::new(),
+            included: 0,
         }
+    }
+
+    /// The expansion of the manifest at `path`: a file it includes that includes it back
+    /// closes a cycle.
+    pub fn within(mut self, path: Option<PathBuf>) -> Self {
+        if let Some(path) = path {
+            self.including.push(path.canonicalize().unwrap_or(path));
+        }
+        self
     }
 
     /// Resolve `include` and `extends` in `root`, a manifest in directory `dir` whose
@@ -183,7 +201,7 @@ impl<'a> Expander<'a> {
                 .collect()
         };
         for (path, span) in env_paths {
-            match std::fs::read_to_string(&path) {
+            match super::read::read_text(&path, super::yaml::MAX_DOCUMENT_BYTES) {
                 Ok(text) => match dotenv::parse(&text, self.environment) {
                     Ok(entries) => {
                         vars.extend(entries.into_iter().filter_map(|(k, v)| Some((k, v?))))
@@ -207,8 +225,44 @@ impl<'a> Expander<'a> {
 
         let mut merged: Option<Node> = None;
         for (path, span) in files {
+            let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+            if let Some(at) = self.including.iter().position(|p| *p == canonical) {
+                let chain: Vec<String> = self.including[at..]
+                    .iter()
+                    .chain(std::iter::once(&canonical))
+                    .map(|p| {
+                        p.file_name().map_or_else(
+                            || p.display().to_string(),
+                            |n| n.to_string_lossy().into_owned(),
+                        )
+                    })
+                    .collect();
+                self.diags.push(
+                    Diagnostic::error(
+                        format!("`include` cycle: {}", chain.join(" includes ")),
+                        Some(span),
+                    )
+                    .with_hint("a file cannot include itself, directly or through another: remove one `include`"),
+                );
+                return None;
+            }
+            self.included += 1;
+            if self.included > MAX_INCLUDES {
+                self.diags.push(
+                    Diagnostic::error(
+                        format!("`include` brings in more than {MAX_INCLUDES} files"),
+                        Some(span),
+                    )
+                    .with_hint(
+                        "a file included from many places is read each time: include it once",
+                    ),
+                );
+                return None;
+            }
             let mut node = self.read(&path, span, &vars)?;
+            self.including.push(canonical);
             self.expand_at_depth(&mut node, &base, &vars, true, depth + 1);
+            self.including.pop();
             merged = Some(match merged {
                 None => node,
                 Some(prev) => super::merge::merge_manifests(prev, node),
@@ -410,7 +464,7 @@ impl<'a> Expander<'a> {
         if let Some(node) = self.files.get(path) {
             return node.clone();
         }
-        let node = match std::fs::read_to_string(path) {
+        let node = match super::read::read_text(path, super::yaml::MAX_DOCUMENT_BYTES) {
             Ok(text) => {
                 let file = self.sources.add(path, text.clone());
                 yaml::parse(&text, file, self.diags).map(|mut node| {

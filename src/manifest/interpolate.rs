@@ -18,6 +18,9 @@ pub enum InterpolationError {
     Syntax(String),
     /// `${VAR:?message}` or `${VAR?message}` with VAR missing.
     Required { name: String, message: String },
+    /// The value grew past [`super::yaml::MAX_SCALAR_BYTES`] once its variables were
+    /// put in (a variable used many times, or variables made of variables).
+    TooLong,
 }
 
 /// Interpolate every string scalar of the tree in place, collecting errors, and a
@@ -42,7 +45,7 @@ fn interpolate_node(
                 return;
             }
             let mut unset = Vec::new();
-            match interpolate_noting(text, vars, &mut unset) {
+            match interpolate_noting(text, vars, &mut unset, 0) {
                 Ok(value) => {
                     for name in unset {
                         if warned.insert(name.clone()) {
@@ -57,6 +60,16 @@ fn interpolate_node(
                 Err(InterpolationError::Syntax(why)) => diags.push(
                     Diagnostic::error(format!("invalid interpolation in `{text}`: {why}"), Some(node.span))
                         .with_hint("write `${NAME}`, `${NAME:-default}` or `${NAME:?message}`; use `$$` for a literal `$`"),
+                ),
+                Err(InterpolationError::TooLong) => diags.push(
+                    Diagnostic::error(
+                        format!(
+                            "a value grows past {} bytes once its variables are put in",
+                            super::yaml::MAX_SCALAR_BYTES
+                        ),
+                        Some(node.span),
+                    )
+                    .with_hint("use each large variable once, or keep large contents in a file"),
                 ),
                 Err(InterpolationError::Required { name, message }) => {
                     let why = if message.is_empty() {
@@ -85,9 +98,12 @@ fn interpolate_node(
     }
 }
 
+/// How deep `${A:-${B:-...}}` defaults may nest.
+const MAX_NESTING: usize = 16;
+
 /// Interpolate one string.
 pub fn interpolate(text: &str, vars: &Variables) -> Result<String, InterpolationError> {
-    interpolate_noting(text, vars, &mut Vec::new())
+    interpolate_noting(text, vars, &mut Vec::new(), 0)
 }
 
 /// Interpolate one string, adding to `unset` each variable read plainly (`$NAME`,
@@ -96,7 +112,13 @@ fn interpolate_noting(
     text: &str,
     vars: &Variables,
     unset: &mut Vec<String>,
+    depth: usize,
 ) -> Result<String, InterpolationError> {
+    if depth > MAX_NESTING {
+        return Err(InterpolationError::Syntax(format!(
+            "defaults nest more than {MAX_NESTING} deep (`${{A:-${{B:-...}}}}`)"
+        )));
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -117,7 +139,7 @@ fn interpolate_noting(
                     InterpolationError::Syntax("`${` is never closed by `}`".to_string())
                 })?;
                 let inner: String = chars[i + 2..close].iter().collect();
-                out.push_str(&braced(&inner, vars, unset)?);
+                out.push_str(&braced(&inner, vars, unset, depth)?);
                 i = close + 1;
             }
             Some(c) if is_name_start(*c) => {
@@ -138,6 +160,9 @@ fn interpolate_noting(
                     "`$` must start `${NAME}` or `$NAME`, or be doubled as `$$`".to_string(),
                 ))
             }
+        }
+        if out.len() > super::yaml::MAX_SCALAR_BYTES {
+            return Err(InterpolationError::TooLong);
         }
     }
     Ok(out)
@@ -169,6 +194,7 @@ fn braced(
     inner: &str,
     vars: &Variables,
     unset: &mut Vec<String>,
+    depth: usize,
 ) -> Result<String, InterpolationError> {
     let name_len = inner
         .char_indices()
@@ -195,14 +221,14 @@ fn braced(
             }
             Ok(value.cloned().unwrap_or_default())
         }
-        ":-" if !set_non_empty => interpolate_noting(arg, vars, unset),
-        "-" if value.is_none() => interpolate_noting(arg, vars, unset),
+        ":-" if !set_non_empty => interpolate_noting(arg, vars, unset, depth + 1),
+        "-" if value.is_none() => interpolate_noting(arg, vars, unset, depth + 1),
         ":-" | "-" => Ok(value.cloned().unwrap_or_default()),
         ":?" if !set_non_empty => Err(required(name, arg, vars)?),
         "?" if value.is_none() => Err(required(name, arg, vars)?),
         ":?" | "?" => Ok(value.cloned().unwrap_or_default()),
-        ":+" if set_non_empty => interpolate_noting(arg, vars, unset),
-        "+" if value.is_some() => interpolate_noting(arg, vars, unset),
+        ":+" if set_non_empty => interpolate_noting(arg, vars, unset, depth + 1),
+        "+" if value.is_some() => interpolate_noting(arg, vars, unset, depth + 1),
         ":+" | "+" => Ok(String::new()),
         _ => Err(InterpolationError::Syntax(format!(
             "`{rest}` after `{name}` is not a modifier (use `:-`, `-`, `:?`, `?`, `:+` or `+`)"

@@ -196,7 +196,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     let mut diags = Diagnostics::default();
     let mut documents = Vec::new();
     for (display, path) in &files {
-        match std::fs::read_to_string(path) {
+        match super::read::read_text(path, super::yaml::MAX_DOCUMENT_BYTES) {
             Ok(text) => documents.push((display.clone(), parent_dir(path), text)),
             Err(err) => diags.push(
                 Diagnostic::error(
@@ -260,7 +260,9 @@ fn load_documents(
             continue;
         };
         interpolate_tree(&mut node, &vars, &mut diags);
+        let path = display.file_name().map(|name| dir.join(name));
         Expander::new(&mut sources, &mut diags, &options.environment)
+            .within(path)
             .expand(&mut node, &dir, &vars, false);
         merged = Some(match merged {
             None => {
@@ -328,8 +330,20 @@ fn absolute(base: &Path, path: &Path) -> PathBuf {
 }
 
 fn read_dotenv(path: &Path, env: &BTreeMap<String, String>) -> Result<Variables, LoadError> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Ok(Variables::new());
+    // No `.env` is no variables; one that cannot be read is an error, not ignored.
+    let text = match super::read::read_text(path, super::yaml::MAX_DOCUMENT_BYTES) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Variables::new()),
+        Err(err) if path.is_dir() => {
+            tracing::debug!("{} is a directory: {err}", path.display());
+            return Ok(Variables::new());
+        }
+        Err(err) => {
+            return Err(LoadError::single(
+                format!("cannot read env file `{}`: {err}", path.display()),
+                "env files hold `KEY=VALUE` lines; a larger one is not an env file",
+            ))
+        }
     };
     let lookup: Variables = env.clone();
     match dotenv::parse(&text, &lookup) {

@@ -15,6 +15,7 @@ pub mod load;
 pub mod merge;
 pub mod model;
 pub mod ports;
+pub mod read;
 pub mod reference;
 mod risks;
 pub mod units;

@@ -12,6 +12,18 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::diagnostic::{Diagnostic, Diagnostics, FileId, Span};
 
+/// The most bytes a manifest may have: a Compose file of a hundred services is tens of
+/// kilobytes.
+pub const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
+/// The most nodes a manifest may expand to, aliases counted at their full size each
+/// time they are used (as libyaml and go-yaml v3 bound alias expansion): a hundred
+/// services are a few thousand nodes, a nine-level "billion laughs" hundreds of millions.
+pub const MAX_NODES: usize = 250_000;
+/// The deepest nesting of lists and mappings: Compose files nest under ten levels.
+pub const MAX_DEPTH: usize = 128;
+/// The longest scalar, in bytes.
+pub const MAX_SCALAR_BYTES: usize = 256 * 1024;
+
 /// One YAML node and where it was written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -128,6 +140,10 @@ impl Node {
 /// Parse one manifest. Errors (syntax, tabs, duplicate keys, several documents) are
 /// collected into `diags`; `None` when the text is not usable at all.
 pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Node> {
+    if text.len() > MAX_DOCUMENT_BYTES {
+        diags.push(too_big(text.len(), file));
+        return None;
+    }
     if check_tabs(text, file, diags) {
         return None;
     }
@@ -136,6 +152,8 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Node> 
         text,
         lines: text.lines().collect(),
         anchors: HashMap::new(),
+        nodes: 0,
+        depth: 0,
         diags,
     };
     let mut parser = Parser::new_from_str(text);
@@ -171,6 +189,18 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> Option<Node> 
     }
     // An empty file is an empty mapping: the caller reports what it lacks.
     Some(first.unwrap_or_else(|| Node::new(Value::Map(Vec::new()), Span::new(file, 1, 1, 1))))
+}
+
+/// A manifest over [`MAX_DOCUMENT_BYTES`], refused before it is read as YAML.
+pub fn too_big(bytes: usize, file: FileId) -> Diagnostic {
+    Diagnostic::error(
+        format!(
+            "the manifest is {} bytes, over the limit of {MAX_DOCUMENT_BYTES}",
+            bytes
+        ),
+        Some(Span::new(file, 1, 1, 1)),
+    )
+    .with_hint("a Compose file is far smaller: check that this is the file you meant")
 }
 
 /// YAML forbids tabs in indentation; say so plainly rather than as a scanner error.
@@ -239,7 +269,12 @@ struct Builder<'a, 'd> {
     /// The text's lines, split once: every node's span and a few checks look lines up,
     /// and scanning the text each time made a manifest's load quadratic in its size.
     lines: Vec<&'a str>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchor's node, and how many nodes it expands to.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes built so far, aliases counted at their expanded size.
+    nodes: usize,
+    /// Lists and mappings open around the node being built.
+    depth: usize,
     diags: &'d mut Diagnostics,
 }
 
@@ -258,14 +293,85 @@ impl Builder<'_, '_> {
             .map_err(|err| scan_error(&err, self.file, self.text))
     }
 
+    /// The node `event` starts, within the limits on nodes, depth and scalar size.
     fn node(
         &mut self,
         event: Event,
         marker: Marker,
         parser: &mut Parser<std::str::Chars<'_>>,
     ) -> Result<Node, Diagnostic> {
+        let start = self.nodes;
+        let anchor = match &event {
+            Event::Scalar(text, _, anchor, _) => {
+                if text.len() > MAX_SCALAR_BYTES {
+                    return Err(Diagnostic::error(
+                        format!(
+                            "a value of {} bytes, over the limit of {MAX_SCALAR_BYTES}",
+                            text.len()
+                        ),
+                        Some(self.span(marker, 1)),
+                    )
+                    .with_hint("keep large contents in a file: a config's `file:`, a bind mount"));
+                }
+                *anchor
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.depth >= MAX_DEPTH {
+                    return Err(Diagnostic::error(
+                        format!("lists and mappings nest more than {MAX_DEPTH} deep"),
+                        Some(self.span(marker, 1)),
+                    )
+                    .with_hint(
+                        "a Compose file nests a few levels; check how this part was generated",
+                    ));
+                }
+                *anchor
+            }
+            Event::Alias(anchor) => {
+                let size = self.anchors.get(anchor).map_or(0, |(_, size)| *size);
+                self.count(size, marker)?;
+                0
+            }
+            _ => 0,
+        };
+        if !matches!(event, Event::Alias(_)) {
+            self.count(1, marker)?;
+        }
+        let nested = matches!(event, Event::SequenceStart(..) | Event::MappingStart(..));
+        self.depth += usize::from(nested);
+        let built = self.node_inner(event, marker, parser);
+        self.depth -= usize::from(nested);
+        let node = built?;
+        if anchor > 0 {
+            self.anchors
+                .insert(anchor, (node.clone(), self.nodes - start));
+        }
+        Ok(node)
+    }
+
+    /// Adds `size` nodes to the count; an error past [`MAX_NODES`].
+    fn count(&mut self, size: usize, marker: Marker) -> Result<(), Diagnostic> {
+        self.nodes = self.nodes.saturating_add(size);
+        if self.nodes > MAX_NODES {
+            return Err(Diagnostic::error(
+                format!("the manifest expands to more than {MAX_NODES} values"),
+                Some(self.span(marker, 1)),
+            )
+            .with_hint(
+                "aliases (`*name`) used inside anchors multiply: this is how a YAML bomb is built; expand fewer",
+            ));
+        }
+        Ok(())
+    }
+
+    fn node_inner(
+        &mut self,
+        event: Event,
+        marker: Marker,
+        parser: &mut Parser<std::str::Chars<'_>>,
+    ) -> Result<Node, Diagnostic> {
         match event {
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar(text, style, _, tag) => {
                 let len = match style {
                     TScalarStyle::Plain => text.chars().count(),
                     TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
@@ -289,18 +395,17 @@ impl Builder<'_, '_> {
                 };
                 let mut node = Node::new(value, span);
                 node.tag = merge_tag;
-                self.remember(anchor, &node);
                 Ok(node)
             }
             Event::Alias(anchor) => match self.anchors.get(&anchor) {
-                Some(node) => Ok(node.clone()),
+                Some((node, _)) => Ok(node.clone()),
                 None => Err(Diagnostic::error(
                     "alias to an unknown anchor",
                     Some(self.span(marker, 1)),
                 )
                 .with_hint("define the anchor with `&name` before using it as `*name`")),
             },
-            Event::SequenceStart(anchor, tag) => {
+            Event::SequenceStart(_, tag) => {
                 let span = self.span(marker, 1);
                 let merge_tag = self.merge_tag(tag.as_ref(), span);
                 let mut items = Vec::new();
@@ -318,15 +423,13 @@ impl Builder<'_, '_> {
                 };
                 let mut node = Node::new(Value::Seq(items), span);
                 node.tag = merge_tag;
-                self.remember(anchor, &node);
                 Ok(node)
             }
-            Event::MappingStart(anchor, tag) => {
+            Event::MappingStart(_, tag) => {
                 let span = self.span(marker, 1);
                 let merge_tag = self.merge_tag(tag.as_ref(), span);
                 let mut node = self.mapping(span, parser)?;
                 node.tag = merge_tag;
-                self.remember(anchor, &node);
                 Ok(node)
             }
             other => Err(Diagnostic::error(
@@ -511,12 +614,6 @@ impl Builder<'_, '_> {
             }
         }
         Ok(())
-    }
-
-    fn remember(&mut self, anchor: usize, node: &Node) {
-        if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
-        }
     }
 }
 
