@@ -503,6 +503,15 @@ pub trait Engine: Send + Sync {
     /// Thaws a paused container.
     async fn unpause_container(&self, container_id: &str) -> Result<(), EngineError>;
 
+    /// Extracts `tar` (an archive of files and directories) into the container's
+    /// filesystem under the absolute directory `path` (`watch`'s sync).
+    async fn copy_into_container(
+        &self,
+        container_id: &str,
+        path: &str,
+        tar: Vec<u8>,
+    ) -> Result<(), EngineError>;
+
     /// The processes of a running container, as `ps -ef` on the engine's host lists them.
     async fn top(&self, container_id: &str) -> Result<Processes, EngineError>;
 

@@ -296,6 +296,28 @@ impl DockerEngine {
         }
     }
 
+    pub(super) async fn copy_into_impl(
+        &self,
+        container_id: &str,
+        path: &str,
+        tar: Vec<u8>,
+    ) -> Result<(), EngineError> {
+        let options = bollard::query_parameters::UploadToContainerOptionsBuilder::new()
+            .path(path)
+            .build();
+        self.call(
+            "copy_into_container",
+            container_what(container_id),
+            CALL_TIMEOUT,
+            self.docker.upload_to_container(
+                container_id,
+                Some(options),
+                bollard::body_full(tar.into()),
+            ),
+        )
+        .await
+    }
+
     pub(super) async fn top_impl(
         &self,
         container_id: &str,

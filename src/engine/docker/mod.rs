@@ -501,6 +501,15 @@ impl Engine for DockerEngine {
         self.pause_impl(container_id, false).await
     }
 
+    async fn copy_into_container(
+        &self,
+        container_id: &str,
+        path: &str,
+        tar: Vec<u8>,
+    ) -> Result<(), EngineError> {
+        self.copy_into_impl(container_id, path, tar).await
+    }
+
     async fn top(&self, container_id: &str) -> Result<super::Processes, EngineError> {
         self.top_impl(container_id).await
     }

@@ -652,6 +652,23 @@ impl Engine for FakeEngine {
         Ok(())
     }
 
+    async fn copy_into_container(
+        &self,
+        container_id: &str,
+        _path: &str,
+        _tar: Vec<u8>,
+    ) -> Result<(), EngineError> {
+        let mut state = self.enter("copy_into_container", container_id)?;
+        let container = state.container_mut(container_id)?;
+        if container.summary.state != ContainerState::Running {
+            return Err(EngineError::Conflict {
+                what: format!("container `{container_id}`"),
+                message: "the container is not running".to_string(),
+            });
+        }
+        Ok(())
+    }
+
     async fn top(&self, container_id: &str) -> Result<crate::engine::Processes, EngineError> {
         let mut state = self.enter("top", container_id)?;
         let container = state.container_mut(container_id)?;
