@@ -136,11 +136,7 @@ impl Rule {
         let relative = if path == self.root {
             self.root.file_name()?.to_string_lossy().into_owned()
         } else {
-            let rest = path.strip_prefix(&self.root).ok()?;
-            rest.components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/")
+            slash_path(path.strip_prefix(&self.root).ok()?)
         };
         if relative.is_empty() || self.ignore.is_excluded(&relative) {
             return None;
@@ -151,17 +147,38 @@ impl Rule {
             }
         }
         if let Some((context, rules)) = &self.context_ignore {
-            let in_context = path.strip_prefix(context).ok()?;
-            let in_context = in_context
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
+            let in_context = slash_path(path.strip_prefix(context).ok()?);
             if !in_context.is_empty() && rules.is_excluded(&in_context) {
                 return None;
             }
         }
         Some(relative)
+    }
+
+    /// Whether nothing under the directory `dir` can match: it is outside the root, or
+    /// ignored with no exception that could bring a file back. `watch` follows no such
+    /// directory (a cargo workspace's `target/` has thousands).
+    pub fn skips_dir(&self, dir: &Path) -> bool {
+        if dir == self.root {
+            return false;
+        }
+        let Ok(rest) = dir.strip_prefix(&self.root) else {
+            // The root inside `dir` (a parent watched for a file root) is followed.
+            return !self.root.starts_with(dir);
+        };
+        let relative = slash_path(rest);
+        let ignored = |rules: &IgnoreRules, relative: &str| {
+            rules.is_excluded(relative) && !rules.may_reinclude_under(relative)
+        };
+        if ignored(&self.ignore, &relative) {
+            return true;
+        }
+        match &self.context_ignore {
+            Some((context, rules)) => dir
+                .strip_prefix(context)
+                .is_ok_and(|inside| ignored(rules, &slash_path(inside))),
+            None => false,
+        }
     }
 
     /// Every file this rule follows now (for `initial_sync`), sorted.
@@ -191,6 +208,13 @@ fn walk(path: &Path, visit: &mut dyn FnMut(&Path)) {
     } else {
         visit(path);
     }
+}
+
+fn slash_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// `relative` under `target` in the container.
@@ -345,6 +369,20 @@ mod tests {
         assert_eq!(app.files, 1);
         assert!(app.restart);
         assert_eq!(app.sync.len(), 1);
+    }
+
+    #[test]
+    fn ignored_directories_are_not_followed_and_the_root_is() {
+        let mut sync = rule(WatchAction::Sync, "/p/app", Some("/app"));
+        sync.ignore = vec!["node_modules".to_string()];
+        let rules = Rules::of([&service_with("app", vec![sync])]).expect("rules");
+        let rule = rules.rules.first().expect("one rule");
+        assert!(rule.skips_dir(Path::new("/p/app/node_modules")));
+        assert!(rule.skips_dir(Path::new("/p/app/.git")));
+        assert!(!rule.skips_dir(Path::new("/p/app/src")));
+        assert!(!rule.skips_dir(Path::new("/p/app")));
+        assert!(!rule.skips_dir(Path::new("/p")));
+        assert!(rule.skips_dir(Path::new("/q")));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::cli::{
     DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PauseArgs, PortArgs, PsArgs, RestartArgs,
-    RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs,
+    RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs, WatchArgs,
 };
 use crate::manifest::model::Project;
 use crate::manifest::Loaded;
@@ -27,6 +27,7 @@ mod rollback;
 mod scale;
 mod top;
 mod up;
+mod watch;
 
 pub use ls::ls;
 
@@ -144,6 +145,10 @@ impl super::Target for Local {
         args: &PauseArgs,
     ) -> Result<(), CommandError> {
         lifecycle::unpause(ctx, project, args)
+    }
+
+    fn watch(&self, ctx: &Context, loaded: &Loaded, args: &WatchArgs) -> Result<(), CommandError> {
+        watch::watch(ctx, loaded, args)
     }
 
     fn rollback(

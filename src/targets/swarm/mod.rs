@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 
 use crate::cli::{
     DownArgs, ExecArgs, Format, ImagesArgs, KillArgs, LogsArgs, PauseArgs, PortArgs, PsArgs,
-    RestartArgs, RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs,
+    RestartArgs, RollbackArgs, ScaleArgs, StartArgs, StopArgs, TopArgs, UpArgs, WatchArgs,
 };
 use crate::engine::swarm::{service_name, SwarmEngine};
 use crate::engine::LogOptions;
@@ -162,6 +162,14 @@ impl super::Target for Swarm {
         _args: &PauseArgs,
     ) -> Result<(), CommandError> {
         ctx.local_only("unpause", project, SCALE_INSTEAD)
+    }
+
+    fn watch(&self, ctx: &Context, loaded: &Loaded, _args: &WatchArgs) -> Result<(), CommandError> {
+        ctx.local_only(
+            "watch",
+            &loaded.project,
+            "a Swarm runs images from a registry on nodes msctl does not build on; rebuild with `msctl build`, `msctl push` and `msctl up` instead",
+        )
     }
 
     fn rollback(
