@@ -3,8 +3,9 @@
 //! An image msctl builds carries [`crate::plan::labels::BUILD_DIGEST`]; `up` recomputes
 //! the digest and skips the build when the image under the service's name carries the
 //! same one. A digest covers the inputs, not the output: the context tar (or, for
-//! cargo, the workspace's files), the Dockerfile's name, build args, target, labels and
-//! [`SCHEME`], which changes whenever msctl changes how it turns inputs into images.
+//! cargo, the files the package builds from: [`package_digest`]), the Dockerfile's
+//! name, build args, target, labels and [`SCHEME`], which changes whenever msctl
+//! changes how it turns inputs into images.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -95,8 +96,8 @@ pub fn dockerfile_digest(
     description.digest()
 }
 
-/// The digest of a cargo build: the workspace's files (`workspace_digest`, from
-/// [`workspace_digest`]), the extra files and where they go, and the cargo options.
+/// The digest of a cargo build: the package's files (`workspace_digest`, from
+/// [`package_digest`]), the extra files and where they go, and the cargo options.
 pub fn cargo_digest(
     workspace_digest: &str,
     cargo: &CargoBuild,
