@@ -253,8 +253,7 @@ fn watch_refuses_what_it_cannot_watch_with_exit_1() {
 }
 
 /// The shop's workspace (its services, the root manifest reduced to them, the lock
-/// file) copied to a fixed place under target/, so a test can edit its sources and
-/// cargo keeps what it built there from one run to the next.
+/// file) copied to a fixed place under target/, so a test can edit its sources.
 fn shop_workspace() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let copy = root.join("target").join("e2e-watch-shop");
@@ -280,6 +279,15 @@ fn shop_workspace() -> PathBuf {
         }
     }
     std::fs::write(copy.join("Cargo.toml"), reduced).expect("Cargo.toml written");
+    // The cargo builder's target directory is the repository's: the dependencies are
+    // built once for both (only the copy's own crates build apart, their paths differ).
+    let shared = root.join("target").join("msctl");
+    std::fs::create_dir_all(&shared).expect("the cargo builder's target directory");
+    std::fs::create_dir_all(copy.join("target")).expect("the copy's target directory");
+    let link = copy.join("target").join("msctl");
+    if std::fs::symlink_metadata(&link).is_err() {
+        std::os::unix::fs::symlink(&shared, &link).expect("the target directory linked");
+    }
     copy
 }
 
