@@ -74,10 +74,6 @@ pub fn watch(ctx: &Context, loaded: &Loaded, args: &WatchArgs) -> Result<(), Com
     }
     let watched: BTreeSet<String> = rules.rules.iter().map(|r| r.service.clone()).collect();
 
-    if !args.no_up {
-        super::up::up(ctx, loaded, up_args(args.services.clone(), args))?;
-    }
-
     let (sender, receiver) = mpsc::channel();
     let fs_sender = sender.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -118,6 +114,11 @@ pub fn watch(ctx: &Context, loaded: &Loaded, args: &WatchArgs) -> Result<(), Com
             )
         })?;
     }
+    // Followed from before `up`: an edit made while it builds is acted on after it.
+    if !args.no_up {
+        super::up::up(ctx, loaded, up_args(args.services.clone(), args))?;
+    }
+
     catch_signals(sender)?;
 
     for rule in rules.rules.iter().filter(|rule| rule.initial_sync) {
@@ -497,28 +498,38 @@ fn sync(
 ) {
     let present: BTreeMap<&PathBuf, &String> =
         files.iter().filter(|(host, _)| host.is_file()).collect();
-    let removed = files.len() - present.len();
+    let removed: Vec<String> = files
+        .iter()
+        .filter(|(host, _)| !host.exists())
+        .map(|(_, target)| target.clone())
+        .collect();
+    if present.is_empty() && removed.is_empty() {
+        return;
+    }
     let result = ctx.block_on(async {
         let engine = ctx.engine().await?;
         let tar = sync_tar(&present).map_err(|err| {
             CommandError::Failed(anyhow::anyhow!("cannot read the changed files: {err}"))
         })?;
-        copy_to_replicas(engine.as_ref(), project, service, tar).await
+        copy_to_replicas(engine.as_ref(), project, service, tar, &removed).await
     });
-    let removed_note = if removed == 0 {
-        String::new()
-    } else {
-        format!(
-            "; {} removed here stay in the containers until the next rebuild",
-            files_text(removed)
-        )
-    };
     match result {
-        Ok(replicas) => ctx.printer.status(&format!(
-            "{service}: {prefix}{} synced to {}{removed_note}",
-            files_text(present.len()),
-            replicas_text(replicas)
-        )),
+        Ok((replicas, kept)) => {
+            let what = match (present.len(), removed.len()) {
+                (synced, 0) => format!("{} synced to", files_text(synced)),
+                (0, gone) => format!("{} removed from", files_text(gone)),
+                (synced, gone) => format!("{} synced and {gone} removed in", files_text(synced)),
+            };
+            ctx.printer.status(&format!(
+                "{service}: {prefix}{what} {}",
+                replicas_text(replicas)
+            ));
+            for replica in kept {
+                ctx.printer.status(&format!(
+                    "warning: {service}: files removed here stay in `{replica}` until it is recreated: `rm` did not run there"
+                ));
+            }
+        }
         Err(err) => ctx.printer.error(&format!(
             "{service}: {prefix}sync failed: {}",
             one_line(&err)
@@ -526,16 +537,20 @@ fn sync(
     }
 }
 
+/// Sends `tar` to every replica of `service` and removes `removed` (paths in the
+/// container) with `rm`; returns the number of replicas and those where `rm` failed.
 async fn copy_to_replicas(
     engine: &dyn Engine,
     project: &Project,
     service: &str,
     tar: Vec<u8>,
-) -> Result<usize, CommandError> {
+    removed: &[String],
+) -> Result<(usize, Vec<String>), CommandError> {
     let replicas =
         crate::converge::replicas_of(engine, project, &BTreeSet::from([service.to_string()]))
             .await
             .map_err(|err| CommandError::Failed(err.into()))?;
+    let mut kept = Vec::new();
     for replica in &replicas {
         engine
             .copy_into_container(&replica.container_id, "/", tar.clone())
@@ -543,8 +558,26 @@ async fn copy_to_replicas(
             .map_err(|err| {
                 CommandError::Failed(anyhow::anyhow!("replica `{}`: {err}", replica.label()))
             })?;
+        if removed.is_empty() {
+            continue;
+        }
+        // An image without `rm` (a scratch image) keeps the files: a warning, not a
+        // failure, since what was synced is there.
+        let mut command = vec!["rm".to_string(), "-rf".to_string(), "--".to_string()];
+        command.extend(removed.iter().cloned());
+        let spec = crate::plan::spec::ExecSpec {
+            command,
+            output: crate::plan::spec::ExecOutput::Stderr,
+            ..Default::default()
+        };
+        if !matches!(
+            engine.exec(&replica.container_id, &spec).await,
+            Ok(0)
+        ) {
+            kept.push(replica.label());
+        }
     }
-    Ok(replicas.len())
+    Ok((replicas.len(), kept))
 }
 
 /// A tar of `files`, each under its path in the container (relative to `/`), owned by
