@@ -570,10 +570,7 @@ async fn copy_to_replicas(
             output: crate::plan::spec::ExecOutput::Stderr,
             ..Default::default()
         };
-        if !matches!(
-            engine.exec(&replica.container_id, &spec).await,
-            Ok(0)
-        ) {
+        if !matches!(engine.exec(&replica.container_id, &spec).await, Ok(0)) {
             kept.push(replica.label());
         }
     }
