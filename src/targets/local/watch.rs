@@ -29,6 +29,8 @@ use crate::session::{CommandError, Context};
 
 /// How long a batch of changes waits for more before `watch` acts on it.
 const QUIET: Duration = Duration::from_millis(300);
+/// The longest a batch gathers changes before `watch` acts on it.
+const LONGEST_BATCH: Duration = Duration::from_secs(3);
 
 enum Message {
     Changed(Vec<PathBuf>),
@@ -156,8 +158,14 @@ pub fn watch(ctx: &Context, loaded: &Loaded, args: &WatchArgs) -> Result<(), Com
             Message::Stop(why) => stop = Some(why),
         };
         take(first, &mut paths);
-        while let Ok(next) = receiver.recv_timeout(QUIET) {
-            take(next, &mut paths);
+        // Files that never stop changing (a log written without pause) still get a
+        // batch every [`LONGEST_BATCH`].
+        let batch_started = std::time::Instant::now();
+        while batch_started.elapsed() < LONGEST_BATCH {
+            match receiver.recv_timeout(QUIET) {
+                Ok(next) => take(next, &mut paths),
+                Err(_) => break,
+            }
         }
         if let Some(why) = stop {
             ctx.printer.status(&format!("watch stopped ({why})"));
