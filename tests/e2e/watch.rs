@@ -288,8 +288,9 @@ fn watch_refuses_what_it_cannot_watch_with_exit_1() {
     assert!(project.containers().is_empty(), "nothing was started");
 }
 
-/// The shop's workspace (its services, the root manifest reduced to them, the lock
-/// file) copied to a fixed place under target/, so a test can edit its sources.
+/// The shop's workspace (its services, the root manifest and lock file, msctl's own
+/// targets as stubs) copied to a fixed place under target/, so a test can edit its
+/// sources.
 fn shop_workspace() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let copy = root.join("target").join("e2e-watch-shop");
@@ -299,32 +300,18 @@ fn shop_workspace() -> PathBuf {
     }
     copy_tree(&root.join("services"), &services);
     std::fs::copy(root.join("Cargo.lock"), copy.join("Cargo.lock")).expect("Cargo.lock");
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
-    let mut reduced = String::new();
-    let mut keep = false;
-    for line in manifest.lines() {
-        if line.starts_with('[') {
-            keep = line.starts_with("[workspace") || line.starts_with("[profile");
-        }
-        if keep {
-            reduced.push_str(&line.replace(
-                "members = [\".\", \"services/*\"]",
-                "members = [\"services/*\"]",
-            ));
-            reduced.push('\n');
-        }
+    // The root manifest as it is, with msctl's own targets as stubs: cargo reads every
+    // member, and the lock file stays the repository's (msctl hashes it).
+    std::fs::copy(root.join("Cargo.toml"), copy.join("Cargo.toml")).expect("Cargo.toml");
+    for (stub, text) in [
+        ("src/lib.rs", ""),
+        ("src/main.rs", "fn main() {}\n"),
+        ("tests/lib.rs", ""),
+    ] {
+        let path = copy.join(stub);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("a stub directory");
+        std::fs::write(path, text).expect("a stub");
     }
-    std::fs::write(copy.join("Cargo.toml"), reduced).expect("Cargo.toml written");
-    // Cargo drops the lock file's entries the reduced workspace does not use: let it do
-    // so now, not in the first build, after msctl hashed the lock file.
-    let settled = std::process::Command::new("cargo")
-        .current_dir(&copy)
-        .args(["metadata", "--format-version", "1", "--offline"])
-        .env_remove("CARGO_TARGET_DIR")
-        .stdout(Stdio::null())
-        .status()
-        .expect("cargo metadata");
-    assert!(settled.success(), "cargo metadata of the shop's copy");
     // The cargo builder's target directory is the repository's: the dependencies are
     // built once for both (only the copy's own crates build apart, their paths differ).
     let shared = root.join("target").join("msctl");

@@ -322,9 +322,8 @@ fn apply(
         }
         if change.restart {
             let replicas = replica_ids(ctx, project, name).len();
-            if !change.sync.is_empty() || replicas == 0 {
-                // The sync line said how many files; a restart alone says it here.
-            } else {
+            // A sync's line said how many files; a restart alone says it here.
+            if change.sync.is_empty() {
                 ctx.printer.status(&format!(
                     "{name}: {} changed, restarting",
                     files_text(change.files)
