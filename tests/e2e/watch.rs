@@ -262,6 +262,13 @@ fn watch_refuses_what_it_cannot_watch_with_exit_1() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("nosuch"), "{stderr}");
 
+    let (code, _, stderr) = project.msctl(&["--target", "swarm", "watch"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("`msctl watch` works on the local target"),
+        "{stderr}"
+    );
+
     let (code, _, stderr) = project.msctl(&["watch", "db"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
