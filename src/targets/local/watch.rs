@@ -431,10 +431,16 @@ fn rebuild(
             } else {
                 "roll failed"
             };
+            // The build's own output (cargo's diagnostics) was streamed above: its
+            // first line says which failed and how.
+            let reason = one_line(&err);
+            let reason = match err_first_line(&err) {
+                Some(first) => first,
+                None => reason,
+            };
             for name in &stale {
                 ctx.printer.error(&format!(
-                    "{name}: {what}: {}; the running replicas keep serving",
-                    one_line(&err)
+                    "{name}: {what}: {reason}; the running replicas keep serving"
                 ));
             }
         }
@@ -616,10 +622,24 @@ fn is_build_failure(err: &CommandError) -> bool {
         CommandError::Failed(error) | CommandError::Hinted { error, .. } => error,
         _ => return false,
     };
-    error
-        .chain()
-        .any(|cause| cause.is::<crate::build::BuildError>())
-        || error.to_string().contains("build")
+    error.chain().any(|cause| {
+        cause.is::<crate::build::BuildError>()
+            || matches!(
+                cause.downcast_ref::<crate::images::ImageError>(),
+                Some(crate::images::ImageError::Build(_))
+            )
+    })
+}
+
+/// The first line of a multi-line error (a build failure quoting cargo's output), or
+/// `None` for an error of one line.
+fn err_first_line(err: &CommandError) -> Option<String> {
+    let text = match err {
+        CommandError::Failed(error) | CommandError::Hinted { error, .. } => format!("{error:#}"),
+        other => other.to_string(),
+    };
+    let first = text.lines().next()?.trim_end_matches(':').to_string();
+    (text.lines().count() > 1).then_some(first)
 }
 
 /// An error on one line: its message and causes, then its hint.
@@ -641,4 +661,52 @@ fn replicas_text(count: usize) -> String {
         "{count} {}",
         if count == 1 { "replica" } else { "replicas" }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_and_opens_do_not_count_as_changes_and_writes_do() {
+        use notify::event::{CreateKind, ModifyKind};
+        assert!(!counts(&EventKind::Access(AccessKind::Open(
+            notify::event::AccessMode::Read
+        ))));
+        assert!(!counts(&EventKind::Access(AccessKind::Close(
+            AccessMode::Read
+        ))));
+        assert!(counts(&EventKind::Access(AccessKind::Close(
+            AccessMode::Write
+        ))));
+        assert!(counts(&EventKind::Create(CreateKind::File)));
+        assert!(counts(&EventKind::Modify(ModifyKind::Any)));
+    }
+
+    #[test]
+    fn a_sync_tar_puts_each_file_at_its_container_path_with_its_mode() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let host = dir.path().join("run.sh");
+        std::fs::write(&host, "echo hi\n").expect("a file");
+        std::fs::set_permissions(&host, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("its mode");
+        let target = "/app/bin/run.sh".to_string();
+        let files = BTreeMap::from([(&host, &target)]);
+        let tar = sync_tar(&files).expect("a tar");
+        let mut archive = tar::Archive::new(tar.as_slice());
+        let entries: Vec<(String, u32, u64)> = archive
+            .entries()
+            .expect("entries")
+            .map(|entry| {
+                let entry = entry.expect("an entry");
+                let header = entry.header();
+                (
+                    entry.path().expect("a path").display().to_string(),
+                    header.mode().expect("a mode"),
+                    header.uid().expect("a uid"),
+                )
+            })
+            .collect();
+        assert_eq!(entries, vec![("app/bin/run.sh".to_string(), 0o755, 0)]);
+    }
 }
