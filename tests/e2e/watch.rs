@@ -160,7 +160,7 @@ fn watch_rebuilds_and_rolls_only_the_changed_service_syncs_files_and_survives_a_
     let image = test_image();
     let files = httpd_service(
         "files",
-        "    develop:\n      watch:\n        - {action: sync, path: ./site, target: /www}\n",
+        "    develop:\n      watch:\n        - {action: sync, path: ./site, target: /www, initial_sync: true}\n        - {action: restart, path: ./conf}\n",
     );
     let project = TestProject::new(
         "watch",
@@ -186,6 +186,7 @@ fn watch_rebuilds_and_rolls_only_the_changed_service_syncs_files_and_survives_a_
     project.write_file("web/index.html", "v1\n");
     project.write_file("web/.dockerignore", "*.log\n");
     project.write_file("site/index.html", "first\n");
+    project.write_file("conf/app.conf", "x=0\n");
 
     let mut watching = Watching::start(&project, project.command(&["watch"]));
     watching.wait_for_line("watching `files`, `web`", Duration::from_secs(180));
@@ -193,6 +194,15 @@ fn watch_rebuilds_and_rolls_only_the_changed_service_syncs_files_and_survives_a_
     let files_before = ids(&project, "files");
     assert_eq!(web_before.len(), 2);
     assert_eq!(files_before.len(), 1);
+    // `initial_sync`: the site is in the replica from the start.
+    assert!(
+        watching
+            .log()
+            .contains("files: initial sync: 1 file synced to 1 replica"),
+        "{}",
+        watching.log()
+    );
+    assert_eq!(read_in(&files_before[0], "/www/index.html"), "first\n");
 
     // An edit in web's build context: web is rebuilt and both replicas replaced.
     project.write_file("web/index.html", "v2\n");
@@ -220,6 +230,21 @@ fn watch_rebuilds_and_rolls_only_the_changed_service_syncs_files_and_survives_a_
     watching.wait_for_line("files: 1 file synced to 1 replica", Duration::from_secs(60));
     assert_eq!(ids(&project, "files"), files_before);
     assert_eq!(read_in(&files_before[0], "/www/index.html"), "second\n");
+
+    // A removed file goes from the replica too.
+    std::fs::remove_file(project.dir().join("site/index.html")).expect("a file removed");
+    watching.wait_for_line(
+        "files: 1 file removed from 1 replica",
+        Duration::from_secs(60),
+    );
+    assert_eq!(read_in(&files_before[0], "/www/index.html"), "");
+
+    // A restart rule: the replica restarts, and is not replaced.
+    let started = project.inspect(&files_before[0]).started_at;
+    project.write_file("conf/app.conf", "x=1\n");
+    watching.wait_for_line("files: restarted 1 replica", Duration::from_secs(60));
+    assert_eq!(ids(&project, "files"), files_before);
+    assert_ne!(project.inspect(&files_before[0]).started_at, started);
 
     // A build that fails: the running replicas stay, and watch says why.
     project.write_file("web/Dockerfile", &format!("FROM {image}\nRUN exit 3\n"));
