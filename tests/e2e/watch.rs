@@ -105,14 +105,25 @@ impl Drop for StopOnDrop<'_> {
     }
 }
 
-/// Removes the images msctl built for the project, however the test ends.
-struct ImagesGuard(String);
+/// A test project whose images msctl built are removed too, however the test ends:
+/// after the project's containers, which would keep them in use.
+struct WithImages(Option<TestProject>);
 
-impl Drop for ImagesGuard {
+impl std::ops::Deref for WithImages {
+    type Target = TestProject;
+
+    fn deref(&self) -> &TestProject {
+        self.0.as_ref().expect("the project lives until drop")
+    }
+}
+
+impl Drop for WithImages {
     fn drop(&mut self) {
+        let Some(project) = self.0.take() else { return };
+        let label = format!("label=io.msctl.build-project={}", project.name());
+        drop(project);
         let listed = std::process::Command::new("docker")
-            .args(["images", "-q", "--filter"])
-            .arg(format!("label=io.msctl.build-project={}", self.0))
+            .args(["images", "-q", "--filter", &label])
             .output();
         let Ok(listed) = listed else { return };
         let ids: Vec<String> = String::from_utf8_lossy(&listed.stdout)
@@ -162,7 +173,7 @@ fn watch_rebuilds_and_rolls_only_the_changed_service_syncs_files_and_survives_a_
         "files",
         "    develop:\n      watch:\n        - {action: sync, path: ./site, target: /www, initial_sync: true}\n        - {action: restart, path: ./conf}\n",
     );
-    let project = TestProject::new(
+    let project = WithImages(Some(TestProject::new(
         "watch",
         &format!(
             r#"services:
@@ -180,8 +191,7 @@ fn watch_rebuilds_and_rolls_only_the_changed_service_syncs_files_and_survives_a_
       update_config: {{parallelism: 1, order: start-first}}
 {files}"#
         ),
-    );
-    let _images = ImagesGuard(project.name().to_string());
+    )));
     project.write_file("web/Dockerfile", &web_dockerfile(image));
     project.write_file("web/index.html", "v1\n");
     project.write_file("web/.dockerignore", "*.log\n");
@@ -376,6 +386,7 @@ fn copy_tree(from: &Path, to: &Path) {
 fn watch_of_the_shop_rolls_only_orders_while_requests_through_the_gateway_succeed() {
     let workspace = shop_workspace();
     let (project, port) = shop("watch-shop");
+    let project = WithImages(Some(project));
     let root = env!("CARGO_MANIFEST_DIR");
     let yaml = std::fs::read_to_string(project.dir().join("compose.yaml")).expect("manifest");
     project.write_compose(&yaml.replace(
@@ -386,7 +397,6 @@ fn watch_of_the_shop_rolls_only_orders_while_requests_through_the_gateway_succee
         "compose.override.yaml",
         "services:\n  orders:\n    deploy:\n      update_config: {parallelism: 1, order: start-first, monitor: 2s, failure_action: rollback}\n    healthcheck: {interval: 1s, retries: 3, start_period: 3s}\n",
     );
-    let _images = ImagesGuard(project.name().to_string());
     let guard = ControlPlaneGuard::new(&project);
     let mut command = healing(&project, &["watch", "--timeout", "1500"]);
     command.env("SHOP_PORT", port.to_string());
