@@ -74,6 +74,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand kill 'Send services'' replicas a signal (SIGKILL: force stop, held like `stop`)'
             cand pause 'Freeze services'' running replicas, and keep self-heal off them until `unpause`'
             cand unpause 'Thaw services'' paused replicas'
+            cand watch 'Bring services up, then rebuild and roll, sync or restart them as their files change'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'msctl;validate'= {
@@ -998,6 +999,30 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'msctl;watch'= {
+            cand --timeout 'Longest wait for new replicas to be ready after a rebuild, in seconds'
+            cand -f 'Manifest file (repeatable; later files override earlier ones)'
+            cand --file 'Manifest file (repeatable; later files override earlier ones)'
+            cand -p 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-name 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project 'Project name (default: `name:` in the manifest, else the directory name)'
+            cand --project-directory 'Directory relative paths are resolved against (default: the first manifest''s)'
+            cand --env-file 'Env file for interpolation (default: `.env` in the project directory)'
+            cand --profile 'Enable services of this profile (repeatable; `*` enables all)'
+            cand --format 'Output format of commands that print data'
+            cand --target 'Where the project runs: `local` (this engine''s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)'
+            cand --no-up 'Do not bring the services up first: watch what already runs'
+            cand --no-self-heal 'Do not start the control plane when bringing the services up (also: MSCTL_SELF_HEAL=0)'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -v 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --no-color 'Never colour output (also: NO_COLOR, CI=true)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'msctl;help'= {
             cand validate 'Check the manifests; print a summary, or every problem with its place'
             cand config 'Print the resolved manifest: merged, interpolated, defaults applied'
@@ -1036,6 +1061,7 @@ set edit:completion:arg-completer[msctl] = {|@words|
             cand kill 'Send services'' replicas a signal (SIGKILL: force stop, held like `stop`)'
             cand pause 'Freeze services'' running replicas, and keep self-heal off them until `unpause`'
             cand unpause 'Thaw services'' paused replicas'
+            cand watch 'Bring services up, then rebuild and roll, sync or restart them as their files change'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'msctl;help;validate'= {
@@ -1111,6 +1137,8 @@ set edit:completion:arg-completer[msctl] = {|@words|
         &'msctl;help;pause'= {
         }
         &'msctl;help;unpause'= {
+        }
+        &'msctl;help;watch'= {
         }
         &'msctl;help;help'= {
         }

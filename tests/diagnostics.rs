@@ -36,6 +36,7 @@ invalid_fixtures! {
     build_context_missing: "build-context-missing",
     container_name_with_replicas: "container-name-with-replicas",
     dependency_cycle: "dependency-cycle",
+    develop_watch_rules: "develop-watch-rules",
     depends_on_unknown_service: "depends-on-unknown-service",
     duplicate_published_port: "duplicate-published-port",
     empty_file: "empty-file",

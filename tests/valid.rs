@@ -403,11 +403,21 @@ fn lifecycle_hooks_inline_dockerfiles_and_optional_dependencies_are_kept() {
             "working_dir": "/srv",
         }])
     );
-    assert!(config.pointer("/services/api/develop").is_none());
+    let watch = at(&config, "/services/api/develop/watch");
+    assert_eq!(watch[0]["action"], json!("sync"));
+    assert_eq!(watch[0]["target"], json!("/srv/src"));
+    assert!(watch[0]["path"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("/src")));
+    assert_eq!(watch[1]["action"], json!("rebuild"));
+    assert!(watch[1]["path"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("/server.sh")));
+    assert!(watch[1].get("target").is_none());
 }
 
 #[test]
-fn develop_is_a_warning_not_an_error() {
+fn develop_is_read_for_watch_without_a_warning() {
     let fixture = valid_fixture("compose-spec-lifecycle");
     let mut command = msctl();
     command.args(fixture.file_args()).arg("validate");
@@ -415,11 +425,8 @@ fn develop_is_a_warning_not_an_error() {
     let run = run(&mut command);
     assert_eq!(run.code, Some(0), "{}", run.describe(&line));
     assert!(
-        run.stderr.contains("warning: `develop` in service `api`")
-            && run
-                .stderr
-                .contains("tests/fixtures/valid/compose-spec-lifecycle/compose.yaml:"),
-        "expected a located warning about `develop`\n{}",
+        !run.stderr.contains("`develop`"),
+        "`develop` is supported: no warning\n{}",
         run.describe(&line)
     );
 }

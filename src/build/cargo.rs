@@ -68,13 +68,48 @@ impl WorkspaceDigests {
     }
 }
 
+impl WorkspaceDigests {
+    /// The digest of what building `package` of `workspace` reads
+    /// ([`digest::package_digest`]), computed once per package.
+    pub async fn package(
+        &self,
+        service: &str,
+        workspace: &Path,
+        package: &str,
+    ) -> Result<String, BuildError> {
+        let key = workspace.join(format!("\0{package}"));
+        let cell = match self.cells.lock() {
+            Ok(mut cells) => cells.entry(key).or_default().clone(),
+            Err(_) => Arc::default(),
+        };
+        let digest = cell
+            .get_or_try_init(|| {
+                let workspace = workspace.to_path_buf();
+                let package = package.to_string();
+                let service_name = service.to_string();
+                blocking(service, move || {
+                    digest::package_digest(&workspace, &package).map_err(|source| {
+                        BuildError::Digest {
+                            service: service_name,
+                            source,
+                        }
+                    })
+                })
+            })
+            .await?;
+        Ok(digest.clone())
+    }
+}
+
 /// The input digest of a cargo build.
 pub async fn input_digest(
     service: &str,
     cargo: &CargoBuild,
     workspaces: &WorkspaceDigests,
 ) -> Result<String, BuildError> {
-    let workspace_digest = workspaces.get(service, &cargo.workspace).await?;
+    let workspace_digest = workspaces
+        .package(service, &cargo.workspace, &cargo.package)
+        .await?;
     let cargo = cargo.clone();
     let service_name = service.to_string();
     blocking(service, move || {

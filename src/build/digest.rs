@@ -3,10 +3,11 @@
 //! An image msctl builds carries [`crate::plan::labels::BUILD_DIGEST`]; `up` recomputes
 //! the digest and skips the build when the image under the service's name carries the
 //! same one. A digest covers the inputs, not the output: the context tar (or, for
-//! cargo, the workspace's files), the Dockerfile's name, build args, target, labels and
-//! [`SCHEME`], which changes whenever msctl changes how it turns inputs into images.
+//! cargo, the files the package builds from: [`package_digest`]), the Dockerfile's
+//! name, build args, target, labels and [`SCHEME`], which changes whenever msctl
+//! changes how it turns inputs into images.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -95,8 +96,8 @@ pub fn dockerfile_digest(
     description.digest()
 }
 
-/// The digest of a cargo build: the workspace's files (`workspace_digest`, from
-/// [`workspace_digest`]), the extra files and where they go, and the cargo options.
+/// The digest of a cargo build: the package's files (`workspace_digest`, from
+/// [`package_digest`]), the extra files and where they go, and the cargo options.
 pub fn cargo_digest(
     workspace_digest: &str,
     cargo: &CargoBuild,
@@ -143,6 +144,121 @@ pub fn workspace_digest(workspace: &Path) -> Result<String, DigestError> {
             || dir.join("CACHEDIR.TAG").is_file()
     })?;
     Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// Files of a workspace's root that every package's build reads.
+const WORKSPACE_FILES: &[&str] = &[
+    "Cargo.toml",
+    "Cargo.lock",
+    "rust-toolchain",
+    "rust-toolchain.toml",
+    ".cargo",
+];
+
+/// The sha256 of what cargo reads to build `package` of `workspace`: the workspace's
+/// manifest, lock file, toolchain file and `.cargo` config, and the directories of the
+/// package and of the path dependencies it builds with (normal and build, transitively),
+/// so that a change to one service's sources changes only its digest. When cargo cannot
+/// describe the workspace, the whole workspace ([`workspace_digest`]).
+pub fn package_digest(workspace: &Path, package: &str) -> Result<String, DigestError> {
+    let Some(dirs) = cargo_metadata(workspace).and_then(|m| package_dirs(&m, package)) else {
+        return workspace_digest(workspace);
+    };
+    let default_target = workspace.join("target");
+    let skip = |dir: &Path| {
+        dir == default_target
+            || dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| SKIPPED_DIRS.contains(&n))
+            || dir.join("CACHEDIR.TAG").is_file()
+    };
+    let mut hasher = Sha256::new();
+    record(&mut hasher, 'p', package, "");
+    for name in WORKSPACE_FILES {
+        let path = workspace.join(name);
+        if fs::symlink_metadata(&path).is_ok() {
+            hash_tree(&path, name, &mut hasher, &skip)?;
+        }
+    }
+    for dir in dirs {
+        let relative = match dir.strip_prefix(workspace) {
+            Ok(inside) => inside.to_string_lossy().into_owned(),
+            Err(_) => dir.to_string_lossy().into_owned(),
+        };
+        hash_tree(&dir, &relative, &mut hasher, &skip)?;
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// `cargo metadata --no-deps` of `workspace`, or `None` when cargo cannot give it.
+fn cargo_metadata(workspace: &Path) -> Option<serde_json::Value> {
+    let output = std::process::Command::new("cargo")
+        .current_dir(workspace)
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+            "--color",
+            "never",
+        ])
+        .env_remove("CARGO_TARGET_DIR")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    serde_json::from_slice(&output.stdout).ok()
+}
+
+/// The directories of `package` and of the workspace's path dependencies it builds with,
+/// from `cargo metadata`'s JSON; `None` when the package is not there.
+pub fn package_dirs(metadata: &serde_json::Value, package: &str) -> Option<BTreeSet<PathBuf>> {
+    let packages = metadata.get("packages")?.as_array()?;
+    let dir_of = |manifest: &str| Path::new(manifest).parent().map(Path::to_path_buf);
+    let by_name: BTreeMap<&str, &serde_json::Value> = packages
+        .iter()
+        .filter_map(|p| Some((p.get("name")?.as_str()?, p)))
+        .collect();
+    let mut dirs = BTreeSet::new();
+    let mut pending = vec![*by_name.get(package)?];
+    let mut seen = BTreeSet::new();
+    while let Some(current) = pending.pop() {
+        let Some(name) = current.get("name").and_then(|n| n.as_str()) else {
+            continue;
+        };
+        if !seen.insert(name.to_string()) {
+            continue;
+        }
+        dirs.insert(dir_of(current.get("manifest_path")?.as_str()?)?);
+        for dependency in current
+            .get("dependencies")
+            .and_then(|d| d.as_array())
+            .into_iter()
+            .flatten()
+        {
+            // Dev-dependencies do not go into a binary.
+            if dependency.get("kind").and_then(|k| k.as_str()) == Some("dev") {
+                continue;
+            }
+            let Some(path) = dependency.get("path").and_then(|p| p.as_str()) else {
+                continue;
+            };
+            let dependency_name = dependency.get("name").and_then(|n| n.as_str());
+            match dependency_name.and_then(|n| by_name.get(n)) {
+                Some(member) => pending.push(member),
+                // A path dependency outside the workspace: its directory as it is.
+                None => {
+                    dirs.insert(PathBuf::from(path));
+                }
+            }
+        }
+    }
+    Some(dirs)
 }
 
 /// Hashes a file, or a directory recursively in lexical order: each entry's relative
@@ -239,6 +355,61 @@ mod tests {
             files: BTreeMap::new(),
             data_dirs: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_package_depends_on_its_own_and_its_path_dependencies_directories_only() {
+        let metadata = serde_json::json!({"packages": [
+            {"name": "orders", "manifest_path": "/w/services/orders/Cargo.toml", "dependencies": [
+                {"name": "common", "path": "/w/services/common", "kind": null},
+                {"name": "products", "path": "/w/services/products", "kind": "dev"},
+                {"name": "serde", "kind": null}
+            ]},
+            {"name": "common", "manifest_path": "/w/services/common/Cargo.toml", "dependencies": []},
+            {"name": "products", "manifest_path": "/w/services/products/Cargo.toml", "dependencies": [
+                {"name": "common", "path": "/w/services/common", "kind": null}
+            ]}
+        ]});
+        let dirs = package_dirs(&metadata, "orders").unwrap();
+        assert_eq!(
+            dirs,
+            BTreeSet::from([
+                PathBuf::from("/w/services/common"),
+                PathBuf::from("/w/services/orders")
+            ])
+        );
+        assert!(package_dirs(&metadata, "nope").is_none());
+    }
+
+    #[test]
+    fn a_change_to_one_package_leaves_the_other_packages_digest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        write(
+            &dir,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"a\", \"b\"]\nresolver = \"2\"\n",
+        );
+        for name in ["a", "b"] {
+            write(
+                &dir,
+                &format!("{name}/Cargo.toml"),
+                &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            );
+            write(&dir, &format!("{name}/src/main.rs"), "fn main() {}\n");
+        }
+        let a = package_digest(&dir, "a").unwrap();
+        let b = package_digest(&dir, "b").unwrap();
+        assert_ne!(a, b);
+        write(&dir, "a/src/main.rs", "fn main() { println!(); }\n");
+        assert_ne!(package_digest(&dir, "a").unwrap(), a);
+        assert_eq!(package_digest(&dir, "b").unwrap(), b);
+        write(
+            &dir,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"a\", \"b\"]\nresolver = \"2\"\n# x\n",
+        );
+        assert_ne!(package_digest(&dir, "b").unwrap(), b);
     }
 
     #[test]

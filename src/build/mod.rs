@@ -14,6 +14,7 @@ pub mod digest;
 pub mod dockerfile;
 pub mod ignore;
 pub mod progress;
+pub mod watch;
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -170,6 +170,24 @@ pub enum Command {
     Pause(PauseArgs),
     /// Thaw services' paused replicas
     Unpause(PauseArgs),
+    /// Bring services up, then rebuild and roll, sync or restart them as their files change
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Services to watch (default: every service with `develop.watch` or a build)
+    pub services: Vec<String>,
+    /// Do not bring the services up first: watch what already runs
+    #[arg(long)]
+    pub no_up: bool,
+    /// Longest wait for new replicas to be ready after a rebuild, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+    /// Do not start the control plane when bringing the services up (also:
+    /// MSCTL_SELF_HEAL=0)
+    #[arg(long)]
+    pub no_self_heal: bool,
 }
 
 #[derive(Debug, Args)]

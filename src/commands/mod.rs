@@ -39,6 +39,7 @@ pub mod up;
 pub mod validate;
 pub mod version;
 pub mod wait;
+pub mod watch;
 
 use crate::cli::{Cli, Command};
 use crate::session::{CommandError, Context};
@@ -88,5 +89,6 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Kill(args) => kill::run(&ctx, args),
         Command::Pause(args) => pause::run(&ctx, args),
         Command::Unpause(args) => unpause::run(&ctx, args),
+        Command::Watch(args) => watch::run(&ctx, args),
     }
 }

@@ -563,7 +563,8 @@ pub trait Engine: Send + Sync {
     /// component. A missing path is `NotFound`.
     async fn download_path(&self, container_id: &str, path: &str) -> Result<Vec<u8>, EngineError>;
 
-    /// Extracts the tar archive `tar` into the existing directory `dir` of a container;
+    /// Extracts the tar archive `tar` into the existing directory `dir` of a container
+    /// (`cp`, and `watch`'s sync);
     /// `keep_owner` keeps the archive's owners (else the files are the container user's).
     async fn upload_archive(
         &self,

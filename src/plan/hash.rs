@@ -34,6 +34,8 @@ pub fn config_hash(service: &Service) -> String {
     canonical.extensions.autoscale = None;
     canonical.deploy.update_config = None;
     canonical.deploy.rollback_config = None;
+    // What `watch` does about changed files is not container config.
+    canonical.develop = None;
     // Serializing the model cannot fail: all map keys are strings and no field has a
     // fallible serializer. The Debug form keeps the function total and deterministic anyway.
     let bytes =

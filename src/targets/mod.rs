@@ -1,7 +1,7 @@
 //! Where a project runs: the local engine ([`local`], msctl's own planner, executor and
 //! control plane) or a Swarm ([`swarm`], which translates the manifest into Swarm
 //! services). Each is a [`Target`]; the commands whose work depends on where the project runs
-//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`, `exec`, `run`, `rm`, `wait`, `create`, `attach`, `cp`, `stats`, `top`, `port`, `images`, `stop`, `start`, `kill`, `pause`, `unpause`) read their
+//! (`up`, `plan`, `down`, `ps`, `scale`, `logs`, `restart`, `rollback`, `exec`, `run`, `rm`, `wait`, `create`, `attach`, `cp`, `stats`, `top`, `port`, `images`, `stop`, `start`, `kill`, `pause`, `unpause`, `watch`) read their
 //! arguments, load the project and call its target, so that no command knows the other
 //! target's code and none imports another.
 
@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::cli::{
     AttachArgs, CpArgs, CreateArgs, DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PauseArgs,
     PortArgs, PsArgs, RestartArgs, RmArgs, RollbackArgs, RunArgs, ScaleArgs, StartArgs, StatsArgs,
-    StopArgs, TopArgs, UpArgs, WaitArgs,
+    StopArgs, TopArgs, UpArgs, WaitArgs, WatchArgs,
 };
 use crate::manifest::model::Project;
 use crate::manifest::Loaded;
@@ -152,6 +152,10 @@ pub trait Target: Sync {
         project: &Project,
         args: &PauseArgs,
     ) -> Result<(), CommandError>;
+
+    /// `watch`: bring the services up (unless `--no-up`), then rebuild and roll, sync or
+    /// restart them as their files change, until Ctrl-C or SIGTERM. Checks the services.
+    fn watch(&self, ctx: &Context, loaded: &Loaded, args: &WatchArgs) -> Result<(), CommandError>;
 
     /// `rollback`: undo the service's last rollout. Checks the service.
     fn rollback(

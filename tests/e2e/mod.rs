@@ -26,3 +26,4 @@ mod size;
 mod swarm;
 mod swarm_node;
 mod up;
+mod watch;

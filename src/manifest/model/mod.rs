@@ -5,6 +5,7 @@
 
 mod attach;
 mod deploy;
+mod develop;
 mod extensions;
 mod project;
 mod service;
@@ -15,6 +16,7 @@ pub use deploy::{
     Deploy, EndpointMode, FailureAction, Healthcheck, Placement, ResourceSpec, Resources,
     RestartCondition, RestartMode, RestartPolicy, Target, UpdateConfig, UpdateOrder,
 };
+pub use develop::{Develop, WatchAction, WatchRule};
 pub use extensions::{Autoscale, CargoBuild, DataDir, Extensions, Probe, ProbeCheck};
 pub use project::{Config, Ipam, IpamPool, Network, Project, Secret, Volume};
 pub use service::{

@@ -13,7 +13,7 @@ use super::values::{
     ser_opt_signed_bytes,
 };
 use super::{
-    Deploy, Extensions, Healthcheck, Mount, Port, PullPolicy, RestartMode, ServiceNetwork,
+    Deploy, Develop, Extensions, Healthcheck, Mount, Port, PullPolicy, RestartMode, ServiceNetwork,
 };
 
 /// One service: the template every replica is created from.
@@ -43,6 +43,9 @@ pub struct Service {
     pub depends_on: BTreeMap<String, Dependency>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<Healthcheck>,
+    /// `develop`: what `msctl watch` does when the service's files change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub develop: Option<Develop>,
     pub deploy: Deploy,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart: Option<RestartMode>,

@@ -61,7 +61,7 @@ pub(super) const SERVICE: Schema = Schema {
         ("tty", Supported),
         ("platform", Supported),
         ("pull_policy", Supported),
-        ("develop", Ignored),
+        ("develop", Supported),
         ("domainname", Supported),
         ("annotations", Supported),
         ("attach", Ignored),
@@ -118,6 +118,24 @@ pub(super) const SERVICE: Schema = Schema {
         ("provider", Unsupported),
         ("label_file", Unsupported),
         ("models", Unsupported),
+    ],
+};
+
+/// A service's `develop`: what `msctl watch` follows.
+pub(super) const DEVELOP: Schema = Schema {
+    keys: &[("watch", Supported)],
+};
+
+/// One entry of `develop.watch`.
+pub(super) const WATCH_RULE: Schema = Schema {
+    keys: &[
+        ("action", Supported),
+        ("path", Supported),
+        ("target", Supported),
+        ("ignore", Supported),
+        ("include", Supported),
+        ("initial_sync", Supported),
+        ("exec", Unsupported),
     ],
 };
 
@@ -426,6 +444,8 @@ pub fn key_tables() -> Vec<(&'static str, &'static Schema)> {
         ("services.*", &SERVICE),
         ("services.*.build", &BUILD),
         ("services.*.healthcheck", &HEALTHCHECK),
+        ("services.*.develop", &DEVELOP),
+        ("services.*.develop.watch[]", &WATCH_RULE),
         ("services.*.deploy", &DEPLOY),
         ("services.*.deploy (target swarm)", &DEPLOY_SWARM),
         ("services.*.deploy.placement (target swarm)", &PLACEMENT),

@@ -18,6 +18,7 @@ mod common;
 mod cross_service;
 mod dependencies;
 mod deploy;
+mod develop;
 mod extensions;
 mod healthcheck;
 mod keys;

@@ -15,6 +15,7 @@ use crate::manifest::yaml::{Entry, Node, Value};
 use super::common::{field_name, labels, resolve_path};
 use super::dependencies::depends_on;
 use super::deploy::deploy;
+use super::develop::develop;
 use super::extensions::{data_dirs, extensions};
 use super::healthcheck::healthcheck;
 use super::keys::{BUILD, PORT_LONG, SERVICE};
@@ -164,6 +165,11 @@ pub(super) fn service(
                 }
             }
             "healthcheck" => svc.healthcheck = healthcheck(r, v, &what),
+            "develop" => {
+                let has_build = node.get("build").is_some()
+                    || node.get("x-msctl").and_then(|x| x.get("build")).is_some();
+                svc.develop = develop(r, v, &what, inputs, has_build);
+            }
             "deploy" => {
                 if let Some(deploy) = deploy(r, v, &what, refs.target) {
                     svc.deploy = deploy;

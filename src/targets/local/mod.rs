@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::cli::{
     AttachArgs, CpArgs, CreateArgs, DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PauseArgs,
     PortArgs, PsArgs, RestartArgs, RmArgs, RollbackArgs, RunArgs, ScaleArgs, StartArgs, StatsArgs,
-    StopArgs, TopArgs, UpArgs, WaitArgs,
+    StopArgs, TopArgs, UpArgs, WaitArgs, WatchArgs,
 };
 use crate::manifest::model::Project;
 use crate::manifest::Loaded;
@@ -35,6 +35,7 @@ mod stats;
 mod top;
 mod up;
 mod wait;
+mod watch;
 
 pub use ls::ls;
 
@@ -195,6 +196,10 @@ impl super::Target for Local {
         args: &PauseArgs,
     ) -> Result<(), CommandError> {
         lifecycle::unpause(ctx, project, args)
+    }
+
+    fn watch(&self, ctx: &Context, loaded: &Loaded, args: &WatchArgs) -> Result<(), CommandError> {
+        watch::watch(ctx, loaded, args)
     }
 
     fn rollback(

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use crate::cli::{
     AttachArgs, CpArgs, CreateArgs, DownArgs, ExecArgs, ImagesArgs, KillArgs, LogsArgs, PauseArgs,
     PortArgs, PsArgs, RestartArgs, RmArgs, RollbackArgs, RunArgs, ScaleArgs, StartArgs, StatsArgs,
-    StopArgs, TopArgs, UpArgs, WaitArgs,
+    StopArgs, TopArgs, UpArgs, WaitArgs, WatchArgs,
 };
 use crate::engine::swarm::{service_name, SwarmEngine};
 use crate::engine::LogOptions;
@@ -212,6 +212,14 @@ impl super::Target for Swarm {
         _args: &PauseArgs,
     ) -> Result<(), CommandError> {
         ctx.local_only("unpause", project, SCALE_INSTEAD)
+    }
+
+    fn watch(&self, ctx: &Context, loaded: &Loaded, _args: &WatchArgs) -> Result<(), CommandError> {
+        ctx.local_only(
+            "watch",
+            &loaded.project,
+            "a Swarm runs images from a registry on nodes msctl does not build on; rebuild with `msctl build`, `msctl push` and `msctl up` instead",
+        )
     }
 
     fn rollback(
