@@ -6,6 +6,7 @@ mod diagnostics;
 mod differential;
 mod e2e;
 mod export;
+mod hostile;
 mod layers;
 mod loader_props;
 mod planner;

@@ -134,8 +134,9 @@ impl Diagnostic {
             if let Some(source_line) = sources.line(span.file, span.line) {
                 // Tabs would misalign the caret, so show them as single spaces.
                 let shown = source_line.replace('\t', " ");
+                let (shown, col) = excerpt(&shown, span.col);
                 let width = shown.chars().count() as u32;
-                let start = span.col.saturating_sub(1).min(width);
+                let start = col.saturating_sub(1).min(width);
                 let len = span.len.min(width.saturating_sub(start)).max(1);
                 let _ = writeln!(out, "{pad} |");
                 let _ = writeln!(out, "{} | {}", span.line, shown.trim_end());
@@ -155,6 +156,31 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// The most characters of a source line a diagnostic shows.
+const SHOWN_CHARS: usize = 120;
+
+/// `line`, or the part of it around column `col` (1-based) when it is longer than
+/// [`SHOWN_CHARS`], with `...` where it is cut; and the column within what is shown.
+fn excerpt(line: &str, col: u32) -> (String, u32) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= SHOWN_CHARS {
+        return (line.to_string(), col);
+    }
+    let at = (col.saturating_sub(1) as usize).min(chars.len());
+    let from = at.saturating_sub(SHOWN_CHARS / 2);
+    let to = (from + SHOWN_CHARS).min(chars.len());
+    let mut shown = String::new();
+    if from > 0 {
+        shown.push_str("...");
+    }
+    shown.extend(&chars[from..to]);
+    if to < chars.len() {
+        shown.push_str("...");
+    }
+    let prefix = if from > 0 { 3 } else { 0 };
+    (shown, (at - from + prefix + 1) as u32)
 }
 
 /// Diagnostics collected in one pass over every manifest.
@@ -227,5 +253,26 @@ impl Diagnostics {
             .map(|d| d.render(sources))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_is_shown_around_its_column() {
+        assert_eq!(excerpt("short: line", 3), ("short: line".to_string(), 3));
+        let line = format!("{}X{}", "a".repeat(500), "b".repeat(500));
+        let (shown, col) = excerpt(&line, 501);
+        assert!(
+            shown.starts_with("...") && shown.ends_with("..."),
+            "{shown}"
+        );
+        assert_eq!(shown.chars().count(), SHOWN_CHARS + 6);
+        assert_eq!(shown.chars().nth(col as usize - 1), Some('X'));
+        let (shown, col) = excerpt(&line, 1);
+        assert!(!shown.starts_with("...") && shown.ends_with("..."));
+        assert_eq!(col, 1);
     }
 }

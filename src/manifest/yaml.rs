@@ -232,6 +232,13 @@ fn scan_error(err: &yaml_rust2::ScanError, file: FileId, text: &str) -> Diagnost
     let marker = err.marker();
     let (line, col) = position(marker, text);
     let info = err.info();
+    if info.contains("recursion limit exceeded") {
+        return Diagnostic::error(
+            format!("lists and mappings nest deeper than the YAML reader follows ({info})"),
+            Some(Span::new(file, line, col, 1)),
+        )
+        .with_hint("a Compose file nests a few levels; check how this part was generated");
+    }
     let hint = if info.contains("mapping values are not allowed") {
         Some("a `key: value` sits where a plain value was expected: check the indentation of this line and the one above, or quote a value that contains `: `")
     } else if info.contains("did not find expected key") || info.contains("block mapping") {
