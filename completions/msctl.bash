@@ -2557,7 +2557,7 @@ _msctl() {
             return 0
             ;;
         msctl__subcmd__serve)
-            opts="-f -p -q -v -h -V --listen --resync --backoff-initial --backoff-max --autoscale-interval --readiness-interval --background --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
+            opts="-f -p -q -v -h -V --listen --resync --backoff-initial --backoff-max --autoscale-interval --readiness-interval --background --supervised --install-service --file --project --project-name --project-directory --env-file --profile --format --quiet --verbose --no-color --target --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2584,6 +2584,10 @@ _msctl() {
                     return 0
                     ;;
                 --readiness-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --install-service)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

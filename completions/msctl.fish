@@ -540,6 +540,7 @@ complete -c msctl -n "__fish_msctl_using_subcommand serve" -l backoff-initial -d
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -l backoff-max -d 'Longest a failing service is held back, in seconds' -r
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -l autoscale-interval -d 'Seconds between two CPU measurements of an autoscaled service\'s replicas' -r
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -l readiness-interval -d 'Seconds between two readiness checks of a project\'s replicas, which decide which of them its service names and its ingress ports lead to' -r
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l install-service -d 'Write a systemd unit that runs this control plane (restarted whenever it dies) to FILE, then exit' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -s f -l file -d 'Manifest file (repeatable; later files override earlier ones)' -r -F
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -s p -l project-name -l project -d 'Project name (default: `name:` in the manifest, else the directory name)' -r
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -l project-directory -d 'Directory relative paths are resolved against (default: the first manifest\'s)' -r -F
@@ -550,7 +551,8 @@ json\t''
 yaml\t''"
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -l target -d 'Where the project runs: `local` (this engine\'s containers) or `swarm` (services of the Swarm this engine manages); over `x-msctl.target` (also: MSCTL_TARGET)' -r -f -a "local\t''
 swarm\t''"
-complete -c msctl -n "__fish_msctl_using_subcommand serve" -l background -d 'Started by `msctl up`: detach from the terminal, stop when no project needs it'
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l background -d 'Started by `msctl up`: detach from the terminal, stop when no project needs it; without `--supervised`, supervise the control plane (start it again when it dies)'
+complete -c msctl -n "__fish_msctl_using_subcommand serve" -l supervised -d 'The control plane a supervisor runs (with `--background`)'
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -s q -l quiet -d 'Print only errors on stderr'
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -s v -l verbose -d 'More detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c msctl -n "__fish_msctl_using_subcommand serve" -l no-color -d 'Never colour output (also: NO_COLOR, CI=true)'

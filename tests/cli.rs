@@ -662,3 +662,46 @@ fn a_pull_policy_is_checked_where_it_is_written() {
     assert!(stdout.contains("pull_policy: every_12h"), "{stdout}");
     assert!(stdout.contains("pull_policy: missing"), "{stdout}");
 }
+
+#[test]
+fn serve_install_service_writes_a_systemd_unit_that_restarts_the_control_plane() {
+    let dir = project(&[]);
+    let unit = dir.path().join("msctl.service");
+    let state = dir.path().join("state");
+    let (code, stdout, stderr) = run(msctl(dir.path())
+        .env("MSCTL_STATE_DIR", &state)
+        .args(["serve", "--listen", "127.0.0.1:7400"])
+        .arg(format!("--install-service={}", unit.display())));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("systemctl daemon-reload && systemctl enable --now msctl.service"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&unit).expect("the unit");
+    assert!(
+        text.contains(&format!(
+            "ExecStart={} serve --listen 127.0.0.1:7400\n",
+            env!("CARGO_BIN_EXE_msctl")
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "Environment=\"MSCTL_STATE_DIR={}\"",
+            state.display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("Restart=always\n"), "{text}");
+    assert!(text.contains("WantedBy=multi-user.target"), "{text}");
+
+    let (code, _, stderr) = run(msctl(dir.path())
+        .arg("serve")
+        .arg("--install-service=/nonexistent/dir/msctl.service"));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot write the unit `/nonexistent/dir/msctl.service`"),
+        "{stderr}"
+    );
+}

@@ -444,9 +444,18 @@ pub struct ServeArgs {
     /// of them its service names and its ingress ports lead to
     #[arg(long, env = "MSCTL_READINESS_INTERVAL", value_name = "SECONDS", default_value = "1", value_parser = seconds)]
     pub readiness_interval: std::time::Duration,
-    /// Started by `msctl up`: detach from the terminal, stop when no project needs it
+    /// Started by `msctl up`: detach from the terminal, stop when no project needs it;
+    /// without `--supervised`, supervise the control plane (start it again when it dies)
     #[arg(long, hide = true)]
     pub background: bool,
+    /// The control plane a supervisor runs (with `--background`)
+    #[arg(long, hide = true, requires = "background")]
+    pub supervised: bool,
+    /// Write a systemd unit that runs this control plane (restarted whenever it dies)
+    /// to FILE, then exit
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true,
+          default_missing_value = "/etc/systemd/system/msctl.service", conflicts_with = "background")]
+    pub install_service: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! `msctl serve`: the control plane in the foreground (or, with the hidden
-//! `--background`, as `msctl up` starts it): keeps every project with self-heal on
-//! healthy and serves the HTTP API until SIGTERM or Ctrl-C, then exits 0.
+//! `--background`, as `msctl up` starts it: a supervisor that runs it with
+//! `--supervised` and starts it again when it dies): keeps every project with self-heal
+//! on healthy and serves the HTTP API until SIGTERM or Ctrl-C, then exits 0.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -19,6 +20,9 @@ use crate::session::{CommandError, Context};
 pub const DEFAULT_API_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 7311);
 
 pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CommandError> {
+    if let Some(path) = &args.install_service {
+        return install_service(ctx, &args, path);
+    }
     let printer = ctx.printer;
     let log: Log = Arc::new(move |line: &str| {
         printer.status(&format!("{} {line}", format_ms(now_ms())));
@@ -31,13 +35,27 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CommandError> {
             ));
         }
     }
+    if args.background && !args.supervised {
+        let program = std::env::current_exe()
+            .map_err(|e| anyhow::anyhow!("cannot find msctl's own program: {e}"))?;
+        return ctx.block_on(async {
+            process::supervise(&program, &log)
+                .await
+                .map_err(|e| CommandError::Failed(e.into()))
+        });
+    }
     let state_dir = ctx.state_dir();
     let mode = if args.background {
         Mode::Background
     } else {
         Mode::Foreground
     };
-    let instance = match Instance::claim(&state_dir, mode) {
+    let supervisor = args
+        .supervised
+        .then(rustix::process::getppid)
+        .flatten()
+        .map(|parent| parent.as_raw_nonzero().get());
+    let instance = match Instance::claim_supervised(&state_dir, mode, supervisor) {
         Ok(instance) => instance,
         // Two `up`s raced to start one: the other one serves.
         Err(ProcessError::AlreadyRunning { pid, .. }) if args.background => {
@@ -199,6 +217,68 @@ async fn bind(
             "choose another address with `--listen` or MSCTL_API_ADDR (port 0: any free one)",
         )),
     }
+}
+
+/// Writes a systemd unit that runs `msctl serve` for this state directory, restarted
+/// by systemd whenever it ends other than by `systemctl stop`.
+fn install_service(
+    ctx: &Context,
+    args: &ServeArgs,
+    path: &std::path::Path,
+) -> Result<(), CommandError> {
+    let program = std::env::current_exe()
+        .map_err(|e| anyhow::anyhow!("cannot find msctl's own program: {e}"))?;
+    let state_dir = ctx.state_dir();
+    let state_dir = std::fs::canonicalize(&state_dir).unwrap_or(state_dir);
+    let mut environment = vec![format!("MSCTL_STATE_DIR={}", state_dir.display())];
+    for key in ["DOCKER_HOST", "MSCTL_CONTROL_PLANE"] {
+        if let Some(value) = ctx.environment.get(key) {
+            environment.push(format!("{key}={value}"));
+        }
+    }
+    let listen = args
+        .listen
+        .map(|address| format!(" --listen {address}"))
+        .unwrap_or_default();
+    let unit = format!(
+        "# Written by `msctl serve --install-service`.\n\
+         [Unit]\n\
+         Description=msctl control plane ({state})\n\
+         After=docker.service\n\
+         Wants=docker.service\n\
+         \n\
+         [Service]\n\
+         ExecStart={program} serve{listen}\n\
+         {environment}\n\
+         Restart=always\n\
+         RestartSec=1\n\
+         KillSignal=SIGTERM\n\
+         TimeoutStopSec=30\n\
+         \n\
+         [Install]\n\
+         WantedBy=multi-user.target\n",
+        state = state_dir.display(),
+        program = program.display(),
+        environment = environment
+            .iter()
+            .map(|line| format!("Environment=\"{line}\""))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    std::fs::write(path, unit).map_err(|err| {
+        CommandError::hinted(
+            anyhow::anyhow!("cannot write the unit `{}`: {err}", path.display()),
+            "write it where you may (`--install-service=FILE`), or run as root for /etc/systemd/system",
+        )
+    })?;
+    let name = path
+        .file_name()
+        .map_or("msctl.service".into(), |n| n.to_string_lossy().into_owned());
+    ctx.printer.status(&format!(
+        "wrote {}: `systemctl daemon-reload && systemctl enable --now {name}` starts it; `msctl down` leaves a control plane systemd runs alone",
+        path.display()
+    ));
+    Ok(())
 }
 
 /// SIGTERM or SIGINT (Ctrl-C), whichever comes first.

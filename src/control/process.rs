@@ -11,7 +11,12 @@
 //! `msctl up` starts a background control plane with [`start_background`]: a detached
 //! `msctl serve --background` whose standard streams go to the log file and which calls
 //! setsid(2) first thing, so it has no terminal and survives the one that ran `up`
-//! closing. `msctl down` stops it with [`stop_background`] once no project needs it.
+//! closing. That process is the control plane's supervisor ([`supervise`]): it runs the
+//! control plane itself (`serve --background --supervised`) and starts it again whenever
+//! it dies of anything but a clean exit (a SIGKILL, a crash), so a killed control plane
+//! is back within a second with no command typed. The control plane writes its
+//! supervisor's pid beside its own in `control.pid`. `msctl down` stops both with
+//! [`stop_background`] once no project needs them.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -83,6 +88,8 @@ impl std::fmt::Display for Mode {
 pub struct Running {
     pub pid: i32,
     pub mode: Mode,
+    /// The supervisor that starts it again when it dies, if one does.
+    pub supervisor: Option<i32>,
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> ProcessError + '_ {
@@ -116,7 +123,12 @@ fn read_pid_file(file: &mut File) -> Option<Running> {
         "background" => Mode::Background,
         _ => Mode::Foreground,
     };
-    Some(Running { pid, mode })
+    let supervisor = words.next().and_then(|word| word.parse().ok());
+    Some(Running {
+        pid,
+        mode,
+        supervisor,
+    })
 }
 
 /// The lock a running control plane holds; released when dropped or when it dies.
@@ -129,6 +141,16 @@ pub struct Instance {
 impl Instance {
     /// Become the control plane of `state_dir`, or say which one already is.
     pub fn claim(state_dir: &Path, mode: Mode) -> Result<Instance, ProcessError> {
+        Instance::claim_supervised(state_dir, mode, None)
+    }
+
+    /// [`Instance::claim`], for a control plane `supervisor` (a pid) starts again when it
+    /// dies.
+    pub fn claim_supervised(
+        state_dir: &Path,
+        mode: Mode,
+        supervisor: Option<i32>,
+    ) -> Result<Instance, ProcessError> {
         let (mut file, path) = open_pid_file(state_dir)?;
         match file.try_lock() {
             Ok(()) => {}
@@ -151,7 +173,10 @@ impl Instance {
             Err(std::fs::TryLockError::Error(err)) => return Err(io(&path)(err)),
         }
         file.set_len(0).map_err(io(&path))?;
-        let text = format!("{} {mode}\n", std::process::id());
+        let text = match supervisor {
+            Some(supervisor) => format!("{} {mode} {supervisor}\n", std::process::id()),
+            None => format!("{} {mode}\n", std::process::id()),
+        };
         (&file).write_all(text.as_bytes()).map_err(io(&path))?;
         let _ = std::fs::remove_file(state_dir.join(ADDR_FILE));
         Ok(Instance {
@@ -200,6 +225,7 @@ pub fn running(state_dir: &Path) -> Result<Option<Running>, ProcessError> {
                     return Ok(Some(Running {
                         pid: 0,
                         mode: Mode::Foreground,
+                        supervisor: None,
                     }));
                 }
                 std::thread::sleep(Duration::from_millis(20));
@@ -254,7 +280,10 @@ pub fn start_background(
     let started = Instant::now();
     loop {
         match running(state_dir)? {
-            Some(running) if running.pid == pid => return Ok(Started::Started(pid)),
+            // The supervisor started runs the control plane.
+            Some(running) if running.pid == pid || running.supervisor == Some(pid) => {
+                return Ok(Started::Started(running.pid))
+            }
             // Another `up` won the race: the one it started serves.
             Some(running) if running.pid != 0 && child.try_wait().ok().flatten().is_some() => {
                 return Ok(Started::AlreadyRunning(running));
@@ -299,6 +328,10 @@ pub fn stop_background(state_dir: &Path, timeout: Duration) -> Result<Option<i32
     let Some(process) = rustix::process::Pid::from_raw(pid) else {
         return Ok(None);
     };
+    // The supervisor first, so it starts nothing again; it passes SIGTERM on.
+    if let Some(supervisor) = found.supervisor.and_then(rustix::process::Pid::from_raw) {
+        let _ = rustix::process::kill_process(supervisor, rustix::process::Signal::TERM);
+    }
     let gone = |within: Duration| -> Result<bool, ProcessError> {
         let started = Instant::now();
         loop {
@@ -332,6 +365,75 @@ pub fn stop_background(state_dir: &Path, timeout: Duration) -> Result<Option<i32
         pid,
         why: "it holds its lock after SIGKILL".to_string(),
     })
+}
+
+/// The first wait before a dead control plane is started again; it doubles up to
+/// [`RESTART_MAX`], and is back to this after a control plane that lived a minute.
+const RESTART_FIRST: Duration = Duration::from_millis(100);
+const RESTART_MAX: Duration = Duration::from_secs(5);
+
+/// Supervises the background control plane: runs `program serve --background
+/// --supervised` (its streams are this process's, the log file) and starts it again
+/// whenever it dies of anything but a clean exit, after a short wait that grows while it
+/// keeps dying. A clean exit (stopped by SIGTERM, or another control plane does the
+/// work) ends the supervision; so does SIGTERM or SIGINT, which is passed on first.
+pub async fn supervise(program: &Path, log: &crate::report::Log) -> Result<(), ProcessError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let signals = || -> std::io::Result<_> {
+        Ok((
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        ))
+    };
+    let (mut term, mut interrupt) = signals().map_err(io(Path::new("signals")))?;
+    let spawn_error = |source| ProcessError::Spawn {
+        program: program.display().to_string(),
+        source,
+    };
+    let mut delay = RESTART_FIRST;
+    loop {
+        let started = Instant::now();
+        let mut child = tokio::process::Command::new(program)
+            .args(["serve", "--background", "--supervised"])
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(spawn_error)?;
+        let pid = child.id().and_then(|id| i32::try_from(id).ok());
+        let status = tokio::select! {
+            status = child.wait() => status.map_err(spawn_error)?,
+            _ = term.recv() => return stop_child(&mut child, pid).await,
+            _ = interrupt.recv() => return stop_child(&mut child, pid).await,
+        };
+        if status.success() {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            delay = RESTART_FIRST;
+        }
+        log(&format!(
+            "the control plane (pid {}) ended ({status}): starting it again in {} ms",
+            pid.unwrap_or(0),
+            delay.as_millis()
+        ));
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = term.recv() => return Ok(()),
+            _ = interrupt.recv() => return Ok(()),
+        }
+        delay = (delay * 2).min(RESTART_MAX);
+    }
+}
+
+/// Passes SIGTERM on to the supervised control plane and waits for it to end.
+async fn stop_child(
+    child: &mut tokio::process::Child,
+    pid: Option<i32>,
+) -> Result<(), ProcessError> {
+    if let Some(pid) = pid.and_then(rustix::process::Pid::from_raw) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
+    let _ = child.wait().await;
+    Ok(())
 }
 
 /// Detach from the terminal and the session of whoever started this process.

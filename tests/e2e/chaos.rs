@@ -69,18 +69,7 @@ struct ControlPlaneGuard<'a>(&'a TestProject);
 
 impl Drop for ControlPlaneGuard<'_> {
     fn drop(&mut self) {
-        let state_dir = self.0.state_dir();
-        if let Ok(Some(running)) = process::running(&state_dir) {
-            if let Some(pid) = rustix::process::Pid::from_raw(running.pid) {
-                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
-            }
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while process::running(&state_dir).is_ok_and(|r| r.is_some())
-                && Instant::now() < deadline
-            {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
+        super::support::kill_control_plane(&self.0.state_dir());
     }
 }
 

@@ -63,17 +63,7 @@ impl Drop for ControlPlaneGuard<'_> {
             let _ = child.kill();
             let _ = child.wait();
         }
-        if let Ok(Some(running)) = process::running(&self.project.state_dir()) {
-            if let Some(pid) = rustix::process::Pid::from_raw(running.pid) {
-                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
-            }
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while process::running(&self.project.state_dir()).is_ok_and(|r| r.is_some())
-                && Instant::now() < deadline
-            {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
+        super::support::kill_control_plane(&self.project.state_dir());
     }
 }
 
@@ -127,6 +117,9 @@ fn started_at(project: &TestProject, container_id: &str) -> i64 {
 
 /// `down`, then check that the control plane `up` started is gone, not left behind.
 fn down_stops_the_control_plane(project: &TestProject, pid: i32) {
+    let supervisor = process::running(&project.state_dir())
+        .expect("look")
+        .and_then(|r| r.supervisor);
     let (_, stderr) = run_ok(healing(project, &["down"]), "msctl down");
     assert!(
         stderr.contains(&format!("control plane stopped (pid {pid})")),
@@ -140,6 +133,13 @@ fn down_stops_the_control_plane(project: &TestProject, pid: i32) {
     );
     assert_eq!(process::running(&project.state_dir()).expect("look"), None);
     assert!(project.containers().is_empty());
+    if let Some(supervisor) = supervisor {
+        project.wait_for(
+            &format!("the supervisor (pid {supervisor}) to exit after `down`"),
+            Duration::from_secs(2),
+            || !alive(supervisor),
+        );
+    }
 }
 
 /// One HTTP/1.1 request; (status, body).
@@ -460,8 +460,9 @@ fn a_control_plane_killed_and_started_again_restarts_nothing_that_is_healthy() {
         .collect();
     assert_eq!(before.len(), 3);
 
-    let pid = rustix::process::Pid::from_raw(first).expect("a pid");
-    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("SIGKILL");
+    // It and its supervisor (which would start it again) die.
+    super::support::kill_control_plane(&project.state_dir());
+    assert!(!alive(first));
     project.wait_for(
         "the first control plane to die",
         Duration::from_secs(5),
@@ -1001,4 +1002,55 @@ fn a_second_state_directory_hands_its_project_to_the_engines_control_plane() {
         second.containers()
     );
     down_stops_the_control_plane(&first, pid);
+}
+
+#[test]
+fn a_control_plane_killed_with_sigkill_is_back_and_replaces_a_killed_replica_within_5s() {
+    let project = TestProject::new(
+        "heal-supervised",
+        &format!("services:\n{}", httpd_service("web", "")),
+    );
+    let guard = ControlPlaneGuard::new(&project);
+    run_ok(healing(&project, &["up"]), "msctl up");
+    project.wait_for(
+        "the control plane to adopt the project",
+        Duration::from_secs(10),
+        || !events_of(&project, "adopted", "").is_empty(),
+    );
+    let first = process::running(&project.state_dir())
+        .expect("look")
+        .expect("a control plane runs");
+    let supervisor = first.supervisor.expect("`up` starts it supervised");
+    assert!(alive(supervisor));
+
+    // The control plane dies without a word, then a replica.
+    let pid = rustix::process::Pid::from_raw(first.pid).expect("a pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("SIGKILL");
+    let victim = project.replicas("web").remove(0);
+    let before = started_at(&project, &victim.id);
+    block_on(engine().kill_container(&victim.id, "SIGKILL")).expect("kill");
+    let killed = Instant::now();
+    project.wait_for("a ready replacement", Duration::from_secs(5), || {
+        project.replicas("web").iter().any(|c| {
+            c.state == ContainerState::Running
+                && c.health == Health::Healthy
+                && (c.id != victim.id || started_at(&project, &c.id) > before)
+        })
+    });
+    let took = killed.elapsed();
+    assert!(took < Duration::from_secs(5), "ready again after {took:?}");
+
+    // Another control plane, under the same supervisor, said why.
+    let second = process::running(&project.state_dir())
+        .expect("look")
+        .expect("a control plane runs");
+    assert_ne!(second.pid, first.pid);
+    assert_eq!(second.supervisor, Some(supervisor));
+    let log = std::fs::read_to_string(project.state_dir().join(process::LOG_FILE)).expect("log");
+    assert!(
+        log.contains(&format!("the control plane (pid {}) ended", first.pid)),
+        "{log}"
+    );
+    down_stops_the_control_plane(&project, second.pid);
+    drop(guard);
 }

@@ -578,3 +578,25 @@ pub fn free_port() -> u16 {
         }
     }
 }
+
+/// SIGKILLs the control plane of `state_dir` and its supervisor (first, so it starts
+/// nothing again), and waits up to 5 s for the lock to be free.
+pub fn kill_control_plane(state_dir: &Path) {
+    use msctl::control::process;
+    if let Ok(Some(running)) = process::running(state_dir) {
+        for pid in running
+            .supervisor
+            .into_iter()
+            .chain(std::iter::once(running.pid))
+            .filter_map(rustix::process::Pid::from_raw)
+        {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while process::running(state_dir).is_ok_and(|r| r.is_some())
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
