@@ -705,3 +705,65 @@ fn serve_install_service_writes_a_systemd_unit_that_restarts_the_control_plane()
         "{stderr}"
     );
 }
+
+#[test]
+fn a_damaged_state_store_is_named_with_how_to_recover_never_a_panic() {
+    let dir = project(&[("compose.yaml", "services:\n  web:\n    image: nginx\n")]);
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).expect("mkdir");
+    std::fs::write(state.join("state.db"), "not a database ".repeat(500)).expect("write");
+    let (code, _, stderr) = run(msctl(dir.path())
+        .env("MSCTL_STATE_DIR", &state)
+        .arg("events"));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot open the state store `{}`",
+            state.join("state.db").display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: the file is damaged: move it aside"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// A tmpfs of `kib` KiB mounted at a new directory, unmounted when dropped.
+struct TinyDisk(tempfile::TempDir);
+
+impl TinyDisk {
+    fn mount(kib: u32) -> TinyDisk {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(status.success(), "the test needs to mount a tmpfs (root)");
+        TinyDisk(dir)
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+#[test]
+fn a_full_disk_under_the_state_store_is_an_error_naming_it() {
+    let dir = project(&[("compose.yaml", "services:\n  web:\n    image: nginx\n")]);
+    let disk = TinyDisk::mount(64);
+    // Fill it, leaving no room for the store.
+    let _ = std::fs::write(disk.0.path().join("filler"), vec![0u8; 64 * 1024]);
+    let state = disk.0.path().join("state");
+    let (code, _, stderr) = run(msctl(dir.path())
+        .env("MSCTL_STATE_DIR", &state)
+        .arg("events"));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains(&state.display().to_string()), "{stderr}");
+    assert!(stderr.contains("full"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -202,8 +202,10 @@ impl Context {
     }
 
     pub fn state_store(&self) -> Result<crate::state::StateStore, CommandError> {
-        crate::state::StateStore::open(&self.state_dir())
-            .map_err(|e| CommandError::Failed(e.into()))
+        crate::state::StateStore::open(&self.state_dir()).map_err(|e| match e.hint() {
+            Some(hint) => CommandError::hinted(e, hint),
+            None => CommandError::Failed(e.into()),
+        })
     }
 
     /// The replicas each service runs: the count `scale` set, while the manifest's count
