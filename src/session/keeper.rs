@@ -142,3 +142,58 @@ pub async fn events(keeper: &Registration, project: &str) -> Vec<StoredEvent> {
         })
         .collect()
 }
+
+/// Start the background control plane if none runs. Failing to is a warning: the
+/// project is up; only its self-heal is missing, and the next `up` tries again.
+pub fn ensure_control_plane(ctx: &Context, project_name: &str) {
+    use crate::control::process::{start_background, Started};
+    let state_dir = ctx.state_dir();
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(err) => {
+            ctx.printer.status(&format!(
+                "warning: self-heal is off for now: cannot find msctl's own program to start the control plane: {err}"
+            ));
+            return;
+        }
+    };
+    match start_background(&state_dir, &program, std::time::Duration::from_secs(10)) {
+        Ok(Started::Started(pid)) => ctx.printer.status(&format!(
+            "control plane started (pid {pid}): it keeps project `{project_name}` healthy; `msctl events` shows what it does, `msctl down` stops it with the last project"
+        )),
+        Ok(Started::AlreadyRunning(running)) => ctx.printer.status(&format!(
+            "control plane running (pid {}): it keeps project `{project_name}` healthy",
+            running.pid
+        )),
+        Err(err) => ctx.printer.status(&format!(
+            "warning: self-heal is off for now: {err}\n\nhint: run `msctl serve` to see why, or `msctl up --no-self-heal` to go without"
+        )),
+    }
+}
+
+/// `ps` and the other commands that look at a project: when this state directory keeps
+/// it with self-heal on, no control plane runs for it here (killed, the machine
+/// restarted) and none of another state directory keeps the engine, start one again.
+pub async fn revive_control_plane(ctx: &Context, engine: &dyn Engine, project_name: &str) {
+    if ctx.self_heal_disabled() {
+        return;
+    }
+    let kept = ctx
+        .state_store()
+        .ok()
+        .and_then(|store| store.desired(project_name).ok().flatten())
+        .is_some_and(|desired| desired.self_heal);
+    if !kept {
+        return;
+    }
+    if crate::control::process::running(&ctx.state_dir()).is_ok_and(|r| r.is_some()) {
+        return;
+    }
+    if foreign(ctx, engine).await.is_some() {
+        return;
+    }
+    ctx.printer.status(&format!(
+        "no control plane runs to keep project `{project_name}` healthy: starting one"
+    ));
+    ensure_control_plane(ctx, project_name);
+}

@@ -1054,3 +1054,47 @@ fn a_control_plane_killed_with_sigkill_is_back_and_replaces_a_killed_replica_wit
     down_stops_the_control_plane(&project, second.pid);
     drop(guard);
 }
+
+#[test]
+fn the_next_command_starts_a_control_plane_that_is_gone_again() {
+    let project = TestProject::new(
+        "heal-revive",
+        &format!("services:\n{}", httpd_service("web", "")),
+    );
+    let guard = ControlPlaneGuard::new(&project);
+    run_ok(healing(&project, &["up"]), "msctl up");
+    let first = control_pid(&project);
+    // Both the control plane and its supervisor are gone (a machine restart, kill -9).
+    super::support::kill_control_plane(&project.state_dir());
+    assert!(!alive(first));
+    let started = Instant::now();
+    let (_, stderr) = run_ok(healing(&project, &["ps"]), "msctl ps");
+    assert!(
+        stderr.contains(&format!(
+            "no control plane runs to keep project `{}` healthy: starting one",
+            project.name()
+        )),
+        "{stderr}"
+    );
+    let again = control_pid(&project);
+    assert_ne!(again, first);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // It keeps the project: a killed replica is replaced.
+    let victim = project.replicas("web").remove(0);
+    block_on(engine().kill_container(&victim.id, "SIGKILL")).expect("kill");
+    project.wait_for("a replacement", Duration::from_secs(10), || {
+        project.replicas("web").iter().any(|c| {
+            c.state == ContainerState::Running && c.health == Health::Healthy && c.id != victim.id
+                || (c.id == victim.id && c.state == ContainerState::Running)
+        })
+    });
+    // With one running, `ps` starts nothing.
+    let (_, stderr) = run_ok(healing(&project, &["ps"]), "msctl ps");
+    assert!(!stderr.contains("starting one"), "{stderr}");
+    assert_eq!(control_pid(&project), again);
+    drop(guard);
+}

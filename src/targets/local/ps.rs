@@ -57,6 +57,7 @@ pub fn ps(ctx: &Context, project_name: &str, args: &PsArgs) -> Result<(), Comman
     let project_name = project_name.to_string();
     ctx.block_on(async {
         let engine = ctx.engine().await?;
+        crate::session::keeper::revive_control_plane(ctx, engine.as_ref(), &project_name).await;
         let store = ctx.state_store()?;
         let backoffs = store
             .backoffs(&project_name)

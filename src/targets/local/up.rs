@@ -146,7 +146,7 @@ pub fn up(ctx: &Context, loaded: &Loaded, args: UpArgs) -> Result<(), CommandErr
                     project.name
                 ));
             }
-            (None, true) => ensure_control_plane(ctx, &project.name),
+            (None, true) => crate::session::keeper::ensure_control_plane(ctx, &project.name),
             (_, false) => {}
         }
         let replicas = outcome.replicas.len();
@@ -444,32 +444,4 @@ fn record_desired(
         })
         .map_err(failed)?;
     Ok(())
-}
-
-/// Start the background control plane if none runs. Failing to is a warning: the
-/// project is up; only its self-heal is missing, and the next `up` tries again.
-fn ensure_control_plane(ctx: &Context, project_name: &str) {
-    use crate::control::process::{start_background, Started};
-    let state_dir = ctx.state_dir();
-    let program = match std::env::current_exe() {
-        Ok(program) => program,
-        Err(err) => {
-            ctx.printer.status(&format!(
-                "warning: self-heal is off for now: cannot find msctl's own program to start the control plane: {err}"
-            ));
-            return;
-        }
-    };
-    match start_background(&state_dir, &program, Duration::from_secs(10)) {
-        Ok(Started::Started(pid)) => ctx.printer.status(&format!(
-            "control plane started (pid {pid}): it keeps project `{project_name}` healthy; `msctl events` shows what it does, `msctl down` stops it with the last project"
-        )),
-        Ok(Started::AlreadyRunning(running)) => ctx.printer.status(&format!(
-            "control plane running (pid {}): it keeps project `{project_name}` healthy",
-            running.pid
-        )),
-        Err(err) => ctx.printer.status(&format!(
-            "warning: self-heal is off for now: {err}\n\nhint: run `msctl serve` to see why, or `msctl up --no-self-heal` to go without"
-        )),
-    }
 }
