@@ -28,7 +28,7 @@ fn load(text: &str, options: &LoadOptions) {
         Ok(loaded) => {
             let _ = serde_json::to_string(&loaded.project);
             let _ = loaded.render_warnings();
-            let _ = loaded.project.dependency_order();
+            let _ = msctl::plan::dependencies::dependency_order(&loaded.project);
         }
         Err(err) => assert!(err.error_count > 0 || !err.rendered.is_empty()),
     }
