@@ -525,6 +525,27 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_pid_file_never_blocks_and_the_supervisor_is_read_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // What a control plane killed with SIGKILL leaves: its line, and no lock.
+        std::fs::write(dir.path().join(PID_FILE), "999999 background 999998\n").expect("write");
+        std::fs::write(dir.path().join(ADDR_FILE), "127.0.0.1:7311\n").expect("write");
+        assert_eq!(running(dir.path()).expect("look"), None);
+        let claimed =
+            Instance::claim_supervised(dir.path(), Mode::Background, Some(4242)).expect("claimed");
+        let found = running(dir.path()).expect("look").expect("running");
+        assert_eq!(found.pid, std::process::id() as i32);
+        assert_eq!(found.supervisor, Some(4242));
+        assert_eq!(
+            api_address(dir.path()),
+            None,
+            "the dead one's address is gone"
+        );
+        drop(claimed);
+        assert_eq!(running(dir.path()).expect("look"), None);
+    }
+
+    #[test]
     fn the_token_is_random_hex_readable_by_its_owner_only_and_kept() {
         let dir = tempfile::tempdir().expect("tempdir");
         let token = api_token(dir.path()).expect("create");
