@@ -640,13 +640,31 @@ mod tests {
         path: &str,
         token: Option<&str>,
     ) -> (StatusCode, String) {
+        call_with(app, method, path, token, None).await
+    }
+
+    /// [`call`], with a JSON body when given.
+    async fn call_with(
+        app: &Router,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        json: Option<String>,
+    ) -> (StatusCode, String) {
         let mut request = axum::http::Request::builder().method(method).uri(path);
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
+        let body = match json {
+            Some(json) => {
+                request = request.header("content-type", "application/json");
+                axum::body::Body::from(json)
+            }
+            None => axum::body::Body::empty(),
+        };
         let response = app
             .clone()
-            .oneshot(request.body(axum::body::Body::empty()).expect("request"))
+            .oneshot(request.body(body).expect("request"))
             .await
             .expect("response");
         let status = response.status();
@@ -709,25 +727,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let app = app(dir.path());
         let send = |path: &'static str, method: &'static str, body: String| {
-            let app = app.clone();
-            async move {
-                let request = axum::http::Request::builder()
-                    .method(method)
-                    .uri(path)
-                    .header("authorization", format!("Bearer {TOKEN}"))
-                    .header("content-type", "application/json")
-                    .body(axum::body::Body::from(body))
-                    .expect("request");
-                let response = app.oneshot(request).await.expect("response");
-                let status = response.status();
-                let body = response
-                    .into_body()
-                    .collect()
-                    .await
-                    .expect("body")
-                    .to_bytes();
-                (status, String::from_utf8_lossy(&body).into_owned())
-            }
+            call_with(&app, method, path, Some(TOKEN), Some(body))
         };
         let scale = "/v1/projects/shop/services/web/scale";
         let padded = format!("{{\"replicas\": 1, \"pad\": \"{}\"}}", "x".repeat(8192));
@@ -829,23 +829,7 @@ mod tests {
         store.save_desired(&project, true, 1).expect("save");
         let app = app(dir.path());
         let post = |body: &'static str, path: &'static str| {
-            let app = app.clone();
-            async move {
-                let request = axum::http::Request::post(path)
-                    .header("authorization", format!("Bearer {TOKEN}"))
-                    .header("content-type", "application/json")
-                    .body(axum::body::Body::from(body))
-                    .expect("request");
-                let response = app.oneshot(request).await.expect("response");
-                let status = response.status();
-                let body = response
-                    .into_body()
-                    .collect()
-                    .await
-                    .expect("body")
-                    .to_bytes();
-                (status, String::from_utf8_lossy(&body).into_owned())
-            }
+            call_with(&app, "POST", path, Some(TOKEN), Some(body.to_string()))
         };
         let path = "/v1/projects/shop/services/web/scale";
         let (status, body) = post(r#"{"replicas": 3}"#, path).await;

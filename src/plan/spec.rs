@@ -67,6 +67,8 @@ pub struct ContainerSpec {
     /// Close the container's standard input when the attached client closes it (`run`
     /// with input: the process sees the end of its input).
     pub stdin_once: bool,
+    /// The engine removes the container when it exits (`run -d --rm`).
+    pub auto_remove: bool,
     pub logging: Option<Logging>,
     pub sysctls: BTreeMap<String, String>,
     pub ulimits: BTreeMap<String, Ulimit>,
@@ -292,6 +294,7 @@ impl ContainerSpec {
             tty: service.tty,
             stdin_open: service.stdin_open,
             stdin_once: false,
+            auto_remove: false,
             logging: service.logging.clone(),
             sysctls: service.sysctls.clone(),
             ulimits: service.ulimits.clone(),
@@ -340,6 +343,8 @@ pub struct OneOff {
     pub tty: bool,
     /// Keep standard input open, and close it when the attached client does.
     pub stdin: bool,
+    /// Removed by the engine when it exits (`-d --rm`: nobody waits for it to remove it).
+    pub auto_remove: bool,
     pub cap_add: Vec<String>,
     pub cap_drop: Vec<String>,
     /// Give the container the service's names on its networks, as a replica has.
@@ -410,6 +415,7 @@ impl ContainerSpec {
         spec.tty = oneoff.tty;
         spec.stdin_open = oneoff.stdin;
         spec.stdin_once = oneoff.stdin;
+        spec.auto_remove = oneoff.auto_remove;
         spec.cap_add.extend(oneoff.cap_add.iter().cloned());
         spec.cap_drop.extend(oneoff.cap_drop.iter().cloned());
         spec

@@ -49,6 +49,14 @@ impl CommandError {
     }
 }
 
+/// An engine's error as a command's, with the engine's hint (how to reach it, what to
+/// free) when it has one.
+impl From<crate::engine::EngineError> for CommandError {
+    fn from(err: crate::engine::EngineError) -> Self {
+        CommandError::with_hint(err.hint(), err)
+    }
+}
+
 impl CommandError {
     /// `error`, with `hint` when there is one.
     pub fn with_hint(hint: Option<impl Into<String>>, error: impl Into<anyhow::Error>) -> Self {

@@ -305,3 +305,20 @@ fn stats_prints_each_replicas_figures_as_json_lines_without_a_terminal() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("`nope` is not a service"), "{stderr}");
 }
+
+#[test]
+fn a_create_that_fails_before_creating_anything_holds_nothing_back() {
+    let project = TestProject::new(
+        "create-fail",
+        "services:\n  app:\n    image: msctl-no-such-image:1\n    pull_policy: never\n",
+    );
+    let (code, _, stderr) = project.msctl(&["create"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("msctl-no-such-image:1"), "{stderr}");
+    assert!(project.containers().is_empty());
+    let held = msctl::state::StateStore::open(&project.state_dir())
+        .expect("the state store")
+        .held(project.name())
+        .expect("held");
+    assert!(held.is_empty(), "{held:?}");
+}

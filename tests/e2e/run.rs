@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::process::Stdio;
+use std::time::Duration;
 
 use msctl::engine::Engine;
 use msctl::plan::labels;
@@ -168,6 +169,12 @@ fn run_detached_prints_the_name_and_the_control_plane_never_counts_it() {
         .map(|n| n.to_string())
         .unwrap_or_default();
     assert!(policy.is_empty() || policy == "no", "{policy}");
+    // `-d --rm`: the engine removes the container once its command ends.
+    let gone = project.msctl_ok(&["run", "-d", "--rm", "--no-deps", "app", "true"]);
+    let gone = gone.trim().to_string();
+    project.wait_for("the engine to remove it", Duration::from_secs(10), || {
+        oneoffs(&project).iter().all(|c| c.name != gone)
+    });
     // The same name again is refused, saying why.
     let (code, _, stderr) = project.msctl(&["run", "-d", "--no-deps", "--name", &name, "app"]);
     assert_eq!(code, 1, "{stderr}");
@@ -217,7 +224,6 @@ fn run_refuses_an_unknown_service_and_a_missing_host_path_saying_why() {
 #[test]
 fn the_control_plane_never_heals_or_counts_a_oneoff_container() {
     use super::control::{events, healing, ControlPlaneGuard};
-    use std::time::Duration;
 
     let project = TestProject::new(
         "run-heal",

@@ -185,6 +185,7 @@ impl DockerEngine {
             None => first_network.map(|attachment| attachment.network_name.clone()),
         };
         let host_config = HostConfig {
+            auto_remove: spec.auto_remove.then_some(true),
             port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             mounts: (!mounts.is_empty()).then_some(mounts),
             restart_policy: spec.restart.map(|mode| RestartPolicy {

@@ -11,21 +11,14 @@ use crate::manifest::model::Project;
 use crate::plan::spec::AttachSpec;
 use crate::session::{CommandError, Context};
 
-use super::exec::{choose, numbered_replicas};
+use super::exec::replica_to_use;
 
 pub fn attach(ctx: &Context, project: &Project, args: &AttachArgs) -> Result<(), CommandError> {
     ctx.check_services(project, std::slice::from_ref(&args.service))?;
     let service = project.services.get(&args.service);
     let code = ctx.block_on(async {
         let engine = ctx.engine().await?;
-        let replicas = numbered_replicas(engine.as_ref(), &project.name, &args.service).await?;
-        let target = choose(
-            &project.name,
-            &project.services,
-            &args.service,
-            args.index,
-            &replicas,
-        )?;
+        let target = replica_to_use(engine.as_ref(), project, &args.service, args.index).await?;
         let spec = AttachSpec {
             stdin: !args.no_stdin && service.is_some_and(|s| s.stdin_open),
             tty: service.is_some_and(|s| s.tty),

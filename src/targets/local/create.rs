@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use crate::build::BuildPolicy;
 use crate::cli::CreateArgs;
-use crate::engine::{observe, EngineError};
+use crate::engine::{observe, Engine};
 use crate::manifest::Loaded;
 use crate::plan::{dependencies, plan, Action, PlanOptions};
 use crate::session::images::{image_options, pin_images};
@@ -25,62 +25,85 @@ pub fn create(ctx: &Context, loaded: &Loaded, args: &CreateArgs) -> Result<(), C
         let _lock = ctx.lock(&project.name).await?;
         keeper::taken_back(ctx, engine.as_ref(), &project.name, async {
             // The hold first: no round of a control plane starts what is created next.
-            let held: Vec<String> = selected.iter().cloned().collect();
-            ctx.state_store()?
-                .hold(&project.name, &held, "stopped")
+            let wanted: Vec<String> = selected.iter().cloned().collect();
+            let mut store = ctx.state_store()?;
+            let held_before = store.held(&project.name).map_err(failed)?;
+            store
+                .hold(&project.name, &wanted, "stopped")
                 .map_err(failed)?;
-            let options = image_options(
-                BuildPolicy::from_flags(args.no_build, args.build),
-                args.pull,
-            );
-            let images = ctx
-                .ensure_images(engine.as_ref(), Some(loaded), project, &selected, options)
-                .await?;
-            let mut project = project.clone();
-            pin_images(&mut project, &images);
-            let warnings = crate::converge::prepare_infrastructure(
-                engine.as_ref(),
-                &project,
-                &selected,
-                &BTreeSet::new(),
-            )
-            .await
-            .map_err(|err| CommandError::Failed(err.into()))?;
-            for warning in warnings {
-                ctx.printer.warnings(&format!("warning: {warning}\n"));
-            }
-            let observed = observe(engine.as_ref(), &project.name)
-                .await
-                .map_err(engine_error)?;
-            let planned = plan(
-                &project,
-                &observed,
-                &PlanOptions {
-                    services: args.services.iter().cloned().collect(),
-                    no_recreate: true,
-                    scale: ctx.replica_counts(&project, false)?,
-                    ..PlanOptions::default()
-                },
-            );
+            drop(store);
             let mut created = 0;
-            for action in &planned.actions {
-                if let Action::CreateContainer { spec, .. } = action {
-                    engine.create_container(spec).await.map_err(engine_error)?;
-                    ctx.printer
-                        .status(&format!("created container {}", spec.name));
-                    created += 1;
-                }
+            let result =
+                create_held(ctx, engine.as_ref(), loaded, &selected, args, &mut created).await;
+            if result.is_err() && created == 0 {
+                // Nothing was created: the services are as they were, held or not.
+                let newly: Vec<String> = wanted
+                    .into_iter()
+                    .filter(|s| !held_before.contains_key(s))
+                    .collect();
+                ctx.state_store()?
+                    .release(&project.name, &newly)
+                    .map_err(failed)?;
             }
-            ctx.printer.status(&format!(
-                "project `{}`: {created} containers created; `msctl start` starts them",
-                project.name
-            ));
-            Ok(())
+            result
         })
         .await
     })
 }
 
-fn engine_error(err: EngineError) -> CommandError {
-    CommandError::with_hint(err.hint(), err)
+/// Makes the images ready, the networks and volumes, and creates the missing replicas of
+/// the held services `selected`, counting them in `created`.
+async fn create_held(
+    ctx: &Context,
+    engine: &dyn Engine,
+    loaded: &Loaded,
+    selected: &BTreeSet<String>,
+    args: &CreateArgs,
+    created: &mut usize,
+) -> Result<(), CommandError> {
+    let options = image_options(
+        BuildPolicy::from_flags(args.no_build, args.build),
+        args.pull,
+    );
+    let images = ctx
+        .ensure_images(engine, Some(loaded), &loaded.project, selected, options)
+        .await?;
+    let mut project = loaded.project.clone();
+    pin_images(&mut project, &images);
+    let warnings =
+        crate::converge::prepare_infrastructure(engine, &project, selected, &BTreeSet::new())
+            .await
+            .map_err(|err| CommandError::Failed(err.into()))?;
+    for warning in warnings {
+        ctx.printer.warnings(&format!("warning: {warning}\n"));
+    }
+    let observed = observe(engine, &project.name)
+        .await
+        .map_err(CommandError::from)?;
+    let planned = plan(
+        &project,
+        &observed,
+        &PlanOptions {
+            services: args.services.iter().cloned().collect(),
+            no_recreate: true,
+            scale: ctx.replica_counts(&project, false)?,
+            ..PlanOptions::default()
+        },
+    );
+    for action in &planned.actions {
+        if let Action::CreateContainer { spec, .. } = action {
+            engine
+                .create_container(spec)
+                .await
+                .map_err(CommandError::from)?;
+            ctx.printer
+                .status(&format!("created container {}", spec.name));
+            *created += 1;
+        }
+    }
+    ctx.printer.status(&format!(
+        "project `{}`: {} containers created; `msctl start` starts them",
+        project.name, created
+    ));
+    Ok(())
 }

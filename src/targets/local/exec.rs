@@ -31,14 +31,7 @@ pub fn exec(ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), Com
     };
     let code = ctx.block_on(async {
         let engine = ctx.engine().await?;
-        let replicas = numbered_replicas(engine.as_ref(), &project.name, &args.service).await?;
-        let target = choose(
-            &project.name,
-            &project.services,
-            &args.service,
-            args.index,
-            &replicas,
-        )?;
+        let target = replica_to_use(engine.as_ref(), project, &args.service, args.index).await?;
         tracing::debug!("exec in {} ({})", target.name, target.id);
         engine
             .exec(&target.id, &spec)
@@ -48,7 +41,7 @@ pub fn exec(ctx: &Context, project: &Project, args: &ExecArgs) -> Result<(), Com
                     anyhow::anyhow!("cannot run the command in `{}`: {err}", target.name),
                     "the replica stopped; `msctl ps -a` shows its state",
                 ),
-                other => engine_error(other),
+                other => CommandError::from(other),
             })
     })?;
     if code != 0 {
@@ -93,7 +86,7 @@ pub(super) async fn numbered_replicas(
     let listed = engine
         .list_containers(&LabelFilter::project(project_name).with(labels::SERVICE, Some(service)))
         .await
-        .map_err(engine_error)?;
+        .map_err(CommandError::from)?;
     let mut replicas: Vec<(u32, ContainerSummary)> = listed
         .into_iter()
         .filter(|container| !container.is_oneoff())
@@ -103,9 +96,21 @@ pub(super) async fn numbered_replicas(
     Ok(replicas)
 }
 
+/// The replica of `service` a command works in (`exec`, `attach`): `index`, which must
+/// be running, else the first ready one; a clear error when there is none.
+pub(super) async fn replica_to_use(
+    engine: &dyn Engine,
+    project: &Project,
+    service: &str,
+    index: Option<u32>,
+) -> Result<ContainerSummary, CommandError> {
+    let replicas = numbered_replicas(engine, &project.name, service).await?;
+    choose(&project.name, &project.services, service, index, &replicas).cloned()
+}
+
 /// The replica to work in: `index`, which must be running, else the first ready one
 /// (healthy, or running without a health check).
-pub(super) fn choose<'a, T>(
+fn choose<'a, T>(
     project_name: &str,
     manifest_services: &BTreeMap<String, T>,
     service: &str,
@@ -188,10 +193,6 @@ fn describe(container: &ContainerSummary) -> String {
         (ContainerState::Running, health) => format!("running, {health}"),
         (state, _) => state.to_string(),
     }
-}
-
-fn engine_error(err: EngineError) -> CommandError {
-    CommandError::with_hint(err.hint(), err)
 }
 
 #[cfg(test)]

@@ -165,7 +165,7 @@ fn halt(
             let listed = engine
                 .list_containers(&LabelFilter::project(&project.name))
                 .await
-                .map_err(engine_failed)?;
+                .map_err(CommandError::from)?;
             let wanted: BTreeSet<&str> = chosen.iter().map(String::as_str).collect();
             let targets: Vec<ContainerSummary> = listed
                 .into_iter()
@@ -184,7 +184,7 @@ fn halt(
                     .collect();
                 let results = join_all(batch.iter().map(|c| halt_one(ctx, engine.as_ref(), project, c, &how))).await;
                 for (container, result) in batch.iter().zip(results) {
-                    result.map_err(engine_failed)?;
+                    result.map_err(CommandError::from)?;
                     ctx.printer
                         .status(&format!("{} container {}", how.verb(), container.name));
                     count += 1;
@@ -324,10 +324,6 @@ fn held_as<'a>(
         .filter(|s| held.get(*s).is_some_and(|how| wanted(how)))
         .cloned()
         .collect()
-}
-
-fn engine_failed(err: EngineError) -> CommandError {
-    CommandError::with_hint(err.hint(), err)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cli::LogsArgs;
 use crate::engine::merged_logs::{self, LogsError};
-use crate::engine::{ContainerSummary, EngineError, LabelFilter};
+use crate::engine::{ContainerSummary, LabelFilter};
 use crate::manifest::fields::did_you_mean;
 use crate::plan::labels;
 
@@ -38,7 +38,7 @@ pub fn logs(
         let listed = engine
             .list_containers(&LabelFilter::project(&project.name))
             .await
-            .map_err(engine_error)?;
+            .map_err(CommandError::from)?;
         let replicas: Vec<ContainerSummary> = listed.into_iter().filter(is_replica).collect();
         check_services(&project.name, &project.services, &replicas, &args.services)?;
         let chosen: BTreeSet<String> = args.services.iter().cloned().collect();
@@ -75,7 +75,7 @@ pub fn logs(
         match result {
             Ok(()) => Ok(()),
             Err(LogsError::Output(err)) => output_error(err),
-            Err(LogsError::Engine(err)) => Err(engine_error(err)),
+            Err(LogsError::Engine(err)) => Err(CommandError::from(err)),
         }
     })
 }
@@ -125,10 +125,6 @@ fn check_services<T>(
         }
     }
     Ok(())
-}
-
-fn engine_error(err: EngineError) -> CommandError {
-    CommandError::with_hint(err.hint(), err)
 }
 
 #[cfg(test)]

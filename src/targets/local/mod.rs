@@ -211,3 +211,36 @@ impl super::Target for Local {
         rollback::rollback(ctx, project, args)
     }
 }
+
+/// What the local target's unit tests build their engine listings from.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use std::collections::BTreeMap;
+
+    use crate::engine::ContainerSummary;
+    use crate::plan::{labels, ContainerState, Health};
+
+    /// Container `name` of `service` (replica `replica` when given), as the engine lists
+    /// it, its id its name.
+    pub fn container(
+        name: &str,
+        service: &str,
+        replica: Option<u32>,
+        state: ContainerState,
+    ) -> ContainerSummary {
+        let mut labels = BTreeMap::from([(labels::SERVICE.to_string(), service.to_string())]);
+        if let Some(replica) = replica {
+            labels.insert(labels::REPLICA.to_string(), replica.to_string());
+        }
+        ContainerSummary {
+            id: name.to_string(),
+            name: name.to_string(),
+            image: "img".to_string(),
+            labels,
+            state,
+            health: Health::None,
+            network_mode: None,
+            networks: Vec::new(),
+        }
+    }
+}

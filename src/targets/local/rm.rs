@@ -29,7 +29,7 @@ pub fn rm(ctx: &Context, project: &Project, args: &RmArgs) -> Result<(), Command
         let listed = engine
             .list_containers(&LabelFilter::project(&project.name))
             .await
-            .map_err(engine_error)?;
+            .map_err(CommandError::from)?;
         let doomed = removable(listed, &args.services);
         if doomed.is_empty() {
             ctx.printer.status("no stopped containers to remove");
@@ -43,7 +43,7 @@ pub fn rm(ctx: &Context, project: &Project, args: &RmArgs) -> Result<(), Command
         for container in &doomed {
             match engine.remove_container(&container.id, args.volumes).await {
                 Ok(()) | Err(EngineError::NotFound { .. }) => {}
-                Err(err) => return Err(engine_error(err)),
+                Err(err) => return Err(CommandError::from(err)),
             }
             ctx.printer
                 .status(&format!("removed container {}", container.name));
@@ -96,28 +96,12 @@ fn confirmed(names: &[&str]) -> Result<bool, CommandError> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }
 
-fn engine_error(err: EngineError) -> CommandError {
-    CommandError::with_hint(err.hint(), err)
-}
-
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::plan::{labels, Health};
 
     fn container(name: &str, service: &str, state: ContainerState) -> ContainerSummary {
-        ContainerSummary {
-            id: name.to_string(),
-            name: name.to_string(),
-            image: "img".to_string(),
-            labels: BTreeMap::from([(labels::SERVICE.to_string(), service.to_string())]),
-            state,
-            health: Health::None,
-            network_mode: None,
-            networks: Vec::new(),
-        }
+        super::super::fixtures::container(name, service, None, state)
     }
 
     #[test]

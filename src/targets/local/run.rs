@@ -27,6 +27,9 @@ pub fn run(ctx: &Context, loaded: &Loaded, args: &RunArgs) -> Result<(), Command
     let stdin_is_terminal = std::io::stdin().is_terminal();
     oneoff.tty = !args.no_tty && !args.detach && stdin_is_terminal;
     oneoff.stdin = args.interactive && !args.detach;
+    // Attached, msctl removes the container once it has its exit code; detached, the
+    // engine does when it exits.
+    oneoff.auto_remove = args.rm && args.detach;
 
     if !args.no_deps {
         let dependencies = dependencies(&loaded.project, service_name);
@@ -91,12 +94,12 @@ pub fn run(ctx: &Context, loaded: &Loaded, args: &RunArgs) -> Result<(), Command
                     anyhow::anyhow!("cannot create container `{}`: {err}", spec.name),
                     "a container has that name; choose another with `--name`, or remove it",
                 ),
-                other => engine_error(other),
+                other => CommandError::from(other),
             })?;
         if args.detach {
             if let Err(err) = engine.start_container(&id).await {
                 let _ = engine.remove_container(&id, true).await;
-                return Err(engine_error(err));
+                return Err(CommandError::from(err));
             }
             ctx.printer
                 .data(&spec.name)
@@ -124,14 +127,14 @@ pub fn run(ctx: &Context, loaded: &Loaded, args: &RunArgs) -> Result<(), Command
                 if args.rm {
                     let _ = engine.remove_container(&id, true).await;
                 }
-                return Err(engine_error(err));
+                return Err(CommandError::from(err));
             }
         };
         if args.rm {
             engine
                 .remove_container(&id, true)
                 .await
-                .map_err(engine_error)?;
+                .map_err(CommandError::from)?;
         }
         Ok(code)
     })?;
@@ -226,6 +229,7 @@ fn one_off(ctx: &Context, project: &Project, args: &RunArgs) -> Result<OneOff, C
         mounts,
         tty: false,
         stdin: false,
+        auto_remove: false,
         cap_add: args.cap_add.clone(),
         cap_drop: args.cap_drop.clone(),
         use_aliases: args.use_aliases,
@@ -304,10 +308,6 @@ fn random_id() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 6];
     getrandom::fill(&mut bytes)?;
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
-}
-
-fn engine_error(err: EngineError) -> CommandError {
-    CommandError::with_hint(err.hint(), err)
 }
 
 #[cfg(test)]

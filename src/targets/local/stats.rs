@@ -36,7 +36,7 @@ pub fn stats(ctx: &Context, project: &Project, args: &StatsArgs) -> Result<(), C
             let listed = engine
                 .list_containers(&LabelFilter::project(&project.name))
                 .await
-                .map_err(engine_error)?;
+                .map_err(CommandError::from)?;
             let chosen = chosen(listed, &args.services, args.all);
             let samples = sample(engine.as_ref(), &chosen).await?;
             let text = if json {
@@ -93,7 +93,7 @@ async fn sample<'a>(
                 Err(EngineError::NotFound { .. } | EngineError::Conflict { .. }) => {
                     Ok((container, None))
                 }
-                Err(err) => Err(engine_error(err)),
+                Err(err) => Err(CommandError::from(err)),
             }
         })
         .buffered(DEFAULT_CONCURRENCY)
@@ -179,31 +179,12 @@ fn memory_percent(stats: &Stats) -> f64 {
     stats.memory_bytes as f64 / stats.memory_limit_bytes as f64 * 100.0
 }
 
-fn engine_error(err: EngineError) -> CommandError {
-    CommandError::with_hint(err.hint(), err)
-}
-
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::plan::{labels, Health};
 
     fn container(name: &str, state: ContainerState) -> ContainerSummary {
-        ContainerSummary {
-            id: name.to_string(),
-            name: name.to_string(),
-            image: "img".to_string(),
-            labels: BTreeMap::from([
-                (labels::SERVICE.to_string(), "web".to_string()),
-                (labels::REPLICA.to_string(), "1".to_string()),
-            ]),
-            state,
-            health: Health::None,
-            network_mode: None,
-            networks: Vec::new(),
-        }
+        super::super::fixtures::container(name, "web", Some(1), state)
     }
 
     #[test]

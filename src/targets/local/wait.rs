@@ -5,7 +5,7 @@
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::cli::{DownArgs, WaitArgs};
-use crate::engine::{ContainerSummary, EngineError, LabelFilter};
+use crate::engine::{ContainerSummary, LabelFilter};
 use crate::manifest::model::Project;
 use crate::plan::ContainerState;
 use crate::session::{CommandError, Context};
@@ -17,7 +17,7 @@ pub fn wait(ctx: &Context, project: &Project, args: &WaitArgs) -> Result<(), Com
         let listed = engine
             .list_containers(&LabelFilter::project(&project.name))
             .await
-            .map_err(engine_error)?;
+            .map_err(CommandError::from)?;
         let containers = chosen(listed, &args.services);
         if containers.is_empty() {
             return Err(CommandError::hinted(
@@ -40,7 +40,7 @@ pub fn wait(ctx: &Context, project: &Project, args: &WaitArgs) -> Result<(), Com
             .collect();
         let mut first = None;
         while let Some((container, result)) = waits.next().await {
-            let code = result.map_err(engine_error)?;
+            let code = result.map_err(CommandError::from)?;
             ctx.printer
                 .status(&format!("container {} exited ({code})", container.name));
             if first.is_none() {
@@ -92,28 +92,12 @@ fn drop_project(ctx: &Context, project: &Project) -> Result<(), CommandError> {
     )
 }
 
-fn engine_error(err: EngineError) -> CommandError {
-    CommandError::with_hint(err.hint(), err)
-}
-
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::plan::{labels, Health};
 
     fn container(name: &str, service: &str, state: ContainerState) -> ContainerSummary {
-        ContainerSummary {
-            id: name.to_string(),
-            name: name.to_string(),
-            image: "img".to_string(),
-            labels: BTreeMap::from([(labels::SERVICE.to_string(), service.to_string())]),
-            state,
-            health: Health::None,
-            network_mode: None,
-            networks: Vec::new(),
-        }
+        super::super::fixtures::container(name, service, None, state)
     }
 
     #[test]
